@@ -1,0 +1,232 @@
+/* asd-ssh-process.c: one run of ssh, supervised
+ *
+ * ssh is spawned with GSubprocess; it dies with its supervisor
+ * (PR_SET_PDEATHSIG), its end is an event (g_subprocess_wait_async), and
+ * stopping it is SIGTERM, then SIGKILL if it has not gone after a grace
+ * period.  Nothing here blocks.
+ *
+ * Copyright 2026 The autosshd developers
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+
+#include "asd-ssh-process.h"
+
+struct _AsdSshProcess
+{
+  GObject parent_instance;
+
+  char **argv;
+  AsdSshProcessFlags flags;
+  GSubprocess *subprocess;
+  GCancellable *cancellable;
+  guint kill_id;
+  gint pid;
+  gboolean running;
+};
+
+enum {
+  SIGNAL_EXITED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_TYPE (AsdSshProcess, asd_ssh_process, G_TYPE_OBJECT)
+
+typedef struct {
+  pid_t supervisor;
+  gboolean new_session;
+} ChildSetup;
+
+/* Runs in the child between fork and exec: async-signal-safe calls only. */
+static void
+child_setup (gpointer user_data)
+{
+  const ChildSetup *setup = user_data;
+
+  if (setup->new_session)
+    setsid ();
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+  /* The supervisor may have died before prctl() took effect. */
+  if (getppid () != setup->supervisor)
+    _exit (255);
+}
+
+static void
+asd_ssh_process_dispose (GObject *object)
+{
+  AsdSshProcess *self = ASD_SSH_PROCESS (object);
+
+  /* A supervisor dropping a live ssh still ends it. */
+  if (self->running && self->subprocess != NULL)
+    g_subprocess_force_exit (self->subprocess);
+  g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->kill_id, g_source_remove);
+  g_clear_object (&self->subprocess);
+  g_clear_object (&self->cancellable);
+
+  G_OBJECT_CLASS (asd_ssh_process_parent_class)->dispose (object);
+}
+
+static void
+asd_ssh_process_finalize (GObject *object)
+{
+  AsdSshProcess *self = ASD_SSH_PROCESS (object);
+
+  g_strfreev (self->argv);
+
+  G_OBJECT_CLASS (asd_ssh_process_parent_class)->finalize (object);
+}
+
+static void
+asd_ssh_process_class_init (AsdSshProcessClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = asd_ssh_process_dispose;
+  object_class->finalize = asd_ssh_process_finalize;
+
+  /**
+   * AsdSshProcess::exited:
+   * @signalled: ssh was killed by a signal
+   * @code: the signal number, or the exit status
+   *
+   * ssh has ended; emitted once per start.
+   */
+  signals[SIGNAL_EXITED] =
+    g_signal_new ("exited", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_BOOLEAN, G_TYPE_INT);
+}
+
+static void
+asd_ssh_process_init (AsdSshProcess *self)
+{
+  self->cancellable = g_cancellable_new ();
+}
+
+/**
+ * asd_ssh_process_new:
+ * @argv: ssh's argv; argv[0] is a path or a name looked up in PATH
+ * @flags: how to run it
+ *
+ * Returns: (transfer full): a process that is not started yet
+ */
+AsdSshProcess *
+asd_ssh_process_new (const char * const *argv, AsdSshProcessFlags flags)
+{
+  AsdSshProcess *self = g_object_new (ASD_TYPE_SSH_PROCESS, NULL);
+
+  self->argv = g_strdupv ((char **) argv);
+  self->flags = flags;
+  return self;
+}
+
+static void
+on_wait_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GSubprocess *subprocess = G_SUBPROCESS (source);
+  AsdSshProcess *self = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean signalled;
+  gint code;
+
+  if (!g_subprocess_wait_finish (subprocess, result, &error))
+    return;   /* cancelled: @self is being disposed */
+
+  self->running = FALSE;
+  g_clear_handle_id (&self->kill_id, g_source_remove);
+  signalled = g_subprocess_get_if_signaled (subprocess);
+  code = signalled ? g_subprocess_get_term_sig (subprocess)
+                   : g_subprocess_get_exit_status (subprocess);
+  g_debug ("ssh %d ended (%s %d)", self->pid, signalled ? "signal" : "status", code);
+  g_signal_emit (self, signals[SIGNAL_EXITED], 0, signalled, code);
+}
+
+/**
+ * asd_ssh_process_start:
+ * @self: a process not started yet
+ * @error: return location for an error (ssh could not be executed)
+ *
+ * Starts ssh; #AsdSshProcess::exited tells when it ends.
+ */
+gboolean
+asd_ssh_process_start (AsdSshProcess *self, GError **error)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  ChildSetup *setup;
+  const char *identifier;
+
+  g_return_val_if_fail (ASD_IS_SSH_PROCESS (self), FALSE);
+  g_return_val_if_fail (self->subprocess == NULL, FALSE);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_INHERIT);
+  setup = g_new0 (ChildSetup, 1);
+  setup->supervisor = getpid ();
+  setup->new_session = (self->flags & ASD_SSH_PROCESS_NEW_SESSION) != 0;
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, setup, g_free);
+
+  self->subprocess = g_subprocess_launcher_spawnv (launcher,
+                                                   (const char * const *) self->argv,
+                                                   error);
+  if (self->subprocess == NULL)
+    return FALSE;
+
+  identifier = g_subprocess_get_identifier (self->subprocess);
+  self->pid = identifier != NULL ? atoi (identifier) : 0;
+  self->running = TRUE;
+  g_subprocess_wait_async (self->subprocess, self->cancellable,
+                           on_wait_done, self);
+  return TRUE;
+}
+
+static gboolean
+on_grace_expired (gpointer user_data)
+{
+  AsdSshProcess *self = user_data;
+
+  self->kill_id = 0;
+  g_debug ("ssh %d still running %d s after SIGTERM: SIGKILL",
+           self->pid, ASD_SSH_PROCESS_STOP_GRACE_S);
+  g_subprocess_force_exit (self->subprocess);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * asd_ssh_process_stop:
+ * @self: a process
+ *
+ * Sends SIGTERM, and SIGKILL if ssh is still there after
+ * %ASD_SSH_PROCESS_STOP_GRACE_S seconds.  #AsdSshProcess::exited follows.
+ */
+void
+asd_ssh_process_stop (AsdSshProcess *self)
+{
+  g_return_if_fail (ASD_IS_SSH_PROCESS (self));
+
+  if (!self->running || self->kill_id != 0)
+    return;
+  g_subprocess_send_signal (self->subprocess, SIGTERM);
+  self->kill_id = g_timeout_add_seconds (ASD_SSH_PROCESS_STOP_GRACE_S,
+                                         on_grace_expired, self);
+}
+
+gint
+asd_ssh_process_get_pid (AsdSshProcess *self)
+{
+  g_return_val_if_fail (ASD_IS_SSH_PROCESS (self), 0);
+  return self->pid;
+}
+
+gboolean
+asd_ssh_process_is_running (AsdSshProcess *self)
+{
+  g_return_val_if_fail (ASD_IS_SSH_PROCESS (self), FALSE);
+  return self->running;
+}
