@@ -218,18 +218,28 @@ is_server_alive_option (const char *option)
  * @ssh_args: ssh arguments, %NULL-terminated
  *
  * Returns: whether the arguments set ServerAliveInterval or
- *   ServerAliveCountMax with `-o` (alone or at the end of a cluster)
+ *   ServerAliveCountMax with `-o` (alone or at the end of a cluster), among
+ *   ssh's options: the remote command does not count
  */
 gboolean
 asd_ssh_args_have_server_alive (const char * const *ssh_args)
 {
+  gboolean seen_destination = FALSE;
+
   for (guint i = 0; ssh_args[i] != NULL; i++)
     {
       const char *arg = ssh_args[i];
       gboolean takes_value = FALSE;
 
-      if (arg[0] != '-' || arg[1] == '\0' || strcmp (arg, "--") == 0)
-        continue;
+      if (strcmp (arg, "--") == 0)
+        return FALSE;   /* what follows is no option of ssh's */
+      if (arg[0] != '-' || arg[1] == '\0')
+        {
+          if (seen_destination)
+            return FALSE;   /* the remote command */
+          seen_destination = TRUE;
+          continue;
+        }
       for (const char *c = arg + 1; *c != '\0'; c++)
         {
           if (!ssh_option_known (*c, &takes_value) || !takes_value)

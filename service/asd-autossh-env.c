@@ -28,8 +28,8 @@ load_number (const char * const *envp,
   if (!g_ascii_string_to_signed (text, 10, min, max, out, NULL))
     {
       g_set_error (error, ASD_ERROR, ASD_ERROR_INVALID_SETTINGS,
-                   _("invalid %s “%s”: expected a whole number from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT),
-                   name, text, min, max);
+                   _("invalid %s “%s”: expected a whole number from %d to %d"),
+                   name, text, (int) min, (int) max);
       return FALSE;
     }
   return TRUE;
@@ -61,10 +61,6 @@ asd_autossh_env_load (const char * const *envp, GError **error)
   gint64 maxlifetime = 0, loglevel = 6;
   const char *message;
 
-  env->debug = g_environ_getenv ((char **) envp, "AUTOSSH_DEBUG") != NULL;
-  if (env->debug)
-    loglevel = 7;
-
   if (!load_number (envp, "AUTOSSH_GATETIME", 0, G_MAXINT, &gatetime, error) ||
       !load_number (envp, "AUTOSSH_POLL", 1, G_MAXINT, &poll, error) ||
       !load_number (envp, "AUTOSSH_FIRST_POLL", 1, G_MAXINT, &first_poll, error) ||
@@ -72,6 +68,11 @@ asd_autossh_env_load (const char * const *envp, GError **error)
       !load_number (envp, "AUTOSSH_MAXLIFETIME", 0, G_MAXINT, &maxlifetime, error) ||
       !load_number (envp, "AUTOSSH_LOGLEVEL", 0, 7, &loglevel, error))
     return NULL;
+
+  /* AUTOSSH_DEBUG, with any value, means the highest level. */
+  env->debug = g_environ_getenv ((char **) envp, "AUTOSSH_DEBUG") != NULL;
+  if (env->debug)
+    loglevel = 7;
 
   message = g_environ_getenv ((char **) envp, "AUTOSSH_MESSAGE");
   if (message != NULL && strlen (message) > ASD_AUTOSSH_MESSAGE_MAX)

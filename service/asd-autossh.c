@@ -25,6 +25,7 @@ typedef enum {
   STATE_WAITING,      /* backoff before the next start */
   STATE_RUNNING,      /* ssh runs */
   STATE_RESTARTING,   /* ssh was told to stop; start it again after */
+  STATE_RESTARTING_NOW, /* the same, skipping the backoff (SIGUSR1) */
   STATE_EXITING,      /* ssh was told to stop; finish after */
   STATE_DONE,
 } State;
@@ -67,6 +68,7 @@ static guint signals[N_SIGNALS];
 G_DEFINE_TYPE (AsdAutossh, asd_autossh, G_TYPE_OBJECT)
 
 static void start_next (AsdAutossh *self);
+static void start_ssh (AsdAutossh *self);
 
 static void
 finish (AsdAutossh *self, gint exit_code)
@@ -138,6 +140,9 @@ on_ssh_exited (AsdSshProcess *ssh, gboolean signalled, gint code, gpointer user_
     {
     case STATE_RESTARTING:
       start_next (self);
+      break;
+    case STATE_RESTARTING_NOW:
+      start_ssh (self);
       break;
     case STATE_EXITING:
       finish (self, self->exit_code);
@@ -243,6 +248,7 @@ terminate (AsdAutossh *self, gint exit_code)
     {
     case STATE_RUNNING:
     case STATE_RESTARTING:
+    case STATE_RESTARTING_NOW:
       self->exit_code = exit_code;
       stop_ssh (self, STATE_EXITING);
       break;
@@ -422,8 +428,8 @@ asd_autossh_run (AsdAutossh *self)
  * asd_autossh_restart:
  * @self: the loop
  *
- * Kills ssh and starts it again now (SIGUSR1); during a backoff wait, ends
- * the wait.
+ * Kills ssh and starts it again at once, without a backoff wait (SIGUSR1,
+ * SIGHUP); during a backoff wait, ends the wait.
  */
 void
 asd_autossh_restart (AsdAutossh *self)
@@ -436,8 +442,8 @@ asd_autossh_restart (AsdAutossh *self)
       g_clear_handle_id (&self->wait_id, g_source_remove);
       start_ssh (self);
     }
-  else if (self->state == STATE_RUNNING)
-    stop_ssh (self, STATE_RESTARTING);
+  else if (self->state == STATE_RUNNING || self->state == STATE_RESTARTING)
+    stop_ssh (self, STATE_RESTARTING_NOW);
 }
 
 /**

@@ -157,7 +157,25 @@ choose_monitor (const AsdAutosshArgs *args,
 
   *defaulted = text == NULL;
   *spec = (AsdMonitorSpec) { 0, 0 };
-  return text == NULL || asd_monitor_spec_parse (text, spec, error);
+  if (text == NULL || asd_monitor_spec_parse (text, spec, error))
+    return TRUE;
+  if (args->monitor_spec == NULL)
+    g_prefix_error (error, "AUTOSSH_PORT: ");
+  return FALSE;
+}
+
+/* ssh must be there before anything starts (and before -f forks). */
+static gboolean
+check_ssh_program (const char *path, GError **error)
+{
+  g_autofree char *found = g_find_program_in_path (path);
+
+  if (found != NULL)
+    return TRUE;
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+               _("cannot run ssh program “%s”: not found or not executable (check AUTOSSH_PATH and PATH)"),
+               path);
+  return FALSE;
 }
 
 int
@@ -198,6 +216,8 @@ main (int argc, char **argv)
     return fail (error, FALSE);
   if (args->background)
     env->gatetime = 0;
+  if (!check_ssh_program (env->path, &error))
+    return fail (error, FALSE);
 
   ssh_argv = asd_ssh_argv_build (env->path, &monitor,
                                  monitor_defaulted &&

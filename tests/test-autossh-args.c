@@ -153,6 +153,7 @@ test_server_alive (void)
     { "-oServerAliveCountMax=3", "host", NULL },
     { "-No", "serveraliveinterval=5", "host", NULL },
     { "-NoServerAliveInterval=5", "host", NULL },
+    { "host", "-o", "ServerAliveInterval=5", "cmd", NULL },
   };
   const char *unset[][5] = {
     { "host", NULL },
@@ -160,6 +161,8 @@ test_server_alive (void)
     { "-L", "ServerAliveInterval", "host", NULL },
     { "host", "ServerAliveInterval", NULL },
     { "-l", "o", "host", NULL },
+    { "host", "cmd", "-o", "ServerAliveInterval=5", NULL },
+    { "--", "-o", "ServerAliveInterval=5", NULL },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (set); i++)

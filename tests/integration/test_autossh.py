@@ -420,7 +420,9 @@ def bad_input(fx):
     for desc, args, env, needles in BAD_INPUT:
         d = fx.tempdir()
         fake = stand_in(fx, d, 'touch "$D/started"\nexit 0\n')
-        a = Autossh(fx, args, env=dict(env, AUTOSSH_PATH=fake, AUTOSSH_GATETIME="0"),
+        # GATETIME=0 so a wrongly started stand-in is not judged premature;
+        # the case's own variables win.
+        a = Autossh(fx, args, env=dict({"AUTOSSH_GATETIME": "0"}, **env, AUTOSSH_PATH=fake),
                     workdir=d, dump=False)
         try:
             rc = a.run(timeout=10)
