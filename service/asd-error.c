@@ -1,8 +1,29 @@
-/* asd-error.c
+/* asd-error.c: the project's one error domain, mapped to D-Bus errors
  *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#include <gio/gio.h>
+
 #include "asd-error.h"
 
-G_DEFINE_QUARK (asd-error-quark, asd_error)
+static const GDBusErrorEntry asd_error_entries[] = {
+  { ASD_ERROR_FAILED, "io.github.autosshd1.Error.Failed" },
+  { ASD_ERROR_INVALID_ARGS, "io.github.autosshd1.Error.InvalidArgs" },
+  { ASD_ERROR_INVALID_SETTINGS, "io.github.autosshd1.Error.InvalidSettings" },
+  { ASD_ERROR_INVALID_NAME, "io.github.autosshd1.Error.InvalidName" },
+  { ASD_ERROR_NOT_FOUND, "io.github.autosshd1.Error.NotFound" },
+  { ASD_ERROR_EXISTS, "io.github.autosshd1.Error.Exists" },
+  { ASD_ERROR_BROKEN_CONFIG, "io.github.autosshd1.Error.BrokenConfig" },
+};
+
+GQuark
+asd_error_quark (void)
+{
+  static gsize quark = 0;
+
+  g_dbus_error_register_error_domain ("asd-error-quark", &quark,
+                                      asd_error_entries,
+                                      G_N_ELEMENTS (asd_error_entries));
+  return (GQuark) quark;
+}

@@ -1,4 +1,4 @@
-/* asd-error.h: the project's one error domain
+/* asd-error.h: the project's one error domain, mapped to D-Bus errors
  *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -14,16 +14,31 @@ G_BEGIN_DECLS
 /**
  * AsdError:
  * @ASD_ERROR_FAILED: something went wrong that has no better code
- * @ASD_ERROR_INVALID_ARGS: a command line that cannot be used
- * @ASD_ERROR_INVALID_SETTINGS: a setting (variable, key, value) out of range
+ *   (io.github.autosshd1.Error.Failed)
+ * @ASD_ERROR_INVALID_ARGS: an autossh command line that cannot be used
+ *   (io.github.autosshd1.Error.InvalidArgs)
+ * @ASD_ERROR_INVALID_SETTINGS: a setting (variable, key, value) that cannot
+ *   be used (io.github.autosshd1.Error.InvalidSettings)
+ * @ASD_ERROR_INVALID_NAME: a tunnel name outside [A-Za-z0-9_-]{1,64}
+ *   (io.github.autosshd1.Error.InvalidName)
+ * @ASD_ERROR_NOT_FOUND: no tunnel of that name
+ *   (io.github.autosshd1.Error.NotFound)
+ * @ASD_ERROR_EXISTS: a tunnel of that name exists already
+ *   (io.github.autosshd1.Error.Exists)
+ * @ASD_ERROR_BROKEN_CONFIG: the tunnel's file cannot be read
+ *   (io.github.autosshd1.Error.BrokenConfig)
  *
  * Every fallible call of the core reports one of these, with a message a
- * person can act on.
+ * person can act on; over D-Bus they travel under the names above.
  */
 typedef enum {
   ASD_ERROR_FAILED,
   ASD_ERROR_INVALID_ARGS,
   ASD_ERROR_INVALID_SETTINGS,
+  ASD_ERROR_INVALID_NAME,
+  ASD_ERROR_NOT_FOUND,
+  ASD_ERROR_EXISTS,
+  ASD_ERROR_BROKEN_CONFIG,
 } AsdError;
 
 GQuark asd_error_quark (void);

@@ -461,3 +461,21 @@ asd_monitor_stop (AsdMonitor *self)
   g_clear_handle_id (&self->poll_id, g_source_remove);
   attempt_clear (self);
 }
+
+/**
+ * asd_monitor_test_now:
+ * @self: a started monitor
+ *
+ * Runs a test now, unless one is under way; the next follows a poll
+ * interval after it.
+ */
+void
+asd_monitor_test_now (AsdMonitor *self)
+{
+  g_return_if_fail (ASD_IS_MONITOR (self));
+
+  if (!self->started || self->cancellable != NULL)
+    return;
+  g_clear_handle_id (&self->poll_id, g_source_remove);
+  on_poll_due (self);
+}

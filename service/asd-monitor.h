@@ -27,5 +27,6 @@ void        asd_monitor_set_timing (AsdMonitor           *self,
                                     guint                 net_timeout);
 void        asd_monitor_start      (AsdMonitor           *self);
 void        asd_monitor_stop       (AsdMonitor           *self);
+void        asd_monitor_test_now   (AsdMonitor           *self);
 
 G_END_DECLS

@@ -28,10 +28,16 @@ struct _AsdSshProcess
   guint kill_id;
   gint pid;
   gboolean running;
+  GDataInputStream *stderr_lines;
+  gboolean stderr_open;
+  gboolean exit_pending;
+  gboolean exit_signalled;
+  gint exit_code;
 };
 
 enum {
   SIGNAL_EXITED,
+  SIGNAL_STDERR_LINE,
   N_SIGNALS
 };
 
@@ -68,6 +74,7 @@ asd_ssh_process_dispose (GObject *object)
     g_subprocess_force_exit (self->subprocess);
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->kill_id, g_source_remove);
+  g_clear_object (&self->stderr_lines);
   g_clear_object (&self->subprocess);
   g_clear_object (&self->cancellable);
 
@@ -103,6 +110,16 @@ asd_ssh_process_class_init (AsdSshProcessClass *klass)
     g_signal_new ("exited", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL,
                   G_TYPE_NONE, 2, G_TYPE_BOOLEAN, G_TYPE_INT);
+
+  /**
+   * AsdSshProcess::stderr-line:
+   * @line: one line ssh wrote to stderr, without its newline
+   *
+   * Only with %ASD_SSH_PROCESS_READ_STDERR.
+   */
+  signals[SIGNAL_STDERR_LINE] =
+    g_signal_new ("stderr-line", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
@@ -128,25 +145,69 @@ asd_ssh_process_new (const char * const *argv, AsdSshProcessFlags flags)
   return self;
 }
 
+/* "exited" waits for both the exit and the end of stderr, so that every
+ * line is seen before the exit is acted on. */
+static void
+emit_exited_when_done (AsdSshProcess *self)
+{
+  if (!self->exit_pending || self->stderr_open)
+    return;
+  self->exit_pending = FALSE;
+  g_signal_emit (self, signals[SIGNAL_EXITED], 0, self->exit_signalled, self->exit_code);
+}
+
 static void
 on_wait_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   GSubprocess *subprocess = G_SUBPROCESS (source);
   AsdSshProcess *self = user_data;
   g_autoptr(GError) error = NULL;
-  gboolean signalled;
-  gint code;
 
   if (!g_subprocess_wait_finish (subprocess, result, &error))
     return;   /* cancelled: @self is being disposed */
 
   self->running = FALSE;
   g_clear_handle_id (&self->kill_id, g_source_remove);
-  signalled = g_subprocess_get_if_signaled (subprocess);
-  code = signalled ? g_subprocess_get_term_sig (subprocess)
-                   : g_subprocess_get_exit_status (subprocess);
-  g_debug ("ssh %d ended (%s %d)", self->pid, signalled ? "signal" : "status", code);
-  g_signal_emit (self, signals[SIGNAL_EXITED], 0, signalled, code);
+  self->exit_signalled = g_subprocess_get_if_signaled (subprocess);
+  self->exit_code = self->exit_signalled ? g_subprocess_get_term_sig (subprocess)
+                                         : g_subprocess_get_exit_status (subprocess);
+  self->exit_pending = TRUE;
+  g_debug ("ssh %d ended (%s %d)", self->pid,
+           self->exit_signalled ? "signal" : "status", self->exit_code);
+  emit_exited_when_done (self);
+}
+
+static void read_stderr_line (AsdSshProcess *self);
+
+static void
+on_stderr_line (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  AsdSshProcess *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *raw =
+    g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (source), result, NULL, &error);
+  g_autofree char *line = NULL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;   /* @self is being disposed */
+  if (raw == NULL)
+    {
+      /* End of stderr, or a read error: the same for us. */
+      self->stderr_open = FALSE;
+      emit_exited_when_done (self);
+      return;
+    }
+  line = g_utf8_make_valid (raw, -1);
+  g_strchomp (line);
+  g_signal_emit (self, signals[SIGNAL_STDERR_LINE], 0, line);
+  read_stderr_line (self);
+}
+
+static void
+read_stderr_line (AsdSshProcess *self)
+{
+  g_data_input_stream_read_line_async (self->stderr_lines, G_PRIORITY_DEFAULT,
+                                       self->cancellable, on_stderr_line, self);
 }
 
 /**
@@ -166,7 +227,9 @@ asd_ssh_process_start (AsdSshProcess *self, GError **error)
   g_return_val_if_fail (ASD_IS_SSH_PROCESS (self), FALSE);
   g_return_val_if_fail (self->subprocess == NULL, FALSE);
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_INHERIT);
+  launcher = g_subprocess_launcher_new ((self->flags & ASD_SSH_PROCESS_READ_STDERR)
+                                       ? G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE
+                                       : G_SUBPROCESS_FLAGS_STDIN_INHERIT);
   setup = g_new0 (ChildSetup, 1);
   setup->supervisor = getpid ();
   setup->new_session = (self->flags & ASD_SSH_PROCESS_NEW_SESSION) != 0;
@@ -181,6 +244,12 @@ asd_ssh_process_start (AsdSshProcess *self, GError **error)
   identifier = g_subprocess_get_identifier (self->subprocess);
   self->pid = identifier != NULL ? atoi (identifier) : 0;
   self->running = TRUE;
+  if (self->flags & ASD_SSH_PROCESS_READ_STDERR)
+    {
+      self->stderr_lines = g_data_input_stream_new (g_subprocess_get_stderr_pipe (self->subprocess));
+      self->stderr_open = TRUE;
+      read_stderr_line (self);
+    }
   g_subprocess_wait_async (self->subprocess, self->cancellable,
                            on_wait_done, self);
   return TRUE;

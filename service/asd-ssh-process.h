@@ -14,10 +14,15 @@ G_BEGIN_DECLS
  * @ASD_SSH_PROCESS_NONE: ssh stays in its supervisor's session and process
  *   group and inherits its stdin, stdout and stderr
  * @ASD_SSH_PROCESS_NEW_SESSION: ssh runs in a session of its own (setsid)
+ * @ASD_SSH_PROCESS_READ_STDERR: ssh's stdin is /dev/null, its stdout is
+ *   dropped, and each line it writes to stderr is an
+ *   #AsdSshProcess::stderr-line signal; #AsdSshProcess::exited comes after
+ *   the last line
  */
 typedef enum {
   ASD_SSH_PROCESS_NONE = 0,
   ASD_SSH_PROCESS_NEW_SESSION = 1 << 0,
+  ASD_SSH_PROCESS_READ_STDERR = 1 << 1,
 } AsdSshProcessFlags;
 
 /* How long ssh has to exit after SIGTERM before it gets SIGKILL. */

@@ -1,0 +1,534 @@
+/* asd-manager.c: the set of tunnels, on D-Bus
+ *
+ * Holds one AsdTunnel per name, exported through a
+ * GDBusObjectManagerServer; reads and writes the tunnels' files (one
+ * GKeyFile per tunnel in the tunnels directory); answers the Manager
+ * interface; tells tunnels when the network changes.
+ *
+ * A file that cannot be read makes its tunnel "failed" with the file, line
+ * and reason, and is never written by the service: only Reload, after the
+ * user fixed it, brings the tunnel back.
+ *
+ * Copyright 2026 The autosshd developers
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "asd-error.h"
+#include "asd-manager.h"
+#include "asd-tunnel.h"
+
+struct _AsdManager
+{
+  AsdDbusManagerSkeleton parent_instance;
+
+  char *tunnels_dir;
+  GHashTable *tunnels;                  /* name → AsdTunnel */
+  GDBusObjectManagerServer *objects;
+  GNetworkMonitor *network;
+  gboolean shutting_down;
+};
+
+enum {
+  SIGNAL_SHUT_DOWN,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void asd_manager_iface_init (AsdDbusManagerIface *iface);
+
+G_DEFINE_TYPE_WITH_CODE (AsdManager, asd_manager, ASD_DBUS_TYPE_MANAGER_SKELETON,
+                         G_IMPLEMENT_INTERFACE (ASD_DBUS_TYPE_MANAGER, asd_manager_iface_init))
+
+static char *
+tunnel_path (const char *name)
+{
+  g_autofree char *element = asd_tunnel_name_to_path_element (name);
+
+  return g_strconcat (ASD_TUNNEL_PATH_PREFIX, element, NULL);
+}
+
+static char *
+config_path (AsdManager *self, const char *name)
+{
+  g_autofree char *file = g_strconcat (name, ".conf", NULL);
+
+  return g_build_filename (self->tunnels_dir, file, NULL);
+}
+
+static void check_shut_down (AsdManager *self);
+
+static void
+add_tunnel_object (AsdManager *self, AsdTunnel *tunnel)
+{
+  g_autofree char *path = tunnel_path (asd_tunnel_get_name (tunnel));
+  g_autoptr(AsdDbusObjectSkeleton) object = asd_dbus_object_skeleton_new (path);
+
+  asd_dbus_object_skeleton_set_tunnel (object, ASD_DBUS_TUNNEL (tunnel));
+  g_hash_table_insert (self->tunnels, g_strdup (asd_tunnel_get_name (tunnel)), g_object_ref (tunnel));
+  g_signal_connect_swapped (tunnel, "notify::pid", G_CALLBACK (check_shut_down), self);
+  g_dbus_object_manager_server_export (self->objects, G_DBUS_OBJECT_SKELETON (object));
+}
+
+static void
+remove_tunnel_object (AsdManager *self, AsdTunnel *tunnel)
+{
+  g_autofree char *path = tunnel_path (asd_tunnel_get_name (tunnel));
+
+  asd_tunnel_stop (tunnel);
+  g_dbus_object_manager_server_unexport (self->objects, path);
+  g_hash_table_remove (self->tunnels, asd_tunnel_get_name (tunnel));
+}
+
+/* A tunnel from its file; a file that cannot be read gives a broken one. */
+static AsdTunnel *
+load_tunnel (AsdManager *self, const char *name)
+{
+  g_autofree char *path = config_path (self, name);
+  g_autoptr(GError) error = NULL;
+  AsdTunnelSettings *settings = asd_tunnel_settings_load (path, &error);
+  AsdTunnel *tunnel = asd_tunnel_new (name, settings, path);
+
+  if (settings == NULL)
+    {
+      g_warning ("%s", error->message);
+      asd_tunnel_set_broken (tunnel, error->message);
+    }
+  return tunnel;
+}
+
+/* The names of the tunnel files in the directory, sorted. */
+static GPtrArray *
+list_tunnel_files (AsdManager *self)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GDir) dir = g_dir_open (self->tunnels_dir, 0, NULL);
+  const char *file;
+
+  while (dir != NULL && (file = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *name = NULL;
+
+      if (!g_str_has_suffix (file, ".conf"))
+        continue;
+      name = g_strndup (file, strlen (file) - strlen (".conf"));
+      if (!asd_tunnel_name_is_valid (name))
+        {
+          g_warning ("ignoring %s/%s: “%s” is not a valid tunnel name ([A-Za-z0-9_-]{1,64})",
+                     self->tunnels_dir, file, name);
+          continue;
+        }
+      g_ptr_array_add (names, g_steal_pointer (&name));
+    }
+  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
+  return g_steal_pointer (&names);
+}
+
+/* Makes the tunnels match the files; new ones start (if AutoStart) only
+ * with @start_new. */
+static void
+reload (AsdManager *self, gboolean start_new)
+{
+  g_autoptr(GPtrArray) names = list_tunnel_files (self);
+  g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  AsdTunnel *tunnel;
+
+  g_hash_table_iter_init (&iter, self->tunnels);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &tunnel))
+    if (asd_tunnel_get_config_path (tunnel) != NULL &&
+        !g_ptr_array_find_with_equal_func (names, asd_tunnel_get_name (tunnel), g_str_equal, NULL))
+      g_ptr_array_add (gone, g_object_ref (tunnel));
+  for (guint i = 0; i < gone->len; i++)
+    remove_tunnel_object (self, g_ptr_array_index (gone, i));
+
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *name = g_ptr_array_index (names, i);
+      g_autoptr(AsdTunnel) loaded = load_tunnel (self, name);
+      AsdTunnel *existing = g_hash_table_lookup (self->tunnels, name);
+      const AsdTunnelSettings *settings = asd_tunnel_get_settings (loaded);
+
+      if (existing == NULL)
+        {
+          add_tunnel_object (self, loaded);
+          if (start_new && settings != NULL && settings->auto_start)
+            asd_tunnel_start (loaded, NULL);
+        }
+      else if (settings == NULL)
+        asd_tunnel_set_broken (existing, asd_dbus_tunnel_get_state_reason (ASD_DBUS_TUNNEL (loaded)));
+      else
+        {
+          gboolean was_broken = asd_tunnel_is_broken (existing);
+
+          asd_tunnel_reconfigure (existing, asd_tunnel_settings_copy (settings));
+          if (was_broken && settings->auto_start)
+            asd_tunnel_start (existing, NULL);
+        }
+    }
+}
+
+/* ---- D-Bus methods ---- */
+
+static gboolean
+check_new_name (AsdManager *self, const char *name, GError **error)
+{
+  if (!asd_tunnel_name_is_valid (name))
+    {
+      g_set_error (error, ASD_ERROR, ASD_ERROR_INVALID_NAME,
+                   _("“%s” is not a valid tunnel name: use 1 to %d of A–Z, a–z, 0–9, “_” and “-”"),
+                   name, ASD_TUNNEL_NAME_MAX);
+      return FALSE;
+    }
+  if (g_hash_table_contains (self->tunnels, name))
+    {
+      g_set_error (error, ASD_ERROR, ASD_ERROR_EXISTS,
+                   _("a tunnel named “%s” exists already; remove it first or choose another name"), name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static AsdTunnel *
+find_tunnel (AsdManager *self, const char *name, GError **error)
+{
+  AsdTunnel *tunnel = g_hash_table_lookup (self->tunnels, name);
+
+  if (tunnel == NULL)
+    g_set_error (error, ASD_ERROR, ASD_ERROR_NOT_FOUND, _("there is no tunnel named “%s”"), name);
+  return tunnel;
+}
+
+/* Saves (unless transient), exports and maybe starts a new tunnel. */
+static AsdTunnel *
+create_tunnel (AsdManager *self, const char *name, AsdTunnelSettings *settings,
+               gboolean start, GError **error)
+{
+  g_autoptr(AsdTunnelSettings) owned = settings;
+  g_autofree char *path = owned->transient ? NULL : config_path (self, name);
+  AsdTunnel *tunnel;
+
+  if (!asd_tunnel_settings_validate (owned, error) ||
+      (path != NULL && !asd_tunnel_settings_save (owned, path, error)))
+    return NULL;
+  tunnel = asd_tunnel_new (name, g_steal_pointer (&owned), path);
+  add_tunnel_object (self, tunnel);
+  g_object_unref (tunnel);
+  if (start)
+    asd_tunnel_start (tunnel, NULL);
+  return tunnel;
+}
+
+static void
+complete_add (AsdDbusManager *object, GDBusMethodInvocation *invocation,
+              AsdTunnel *tunnel, GError *error)
+{
+  g_autofree char *path = NULL;
+
+  if (tunnel == NULL)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return;
+    }
+  path = tunnel_path (asd_tunnel_get_name (tunnel));
+  asd_dbus_manager_complete_add_tunnel (object, invocation, path);
+}
+
+static gboolean
+handle_add_tunnel (AsdDbusManager *object, GDBusMethodInvocation *invocation,
+                   const char *name, GVariant *values, gboolean start)
+{
+  AsdManager *self = ASD_MANAGER (object);
+  g_autoptr(AsdTunnelSettings) settings = asd_tunnel_settings_new ();
+  g_autoptr(GError) error = NULL;
+  AsdTunnel *tunnel = NULL;
+
+  if (check_new_name (self, name, &error) &&
+      asd_tunnel_settings_apply_variant (settings, values, &error))
+    tunnel = create_tunnel (self, name, g_steal_pointer (&settings), start, &error);
+  complete_add (object, invocation, tunnel, error);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_add_tunnel_from_command_line (AsdDbusManager *object, GDBusMethodInvocation *invocation,
+                                     const char *name, const char * const *args, gboolean start)
+{
+  AsdManager *self = ASD_MANAGER (object);
+  g_autoptr(AsdTunnelSettings) settings = asd_tunnel_settings_new ();
+  g_autoptr(GError) error = NULL;
+  AsdTunnel *tunnel = NULL;
+
+  if (check_new_name (self, name, &error) &&
+      asd_tunnel_settings_apply_command_line (settings, args, &error))
+    tunnel = create_tunnel (self, name, g_steal_pointer (&settings), start, &error);
+  complete_add (object, invocation, tunnel, error);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_remove_tunnel (AsdDbusManager *object, GDBusMethodInvocation *invocation, const char *name)
+{
+  AsdManager *self = ASD_MANAGER (object);
+  g_autoptr(GError) error = NULL;
+  AsdTunnel *tunnel = find_tunnel (self, name, &error);
+  const char *path;
+
+  if (tunnel == NULL)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  path = asd_tunnel_get_config_path (tunnel);
+  if (path != NULL && g_unlink (path) != 0 && errno != ENOENT)
+    {
+      int saved_errno = errno;
+      g_dbus_method_invocation_return_error (invocation, ASD_ERROR, ASD_ERROR_FAILED,
+                                             _("cannot remove %s: %s"), path, g_strerror (saved_errno));
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  remove_tunnel_object (self, tunnel);
+  asd_dbus_manager_complete_remove_tunnel (object, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_get_tunnel (AsdDbusManager *object, GDBusMethodInvocation *invocation, const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  AsdTunnel *tunnel = find_tunnel (ASD_MANAGER (object), name, &error);
+  g_autofree char *path = NULL;
+
+  if (tunnel == NULL)
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  path = tunnel_path (name);
+  asd_dbus_manager_complete_get_tunnel (object, invocation, path);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_start_all (AsdDbusManager *object, GDBusMethodInvocation *invocation)
+{
+  AsdManager *self = ASD_MANAGER (object);
+  GHashTableIter iter;
+  AsdTunnel *tunnel;
+
+  g_hash_table_iter_init (&iter, self->tunnels);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &tunnel))
+    if (!asd_tunnel_is_broken (tunnel))
+      asd_tunnel_start (tunnel, NULL);
+  asd_dbus_manager_complete_start_all (object, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_stop_all (AsdDbusManager *object, GDBusMethodInvocation *invocation)
+{
+  AsdManager *self = ASD_MANAGER (object);
+  GHashTableIter iter;
+  AsdTunnel *tunnel;
+
+  g_hash_table_iter_init (&iter, self->tunnels);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &tunnel))
+    asd_tunnel_stop (tunnel);
+  asd_dbus_manager_complete_stop_all (object, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_reload (AsdDbusManager *object, GDBusMethodInvocation *invocation)
+{
+  reload (ASD_MANAGER (object), TRUE);
+  asd_dbus_manager_complete_reload (object, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+asd_manager_iface_init (AsdDbusManagerIface *iface)
+{
+  iface->handle_add_tunnel = handle_add_tunnel;
+  iface->handle_add_tunnel_from_command_line = handle_add_tunnel_from_command_line;
+  iface->handle_remove_tunnel = handle_remove_tunnel;
+  iface->handle_get_tunnel = handle_get_tunnel;
+  iface->handle_start_all = handle_start_all;
+  iface->handle_stop_all = handle_stop_all;
+  iface->handle_reload = handle_reload;
+}
+
+/* ---- lifecycle ---- */
+
+static void
+on_network_changed (GNetworkMonitor *monitor, gboolean available, gpointer user_data)
+{
+  AsdManager *self = user_data;
+  GHashTableIter iter;
+  AsdTunnel *tunnel;
+
+  g_debug ("network changed (available: %d)", available);
+  if (!available)
+    return;
+  g_hash_table_iter_init (&iter, self->tunnels);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &tunnel))
+    asd_tunnel_network_changed (tunnel);
+}
+
+static void
+check_shut_down (AsdManager *self)
+{
+  GHashTableIter iter;
+  AsdTunnel *tunnel;
+
+  if (!self->shutting_down)
+    return;
+  g_hash_table_iter_init (&iter, self->tunnels);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &tunnel))
+    if (asd_tunnel_has_ssh (tunnel))
+      return;
+  self->shutting_down = FALSE;
+  g_signal_emit (self, signals[SIGNAL_SHUT_DOWN], 0);
+}
+
+/**
+ * asd_manager_shutdown:
+ * @self: the manager
+ *
+ * Stops every tunnel; #AsdManager::shut-down follows when no ssh is left.
+ */
+void
+asd_manager_shutdown (AsdManager *self)
+{
+  GHashTableIter iter;
+  AsdTunnel *tunnel;
+
+  self->shutting_down = TRUE;
+  g_hash_table_iter_init (&iter, self->tunnels);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &tunnel))
+    asd_tunnel_stop (tunnel);
+  check_shut_down (self);
+}
+
+/**
+ * asd_manager_start_auto:
+ * @self: the manager
+ *
+ * Starts the tunnels marked AutoStart.
+ */
+void
+asd_manager_start_auto (AsdManager *self)
+{
+  GHashTableIter iter;
+  AsdTunnel *tunnel;
+
+  g_hash_table_iter_init (&iter, self->tunnels);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &tunnel))
+    {
+      const AsdTunnelSettings *settings = asd_tunnel_get_settings (tunnel);
+
+      if (settings != NULL && settings->auto_start)
+        asd_tunnel_start (tunnel, NULL);
+    }
+}
+
+/**
+ * asd_manager_export:
+ * @self: the manager
+ * @connection: the session bus
+ * @error: return location for an error
+ *
+ * Puts the manager and every tunnel on the bus.
+ */
+gboolean
+asd_manager_export (AsdManager *self, GDBusConnection *connection, GError **error)
+{
+  if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self), connection,
+                                         ASD_MANAGER_PATH, error))
+    return FALSE;
+  g_dbus_object_manager_server_set_connection (self->objects, connection);
+  return TRUE;
+}
+
+static void
+asd_manager_dispose (GObject *object)
+{
+  AsdManager *self = ASD_MANAGER (object);
+
+  if (self->network != NULL)
+    g_signal_handlers_disconnect_by_data (self->network, self);
+  g_clear_object (&self->network);
+  if (self->tunnels != NULL)
+    {
+      GHashTableIter iter;
+      AsdTunnel *tunnel;
+
+      g_hash_table_iter_init (&iter, self->tunnels);
+      while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &tunnel))
+        g_signal_handlers_disconnect_by_data (tunnel, self);
+    }
+  g_clear_pointer (&self->tunnels, g_hash_table_unref);
+  g_clear_object (&self->objects);
+
+  G_OBJECT_CLASS (asd_manager_parent_class)->dispose (object);
+}
+
+static void
+asd_manager_finalize (GObject *object)
+{
+  g_free (ASD_MANAGER (object)->tunnels_dir);
+
+  G_OBJECT_CLASS (asd_manager_parent_class)->finalize (object);
+}
+
+static void
+asd_manager_class_init (AsdManagerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = asd_manager_dispose;
+  object_class->finalize = asd_manager_finalize;
+
+  /**
+   * AsdManager::shut-down:
+   *
+   * After asd_manager_shutdown(): every ssh has exited.
+   */
+  signals[SIGNAL_SHUT_DOWN] =
+    g_signal_new ("shut-down", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+asd_manager_init (AsdManager *self)
+{
+  self->tunnels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->objects = g_dbus_object_manager_server_new (ASD_MANAGER_PATH);
+}
+
+/**
+ * asd_manager_new:
+ * @tunnels_dir: the directory of the tunnels' files
+ *
+ * Reads every tunnel file (none is started yet).
+ *
+ * Returns: (transfer full): the manager
+ */
+AsdManager *
+asd_manager_new (const char *tunnels_dir)
+{
+  AsdManager *self = g_object_new (ASD_TYPE_MANAGER, NULL);
+
+  self->tunnels_dir = g_strdup (tunnels_dir);
+  asd_dbus_manager_set_version (ASD_DBUS_MANAGER (self), VERSION);
+  reload (self, FALSE);
+  self->network = g_object_ref (g_network_monitor_get_default ());
+  g_signal_connect (self->network, "network-changed", G_CALLBACK (on_network_changed), self);
+  return self;
+}

@@ -1,0 +1,814 @@
+/* asd-tunnel.c: one tunnel, a D-Bus object that keeps an ssh running
+ *
+ * A tunnel runs `ssh -N` (asd-tunnel-settings builds its argv) and reads
+ * ssh's own messages (asd-ssh-messages) to know when it is connected —
+ * authenticated, and every forward set up — and why it went down.  Why
+ * decides what comes next (asd_ssh_failure_retry()): a permanent failure
+ * waits in "failed" for the user; a remote port still held by an old
+ * session is retried shortly; an unreachable server is probed with plain
+ * TCP connects (asd-server-probe) and retried the moment it answers; the
+ * rest backs off exponentially with jitter.  Stalls are found by ssh's
+ * ServerAlive defaults, or by the monitor test when MonitorPort is set.
+ *
+ * Copyright 2026 The autosshd developers
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "asd-error.h"
+#include "asd-monitor.h"
+#include "asd-server-probe.h"
+#include "asd-ssh-messages.h"
+#include "asd-ssh-process.h"
+#include "asd-tunnel.h"
+
+#define STATE_STOPPED    "stopped"
+#define STATE_CONNECTING "connecting"
+#define STATE_CONNECTED  "connected"
+#define STATE_RETRYING   "retrying"
+#define STATE_FAILED     "failed"
+
+#define BACKOFF_MAX_S       60   /* the longest wait between two tries */
+#define STABLE_AFTER_S      30   /* connected this long resets the backoff */
+#define SHORT_RETRY_S        3   /* remote port still held */
+#define PROBE_INTERVAL_S     2   /* while the server is unreachable */
+#define PROBE_TIMEOUT_S      3
+#define CONNECT_WATCHDOG_S  45   /* a login that never finishes */
+
+#define tunnel_log(self, level, ...) \
+  g_log_structured (G_LOG_DOMAIN, level, "TUNNEL", (self)->name, "MESSAGE", __VA_ARGS__)
+
+struct _AsdTunnel
+{
+  AsdDbusTunnelSkeleton parent_instance;
+
+  char *name;
+  char *config_path;             /* NULL: transient */
+  AsdTunnelSettings *settings;   /* NULL: the file is broken */
+  char **argv;
+
+  gboolean want_up;              /* Start was called, Stop was not */
+  gboolean restart_pending;      /* start again as soon as ssh is gone */
+  AsdSshProcess *ssh;
+  AsdMonitor *monitor;
+  gboolean authenticated;
+  gboolean session_ready;
+  gboolean remote_ready;
+  AsdSshMessage failure;         /* the most telling failure of this run */
+  char *kill_reason;             /* we stopped ssh because of this */
+
+  guint backoff_step;
+  guint attempts;                /* ssh starts since the last drop */
+  gint64 down_since;             /* real time the connection dropped, or 0 */
+  guint retry_id;
+  guint stable_id;
+  guint watchdog_id;
+  GCancellable *probe_cancellable;
+  GPtrArray *stop_invocations;   /* Stop calls answered when ssh is gone */
+};
+
+static void asd_tunnel_iface_init (AsdDbusTunnelIface *iface);
+
+G_DEFINE_TYPE_WITH_CODE (AsdTunnel, asd_tunnel, ASD_DBUS_TYPE_TUNNEL_SKELETON,
+                         G_IMPLEMENT_INTERFACE (ASD_DBUS_TYPE_TUNNEL, asd_tunnel_iface_init))
+
+static void spawn_ssh (AsdTunnel *self);
+
+static AsdDbusTunnel *
+iface (AsdTunnel *self)
+{
+  return ASD_DBUS_TUNNEL (self);
+}
+
+static void
+set_state (AsdTunnel *self, const char *state, const char *reason)
+{
+  g_autofree char *old = g_strdup (asd_dbus_tunnel_get_state (iface (self)));
+
+  if (g_strcmp0 (old, state) == 0 &&
+      g_strcmp0 (asd_dbus_tunnel_get_state_reason (iface (self)), reason) == 0)
+    return;
+  asd_dbus_tunnel_set_state (iface (self), state);
+  asd_dbus_tunnel_set_state_reason (iface (self), reason);
+  if (g_strcmp0 (state, STATE_RETRYING) != 0)
+    asd_dbus_tunnel_set_next_retry (iface (self), 0);
+  if (g_strcmp0 (state, STATE_CONNECTED) != 0)
+    asd_dbus_tunnel_set_connected_since (iface (self), 0);
+  g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (self));
+  tunnel_log (self, G_LOG_LEVEL_MESSAGE, "%s: %s → %s: %s", self->name, old, state, reason);
+  asd_dbus_tunnel_emit_state_changed (iface (self), old, state, reason);
+}
+
+static void
+clear_timers (AsdTunnel *self)
+{
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+  g_clear_handle_id (&self->watchdog_id, g_source_remove);
+  if (self->probe_cancellable != NULL)
+    g_cancellable_cancel (self->probe_cancellable);
+  g_clear_object (&self->probe_cancellable);
+}
+
+static void
+clear_monitor (AsdTunnel *self)
+{
+  if (self->monitor != NULL)
+    g_signal_handlers_disconnect_by_data (self->monitor, self);
+  g_clear_object (&self->monitor);
+}
+
+/* The properties that follow from the settings. */
+static void
+publish_settings (AsdTunnel *self)
+{
+  g_auto(GStrv) forwards = NULL;
+  g_autofree char *destination = NULL;
+  const AsdTunnelSettings *s = self->settings;
+
+  g_clear_pointer (&self->argv, g_strfreev);
+  if (s == NULL)
+    return;
+  self->argv = asd_tunnel_settings_ssh_argv (s, "ssh");
+  forwards = asd_tunnel_settings_forwards (s);
+  destination = asd_tunnel_settings_display_destination (s);
+  asd_dbus_tunnel_set_destination (iface (self), destination);
+  asd_dbus_tunnel_set_forwards (iface (self), (const char * const *) forwards);
+  asd_dbus_tunnel_set_monitor_port (iface (self), s->monitor_port);
+  asd_dbus_tunnel_set_poll_interval (iface (self), s->poll_interval);
+  asd_dbus_tunnel_set_command (iface (self), (const char * const *) self->argv);
+  asd_dbus_tunnel_set_auto_start (iface (self), s->auto_start);
+}
+
+/* ---- the monitor test (MonitorPort set) ---- */
+
+static void
+on_monitor_tested (AsdMonitor *monitor, gboolean ok, guint64 latency, gpointer user_data)
+{
+  AsdTunnel *self = user_data;
+
+  if (ok)
+    {
+      asd_dbus_tunnel_set_last_probe (iface (self), g_get_real_time ());
+      asd_dbus_tunnel_set_probe_latency (iface (self), latency);
+      return;
+    }
+  if (self->ssh == NULL)
+    return;
+  g_free (self->kill_reason);
+  self->kill_reason = g_strdup (_("the monitor test failed: the connection stalled"));
+  asd_ssh_process_stop (self->ssh);
+}
+
+static gboolean
+setup_monitor (AsdTunnel *self, GError **error)
+{
+  const AsdTunnelSettings *s = self->settings;
+  AsdMonitorSpec spec = { s->monitor_port, s->echo_port };
+  guint first_poll = s->first_poll > 0 ? s->first_poll : s->poll_interval;
+
+  clear_monitor (self);
+  if (s->monitor_port == 0)
+    return TRUE;
+  self->monitor = asd_monitor_new (&spec, NULL);
+  if (!asd_monitor_listen (self->monitor, error))
+    {
+      g_clear_object (&self->monitor);
+      return FALSE;
+    }
+  asd_monitor_set_timing (self->monitor, first_poll, s->poll_interval,
+                          CLAMP (s->poll_interval / 2, 1, 15));
+  g_signal_connect (self->monitor, "tested", G_CALLBACK (on_monitor_tested), self);
+  return TRUE;
+}
+
+/* ---- what follows a failed run ---- */
+
+static gboolean
+on_retry_due (gpointer user_data)
+{
+  AsdTunnel *self = user_data;
+
+  self->retry_id = 0;
+  spawn_ssh (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+retry_in (AsdTunnel *self, guint delay_ms, const char *reason)
+{
+  clear_timers (self);
+  asd_dbus_tunnel_set_next_retry (iface (self), g_get_real_time () + delay_ms * (gint64) 1000);
+  set_state (self, STATE_RETRYING, reason);
+  self->retry_id = g_timeout_add (delay_ms, on_retry_due, self);
+}
+
+/* 0 for the first try after a stable connection, then 1, 2, 4 … 60 s, ±25 %. */
+static guint
+backoff_delay_ms (AsdTunnel *self)
+{
+  guint step = self->backoff_step++;
+  gdouble seconds;
+
+  if (step == 0)
+    return 0;
+  seconds = MIN (BACKOFF_MAX_S, 1u << MIN (step - 1, 6u));
+  return seconds * g_random_double_range (0.75, 1.25) * 1000;
+}
+
+static void probe_later (AsdTunnel *self, const char *reason);
+
+static void
+on_probe_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(AsdTunnel) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gint64 latency = 0;
+
+  if (!asd_server_probe_finish (result, &latency, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      g_clear_object (&self->probe_cancellable);
+      if (!self->want_up || self->ssh != NULL)
+        return;   /* a Probe call on a tunnel that is not retrying */
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED))
+        {
+          /* Behind a proxy: only a full try can tell. */
+          retry_in (self, backoff_delay_ms (self), asd_dbus_tunnel_get_state_reason (iface (self)));
+          return;
+        }
+      tunnel_log (self, G_LOG_LEVEL_DEBUG, "%s: probe: %s", self->name, error->message);
+      probe_later (self, asd_dbus_tunnel_get_state_reason (iface (self)));
+      return;
+    }
+  asd_dbus_tunnel_set_last_probe (iface (self), g_get_real_time ());
+  asd_dbus_tunnel_set_probe_latency (iface (self), latency);
+  g_clear_object (&self->probe_cancellable);
+  if (self->want_up && self->ssh == NULL)
+    spawn_ssh (self);
+}
+
+static gboolean
+on_probe_due (gpointer user_data)
+{
+  AsdTunnel *self = user_data;
+
+  self->retry_id = 0;
+  g_clear_object (&self->probe_cancellable);
+  self->probe_cancellable = g_cancellable_new ();
+  asd_server_probe_async ((const char * const *) self->argv, PROBE_TIMEOUT_S,
+                          self->probe_cancellable, on_probe_done, g_object_ref (self));
+  return G_SOURCE_REMOVE;
+}
+
+/* Server unreachable: cheap TCP probes until it answers, then a real try. */
+static void
+probe_later (AsdTunnel *self, const char *reason)
+{
+  clear_timers (self);
+  asd_dbus_tunnel_set_next_retry (iface (self), g_get_real_time () + PROBE_INTERVAL_S * G_USEC_PER_SEC);
+  set_state (self, STATE_RETRYING, reason);
+  self->retry_id = g_timeout_add_seconds (PROBE_INTERVAL_S, on_probe_due, self);
+}
+
+static char *
+run_reason (AsdTunnel *self, gboolean signalled, gint code)
+{
+  if (self->kill_reason != NULL)
+    return g_strdup (self->kill_reason);
+  if (self->failure.failure != ASD_SSH_FAILURE_NONE)
+    return asd_ssh_failure_reason (self->failure.failure, self->failure.detail);
+  if (signalled)
+    return g_strdup_printf (_("ssh was killed by signal %d"), code);
+  return g_strdup_printf (_("ssh exited with status %d"), code);
+}
+
+static void
+after_failed_run (AsdTunnel *self, gboolean was_connected, gboolean signalled, gint code)
+{
+  g_autofree char *reason = run_reason (self, signalled, code);
+  AsdSshFailure failure = self->failure.failure;
+
+  if (self->kill_reason != NULL && failure == ASD_SSH_FAILURE_NONE)
+    failure = ASD_SSH_FAILURE_TIMEOUT;
+  if (was_connected)
+    {
+      self->down_since = g_get_real_time ();
+      self->attempts = 0;
+      asd_dbus_tunnel_emit_dropped (iface (self), reason);
+    }
+
+  switch (failure == ASD_SSH_FAILURE_NONE ? ASD_RETRY_BACKOFF : asd_ssh_failure_retry (failure))
+    {
+    case ASD_RETRY_NEVER:
+      self->want_up = FALSE;
+      set_state (self, STATE_FAILED, reason);
+      break;
+    case ASD_RETRY_SHORT:
+      retry_in (self, SHORT_RETRY_S * 1000, reason);
+      break;
+    case ASD_RETRY_WHEN_REACHABLE:
+      probe_later (self, reason);
+      break;
+    case ASD_RETRY_BACKOFF:
+    default:
+      retry_in (self, backoff_delay_ms (self), reason);
+      break;
+    }
+}
+
+/* ---- ssh's run ---- */
+
+static void
+complete_stops (AsdTunnel *self)
+{
+  for (guint i = 0; i < self->stop_invocations->len; i++)
+    asd_dbus_tunnel_complete_stop (iface (self), g_ptr_array_index (self->stop_invocations, i));
+  g_ptr_array_set_size (self->stop_invocations, 0);
+}
+
+static void
+clear_ssh (AsdTunnel *self)
+{
+  if (self->ssh != NULL)
+    g_signal_handlers_disconnect_by_data (self->ssh, self);
+  g_clear_object (&self->ssh);
+  g_clear_handle_id (&self->stable_id, g_source_remove);
+  g_clear_handle_id (&self->watchdog_id, g_source_remove);
+  if (self->monitor != NULL)
+    asd_monitor_stop (self->monitor);
+  asd_dbus_tunnel_set_pid (iface (self), 0);
+}
+
+static void
+on_ssh_exited (AsdSshProcess *ssh, gboolean signalled, gint code, gpointer user_data)
+{
+  AsdTunnel *self = user_data;
+  gboolean was_connected = g_strcmp0 (asd_dbus_tunnel_get_state (iface (self)), STATE_CONNECTED) == 0;
+
+  clear_ssh (self);
+  if (self->restart_pending)
+    {
+      self->restart_pending = FALSE;
+      spawn_ssh (self);
+    }
+  else if (!self->want_up)
+    {
+      if (self->settings != NULL)   /* a broken file keeps its "failed" */
+        set_state (self, STATE_STOPPED, _("stopped"));
+    }
+  else
+    after_failed_run (self, was_connected, signalled, code);
+  complete_stops (self);
+  asd_ssh_message_clear (&self->failure);
+  g_clear_pointer (&self->kill_reason, g_free);
+}
+
+static gboolean
+on_stable (gpointer user_data)
+{
+  AsdTunnel *self = user_data;
+
+  self->stable_id = 0;
+  self->backoff_step = 0;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+become_connected (AsdTunnel *self)
+{
+  g_autofree char *reason = NULL;
+
+  g_clear_handle_id (&self->watchdog_id, g_source_remove);
+  reason = g_strdup_printf (_("connected to %s"), asd_dbus_tunnel_get_destination (iface (self)));
+  set_state (self, STATE_CONNECTED, reason);
+  asd_dbus_tunnel_set_connected_since (iface (self), g_get_real_time ());
+  self->stable_id = g_timeout_add_seconds (STABLE_AFTER_S, on_stable, self);
+  if (self->monitor != NULL)
+    asd_monitor_start (self->monitor);
+  if (self->down_since > 0)
+    {
+      asd_dbus_tunnel_emit_reconnected (iface (self), g_get_real_time () - self->down_since,
+                                        self->attempts);
+      self->down_since = 0;
+    }
+}
+
+static void
+on_ssh_line (AsdSshProcess *ssh, const char *line, gpointer user_data)
+{
+  AsdTunnel *self = user_data;
+  AsdSshMessage message = { 0, };
+
+  asd_ssh_message_classify (line, &message);
+  if (message.event != ASD_SSH_EVENT_NONE)
+    tunnel_log (self, G_LOG_LEVEL_DEBUG, "%s: ssh: %s", self->name, line);
+  switch (message.event)
+    {
+    case ASD_SSH_EVENT_AUTHENTICATED:
+      self->authenticated = TRUE;
+      break;
+    case ASD_SSH_EVENT_SESSION_READY:
+      self->session_ready = TRUE;
+      break;
+    case ASD_SSH_EVENT_REMOTE_FORWARDS_READY:
+      self->remote_ready = TRUE;
+      break;
+    case ASD_SSH_EVENT_FAILURE:
+      if (asd_ssh_failure_outranks (message.failure, self->failure.failure))
+        {
+          asd_ssh_message_clear (&self->failure);
+          self->failure = message;
+          return;   /* @message now belongs to self->failure */
+        }
+      break;
+    case ASD_SSH_EVENT_NONE:
+    default:
+      break;
+    }
+  asd_ssh_message_clear (&message);
+
+  if (self->authenticated && self->session_ready &&
+      (self->remote_ready || self->settings->remote_forwards[0] == NULL) &&
+      g_strcmp0 (asd_dbus_tunnel_get_state (iface (self)), STATE_CONNECTING) == 0)
+    become_connected (self);
+}
+
+static gboolean
+on_connect_watchdog (gpointer user_data)
+{
+  AsdTunnel *self = user_data;
+
+  self->watchdog_id = 0;
+  g_free (self->kill_reason);
+  self->kill_reason = g_strdup_printf (_("no connection after %d s"), CONNECT_WATCHDOG_S);
+  if (self->ssh != NULL)
+    asd_ssh_process_stop (self->ssh);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+spawn_ssh (AsdTunnel *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reason = NULL;
+
+  clear_timers (self);
+  if (self->ssh != NULL)
+    return;
+  self->authenticated = self->session_ready = self->remote_ready = FALSE;
+  asd_ssh_message_clear (&self->failure);
+  g_clear_pointer (&self->kill_reason, g_free);
+
+  if (self->monitor == NULL && !setup_monitor (self, &error))
+    {
+      g_autofree char *why = g_strdup_printf (_("cannot use monitor port %u: %s"),
+                                              self->settings->monitor_port, error->message);
+      self->want_up = FALSE;
+      set_state (self, STATE_FAILED, why);
+      return;
+    }
+
+  self->ssh = asd_ssh_process_new ((const char * const *) self->argv,
+                                   ASD_SSH_PROCESS_NEW_SESSION | ASD_SSH_PROCESS_READ_STDERR);
+  g_signal_connect (self->ssh, "stderr-line", G_CALLBACK (on_ssh_line), self);
+  g_signal_connect (self->ssh, "exited", G_CALLBACK (on_ssh_exited), self);
+  if (!asd_ssh_process_start (self->ssh, &error))
+    {
+      g_autofree char *why = g_strdup_printf (_("cannot run ssh: %s"), error->message);
+      clear_ssh (self);
+      self->want_up = FALSE;
+      set_state (self, STATE_FAILED, why);
+      return;
+    }
+  if (self->attempts++ > 0 || self->down_since > 0)
+    asd_dbus_tunnel_set_restarts (iface (self), asd_dbus_tunnel_get_restarts (iface (self)) + 1);
+  asd_dbus_tunnel_set_pid (iface (self), asd_ssh_process_get_pid (self->ssh));
+  self->watchdog_id = g_timeout_add_seconds (CONNECT_WATCHDOG_S, on_connect_watchdog, self);
+  reason = g_strdup_printf (_("connecting to %s"), asd_dbus_tunnel_get_destination (iface (self)));
+  set_state (self, STATE_CONNECTING, reason);
+}
+
+/* ---- public ---- */
+
+gboolean
+asd_tunnel_start (AsdTunnel *self, GError **error)
+{
+  g_return_val_if_fail (ASD_IS_TUNNEL (self), FALSE);
+
+  if (self->settings == NULL)
+    {
+      g_set_error (error, ASD_ERROR, ASD_ERROR_BROKEN_CONFIG, "%s",
+                   asd_dbus_tunnel_get_state_reason (iface (self)));
+      return FALSE;
+    }
+  self->want_up = TRUE;
+  if (self->ssh != NULL)
+    return TRUE;
+  self->backoff_step = 0;
+  self->attempts = 0;
+  spawn_ssh (self);
+  return TRUE;
+}
+
+void
+asd_tunnel_stop (AsdTunnel *self)
+{
+  g_return_if_fail (ASD_IS_TUNNEL (self));
+
+  self->want_up = FALSE;
+  self->restart_pending = FALSE;
+  self->down_since = 0;
+  clear_timers (self);
+  if (self->ssh != NULL)
+    asd_ssh_process_stop (self->ssh);
+  else if (self->settings != NULL)
+    set_state (self, STATE_STOPPED, _("stopped"));
+}
+
+/* Tries now what was waiting for the network to change. */
+void
+asd_tunnel_network_changed (AsdTunnel *self)
+{
+  const char *state = asd_dbus_tunnel_get_state (iface (self));
+
+  if (self->settings == NULL || self->ssh != NULL)
+    return;
+  if (g_strcmp0 (state, STATE_RETRYING) == 0 ||
+      (g_strcmp0 (state, STATE_FAILED) == 0 && self->attempts > 0))
+    {
+      self->want_up = TRUE;
+      spawn_ssh (self);
+    }
+}
+
+void
+asd_tunnel_set_broken (AsdTunnel *self, const char *reason)
+{
+  g_return_if_fail (ASD_IS_TUNNEL (self));
+
+  asd_tunnel_stop (self);
+  g_clear_pointer (&self->settings, asd_tunnel_settings_free);
+  clear_monitor (self);
+  publish_settings (self);
+  set_state (self, STATE_FAILED, reason);
+}
+
+/* New settings (from Reload or Configure); ssh restarts if it runs. */
+void
+asd_tunnel_reconfigure (AsdTunnel *self, AsdTunnelSettings *settings)
+{
+  gboolean was_broken = self->settings == NULL;
+
+  g_return_if_fail (ASD_IS_TUNNEL (self));
+
+  asd_tunnel_settings_free (self->settings);
+  self->settings = settings;
+  clear_monitor (self);
+  publish_settings (self);
+  if (self->ssh != NULL)
+    {
+      self->restart_pending = TRUE;
+      asd_ssh_process_stop (self->ssh);
+    }
+  else if (was_broken)
+    set_state (self, STATE_STOPPED, _("stopped"));
+}
+
+const char *
+asd_tunnel_get_name (AsdTunnel *self)
+{
+  return self->name;
+}
+
+const char *
+asd_tunnel_get_config_path (AsdTunnel *self)
+{
+  return self->config_path;
+}
+
+const AsdTunnelSettings *
+asd_tunnel_get_settings (AsdTunnel *self)
+{
+  return self->settings;
+}
+
+gboolean
+asd_tunnel_is_broken (AsdTunnel *self)
+{
+  return self->settings == NULL;
+}
+
+gboolean
+asd_tunnel_has_ssh (AsdTunnel *self)
+{
+  return self->ssh != NULL;
+}
+
+/* ---- D-Bus methods ---- */
+
+static gboolean
+save_settings (AsdTunnel *self, const AsdTunnelSettings *settings, GError **error)
+{
+  return self->config_path == NULL ||
+         asd_tunnel_settings_save (settings, self->config_path, error);
+}
+
+static gboolean
+handle_start (AsdDbusTunnel *object, GDBusMethodInvocation *invocation)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!asd_tunnel_start (ASD_TUNNEL (object), &error))
+    g_dbus_method_invocation_return_gerror (invocation, error);
+  else
+    asd_dbus_tunnel_complete_start (object, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_stop (AsdDbusTunnel *object, GDBusMethodInvocation *invocation)
+{
+  AsdTunnel *self = ASD_TUNNEL (object);
+
+  asd_tunnel_stop (self);
+  if (self->ssh != NULL)
+    g_ptr_array_add (self->stop_invocations, g_object_ref (invocation));
+  else
+    asd_dbus_tunnel_complete_stop (object, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_restart (AsdDbusTunnel *object, GDBusMethodInvocation *invocation)
+{
+  AsdTunnel *self = ASD_TUNNEL (object);
+  g_autoptr(GError) error = NULL;
+
+  if (self->ssh != NULL && self->settings != NULL)
+    {
+      self->want_up = TRUE;
+      self->restart_pending = TRUE;
+      asd_ssh_process_stop (self->ssh);
+    }
+  else if (!asd_tunnel_start (self, &error))
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  asd_dbus_tunnel_complete_restart (object, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_probe (AsdDbusTunnel *object, GDBusMethodInvocation *invocation)
+{
+  AsdTunnel *self = ASD_TUNNEL (object);
+
+  if (self->settings == NULL)
+    {
+      g_dbus_method_invocation_return_error (invocation, ASD_ERROR, ASD_ERROR_BROKEN_CONFIG, "%s",
+                                             asd_dbus_tunnel_get_state_reason (object));
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  if (self->monitor != NULL && self->ssh != NULL)
+    asd_monitor_test_now (self->monitor);
+  else if (self->probe_cancellable == NULL)
+    {
+      /* A success while retrying starts the next try at once. */
+      g_clear_handle_id (&self->retry_id, g_source_remove);
+      on_probe_due (self);
+    }
+  asd_dbus_tunnel_complete_probe (object, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_configure (AsdDbusTunnel *object, GDBusMethodInvocation *invocation, GVariant *changes)
+{
+  AsdTunnel *self = ASD_TUNNEL (object);
+  g_autoptr(AsdTunnelSettings) settings = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (self->settings == NULL)
+    {
+      g_dbus_method_invocation_return_error (invocation, ASD_ERROR, ASD_ERROR_BROKEN_CONFIG,
+                                             _("%s; fix the file, then call Reload"),
+                                             asd_dbus_tunnel_get_state_reason (object));
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  settings = asd_tunnel_settings_copy (self->settings);
+  if (!asd_tunnel_settings_apply_variant (settings, changes, &error) ||
+      !asd_tunnel_settings_validate (settings, &error) ||
+      !save_settings (self, settings, &error))
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  asd_tunnel_reconfigure (self, g_steal_pointer (&settings));
+  asd_dbus_tunnel_complete_configure (object, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+asd_tunnel_iface_init (AsdDbusTunnelIface *iface_)
+{
+  iface_->handle_start = handle_start;
+  iface_->handle_stop = handle_stop;
+  iface_->handle_restart = handle_restart;
+  iface_->handle_probe = handle_probe;
+  iface_->handle_configure = handle_configure;
+}
+
+/* AutoStart written over D-Bus: saved to the tunnel's file. */
+static void
+on_auto_start_changed (AsdTunnel *self)
+{
+  gboolean value = asd_dbus_tunnel_get_auto_start (iface (self));
+  g_autoptr(AsdTunnelSettings) settings = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (self->settings == NULL || self->settings->auto_start == value)
+    return;
+  settings = asd_tunnel_settings_copy (self->settings);
+  settings->auto_start = value;
+  if (!save_settings (self, settings, &error))
+    {
+      tunnel_log (self, G_LOG_LEVEL_WARNING, "%s: cannot save AutoStart: %s", self->name, error->message);
+      asd_dbus_tunnel_set_auto_start (iface (self), self->settings->auto_start);
+      return;
+    }
+  self->settings->auto_start = value;
+}
+
+static void
+asd_tunnel_dispose (GObject *object)
+{
+  AsdTunnel *self = ASD_TUNNEL (object);
+
+  clear_timers (self);
+  clear_ssh (self);
+  clear_monitor (self);
+  if (self->stop_invocations != NULL)
+    complete_stops (self);
+
+  G_OBJECT_CLASS (asd_tunnel_parent_class)->dispose (object);
+}
+
+static void
+asd_tunnel_finalize (GObject *object)
+{
+  AsdTunnel *self = ASD_TUNNEL (object);
+
+  g_free (self->name);
+  g_free (self->config_path);
+  asd_tunnel_settings_free (self->settings);
+  g_strfreev (self->argv);
+  asd_ssh_message_clear (&self->failure);
+  g_free (self->kill_reason);
+  g_ptr_array_unref (self->stop_invocations);
+
+  G_OBJECT_CLASS (asd_tunnel_parent_class)->finalize (object);
+}
+
+static void
+asd_tunnel_class_init (AsdTunnelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = asd_tunnel_dispose;
+  object_class->finalize = asd_tunnel_finalize;
+}
+
+static void
+asd_tunnel_init (AsdTunnel *self)
+{
+  self->stop_invocations = g_ptr_array_new_with_free_func (g_object_unref);
+}
+
+/**
+ * asd_tunnel_new:
+ * @name: a valid tunnel name
+ * @settings: (transfer full) (nullable): its settings; %NULL when its file
+ *   is broken (then call asd_tunnel_set_broken())
+ * @config_path: (nullable): its file, %NULL for a transient tunnel
+ *
+ * Returns: (transfer full): a stopped tunnel
+ */
+AsdTunnel *
+asd_tunnel_new (const char *name, AsdTunnelSettings *settings, const char *config_path)
+{
+  AsdTunnel *self = g_object_new (ASD_TYPE_TUNNEL, NULL);
+
+  self->name = g_strdup (name);
+  self->config_path = g_strdup (config_path);
+  self->settings = settings;
+  asd_dbus_tunnel_set_name (iface (self), name);
+  asd_dbus_tunnel_set_state (iface (self), STATE_STOPPED);
+  asd_dbus_tunnel_set_state_reason (iface (self), _("stopped"));
+  publish_settings (self);
+  g_signal_connect_swapped (self, "notify::auto-start", G_CALLBACK (on_auto_start_changed), self);
+  return self;
+}

@@ -1,0 +1,34 @@
+/* asd-tunnel.h: one tunnel, a D-Bus object that keeps an ssh running
+ *
+ * Copyright 2026 The autosshd developers
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#pragma once
+
+#include "asd-dbus-generated.h"
+#include "asd-tunnel-settings.h"
+
+G_BEGIN_DECLS
+
+#define ASD_TYPE_TUNNEL (asd_tunnel_get_type ())
+G_DECLARE_FINAL_TYPE (AsdTunnel, asd_tunnel, ASD, TUNNEL, AsdDbusTunnelSkeleton)
+
+AsdTunnel               *asd_tunnel_new             (const char        *name,
+                                                     AsdTunnelSettings *settings,
+                                                     const char        *config_path);
+const char              *asd_tunnel_get_name        (AsdTunnel         *self);
+const char              *asd_tunnel_get_config_path (AsdTunnel         *self);
+const AsdTunnelSettings *asd_tunnel_get_settings    (AsdTunnel         *self);
+gboolean                 asd_tunnel_is_broken       (AsdTunnel         *self);
+gboolean                 asd_tunnel_has_ssh         (AsdTunnel         *self);
+
+void                     asd_tunnel_set_broken      (AsdTunnel         *self,
+                                                     const char        *reason);
+void                     asd_tunnel_reconfigure     (AsdTunnel         *self,
+                                                     AsdTunnelSettings *settings);
+gboolean                 asd_tunnel_start           (AsdTunnel         *self,
+                                                     GError           **error);
+void                     asd_tunnel_stop            (AsdTunnel         *self);
+void                     asd_tunnel_network_changed (AsdTunnel         *self);
+
+G_END_DECLS

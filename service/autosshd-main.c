@@ -1,0 +1,152 @@
+/* autosshd-main.c: `autosshd`, the session service
+ *
+ * Options, logging, signals, the bus name; everything else is AsdManager.
+ * The objects are built before the name is owned, so a client that
+ * enumerates at once never sees an empty service.
+ *
+ * Copyright 2026 The autosshd developers
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "config.h"
+
+#include <locale.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <glib/gi18n.h>
+#include <glib-unix.h>
+
+#include "asd-manager.h"
+
+#define BUS_NAME "io.github.autosshd1"
+#define SHUTDOWN_GRACE_S 8   /* ssh gets SIGKILL after 5 s: this is a safety net */
+
+typedef struct {
+  GMainLoop *loop;
+  AsdManager *manager;
+  gint exit_code;
+  gboolean quitting;
+} Context;
+
+static gboolean
+on_shutdown_timeout (gpointer user_data)
+{
+  g_warning ("ssh processes still running after %d s; quitting anyway", SHUTDOWN_GRACE_S);
+  g_main_loop_quit (((Context *) user_data)->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+quit (Context *ctx)
+{
+  if (ctx->quitting)
+    return;
+  ctx->quitting = TRUE;
+  g_message ("stopping every tunnel");
+  g_timeout_add_seconds (SHUTDOWN_GRACE_S, on_shutdown_timeout, ctx);
+  asd_manager_shutdown (ctx->manager);
+}
+
+static void
+on_shut_down (AsdManager *manager, gpointer user_data)
+{
+  g_main_loop_quit (((Context *) user_data)->loop);
+}
+
+static gboolean
+on_signal (gpointer user_data)
+{
+  quit (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_name_acquired (GDBusConnection *connection, const char *name, gpointer user_data)
+{
+  Context *ctx = user_data;
+
+  g_message ("%s %s owns %s", g_get_prgname (), VERSION, name);
+  asd_manager_start_auto (ctx->manager);
+}
+
+static void
+on_name_lost (GDBusConnection *connection, const char *name, gpointer user_data)
+{
+  Context *ctx = user_data;
+
+  if (connection == NULL)
+    g_warning ("lost the connection to the session bus");
+  else
+    g_message ("%s was taken over by another instance (--replace)", name);
+  ctx->exit_code = EXIT_FAILURE;
+  quit (ctx);
+}
+
+int
+main (int argc, char **argv)
+{
+  gboolean replace = FALSE, verbose = FALSE, version = FALSE;
+  const GOptionEntry entries[] = {
+    { "replace", 'r', 0, G_OPTION_ARG_NONE, &replace, N_("Replace a running instance"), NULL },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log debug messages"), NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) options = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autofree char *tunnels_dir = NULL;
+  Context ctx = { NULL, NULL, EXIT_SUCCESS, FALSE };
+  guint owner_id;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+  g_set_prgname ("autosshd");
+
+  options = g_option_context_new (NULL);
+  g_option_context_set_summary (options, _("Keeps SSH tunnels alive for the session, on D-Bus."));
+  g_option_context_add_main_entries (options, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (options, &argc, &argv, &error))
+    {
+      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      return EXIT_FAILURE;
+    }
+  if (version)
+    {
+      g_print ("%s %s\n", g_get_prgname (), VERSION);
+      return EXIT_SUCCESS;
+    }
+  if (verbose)
+    g_log_set_debug_enabled (TRUE);
+
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  if (bus == NULL)
+    {
+      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      return EXIT_FAILURE;
+    }
+
+  tunnels_dir = g_build_filename (g_get_user_config_dir (), "autosshd", "tunnels", NULL);
+  ctx.loop = g_main_loop_new (NULL, FALSE);
+  ctx.manager = asd_manager_new (tunnels_dir);
+  g_signal_connect (ctx.manager, "shut-down", G_CALLBACK (on_shut_down), &ctx);
+  if (!asd_manager_export (ctx.manager, bus, &error))
+    {
+      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      return EXIT_FAILURE;
+    }
+
+  g_unix_signal_add (SIGTERM, on_signal, &ctx);
+  g_unix_signal_add (SIGINT, on_signal, &ctx);
+  owner_id = g_bus_own_name_on_connection (bus, BUS_NAME,
+                                           G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT |
+                                           (replace ? G_BUS_NAME_OWNER_FLAGS_REPLACE : 0),
+                                           on_name_acquired, on_name_lost, &ctx, NULL);
+  g_main_loop_run (ctx.loop);
+
+  g_bus_unown_name (owner_id);
+  g_clear_object (&ctx.manager);
+  g_main_loop_unref (ctx.loop);
+  return ctx.exit_code;
+}
