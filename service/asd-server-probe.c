@@ -61,6 +61,7 @@ on_config (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autofree char *jump = NULL;
   g_autofree char *proxy = NULL;
   g_autoptr(GSocketClient) client = NULL;
+  GCancellable *cancellable;
   guint64 port_number = 22;
 
   if (!g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, &output, NULL, &error))
@@ -88,8 +89,8 @@ on_config (GObject *source, GAsyncResult *result, gpointer user_data)
   client = g_socket_client_new ();
   g_socket_client_set_timeout (client, data->timeout_s);
   data->started = g_get_monotonic_time ();
-  g_socket_client_connect_to_host_async (client, host, port_number,
-                                         g_task_get_cancellable (task),
+  cancellable = g_task_get_cancellable (task);
+  g_socket_client_connect_to_host_async (client, host, port_number, cancellable,
                                          on_connected, g_steal_pointer (&task));
 }
 

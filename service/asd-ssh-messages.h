@@ -84,6 +84,9 @@ typedef enum {
  * @failure: with %ASD_SSH_EVENT_FAILURE, which failure
  * @detail: (nullable): the line's specifics for the reason (a host, a port,
  *   ssh's own words), owned by the message
+ *
+ * Start from a zeroed message (`AsdSshMessage m = { 0, };`):
+ * asd_ssh_message_classify() frees the detail already there.
  */
 typedef struct {
   AsdSshEvent event;
@@ -100,5 +103,7 @@ gboolean    asd_ssh_failure_outranks (AsdSshFailure        failure,
                                       AsdSshFailure        other);
 char       *asd_ssh_failure_reason   (AsdSshFailure        failure,
                                       const char          *detail);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (AsdSshMessage, asd_ssh_message_clear)
 
 G_END_DECLS

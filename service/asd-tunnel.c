@@ -417,7 +417,11 @@ on_ssh_line (AsdSshProcess *ssh, const char *line, gpointer user_data)
       self->remote_ready = TRUE;
       break;
     case ASD_SSH_EVENT_FAILURE:
-      if (asd_ssh_failure_outranks (message.failure, self->failure.failure))
+      /* Keep the most telling line: a graver failure, or the same one
+       * with the details (host, port) the first line lacked. */
+      if (asd_ssh_failure_outranks (message.failure, self->failure.failure) ||
+          (message.failure == self->failure.failure &&
+           self->failure.detail == NULL && message.detail != NULL))
         {
           asd_ssh_message_clear (&self->failure);
           self->failure = message;
