@@ -1,0 +1,792 @@
+"""Fixtures for the autosshd service tests: a private dbus-daemon with its own
+config and servicedir, the service (activated or started by hand), the real
+`gdbus` and `busctl` commands, a signal recorder, and a GVariant text codec.
+
+Standard library only.  Builds on ../integration/sshfixture.py (Fixtures, Sshd,
+waits, /proc helpers), imported through sys.path; nothing of it is copied here.
+"""
+
+import contextlib
+import json
+import os
+import pwd
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "integration"))
+
+from sshfixture import (  # noqa: E402
+    ProcRef, TestFailure, alive, check, comm, descendants, kill_refs, wait_until)
+
+BUS_NAME = "io.github.autosshd1"
+MANAGER_PATH = "/io/github/autosshd1"
+MANAGER_IFACE = "io.github.autosshd1.Manager"
+TUNNEL_IFACE = "io.github.autosshd1.Tunnel"
+ERROR_PREFIX = "io.github.autosshd1.Error."
+DBUS_DAEMON = shutil.which("dbus-daemon") or "/usr/bin/dbus-daemon"
+GDBUS = shutil.which("gdbus") or "/usr/bin/gdbus"
+BUSCTL = shutil.which("busctl") or "/usr/bin/busctl"
+
+
+def escape_name(name):
+    """systemd's object-path escaping: every char outside [A-Za-z0-9] is _xx."""
+    return "".join(c if (c.isascii() and c.isalnum()) else
+                   "".join("_%02x" % b for b in c.encode()) for c in name)
+
+
+def tunnel_path(name):
+    return MANAGER_PATH + "/tunnel/" + escape_name(name)
+
+
+# ---------------------------------------------------------------- GVariant text
+
+class GV:
+    """A value with an explicit D-Bus type, for gvariant_text()."""
+
+    def __init__(self, sig, value):
+        self.sig = sig
+        self.value = value
+
+
+def _quote(s):
+    out = ["'"]
+    for c in s:
+        if c in "\\'":
+            out.append("\\" + c)
+        elif c == "\n":
+            out.append("\\n")
+        elif ord(c) < 0x20:
+            out.append("\\u%04x" % ord(c))
+        else:
+            out.append(c)
+    out.append("'")
+    return "".join(out)
+
+
+_INT_PREFIX = {"y": "byte", "n": "int16", "q": "uint16", "i": "int32", "u": "uint32",
+               "x": "int64", "t": "uint64"}
+
+
+def gvariant_text(value, sig=None):
+    """GVariant text for gdbus call.  Python str→s, bool→b, int→i32 (use GV for
+    other types), list of str→as, dict→a{sv} with values typed by _guess."""
+    if sig == "v":
+        return "<%s>" % gvariant_text(value)
+    if isinstance(value, GV):
+        return gvariant_text(value.value, value.sig)
+    if sig is None:
+        sig = _guess(value)
+    if sig in ("s", "o", "g"):
+        text = _quote(value)
+        return text if sig == "s" else {"o": "objectpath ", "g": "signature "}[sig] + text
+    if sig == "b":
+        return "true" if value else "false"
+    if sig in _INT_PREFIX:
+        return "%s %d" % (_INT_PREFIX[sig], value)
+    if sig == "d":
+        return repr(float(value))
+    if sig.startswith("a{"):
+        ksig, vsig = sig[2], sig[3:-1]
+        if not value:
+            return "@%s {}" % sig
+        return "{%s}" % ", ".join("%s: %s" % (gvariant_text(k, ksig), gvariant_text(v, vsig))
+                                  for k, v in value.items())
+    if sig.startswith("a"):
+        if not value:
+            return "@%s []" % sig
+        return "[%s]" % ", ".join(gvariant_text(v, sig[1:]) for v in value)
+    raise ValueError("unsupported signature %r" % sig)
+
+
+def _guess(value):
+    if isinstance(value, GV):
+        return value.sig
+    if isinstance(value, bool):
+        return "b"
+    if isinstance(value, int):
+        return "i"
+    if isinstance(value, str):
+        return "s"
+    if isinstance(value, (list, tuple)):
+        return "as"
+    if isinstance(value, dict):
+        return "a{sv}"
+    raise ValueError("cannot guess a D-Bus type for %r" % (value,))
+
+
+class _Parser:
+    """A small parser for the GVariant text gdbus prints (tuples, strings,
+    object paths, numbers with or without type words, booleans, arrays,
+    dictionaries, variants, @type annotations)."""
+
+    WORDS = ("objectpath", "signature", "byte", "int16", "uint16", "int32", "uint32",
+             "int64", "uint64", "handle", "double")
+
+    def __init__(self, text):
+        self.s = text
+        self.i = 0
+
+    def error(self, what):
+        raise ValueError("GVariant text: %s at %d in %r" % (what, self.i, self.s))
+
+    def ws(self):
+        while self.i < len(self.s) and self.s[self.i].isspace():
+            self.i += 1
+
+    def peek(self):
+        self.ws()
+        return self.s[self.i] if self.i < len(self.s) else ""
+
+    def eat(self, c):
+        if self.peek() != c:
+            self.error("expected %r" % c)
+        self.i += 1
+
+    def value(self):
+        c = self.peek()
+        if c == "@":                         # @as [] : skip the type annotation
+            m = re.compile(r"@\S+").match(self.s, self.i)
+            self.i = m.end()
+            return self.value()
+        if c == "(":
+            return tuple(self.seq("(", ")"))
+        if c == "[":
+            return self.seq("[", "]")
+        if c == "{":
+            return self.dict()
+        if c == "<":
+            self.i += 1
+            v = self.value()
+            self.eat(">")
+            return v
+        if c in "'\"":
+            return self.string()
+        if c == "b" and self.s[self.i:self.i + 2] in ("b'", 'b"'):
+            self.i += 1
+            return self.string()
+        m = re.compile(r"[A-Za-z][A-Za-z0-9]*").match(self.s, self.i)
+        if m:
+            word = m.group()
+            self.i = m.end()
+            if word == "true":
+                return True
+            if word == "false":
+                return False
+            if word == "nothing":
+                return None
+            if word == "just":
+                return self.value()
+            if word in self.WORDS:
+                return self.value()
+            self.error("unknown word %r" % word)
+        m = re.compile(r"[-+]?(0x[0-9a-fA-F]+|[0-9.]+(e[-+]?\d+)?|inf|nan)").match(self.s, self.i)
+        if m:
+            self.i = m.end()
+            t = m.group()
+            if t.startswith(("0x", "-0x", "+0x")):
+                return int(t, 16)
+            return float(t) if any(x in t for x in ".en") else int(t)
+        self.error("unexpected %r" % c)
+
+    def seq(self, open_, close):
+        self.eat(open_)
+        items = []
+        while self.peek() != close:
+            items.append(self.value())
+            if self.peek() == ",":
+                self.i += 1
+            elif self.peek() != close:
+                self.error("expected ',' or %r" % close)
+        self.i += 1
+        return items
+
+    def dict(self):
+        self.eat("{")
+        out = {}
+        while self.peek() != "}":
+            k = self.value()
+            self.eat(":")
+            out[k] = self.value()
+            if self.peek() == ",":
+                self.i += 1
+        self.i += 1
+        return out
+
+    def string(self):
+        q = self.s[self.i]
+        self.i += 1
+        out = []
+        while True:
+            if self.i >= len(self.s):
+                self.error("unterminated string")
+            c = self.s[self.i]
+            self.i += 1
+            if c == q:
+                return "".join(out)
+            if c == "\\":
+                e = self.s[self.i]
+                self.i += 1
+                if e == "u":
+                    out.append(chr(int(self.s[self.i:self.i + 4], 16)))
+                    self.i += 4
+                elif e == "U":
+                    out.append(chr(int(self.s[self.i:self.i + 8], 16)))
+                    self.i += 8
+                else:
+                    out.append({"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b",
+                                "f": "\f", "v": "\v"}.get(e, e))
+            else:
+                out.append(c)
+
+
+def parse_gvariant(text):
+    p = _Parser(text.strip())
+    v = p.value()
+    if p.peek():
+        p.error("trailing text")
+    return v
+
+
+# ---------------------------------------------------------------- command results
+
+class CallResult:
+    def __init__(self, argv, proc):
+        self.argv = argv
+        self.rc = proc.returncode
+        self.stdout = proc.stdout
+        self.stderr = proc.stderr
+
+    @property
+    def ok(self):
+        return self.rc == 0
+
+    @property
+    def error_name(self):
+        """The D-Bus error name from gdbus/busctl's message, or None."""
+        m = re.search(r"GDBus\.Error:([A-Za-z0-9_.]+):", self.stderr)
+        if m:
+            return m.group(1)
+        return None
+
+    def value(self):
+        """gdbus call's reply, parsed (a tuple)."""
+        return parse_gvariant(self.stdout)
+
+    def json(self):
+        return json.loads(self.stdout)
+
+    def describe(self):
+        return "`%s` → rc %d, stdout %r, stderr %r" % (
+            " ".join(self.argv), self.rc, self.stdout.strip(), self.stderr.strip())
+
+
+# ---------------------------------------------------------------- the bus
+
+BUS_CONF = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <keep_umask/>
+  <listen>unix:dir={sockdir}</listen>
+  <auth>EXTERNAL</auth>
+  <limit name="service_start_timeout">15000</limit>
+  <servicedir>{servicedir}</servicedir>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"""
+
+
+class Bus:
+    """A private session bus in its own temp dir, plus the service's environment.
+
+    Attributes: dir, home, config_home, runtime_dir, tunnels_dir, address,
+    service_env (for the service), env (for client commands), log paths.
+    The bus only knows the services of its own servicedir, which holds a
+    generated io.github.autosshd1.service with Exec= $AUTOSSHD_BIN.
+    """
+
+    def __init__(self, fx, service_bin=None, activatable=True, private_home=True):
+        self.fx = fx
+        self.bin = service_bin or os.environ.get("AUTOSSHD_BIN")
+        check(self.bin and os.access(self.bin, os.X_OK),
+              "AUTOSSHD_BIN is not set to an executable (%r)" % self.bin)
+        self.dir = fx.tempdir()
+        d = self.dir
+        self.home = os.path.join(d, "home")
+        self.config_home = os.path.join(d, "config")
+        self.runtime_dir = os.path.join(d, "runtime")
+        self.servicedir = os.path.join(d, "services")
+        self.sockdir = os.path.join(d, "bus")
+        self.tunnels_dir = os.path.join(self.config_home, "autosshd", "tunnels")
+        for p in (self.home, self.config_home, self.runtime_dir, self.servicedir,
+                  self.sockdir):
+            os.makedirs(p, mode=0o700, exist_ok=True)
+            os.chmod(p, 0o700)
+        self.log_path = os.path.join(d, "dbus-daemon.log")   # + activated services
+        self.conf = os.path.join(d, "bus.conf")
+        with open(self.conf, "w") as f:
+            f.write(BUS_CONF.format(sockdir=self.sockdir, servicedir=self.servicedir))
+        if activatable:
+            self.write_service_file()
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("DBUS_", "XDG_", "AUTOSSH_", "G_"))
+               and k not in ("SSH_AUTH_SOCK", "SSH_AGENT_PID", "DISPLAY",
+                             "WAYLAND_DISPLAY")}
+        env.update({
+            "HOME": self.home,
+            "XDG_CONFIG_HOME": self.config_home,
+            "XDG_RUNTIME_DIR": self.runtime_dir,
+            "XDG_DATA_HOME": os.path.join(d, "data"),
+            "XDG_CACHE_HOME": os.path.join(d, "cache"),
+            "G_DEBUG": "fatal-criticals",
+            "G_MESSAGES_DEBUG": "all",
+            "LC_ALL": "C.UTF-8",
+            "LANGUAGE": "C",
+        })
+        self.daemon_env = dict(env)
+        # ssh reads ~/.ssh/config from the passwd entry's home, not $HOME: as
+        # root, run the bus (so every activated service) and the service in a
+        # private mount namespace with our HOME bind-mounted over that home.
+        self.wrap = []
+        pw_home = pwd.getpwuid(os.getuid()).pw_dir
+        if (private_home and os.geteuid() == 0 and shutil.which("unshare")
+                and os.path.isdir(pw_home) and pw_home != "/"
+                and not os.path.realpath(self.bin).startswith(pw_home.rstrip("/") + "/")):
+            self.wrap = [shutil.which("unshare"), "--mount", "--propagation", "private",
+                         "--", "/bin/sh", "-c",
+                         'mount --bind "$1" "$2" && shift 2 && exec "$@"', "sh",
+                         self.home, pw_home]
+        fx.dump_on_failure("dbus-daemon and activated services", self.log_path)
+        self.proc = None
+        self.guard = None               # set by Service: raises if it died
+        self._start_daemon()
+        env["DBUS_SESSION_BUS_ADDRESS"] = self.address
+        self.service_env = env          # the service's: with G_DEBUG, G_MESSAGES_DEBUG
+        self.env = {k: v for k, v in env.items()    # client commands' (quiet)
+                    if k not in ("G_DEBUG", "G_MESSAGES_DEBUG")}
+
+    def write_service_file(self, exec_line=None):
+        path = os.path.join(self.servicedir, BUS_NAME + ".service")
+        with open(path, "w") as f:
+            f.write("[D-BUS Service]\nName=%s\nExec=%s\n" % (BUS_NAME, exec_line or self.bin))
+        return path
+
+    def _start_daemon(self):
+        r, w = os.pipe()
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(
+            self.wrap + [DBUS_DAEMON, "--config-file=" + self.conf, "--nofork", "--nopidfile",
+             "--print-address=%d" % w],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log, pass_fds=(w,),
+            env=self.daemon_env)
+        log.close()
+        os.close(w)
+        self.ref = ProcRef(self.proc.pid)
+        self.fx.defer(self._stop_daemon)
+        with os.fdopen(r) as f:
+            line = f.readline().strip()
+        check(line.startswith("unix:"), "dbus-daemon printed no address (%r), status %s"
+              % (line, self.proc.poll()))
+        self.address = line
+
+    def _stop_daemon(self):
+        if self.proc and self.proc.poll() is None:
+            self.ref.signal(signal.SIGTERM)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.ref.signal(signal.SIGKILL)
+                self.proc.wait(5)
+
+    # --- commands -------------------------------------------------------------
+
+    def run(self, argv, timeout=30, check_ok=False):
+        # A crashed service would be activated again by the next call and the
+        # crash go unnoticed: every command first checks the current one lives.
+        if self.guard is not None:
+            self.guard()
+        try:
+            p = subprocess.run(argv, env=self.env, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise TestFailure("`%s` did not finish within %d s" % (" ".join(argv), timeout))
+        res = CallResult(argv, p)
+        if check_ok and not res.ok:
+            raise TestFailure("command failed: " + res.describe())
+        return res
+
+    def gdbus_call(self, path, method, *args, dest=BUS_NAME, timeout=30, check_ok=False):
+        """`gdbus call --session`; method is IFACE.Member; args are Python values
+        (or GV) turned into GVariant text, or str already in GVariant text if
+        wrapped as Raw."""
+        argv = [GDBUS, "call", "--session", "--dest", dest, "--object-path", path,
+                "--method", method, "--timeout", str(timeout)]
+        for a in args:
+            argv.append(a.text if isinstance(a, Raw) else gvariant_text(a))
+        return self.run(argv, timeout=timeout + 5, check_ok=check_ok)
+
+    def call(self, path, method, *args, **kw):
+        """gdbus call that must succeed; returns the parsed reply tuple."""
+        kw["check_ok"] = True
+        return self.gdbus_call(path, method, *args, **kw).value()
+
+    def manager(self, member, *args, **kw):
+        return self.gdbus_call(MANAGER_PATH, MANAGER_IFACE + "." + member, *args, **kw)
+
+    def tunnel(self, name, member, *args, **kw):
+        return self.gdbus_call(tunnel_path(name), TUNNEL_IFACE + "." + member, *args, **kw)
+
+    def busctl(self, *args, timeout=30, check_ok=False):
+        return self.run([BUSCTL, "--user"] + list(args), timeout=timeout, check_ok=check_ok)
+
+    def get_property(self, path, iface, prop, dest=BUS_NAME):
+        """A property's value via `busctl --user --json=short get-property`."""
+        res = self.busctl("--json=short", "get-property", dest, path, iface, prop,
+                          check_ok=True)
+        return res.json()["data"]
+
+    def get_all(self, path, iface, dest=BUS_NAME):
+        """{name: value} via `busctl --user --json=short call ... GetAll`."""
+        res = self.busctl("--json=short", "call", dest, path,
+                          "org.freedesktop.DBus.Properties", "GetAll", "s", iface,
+                          check_ok=True)
+        data = res.json()["data"][0]
+        return {k: v["data"] for k, v in data.items()}
+
+    def tunnel_props(self, name):
+        return self.get_all(tunnel_path(name), TUNNEL_IFACE)
+
+    def tunnel_prop(self, name, prop):
+        return self.get_property(tunnel_path(name), TUNNEL_IFACE, prop)
+
+    def name_has_owner(self, name=BUS_NAME):
+        res = self.gdbus_call("/org/freedesktop/DBus", "org.freedesktop.DBus.NameHasOwner",
+                              name, dest="org.freedesktop.DBus", check_ok=True)
+        return res.value()[0]
+
+    def owner_pid(self, name=BUS_NAME):
+        res = self.gdbus_call("/org/freedesktop/DBus",
+                              "org.freedesktop.DBus.GetConnectionUnixProcessID", name,
+                              dest="org.freedesktop.DBus")
+        return res.value()[0] if res.ok else None
+
+    def managed_objects(self):
+        """{path: {iface: {prop: value}}} from ObjectManager.GetManagedObjects."""
+        res = self.busctl("--json=short", "call", BUS_NAME, MANAGER_PATH,
+                          "org.freedesktop.DBus.ObjectManager", "GetManagedObjects",
+                          check_ok=True)
+        out = {}
+        for path, ifaces in res.json()["data"][0].items():
+            out[path] = {i: {k: v["data"] for k, v in props.items()}
+                         for i, props in ifaces.items()}
+        return out
+
+    def tunnel_paths(self):
+        return sorted(p for p in self.managed_objects() if p.startswith(MANAGER_PATH + "/"))
+
+    # --- files ----------------------------------------------------------------
+
+    def conf_path(self, name):
+        return os.path.join(self.tunnels_dir, name + ".conf")
+
+    def tunnel_files(self):
+        """{file name: (bytes, mtime_ns, mode)} of the tunnels directory."""
+        out = {}
+        if os.path.isdir(self.tunnels_dir):
+            for n in sorted(os.listdir(self.tunnels_dir)):
+                p = os.path.join(self.tunnels_dir, n)
+                st = os.stat(p)
+                with open(p, "rb") as f:
+                    out[n] = (f.read(), st.st_mtime_ns, st.st_mode & 0o7777)
+        return out
+
+    def write_ssh_config(self, text):
+        """$HOME/.ssh/config of the bus's HOME (ssh sees it as ~/.ssh/config
+        when the bus runs with private_home)."""
+        d = os.path.join(self.home, ".ssh")
+        os.makedirs(d, mode=0o700, exist_ok=True)
+        p = os.path.join(d, "config")
+        with open(p, "w") as f:
+            f.write(text)
+        os.chmod(p, 0o600)
+        return p
+
+    def write_tunnel_file(self, name, text, mode=0o600):
+        os.makedirs(self.tunnels_dir, mode=0o700, exist_ok=True)
+        p = self.conf_path(name)
+        with open(p, "w") as f:
+            f.write(text)
+        os.chmod(p, mode)
+        return p
+
+
+class Raw:
+    """An argument already in GVariant text."""
+
+    def __init__(self, text):
+        self.text = text
+
+
+def read_keyfile(path):
+    """A GKeyFile's [group] → {key: raw value} (comments and blanks skipped)."""
+    groups, cur = {}, None
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            if line.startswith("["):
+                cur = groups.setdefault(line.strip()[1:-1], {})
+            elif "=" in line and cur is not None:
+                k, v = line.split("=", 1)
+                cur[k.strip()] = v.strip()
+    return groups
+
+
+# ---------------------------------------------------------------- the service
+
+class Service:
+    """One autosshd process, started by hand (start()) or by D-Bus activation
+    (activate()); its output goes to a log file printed when the test fails.
+    Cleanup: SIGTERM, then SIGKILL, and SIGKILL of any ssh it left behind."""
+
+    _count = 0
+
+    def __init__(self, bus):
+        self.bus = bus
+        Service._count += 1
+        self.log_path = os.path.join(bus.dir, "autosshd-%d.log" % Service._count)
+        self.proc = None
+        self.ref = None
+        self.seen = []                  # ProcRefs of every descendant seen
+        self.stopping = False           # a test signalled it to end
+        bus.fx.dump_on_failure("autosshd #%d" % Service._count, self.log_path)
+        bus.fx.defer(self.cleanup)
+
+    def start(self, *args, timeout=15):
+        log = open(self.log_path, "ab")
+        env = dict(self.bus.service_env)
+        self.proc = subprocess.Popen(self.bus.wrap + [self.bus.bin] + list(args), env=env,
+                                     stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        log.close()
+        self.ref = ProcRef(self.proc.pid)
+        self.bus.guard = self.check_alive
+
+        def owned():
+            check(self.proc.poll() is None, "autosshd exited with status %s at start"
+                  % self.proc.returncode)
+            return self.bus.owner_pid() == self.proc.pid
+        wait_until(owned, timeout, "autosshd (pid %d) to own %s" % (self.proc.pid, BUS_NAME),
+                   interval=0.1)
+        return self
+
+    def activate(self):
+        """The first call activates the service; returns the call's result."""
+        res = self.bus.gdbus_call(MANAGER_PATH, "org.freedesktop.DBus.Properties.Get",
+                                  MANAGER_IFACE, "Version")
+        pid = self.bus.owner_pid()
+        if pid:
+            self.ref = ProcRef(pid)
+            self.bus.guard = self.check_alive
+        return res
+
+    def check_alive(self):
+        """Raise if the service ended without a test asking it to."""
+        if self.stopping or self.ref is None:
+            return
+        if self.proc is not None:
+            status = self.proc.poll()
+            if status is not None:
+                self.stopping = True
+                raise TestFailure("autosshd (pid %d) died unexpectedly, status %s (see its "
+                                  "log below)" % (self.proc.pid, status))
+        elif not self.ref.alive():
+            self.stopping = True
+            raise TestFailure("autosshd (%r) died unexpectedly" % self.ref)
+
+    @property
+    def pid(self):
+        return self.ref.pid if self.ref else None
+
+    def running(self):
+        if self.proc is not None:
+            return self.proc.poll() is None
+        return bool(self.ref and self.ref.alive())
+
+    def ssh_children(self):
+        """Live ssh processes below the service (tracked for cleanup)."""
+        if not (self.ref and self.ref.same()):
+            return []
+        out = []
+        for p in descendants(self.ref.pid):
+            if all(r.pid != p for r in self.seen):
+                self.seen.append(ProcRef(p))
+            if comm(p) == "ssh" and alive(p):
+                out.append(p)
+        return out
+
+    def signal(self, sig):
+        self.ssh_children()
+        if sig in (signal.SIGTERM, signal.SIGKILL, signal.SIGINT):
+            self.stopping = True
+        self.ref.signal(sig)
+
+    def wait_exit(self, timeout):
+        if self.proc is not None:
+            try:
+                return self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                raise TestFailure("autosshd (pid %d) did not exit within %.0f s"
+                                  % (self.proc.pid, timeout))
+        wait_until(lambda: not self.ref.alive(), timeout,
+                   "autosshd (%r) to exit" % self.ref)
+        return None
+
+    def log(self):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def cleanup(self):
+        if self.ref is None:
+            return
+        self.stopping = True
+        self.ssh_children()
+        kill_refs([self.ref], grace=6.0)
+        if self.proc is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(3)
+        kill_refs(self.seen, grace=1.0)
+
+
+# ---------------------------------------------------------------- signals
+
+class Signal:
+    def __init__(self, when, path, iface, member, args):
+        self.when = when            # time.monotonic() when read
+        self.path = path
+        self.iface = iface
+        self.member = member
+        self.args = args
+
+    def __repr__(self):
+        return "%.2f %s %s.%s%r" % (self.when, self.path, self.iface, self.member,
+                                    tuple(self.args))
+
+
+class SignalRecorder:
+    """`busctl --user monitor --json=short` recording every signal on the bus
+    (filtered here, so a service that restarts keeps being recorded) to a list
+    and, for the failure dump, to a file."""
+
+    def __init__(self, bus):
+        self.bus = bus
+        self.path = os.path.join(bus.dir, "signals.log")
+        self.signals = []
+        self._lines = 0
+        self._lock = threading.Lock()
+        self._file = open(self.path, "w")
+        self.proc = subprocess.Popen([BUSCTL, "--user", "monitor", "--json=short"],
+                                     env=bus.env, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=self._file, text=True)
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+        bus.fx.dump_on_failure("signals", self.path)
+        bus.fx.defer(self.stop)
+        # busctl is ready once it sees its own NameAcquired/monitor traffic: make
+        # some and wait for it, so no later signal can be missed.
+        def ready():
+            bus.gdbus_call("/org/freedesktop/DBus", "org.freedesktop.DBus.GetId",
+                           dest="org.freedesktop.DBus")
+            return self._lines > 0
+        wait_until(ready, 10, "busctl monitor to start recording", interval=0.2)
+
+    def _read(self):
+        for line in self.proc.stdout:
+            now = time.monotonic()
+            self._lines += 1
+            line = line.strip()
+            if not line.startswith("{"):
+                continue
+            try:
+                m = json.loads(line)
+            except ValueError:
+                continue
+            if m.get("type") != "signal":
+                continue
+            payload = m.get("payload") or {}
+            sig = Signal(now, m.get("path"), m.get("interface"), m.get("member"),
+                         payload.get("data") or [])
+            with self._lock:
+                self.signals.append(sig)
+            self._file.write(repr(sig) + "\n")
+            self._file.flush()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(3)
+        self._file.close()
+
+    def mark(self):
+        """An index to pass as since= to only look at later signals."""
+        with self._lock:
+            return len(self.signals)
+
+    def find(self, member=None, path=None, since=0, iface=None):
+        with self._lock:
+            sigs = self.signals[since:]
+        return [s for s in sigs
+                if (member is None or s.member == member)
+                and (path is None or s.path == path)
+                and (iface is None or s.iface == iface)]
+
+    def wait(self, member, path=None, since=0, timeout=20, pred=None, what=None):
+        """Wait for a signal (with pred(signal) true); returns it."""
+        def found():
+            for s in self.find(member, path, since):
+                if pred is None or pred(s):
+                    return s
+            return None
+        return wait_until(found, timeout, what or "signal %s on %s" % (member, path),
+                          interval=0.05)
+
+    def states(self, path, since=0):
+        """[(old, new, reason)] of StateChanged on path."""
+        return [tuple(s.args) for s in self.find("StateChanged", path, since)]
+
+
+# ---------------------------------------------------------------- tunnels
+
+def wait_state(bus, name, states, timeout, what=None):
+    """Wait for the tunnel's State to be one of states; returns all properties."""
+    if isinstance(states, str):
+        states = (states,)
+    last = {}
+
+    def ok():
+        props = bus.tunnel_props(name)
+        last.clear()
+        last.update(props)
+        return props if props.get("State") in states else None
+    try:
+        return wait_until(ok, timeout, what or "tunnel %s to be %s" % (name, "/".join(states)),
+                          interval=0.2)
+    except TestFailure as e:
+        raise TestFailure("%s; last State %r, StateReason %r" % (
+            e, last.get("State"), last.get("StateReason")))
