@@ -17,6 +17,23 @@ static const GDBusErrorEntry asd_error_entries[] = {
   { ASD_ERROR_BROKEN_CONFIG, "io.github.autosshd1.Error.BrokenConfig" },
 };
 
+/**
+ * asd_error_ensure_domain:
+ * @error: (inout): an error of any domain, or %NULL
+ *
+ * Turns an error of another domain (a file that cannot be written, say)
+ * into %ASD_ERROR_FAILED with the same message, so that it travels over
+ * D-Bus under a name of ours.
+ */
+void
+asd_error_ensure_domain (GError **error)
+{
+  if (error == NULL || *error == NULL || (*error)->domain == ASD_ERROR)
+    return;
+  (*error)->domain = ASD_ERROR;
+  (*error)->code = ASD_ERROR_FAILED;
+}
+
 GQuark
 asd_error_quark (void)
 {

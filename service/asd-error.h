@@ -42,5 +42,6 @@ typedef enum {
 } AsdError;
 
 GQuark asd_error_quark (void);
+void   asd_error_ensure_domain (GError **error);
 
 G_END_DECLS

@@ -163,7 +163,8 @@ reload (AsdManager *self, gboolean start_new)
         }
       else if (settings == NULL)
         asd_tunnel_set_broken (existing, asd_dbus_tunnel_get_state_reason (ASD_DBUS_TUNNEL (loaded)));
-      else
+      else if (asd_tunnel_is_broken (existing) ||
+               !asd_tunnel_settings_equal (asd_tunnel_get_settings (existing), settings))
         {
           gboolean was_broken = asd_tunnel_is_broken (existing);
 
@@ -182,7 +183,7 @@ check_new_name (AsdManager *self, const char *name, GError **error)
   if (!asd_tunnel_name_is_valid (name))
     {
       g_set_error (error, ASD_ERROR, ASD_ERROR_INVALID_NAME,
-                   _("“%s” is not a valid tunnel name: use 1 to %d of A–Z, a–z, 0–9, “_” and “-”"),
+                   _("“%s” is not a valid tunnel name: use 1 to %d of A–Z, a–z, 0–9, “_” and “-”, not starting with “-”"),
                    name, ASD_TUNNEL_NAME_MAX);
       return FALSE;
     }
@@ -214,9 +215,13 @@ create_tunnel (AsdManager *self, const char *name, AsdTunnelSettings *settings,
   g_autofree char *path = owned->transient ? NULL : config_path (self, name);
   AsdTunnel *tunnel;
 
-  if (!asd_tunnel_settings_validate (owned, error) ||
-      (path != NULL && !asd_tunnel_settings_save (owned, path, error)))
+  if (!asd_tunnel_settings_validate (owned, error))
     return NULL;
+  if (path != NULL && !asd_tunnel_settings_save (owned, path, error))
+    {
+      asd_error_ensure_domain (error);
+      return NULL;
+    }
   tunnel = asd_tunnel_new (name, g_steal_pointer (&owned), path);
   add_tunnel_object (self, tunnel);
   g_object_unref (tunnel);

@@ -44,6 +44,8 @@ char              *asd_tunnel_name_to_path_element (const char *name);
 AsdTunnelSettings *asd_tunnel_settings_new    (void);
 AsdTunnelSettings *asd_tunnel_settings_copy   (const AsdTunnelSettings *settings);
 void               asd_tunnel_settings_free   (AsdTunnelSettings       *settings);
+gboolean           asd_tunnel_settings_equal  (const AsdTunnelSettings *a,
+                                               const AsdTunnelSettings *b);
 
 gboolean           asd_tunnel_settings_apply_variant      (AsdTunnelSettings  *settings,
                                                            GVariant           *asv,

@@ -31,7 +31,7 @@
 #define STATE_FAILED     "failed"
 
 #define BACKOFF_MAX_S       60   /* the longest wait between two tries */
-#define STABLE_AFTER_S      30   /* connected this long resets the backoff */
+#define STABLE_AFTER_S      10   /* connected this long resets the backoff */
 #define SHORT_RETRY_S        3   /* remote port still held */
 #define PROBE_INTERVAL_S     2   /* while the server is unreachable */
 #define PROBE_TIMEOUT_S      3
@@ -513,6 +513,8 @@ asd_tunnel_start (AsdTunnel *self, GError **error)
     return TRUE;
   self->backoff_step = 0;
   self->attempts = 0;
+  self->down_since = 0;
+  asd_dbus_tunnel_set_restarts (iface (self), 0);
   spawn_ssh (self);
   return TRUE;
 }
@@ -616,8 +618,11 @@ asd_tunnel_has_ssh (AsdTunnel *self)
 static gboolean
 save_settings (AsdTunnel *self, const AsdTunnelSettings *settings, GError **error)
 {
-  return self->config_path == NULL ||
-         asd_tunnel_settings_save (settings, self->config_path, error);
+  if (self->config_path == NULL ||
+      asd_tunnel_settings_save (settings, self->config_path, error))
+    return TRUE;
+  asd_error_ensure_domain (error);
+  return FALSE;
 }
 
 static gboolean

@@ -25,6 +25,7 @@ typedef struct {
   AsdManager *manager;
   gint exit_code;
   gboolean quitting;
+  gboolean owned;
 } Context;
 
 static gboolean
@@ -64,6 +65,7 @@ on_name_acquired (GDBusConnection *connection, const char *name, gpointer user_d
 {
   Context *ctx = user_data;
 
+  ctx->owned = TRUE;
   g_message ("%s %s owns %s", g_get_prgname (), VERSION, name);
   asd_manager_start_auto (ctx->manager);
 }
@@ -75,8 +77,10 @@ on_name_lost (GDBusConnection *connection, const char *name, gpointer user_data)
 
   if (connection == NULL)
     g_warning ("lost the connection to the session bus");
-  else
+  else if (ctx->owned)
     g_message ("%s was taken over by another instance (--replace)", name);
+  else
+    g_warning ("%s is owned by another instance; use --replace to take over", name);
   ctx->exit_code = EXIT_FAILURE;
   quit (ctx);
 }
@@ -95,7 +99,7 @@ main (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autoptr(GDBusConnection) bus = NULL;
   g_autofree char *tunnels_dir = NULL;
-  Context ctx = { NULL, NULL, EXIT_SUCCESS, FALSE };
+  Context ctx = { NULL, NULL, EXIT_SUCCESS, FALSE, FALSE };
   guint owner_id;
 
   setlocale (LC_ALL, "");

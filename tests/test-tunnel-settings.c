@@ -31,6 +31,7 @@ assert_settings_equal (const AsdTunnelSettings *a, const AsdTunnelSettings *b)
   g_assert_cmpuint (a->first_poll, ==, b->first_poll);
   g_assert_cmpint (a->auto_start, ==, b->auto_start);
   g_assert_cmpint (a->transient, ==, b->transient);
+  g_assert_true (asd_tunnel_settings_equal (a, b));
 }
 
 /* Settings from an a{sv} in GVariant text format, which must apply. */
@@ -50,8 +51,8 @@ settings_from_text (const char *text)
 static void
 test_names (void)
 {
-  const char *valid[] = { "web", "web-1", "a_b", "A", "0", "x-_-y", NULL };
-  const char *invalid[] = { "", "a b", "a/b", "a.b", "ä", "web\n", "a:b", NULL };
+  const char *valid[] = { "web", "web-1", "a_b", "A", "0", "x-_-y", "x-", "_x", NULL };
+  const char *invalid[] = { "", "a b", "a/b", "a.b", "ä", "web\n", "a:b", "-x", "-", NULL };
   const struct { const char *name, *element; } escaped[] = {
     { "web-1", "web_2d1" }, { "a_b", "a_5fb" }, { "Web9", "Web9" }, { "-", "_2d" },
     { "_", "_5f" }, { "", "_" },
@@ -349,6 +350,77 @@ test_unchanged_on_error (void)
     }
 }
 
+/* Every key set, none to its default. */
+#define ALL_KEYS \
+  "{'Destination': <'example.org'>, 'User': <'bob'>, 'Port': <uint16 2222>, " \
+  "'IdentityFile': <'/home/bob/id'>, 'LocalForward': <['8080:localhost:80', '8081:localhost:81']>, " \
+  "'RemoteForward': <['0:localhost:22']>, 'DynamicForward': <['1080']>, " \
+  "'SshOptions': <['Compression=yes', 'ConnectTimeout=5']>, 'MonitorPort': <uint16 20000>, " \
+  "'EchoPort': <uint16 7>, 'PollInterval': <uint32 60>, 'FirstPoll': <uint32 5>, " \
+  "'AutoStart': <false>, 'Transient': <true>}"
+
+/* equal() compares every key, lists entry by entry. */
+static void
+test_equal (void)
+{
+  g_autoptr(AsdTunnelSettings) settings = settings_from_text (ALL_KEYS);
+  g_autoptr(AsdTunnelSettings) copy = asd_tunnel_settings_copy (settings);
+  g_autoptr(AsdTunnelSettings) fresh = asd_tunnel_settings_new ();
+  g_autoptr(AsdTunnelSettings) fresh_too = asd_tunnel_settings_new ();
+  g_auto(GStrv) names = g_strsplit (KEYS, ", ", -1);
+  const char *changes[] = {
+    "{'Destination': <'example.net'>}",
+    "{'User': <'alice'>}",
+    "{'User': <''>}",
+    "{'Port': <uint16 2223>}",
+    "{'IdentityFile': <'/home/bob/id2'>}",
+    "{'IdentityFile': <''>}",
+    "{'LocalForward': <['8080:localhost:80', '8081:localhost:82']>}",
+    "{'LocalForward': <['8081:localhost:81', '8080:localhost:80']>}",
+    "{'LocalForward': <['8080:localhost:80']>}",
+    "{'RemoteForward': <['0:localhost:23']>}",
+    "{'RemoteForward': <['0:localhost:22', '2222:localhost:22']>}",
+    "{'DynamicForward': <@as []>}",
+    "{'SshOptions': <['Compression=no', 'ConnectTimeout=5']>}",
+    "{'MonitorPort': <uint16 20002>}",
+    "{'EchoPort': <uint16 8>}",
+    "{'PollInterval': <uint32 61>}",
+    "{'FirstPoll': <uint32 0>}",
+    "{'AutoStart': <true>}",
+    "{'Transient': <false>}",
+  };
+
+  g_assert_true (asd_tunnel_settings_equal (settings, copy));
+  g_assert_true (asd_tunnel_settings_equal (settings, settings));
+  g_assert_true (asd_tunnel_settings_equal (fresh, fresh_too));
+  g_assert_false (asd_tunnel_settings_equal (settings, fresh));
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      g_autofree char *quoted = g_strdup_printf ("'%s'", names[i]);
+      gboolean changed = FALSE;
+
+      for (guint j = 0; j < G_N_ELEMENTS (changes); j++)
+        changed |= strstr (changes[j], quoted) != NULL;
+      g_assert_true (changed);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (changes); i++)
+    {
+      g_autoptr(AsdTunnelSettings) other = asd_tunnel_settings_copy (settings);
+      g_autoptr(GError) error = NULL;
+
+      g_test_message ("%s", changes[i]);
+      g_assert_true (asd_tunnel_settings_apply_variant (other, g_variant_new_parsed (changes[i]), &error));
+      g_assert_no_error (error);
+      g_assert_false (asd_tunnel_settings_equal (settings, other));
+      g_assert_false (asd_tunnel_settings_equal (other, settings));
+    }
+
+  /* An unset string is not an empty one. */
+  fresh_too->user = g_strdup ("");
+  g_assert_false (asd_tunnel_settings_equal (fresh, fresh_too));
+  g_assert_false (asd_tunnel_settings_equal (fresh_too, fresh));
+}
+
 /* ---- autossh command lines ---- */
 
 typedef struct {
@@ -486,7 +558,7 @@ remove_tree (const char *path)
   while (children != NULL && (info = g_file_enumerator_next_file (children, NULL, NULL)) != NULL)
     {
       g_autoptr(GFileInfo) owned = info;
-      g_autofree char *child = g_build_filename (path, g_file_info_get_name (info), NULL);
+      g_autofree char *child = g_build_filename (path, g_file_info_get_name (owned), NULL);
       remove_tree (child);
     }
   g_remove (path);
@@ -740,6 +812,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tunnel-settings/sizes", test_sizes);
   g_test_add_func ("/tunnel-settings/normalised", test_normalised);
   g_test_add_func ("/tunnel-settings/unchanged-on-error", test_unchanged_on_error);
+  g_test_add_func ("/tunnel-settings/equal", test_equal);
   ADD_CASES ("/tunnel-settings/command-line", command_cases, test_command_line);
   g_test_add_func ("/tunnel-settings/command-line/too-many", test_command_line_too_many);
   g_test_add_func ("/tunnel-settings/save-load", test_save_load);
