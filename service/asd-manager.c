@@ -31,6 +31,8 @@ struct _AsdManager
   GHashTable *tunnels;                  /* name → AsdTunnel */
   GDBusObjectManagerServer *objects;
   GNetworkMonitor *network;
+  AsdAskpassServer *askpass;            /* NULL if it could not listen */
+  char *askpass_helper;
   gboolean shutting_down;
 };
 
@@ -71,6 +73,7 @@ add_tunnel_object (AsdManager *self, AsdTunnel *tunnel)
   g_autoptr(AsdDbusObjectSkeleton) object = asd_dbus_object_skeleton_new (path);
 
   asd_dbus_object_skeleton_set_tunnel (object, ASD_DBUS_TUNNEL (tunnel));
+  asd_tunnel_set_askpass (tunnel, self->askpass, self->askpass_helper);
   g_hash_table_insert (self->tunnels, g_strdup (asd_tunnel_get_name (tunnel)), g_object_ref (tunnel));
   g_signal_connect_swapped (tunnel, "notify::pid", G_CALLBACK (check_shut_down), self);
   g_dbus_object_manager_server_export (self->objects, G_DBUS_OBJECT_SKELETON (object));
@@ -480,6 +483,7 @@ asd_manager_dispose (GObject *object)
     }
   g_clear_pointer (&self->tunnels, g_hash_table_unref);
   g_clear_object (&self->objects);
+  g_clear_object (&self->askpass);
 
   G_OBJECT_CLASS (asd_manager_parent_class)->dispose (object);
 }
@@ -488,6 +492,7 @@ static void
 asd_manager_finalize (GObject *object)
 {
   g_free (ASD_MANAGER (object)->tunnels_dir);
+  g_free (ASD_MANAGER (object)->askpass_helper);
 
   G_OBJECT_CLASS (asd_manager_parent_class)->finalize (object);
 }
@@ -517,6 +522,22 @@ asd_manager_init (AsdManager *self)
   self->objects = g_dbus_object_manager_server_new (ASD_MANAGER_PATH);
 }
 
+/* The private channel of ssh's askpass helper; AUTOSSHD_ASKPASS names
+ * the helper when the service runs from a build tree. */
+static void
+start_askpass (AsdManager *self)
+{
+  g_autofree char *socket = g_build_filename (g_get_user_runtime_dir (), "autosshd", "askpass", NULL);
+  const char *helper = g_getenv ("AUTOSSHD_ASKPASS");
+  g_autoptr(GError) error = NULL;
+
+  self->askpass_helper = g_strdup (helper != NULL ? helper : LIBEXECDIR "/autosshd-askpass");
+  self->askpass = asd_askpass_server_new (socket, &error);
+  if (self->askpass == NULL)
+    g_warning ("cannot listen on %s: %s; ssh's questions (passphrases, host keys) will not be answered",
+               socket, error->message);
+}
+
 /**
  * asd_manager_new:
  * @tunnels_dir: the directory of the tunnels' files
@@ -532,6 +553,7 @@ asd_manager_new (const char *tunnels_dir)
 
   self->tunnels_dir = g_strdup (tunnels_dir);
   asd_dbus_manager_set_version (ASD_DBUS_MANAGER (self), VERSION);
+  start_askpass (self);
   reload (self, FALSE);
   self->network = g_object_ref (g_network_monitor_get_default ());
   g_signal_connect (self->network, "network-changed", G_CALLBACK (on_network_changed), self);

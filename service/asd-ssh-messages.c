@@ -1,7 +1,7 @@
 /* asd-ssh-messages.c: what ssh's own messages on stderr mean
  *
  * One table maps the lines OpenSSH 9.2 prints (with -o LogLevel=DEBUG1
- * -o BatchMode=yes -o ExitOnForwardFailure=yes) to events and failures;
+ * -o ExitOnForwardFailure=yes) to events and failures;
  * the lines were checked against the real ssh, see
  * tests/test-ssh-messages.c.  Most lines are debug noise, so a "debug"
  * line is only compared with the few debug rows.

@@ -12,6 +12,7 @@
 
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <sys/prctl.h>
 
@@ -22,6 +23,7 @@ struct _AsdSshProcess
   GObject parent_instance;
 
   char **argv;
+  char **env;                    /* variables set for ssh, NAME=VALUE */
   AsdSshProcessFlags flags;
   GSubprocess *subprocess;
   GCancellable *cancellable;
@@ -87,6 +89,7 @@ asd_ssh_process_finalize (GObject *object)
   AsdSshProcess *self = ASD_SSH_PROCESS (object);
 
   g_strfreev (self->argv);
+  g_strfreev (self->env);
 
   G_OBJECT_CLASS (asd_ssh_process_parent_class)->finalize (object);
 }
@@ -234,6 +237,13 @@ asd_ssh_process_start (AsdSshProcess *self, GError **error)
   setup->supervisor = getpid ();
   setup->new_session = (self->flags & ASD_SSH_PROCESS_NEW_SESSION) != 0;
   g_subprocess_launcher_set_child_setup (launcher, child_setup, setup, g_free);
+  for (guint i = 0; self->env != NULL && self->env[i] != NULL; i++)
+    {
+      const char *equals = strchr (self->env[i], '=');
+      g_autofree char *name = g_strndup (self->env[i], equals - self->env[i]);
+
+      g_subprocess_launcher_setenv (launcher, name, equals + 1, TRUE);
+    }
 
   self->subprocess = g_subprocess_launcher_spawnv (launcher,
                                                    (const char * const *) self->argv,
@@ -253,6 +263,22 @@ asd_ssh_process_start (AsdSshProcess *self, GError **error)
   g_subprocess_wait_async (self->subprocess, self->cancellable,
                            on_wait_done, self);
   return TRUE;
+}
+
+/**
+ * asd_ssh_process_setenv:
+ * @self: a process not started yet
+ * @name: a variable's name
+ * @value: its value
+ *
+ * Sets a variable in ssh's environment (the rest is inherited).
+ */
+void
+asd_ssh_process_setenv (AsdSshProcess *self, const char *name, const char *value)
+{
+  g_return_if_fail (ASD_IS_SSH_PROCESS (self));
+
+  self->env = g_environ_setenv (self->env, name, value, TRUE);
 }
 
 static gboolean

@@ -33,6 +33,9 @@ G_DECLARE_FINAL_TYPE (AsdSshProcess, asd_ssh_process, ASD, SSH_PROCESS, GObject)
 
 AsdSshProcess *asd_ssh_process_new      (const char * const *argv,
                                          AsdSshProcessFlags  flags);
+void           asd_ssh_process_setenv   (AsdSshProcess      *self,
+                                         const char         *name,
+                                         const char         *value);
 gboolean       asd_ssh_process_start    (AsdSshProcess      *self,
                                          GError            **error);
 void           asd_ssh_process_stop     (AsdSshProcess      *self);

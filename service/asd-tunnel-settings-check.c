@@ -272,3 +272,14 @@ asd_settings_parse_number (const Key *key, const char *text, guint *number, GErr
   *number = value;
   return TRUE;
 }
+
+/* TrustedHostKey: a fingerprint as ssh shows it, or "" to unset. */
+char *
+asd_settings_check_fingerprint (const Key *key, const char *text, GError **error)
+{
+  if (*text == '\0' || g_regex_match_simple ("^SHA256:[A-Za-z0-9+/]{43}$", text, 0, 0))
+    return g_strdup (text);
+  asd_settings_invalid (error, _("%s “%s” is not a host key fingerprint: expected SHA256: and 43 characters, as ssh shows it"),
+                        key->name, text);
+  return NULL;
+}

@@ -52,6 +52,7 @@ char *asd_settings_check_user       (const Key *key, const char *text, GError **
 char *asd_settings_check_path       (const Key *key, const char *text, GError **error);
 char *asd_settings_check_forward    (const Key *key, const char *text, GError **error);
 char *asd_settings_check_ssh_option (const Key *key, const char *text, GError **error);
+char *asd_settings_check_fingerprint (const Key *key, const char *text, GError **error);
 
 const Key  *asd_settings_lookup_key   (const char               *name,
                                        GError                  **error);

@@ -31,6 +31,7 @@ const Key asd_settings_keys[] = {
   { "EchoPort", "q", AT (echo_port), NULL, 0, 0, 65535, NULL },
   { "PollInterval", "u", AT (poll_interval), NULL, 0, 1, 86400, NULL },
   { "FirstPoll", "u", AT (first_poll), NULL, 0, 0, 86400, NULL },
+  { "TrustedHostKey", "s", AT (trusted_host_key), asd_settings_check_fingerprint, 0, 0, 0, NULL },
   { "AutoStart", "b", AT (auto_start), NULL, 0, 0, 0, NULL },
   { "Transient", "b", AT (transient), NULL, 0, 0, 0, NULL },
 };
@@ -283,6 +284,7 @@ asd_tunnel_settings_copy (const AsdTunnelSettings *settings)
   copy->destination = g_strdup (settings->destination);
   copy->user = g_strdup (settings->user);
   copy->identity_file = g_strdup (settings->identity_file);
+  copy->trusted_host_key = g_strdup (settings->trusted_host_key);
   copy->local_forwards = g_strdupv (settings->local_forwards);
   copy->remote_forwards = g_strdupv (settings->remote_forwards);
   copy->dynamic_forwards = g_strdupv (settings->dynamic_forwards);
@@ -298,6 +300,7 @@ asd_tunnel_settings_free (AsdTunnelSettings *settings)
   g_free (settings->destination);
   g_free (settings->user);
   g_free (settings->identity_file);
+  g_free (settings->trusted_host_key);
   g_strfreev (settings->local_forwards);
   g_strfreev (settings->remote_forwards);
   g_strfreev (settings->dynamic_forwards);
@@ -449,7 +452,7 @@ add_each (GStrvBuilder *builder, const char *option, char **values)
  * @ssh_path: the ssh program
  *
  * The service's ssh command: -N, the options the supervisor relies on
- * (LogLevel=DEBUG1, BatchMode, ExitOnForwardFailure; ConnectTimeout=10
+ * (LogLevel=DEBUG1, ExitOnForwardFailure; ConnectTimeout=10
  * and, without a monitor port, ServerAliveInterval=5 and
  * ServerAliveCountMax=2 unless SshOptions sets them), the monitor's
  * forwards as asd_ssh_argv_build() adds them, then -p, -l, -i, the
@@ -467,8 +470,9 @@ asd_tunnel_settings_ssh_argv (const AsdTunnelSettings *settings, const char *ssh
 
   g_return_val_if_fail (settings->destination != NULL, NULL);
 
+  /* No BatchMode: ssh's questions go to the service's askpass helper. */
   g_strv_builder_addv (builder, (const char *[]) { "-N", "-o", "LogLevel=DEBUG1",
-      "-o", "BatchMode=yes", "-o", "ExitOnForwardFailure=yes", NULL });
+      "-o", "ExitOnForwardFailure=yes", NULL });
   if (!has_option (settings, "ConnectTimeout"))
     g_strv_builder_addv (builder, (const char *[]) { "-o", "ConnectTimeout=10", NULL });
   if (monitor.port == 0 && !has_option (settings, "ServerAliveInterval") &&

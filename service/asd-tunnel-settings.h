@@ -34,6 +34,7 @@ typedef struct {
   guint16 echo_port;
   guint poll_interval;         /* default ASD_TUNNEL_DEFAULT_POLL */
   guint first_poll;            /* 0: same as poll_interval */
+  char *trusted_host_key;      /* "SHA256:..." approved by the user */
   gboolean auto_start;         /* default TRUE */
   gboolean transient;
 } AsdTunnelSettings;

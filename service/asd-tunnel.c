@@ -17,12 +17,15 @@
 
 #include <glib/gi18n.h>
 
+#include "asd-askpass-protocol.h"
 #include "asd-error.h"
 #include "asd-monitor.h"
+#include "asd-secrets.h"
 #include "asd-server-probe.h"
 #include "asd-ssh-messages.h"
 #include "asd-ssh-process.h"
 #include "asd-tunnel.h"
+#include "asd-tunnel-askpass.h"
 
 #define STATE_STOPPED    "stopped"
 #define STATE_CONNECTING "connecting"
@@ -36,6 +39,7 @@
 #define PROBE_INTERVAL_S     2   /* while the server is unreachable */
 #define PROBE_TIMEOUT_S      3
 #define CONNECT_WATCHDOG_S  45   /* a login that never finishes */
+#define KEYRING_CHECK_S      5   /* while the keyring is locked */
 
 #define tunnel_log(self, level, ...) \
   g_log_structured (G_LOG_DOMAIN, level, "TUNNEL", (self)->name, "MESSAGE", __VA_ARGS__)
@@ -67,6 +71,11 @@ struct _AsdTunnel
   guint watchdog_id;
   GCancellable *probe_cancellable;
   GPtrArray *stop_invocations;   /* Stop calls answered when ssh is gone */
+
+  AsdAskpassServer *askpass_server;
+  char *askpass_helper;
+  char *askpass_token;           /* of the ssh running now */
+  AsdTunnelAskpass *askpass;
 };
 
 static void asd_tunnel_iface_init (AsdDbusTunnelIface *iface);
@@ -139,6 +148,7 @@ publish_settings (AsdTunnel *self)
   asd_dbus_tunnel_set_poll_interval (iface (self), s->poll_interval);
   asd_dbus_tunnel_set_command (iface (self), (const char * const *) self->argv);
   asd_dbus_tunnel_set_auto_start (iface (self), s->auto_start);
+  asd_dbus_tunnel_set_identity_file (iface (self), s->identity_file != NULL ? s->identity_file : "");
 }
 
 /* ---- the monitor test (MonitorPort set) ---- */
@@ -285,14 +295,67 @@ run_reason (AsdTunnel *self, gboolean signalled, gint code)
   return g_strdup_printf (_("ssh exited with status %d"), code);
 }
 
+static gboolean
+on_keyring_check (gpointer user_data);
+
+static void
+on_keyring_locked (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(AsdTunnel) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean locked = TRUE;
+
+  if (!asd_secret_locked_finish (result, &locked, &error) &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_clear_object (&self->probe_cancellable);
+  if (!self->want_up || self->ssh != NULL)
+    return;
+  if (!locked)
+    spawn_ssh (self);
+  else
+    self->retry_id = g_timeout_add_seconds (KEYRING_CHECK_S, on_keyring_check, self);
+}
+
+static gboolean
+on_keyring_check (gpointer user_data)
+{
+  AsdTunnel *self = user_data;
+
+  self->retry_id = 0;
+  self->probe_cancellable = g_cancellable_new ();
+  asd_secret_locked_async (self->probe_cancellable, on_keyring_locked, g_object_ref (self));
+  return G_SOURCE_REMOVE;
+}
+
+/* The keyring is locked: look every few seconds, start when it is open. */
+static void
+keyring_later (AsdTunnel *self, const char *reason)
+{
+  clear_timers (self);
+  asd_dbus_tunnel_set_next_retry (iface (self), g_get_real_time () + KEYRING_CHECK_S * G_USEC_PER_SEC);
+  set_state (self, STATE_RETRYING, reason);
+  self->retry_id = g_timeout_add_seconds (KEYRING_CHECK_S, on_keyring_check, self);
+}
+
 static void
 after_failed_run (AsdTunnel *self, gboolean was_connected, gboolean signalled, gint code)
 {
-  g_autofree char *reason = run_reason (self, signalled, code);
   AsdSshFailure failure = self->failure.failure;
+  g_autofree char *reason = NULL;
+  gboolean keyring_locked = FALSE;
+  AsdRetry retry = ASD_RETRY_BACKOFF;
 
-  if (self->kill_reason != NULL && failure == ASD_SSH_FAILURE_NONE)
-    failure = ASD_SSH_FAILURE_TIMEOUT;
+  /* What ssh asked and got explains a failed login best. */
+  if (!self->authenticated)
+    reason = asd_tunnel_askpass_outcome (self->askpass, failure, &retry, &keyring_locked);
+  if (reason == NULL)
+    {
+      reason = run_reason (self, signalled, code);
+      if (self->kill_reason != NULL && failure == ASD_SSH_FAILURE_NONE)
+        failure = ASD_SSH_FAILURE_TIMEOUT;
+      retry = failure == ASD_SSH_FAILURE_NONE ? ASD_RETRY_BACKOFF : asd_ssh_failure_retry (failure);
+    }
   if (was_connected)
     {
       self->down_since = g_get_real_time ();
@@ -300,23 +363,19 @@ after_failed_run (AsdTunnel *self, gboolean was_connected, gboolean signalled, g
       asd_dbus_tunnel_emit_dropped (iface (self), reason);
     }
 
-  switch (failure == ASD_SSH_FAILURE_NONE ? ASD_RETRY_BACKOFF : asd_ssh_failure_retry (failure))
+  if (keyring_locked)
+    keyring_later (self, reason);
+  else if (retry == ASD_RETRY_NEVER)
     {
-    case ASD_RETRY_NEVER:
       self->want_up = FALSE;
       set_state (self, STATE_FAILED, reason);
-      break;
-    case ASD_RETRY_SHORT:
-      retry_in (self, SHORT_RETRY_S * 1000, reason);
-      break;
-    case ASD_RETRY_WHEN_REACHABLE:
-      probe_later (self, reason);
-      break;
-    case ASD_RETRY_BACKOFF:
-    default:
-      retry_in (self, backoff_delay_ms (self), reason);
-      break;
     }
+  else if (retry == ASD_RETRY_SHORT)
+    retry_in (self, SHORT_RETRY_S * 1000, reason);
+  else if (retry == ASD_RETRY_WHEN_REACHABLE)
+    probe_later (self, reason);
+  else
+    retry_in (self, backoff_delay_ms (self), reason);
 }
 
 /* ---- ssh's run ---- */
@@ -335,6 +394,9 @@ clear_ssh (AsdTunnel *self)
   if (self->ssh != NULL)
     g_signal_handlers_disconnect_by_data (self->ssh, self);
   g_clear_object (&self->ssh);
+  if (self->askpass_token != NULL)
+    asd_askpass_server_unregister (self->askpass_server, self->askpass_token);
+  g_clear_pointer (&self->askpass_token, g_free);
   g_clear_handle_id (&self->stable_id, g_source_remove);
   g_clear_handle_id (&self->watchdog_id, g_source_remove);
   if (self->monitor != NULL)
@@ -454,6 +516,30 @@ on_connect_watchdog (gpointer user_data)
 }
 
 static void
+on_askpass_request (AsdAskpassRequest *request, const char *prompt, gpointer user_data)
+{
+  AsdTunnel *self = user_data;
+
+  asd_tunnel_askpass_answer (self->askpass, request, prompt);
+}
+
+/* ssh's questions (passphrase, password, unknown host key) go to our
+ * helper, with a token for this start only. */
+static void
+use_askpass (AsdTunnel *self)
+{
+  asd_tunnel_askpass_begin (self->askpass, self->settings->trusted_host_key);
+  if (self->askpass_server == NULL)
+    return;
+  self->askpass_token = asd_askpass_server_register (self->askpass_server, on_askpass_request, self);
+  asd_ssh_process_setenv (self->ssh, "SSH_ASKPASS", self->askpass_helper);
+  asd_ssh_process_setenv (self->ssh, "SSH_ASKPASS_REQUIRE", "force");
+  asd_ssh_process_setenv (self->ssh, ASD_ASKPASS_SOCKET_ENV,
+                          asd_askpass_server_get_path (self->askpass_server));
+  asd_ssh_process_setenv (self->ssh, ASD_ASKPASS_TOKEN_ENV, self->askpass_token);
+}
+
+static void
 spawn_ssh (AsdTunnel *self)
 {
   g_autoptr(GError) error = NULL;
@@ -479,6 +565,7 @@ spawn_ssh (AsdTunnel *self)
                                    ASD_SSH_PROCESS_NEW_SESSION | ASD_SSH_PROCESS_READ_STDERR);
   g_signal_connect (self->ssh, "stderr-line", G_CALLBACK (on_ssh_line), self);
   g_signal_connect (self->ssh, "exited", G_CALLBACK (on_ssh_exited), self);
+  use_askpass (self);
   if (!asd_ssh_process_start (self->ssh, &error))
     {
       g_autofree char *why = g_strdup_printf (_("cannot run ssh: %s"), error->message);
@@ -721,9 +808,47 @@ handle_configure (AsdDbusTunnel *object, GDBusMethodInvocation *invocation, GVar
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+static gboolean
+handle_trust_host_key (AsdDbusTunnel *object, GDBusMethodInvocation *invocation, const char *fingerprint)
+{
+  AsdTunnel *self = ASD_TUNNEL (object);
+  g_autoptr(AsdTunnelSettings) settings = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean was_failed = g_strcmp0 (asd_dbus_tunnel_get_state (object), STATE_FAILED) == 0;
+  g_autoptr(GVariantDict) change = g_variant_dict_new (NULL);
+
+  if (self->settings == NULL)
+    {
+      g_dbus_method_invocation_return_error (invocation, ASD_ERROR, ASD_ERROR_BROKEN_CONFIG,
+                                             _("%s; fix the file, then call Reload"),
+                                             asd_dbus_tunnel_get_state_reason (object));
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  g_variant_dict_insert (change, "TrustedHostKey", "s", fingerprint);
+  settings = asd_tunnel_settings_copy (self->settings);
+  if (!asd_fingerprint_is_valid (fingerprint) ||
+      !asd_tunnel_settings_apply_variant (settings, g_variant_dict_end (change), &error) ||
+      !save_settings (self, settings, &error))
+    {
+      if (error == NULL)
+        g_set_error (&error, ASD_ERROR, ASD_ERROR_INVALID_SETTINGS,
+                     _("“%s” is not a host key fingerprint: expected SHA256: and 43 characters, as ssh shows it"),
+                     fingerprint);
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
+  tunnel_log (self, G_LOG_LEVEL_MESSAGE, "%s: host key %s approved", self->name, fingerprint);
+  asd_tunnel_reconfigure (self, g_steal_pointer (&settings));
+  if (was_failed)
+    asd_tunnel_start (self, NULL);
+  asd_dbus_tunnel_complete_trust_host_key (object, invocation);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 static void
 asd_tunnel_iface_init (AsdDbusTunnelIface *iface_)
 {
+  iface_->handle_trust_host_key = handle_trust_host_key;
   iface_->handle_start = handle_start;
   iface_->handle_stop = handle_stop;
   iface_->handle_restart = handle_restart;
@@ -760,6 +885,7 @@ asd_tunnel_dispose (GObject *object)
   clear_timers (self);
   clear_ssh (self);
   clear_monitor (self);
+  g_clear_object (&self->askpass_server);
   if (self->stop_invocations != NULL)
     complete_stops (self);
 
@@ -778,6 +904,8 @@ asd_tunnel_finalize (GObject *object)
   asd_ssh_message_clear (&self->failure);
   g_free (self->kill_reason);
   g_ptr_array_unref (self->stop_invocations);
+  asd_tunnel_askpass_free (self->askpass);
+  g_free (self->askpass_helper);
 
   G_OBJECT_CLASS (asd_tunnel_parent_class)->finalize (object);
 }
@@ -798,6 +926,23 @@ asd_tunnel_init (AsdTunnel *self)
 }
 
 /**
+ * asd_tunnel_set_askpass:
+ * @self: a tunnel
+ * @server: (nullable): the service's askpass server
+ * @helper: the askpass helper program ssh is to run
+ *
+ * From the next start of ssh on, ssh's questions are answered by the
+ * tunnel (asd-tunnel-askpass) through @server.
+ */
+void
+asd_tunnel_set_askpass (AsdTunnel *self, AsdAskpassServer *server, const char *helper)
+{
+  g_set_object (&self->askpass_server, server);
+  g_free (self->askpass_helper);
+  self->askpass_helper = g_strdup (helper);
+}
+
+/**
  * asd_tunnel_new:
  * @name: a valid tunnel name
  * @settings: (transfer full) (nullable): its settings; %NULL when its file
@@ -814,6 +959,7 @@ asd_tunnel_new (const char *name, AsdTunnelSettings *settings, const char *confi
   self->name = g_strdup (name);
   self->config_path = g_strdup (config_path);
   self->settings = settings;
+  self->askpass = asd_tunnel_askpass_new (name);
   asd_dbus_tunnel_set_name (iface (self), name);
   asd_dbus_tunnel_set_state (iface (self), STATE_STOPPED);
   asd_dbus_tunnel_set_state_reason (iface (self), _("stopped"));

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "asd-dbus-generated.h"
+#include "asd-askpass-server.h"
 #include "asd-tunnel-settings.h"
 
 G_BEGIN_DECLS
@@ -30,5 +31,8 @@ gboolean                 asd_tunnel_start           (AsdTunnel         *self,
                                                      GError           **error);
 void                     asd_tunnel_stop            (AsdTunnel         *self);
 void                     asd_tunnel_network_changed (AsdTunnel         *self);
+void                     asd_tunnel_set_askpass     (AsdTunnel         *self,
+                                                     AsdAskpassServer  *server,
+                                                     const char        *helper);
 
 G_END_DECLS

@@ -1,7 +1,7 @@
 /* test-ssh-messages.c: ssh's stderr lines, their meaning and retry policy
  *
  * The lines are copied from OpenSSH 9.2p1 (Debian 12) run with
- * -o LogLevel=DEBUG1 -o BatchMode=yes -o ExitOnForwardFailure=yes against
+ * -o LogLevel=DEBUG1 -o ExitOnForwardFailure=yes against
  * a throwaway sshd on 127.0.0.1, unless marked "not observed".
  *
  * Copyright 2026 The autosshd developers

@@ -12,7 +12,7 @@
 #include "asd-tunnel-settings.h"
 
 #define KEYS "Destination, User, Port, IdentityFile, LocalForward, RemoteForward, " \
-  "DynamicForward, SshOptions, MonitorPort, EchoPort, PollInterval, FirstPoll, AutoStart, Transient"
+  "DynamicForward, SshOptions, MonitorPort, EchoPort, PollInterval, FirstPoll, TrustedHostKey, AutoStart, Transient"
 
 static void
 assert_settings_equal (const AsdTunnelSettings *a, const AsdTunnelSettings *b)
@@ -237,6 +237,11 @@ static const KeyCase key_cases[] = {
   { "poll-big", "{'PollInterval': <uint32 86401>}", "PollInterval “86401” is not a number from 1 to 86400" },
   { "first-poll-big", "{'FirstPoll': <uint32 86401>}", "FirstPoll “86401” is not a number from 0 to 86400" },
   { "poll-type", "{'PollInterval': <uint16 30>}", "PollInterval must have type “u” (uint32), not “q”" },
+  { "trusted-host-key", "{'TrustedHostKey': <'SHA256:abcdefghijklmnopqrstuvwxyzABCDEFGH+/0123456'>}", NULL },
+  { "trusted-host-key-short", "{'TrustedHostKey': <'SHA256:abc'>}",
+    "TrustedHostKey “SHA256:abc” is not a host key fingerprint: expected SHA256: and 43 characters, as ssh shows it" },
+  { "trusted-host-key-md5", "{'TrustedHostKey': <'MD5:aa:bb'>}",
+    "TrustedHostKey “MD5:aa:bb” is not a host key fingerprint: expected SHA256: and 43 characters, as ssh shows it" },
   { "booleans", "{'AutoStart': <false>, 'Transient': <true>}", NULL },
   { "boolean-type", "{'AutoStart': <'yes'>}", "AutoStart must have type “b” (boolean), not “s”" },
   { "unknown", "{'Host': <'x'>}", "unknown key “Host”: the keys are " KEYS },
@@ -386,6 +391,7 @@ test_equal (void)
     "{'EchoPort': <uint16 8>}",
     "{'PollInterval': <uint32 61>}",
     "{'FirstPoll': <uint32 0>}",
+    "{'TrustedHostKey': <'SHA256:abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ'>}",
     "{'AutoStart': <true>}",
     "{'Transient': <false>}",
   };
@@ -727,8 +733,8 @@ typedef struct {
   const char *argv[40];
 } ArgvCase;
 
-#define FIXED "ssh", "-N", "-o", "LogLevel=DEBUG1", "-o", "BatchMode=yes", "-o", "ExitOnForwardFailure=yes"
-#define FIXED_AFTER_MONITOR "-N", "-o", "LogLevel=DEBUG1", "-o", "BatchMode=yes", "-o", "ExitOnForwardFailure=yes"
+#define FIXED "ssh", "-N", "-o", "LogLevel=DEBUG1", "-o", "ExitOnForwardFailure=yes"
+#define FIXED_AFTER_MONITOR "-N", "-o", "LogLevel=DEBUG1", "-o", "ExitOnForwardFailure=yes"
 #define TIMEOUT "-o", "ConnectTimeout=10"
 #define ALIVE "-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=2"
 

@@ -24,7 +24,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 
 from gvtext import GV, gvariant_text, parse_gvariant  # noqa: E402,F401
 from sshfixture import (  # noqa: E402
-    ProcRef, TestFailure, alive, check, comm, descendants, kill_refs, wait_until)
+    ProcRef, Sshd, TestFailure, alive, check, comm, descendants, free_port, hello_server,
+    kill_refs, wait_until)
 
 BUS_NAME = "io.github.autosshd1"
 MANAGER_PATH = "/io/github/autosshd1"
@@ -582,3 +583,81 @@ def wait_state(bus, name, states, timeout, what=None):
     except TestFailure as e:
         raise TestFailure("%s; last State %r, StateReason %r" % (
             e, last.get("State"), last.get("StateReason")))
+
+
+# ---------------------------------------------------------------- a whole test world
+
+class World:
+    """A bus + signal recorder, optionally an sshd with a hello target behind it,
+    and the service (started by hand so its pid and log are ours)."""
+
+    def __init__(self, fx, sshd=True, start=True):
+        self.fx = fx
+        self.bus = Bus(fx)
+        self.rec = SignalRecorder(self.bus)
+        self.sshd = Sshd(fx) if sshd else None
+        self.target = hello_server(fx) if sshd else None
+        self.known_hosts = None
+        if sshd:
+            self.known_hosts = os.path.join(self.bus.dir, "known_hosts")
+            with open(self.sshd.host_key + ".pub") as f:
+                key = f.read().split()
+            with open(self.known_hosts, "w") as f:
+                f.write("[127.0.0.1]:%d %s %s\n" % (self.sshd.port, key[0], key[1]))
+        self.service = None
+        if start:
+            self.start_service()
+
+    def start_service(self, *args):
+        self.service = Service(self.bus).start(*args)
+        return self.service
+
+    def restart_service(self, timeout=15):
+        """SIGTERM the service, check it and its ssh are gone, start a new one."""
+        old = self.service
+        sshs = [ProcRef(p) for p in old.ssh_children()]
+        old.signal(signal.SIGTERM)
+        old.wait_exit(timeout)
+        for r in sshs:
+            wait_until(lambda: not r.alive(), 6, "ssh %r to exit with the service" % r)
+        return self.start_service()
+
+    def settings(self, lport=None, **over):
+        s = {
+            "Destination": "127.0.0.1",
+            "Port": GV("q", self.sshd.port),
+            "User": "root",
+            "IdentityFile": self.sshd.client_key,
+            "SshOptions": ["IdentitiesOnly=yes",
+                           "UserKnownHostsFile=%s" % self.known_hosts,
+                           "StrictHostKeyChecking=yes"],
+        }
+        if lport is not None:
+            s["LocalForward"] = ["%d:127.0.0.1:%d" % (lport, self.target.port)]
+        for k, v in over.items():
+            if v is None:
+                s.pop(k, None)
+            else:
+                s[k] = v
+        return s
+
+    def keyfile_text(self, lport, autostart=True, extra=""):
+        return ("[Tunnel]\nDestination=127.0.0.1\nPort=%d\nUser=root\nIdentityFile=%s\n"
+                "LocalForward=%d:127.0.0.1:%d;\n"
+                "SshOptions=IdentitiesOnly=yes;UserKnownHostsFile=%s;"
+                "StrictHostKeyChecking=yes;\nAutoStart=%s\n%s"
+                % (self.sshd.port, self.sshd.client_key, lport, self.target.port,
+                   self.known_hosts, "true" if autostart else "false", extra))
+
+    def add(self, name, start=True, **over):
+        """AddTunnel with a local forward; returns the forward's local port."""
+        lport = free_port()
+        res = self.bus.manager("AddTunnel", name, self.settings(lport, **over), start)
+        check(res.ok, "AddTunnel %s failed: %s" % (name, res.describe()))
+        got = res.value()[0]
+        check(got == tunnel_path(name), "AddTunnel returned %r, expected %r"
+              % (got, tunnel_path(name)))
+        return lport
+
+    def connected(self, name, timeout=20):
+        return wait_state(self.bus, name, "connected", timeout)

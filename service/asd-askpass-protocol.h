@@ -1,0 +1,19 @@
+/* asd-askpass-protocol.h: between ssh's askpass helper and the service
+ *
+ * The helper connects to the service's socket (a path in
+ * AUTOSSHD_ASKPASS_SOCKET, under $XDG_RUNTIME_DIR, reachable only by the
+ * user), writes "TOKEN\n" and ssh's prompt, and closes its side.  The
+ * service answers "OK\n" and the secret, or "NO\n" and why, and closes.
+ * TOKEN (AUTOSSHD_ASKPASS_TOKEN) is made for one start of ssh and dies
+ * with it; each prompt of that start is answered once.
+ *
+ * Copyright 2026 The autosshd developers
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#pragma once
+
+#define ASD_ASKPASS_SOCKET_ENV "AUTOSSHD_ASKPASS_SOCKET"
+#define ASD_ASKPASS_TOKEN_ENV  "AUTOSSHD_ASKPASS_TOKEN"
+#define ASD_ASKPASS_MAX_MESSAGE (64 * 1024)
+#define ASD_ASKPASS_YES "OK\n"
+#define ASD_ASKPASS_NO  "NO\n"

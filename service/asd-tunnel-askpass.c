@@ -1,0 +1,243 @@
+/* asd-tunnel-askpass.c: what a tunnel answers when ssh asks
+ *
+ * ssh asks through the askpass helper (asd-askpass-server) for a key's
+ * passphrase, a password, or whether to trust an unknown host key.  The
+ * secrets come from the keyring (asd-secrets); a host key is trusted only
+ * when ssh shows exactly the fingerprint the user approved.  What happened
+ * is remembered for the run, so that a failed run gets a reason that says
+ * what to do (store a passphrase, unlock the keyring, approve a key).
+ *
+ * Copyright 2026 The autosshd developers
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "asd-secrets.h"
+#include "asd-tunnel-askpass.h"
+
+typedef enum {
+  NOTE_NONE,
+  NOTE_SECRET_GIVEN,       /* a secret was handed to ssh */
+  NOTE_SECRET_MISSING,
+  NOTE_KEYRING_LOCKED,
+  NOTE_KEYRING_FAILED,
+  NOTE_HOST_KEY_UNKNOWN,
+  NOTE_UNANSWERABLE,
+} Note;
+
+struct _AsdTunnelAskpass
+{
+  char *name;
+  char *trusted_host_key;
+  Note note;
+  char *detail;            /* what the note is about: a key, a fingerprint */
+  GCancellable *cancellable;
+};
+
+static void
+note (AsdTunnelAskpass *self, Note what, const char *detail)
+{
+  /* A missing or refused secret says more than an earlier success. */
+  if (what < self->note && self->note != NOTE_SECRET_GIVEN)
+    return;
+  self->note = what;
+  g_free (self->detail);
+  self->detail = g_strdup (detail);
+}
+
+AsdTunnelAskpass *
+asd_tunnel_askpass_new (const char *tunnel_name)
+{
+  AsdTunnelAskpass *self = g_new0 (AsdTunnelAskpass, 1);
+
+  self->name = g_strdup (tunnel_name);
+  self->cancellable = g_cancellable_new ();
+  return self;
+}
+
+void
+asd_tunnel_askpass_free (AsdTunnelAskpass *self)
+{
+  if (self == NULL)
+    return;
+  g_cancellable_cancel (self->cancellable);
+  g_object_unref (self->cancellable);
+  g_free (self->name);
+  g_free (self->trusted_host_key);
+  g_free (self->detail);
+  g_free (self);
+}
+
+/* A new start of ssh: forget the last run. */
+void
+asd_tunnel_askpass_begin (AsdTunnelAskpass *self, const char *trusted_host_key)
+{
+  g_cancellable_cancel (self->cancellable);
+  g_object_unref (self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  g_free (self->trusted_host_key);
+  self->trusted_host_key = g_strdup (trusted_host_key);
+  self->note = NOTE_NONE;
+  g_clear_pointer (&self->detail, g_free);
+}
+
+gboolean
+asd_fingerprint_is_valid (const char *fingerprint)
+{
+  return g_regex_match_simple ("^SHA256:[A-Za-z0-9+/]{43}$", fingerprint, 0, 0);
+}
+
+typedef struct {
+  AsdTunnelAskpass *self;        /* not to be touched once cancelled */
+  AsdAskpassRequest *request;
+  char *what;
+} Lookup;
+
+static void
+on_secret (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Lookup *lookup = user_data;
+  g_autoptr(GError) error = NULL;
+  char *secret = asd_secret_lookup_finish (result, &error);
+
+  if (secret != NULL)
+    {
+      if (!g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))))
+        note (lookup->self, NOTE_SECRET_GIVEN, lookup->what);
+      asd_askpass_request_answer (lookup->request, secret);
+      asd_secret_free (secret);
+    }
+  else
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        note (lookup->self,
+              g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ? NOTE_SECRET_MISSING
+              : g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED) ? NOTE_KEYRING_LOCKED
+              : NOTE_KEYRING_FAILED,
+              g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ? lookup->what : error->message);
+      asd_askpass_request_refuse (lookup->request, error->message);
+    }
+  g_free (lookup->what);
+  g_free (lookup);
+}
+
+static void
+look_up (AsdTunnelAskpass *self, AsdAskpassRequest *request, const AsdSecretRef *ref, char *what)
+{
+  Lookup *lookup = g_new0 (Lookup, 1);
+
+  lookup->self = self;
+  lookup->request = request;
+  lookup->what = what;
+  asd_secret_lookup_async (ref, self->cancellable, on_secret, lookup);
+}
+
+static char *
+key_path (const char *shown)
+{
+  if (g_str_has_prefix (shown, "~/"))
+    return g_build_filename (g_get_home_dir (), shown + 2, NULL);
+  return g_canonicalize_filename (shown, NULL);
+}
+
+static void
+answer_host_key (AsdTunnelAskpass *self, AsdAskpassRequest *request, const char *prompt)
+{
+  g_autoptr(GMatchInfo) match = NULL;
+  g_autoptr(GRegex) regex = g_regex_new ("SHA256:[A-Za-z0-9+/]{43}", 0, 0, NULL);
+  g_autofree char *fingerprint = NULL;
+
+  if (g_regex_match (regex, prompt, 0, &match))
+    fingerprint = g_match_info_fetch (match, 0);
+  if (fingerprint != NULL && g_strcmp0 (fingerprint, self->trusted_host_key) == 0)
+    {
+      g_message ("%s: accepting the host key %s approved for this tunnel", self->name, fingerprint);
+      asd_askpass_request_answer (request, "yes");
+      return;
+    }
+  note (self, NOTE_HOST_KEY_UNKNOWN, fingerprint != NULL ? fingerprint : "");
+  asd_askpass_request_answer (request, "no");
+}
+
+/**
+ * asd_tunnel_askpass_answer:
+ * @self: the tunnel's askpass state
+ * @request: the question, to answer once
+ * @prompt: ssh's prompt (argv[1] of the helper)
+ */
+void
+asd_tunnel_askpass_answer (AsdTunnelAskpass *self, AsdAskpassRequest *request, const char *prompt)
+{
+  g_auto(GStrv) parts = NULL;
+
+  if (strstr (prompt, "Are you sure you want to continue connecting") != NULL)
+    {
+      answer_host_key (self, request, prompt);
+      return;
+    }
+  if (g_str_has_prefix (prompt, "Enter passphrase for key '") && strrchr (prompt, '\'') > prompt + 26)
+    {
+      g_autofree char *shown = g_strndup (prompt + 26, strrchr (prompt, '\'') - (prompt + 26));
+      g_autofree char *path = key_path (shown);
+      AsdSecretRef ref = { ASD_SECRET_PASSPHRASE, path, NULL, NULL };
+
+      look_up (self, request, &ref, g_strdup_printf (_("key %s"), path));
+      return;
+    }
+  parts = g_regex_split_simple ("^\\(?([^@ ]+)@([^' )]+)(?:'s password: |\\) Password: )$", prompt, 0, 0);
+  if (g_strv_length (parts) >= 3)
+    {
+      AsdSecretRef ref = { ASD_SECRET_PASSWORD, NULL, parts[1], parts[2] };
+
+      look_up (self, request, &ref, g_strdup_printf ("%s@%s", parts[1], parts[2]));
+      return;
+    }
+  note (self, NOTE_UNANSWERABLE, prompt);
+  asd_askpass_request_refuse (request, "autosshd cannot answer this question");
+}
+
+/**
+ * asd_tunnel_askpass_outcome:
+ * @self: the tunnel's askpass state
+ * @failure: how the run failed, from ssh's messages
+ * @retry: (out): what to do next, when a reason is returned
+ * @keyring_locked: (out): the keyring is locked (retry when unlocked)
+ *
+ * Returns: (transfer full) (nullable): the run's reason if askpass explains
+ *   it, else %NULL
+ */
+char *
+asd_tunnel_askpass_outcome (AsdTunnelAskpass *self, AsdSshFailure failure,
+                            AsdRetry *retry, gboolean *keyring_locked)
+{
+  *keyring_locked = FALSE;
+  *retry = ASD_RETRY_NEVER;
+  switch (self->note)
+    {
+    case NOTE_SECRET_GIVEN:
+      if (failure != ASD_SSH_FAILURE_AUTH)
+        return NULL;
+      return g_strdup_printf (_("the secret stored for %s was not accepted; store the right one with: autosshctl passphrase %s"),
+                              self->detail, self->name);
+    case NOTE_SECRET_MISSING:
+      return g_strdup_printf (_("no passphrase or password is stored for %s; store it with: autosshctl passphrase %s"),
+                              self->detail, self->name);
+    case NOTE_KEYRING_LOCKED:
+      *keyring_locked = TRUE;
+      *retry = ASD_RETRY_WHEN_REACHABLE;
+      return g_strdup_printf (_("%s; the tunnel starts again when it is unlocked"), self->detail);
+    case NOTE_KEYRING_FAILED:
+      return g_strdup (self->detail);
+    case NOTE_HOST_KEY_UNKNOWN:
+      return g_strdup_printf (_("the server's host key %s is not known; if it is the server's key, approve it with: autosshctl trust %s %s"),
+                              self->detail, self->name, self->detail);
+    case NOTE_UNANSWERABLE:
+      return g_strdup_printf (_("ssh asked something the service cannot answer: %s"), self->detail);
+    case NOTE_NONE:
+    default:
+      return NULL;
+    }
+}
