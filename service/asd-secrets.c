@@ -31,21 +31,23 @@ schema (void)
   return &the_schema;
 }
 
+/* The attributes, owning their values: libsecret keeps the table for the
+ * whole of an async call. */
 static GHashTable *
 attributes (const AsdSecretRef *ref)
 {
-  GHashTable *table = g_hash_table_new (g_str_hash, g_str_equal);
+  GHashTable *table = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
 
   if (ref->kind == ASD_SECRET_PASSPHRASE)
     {
-      g_hash_table_insert (table, (gpointer) "type", (gpointer) "passphrase");
-      g_hash_table_insert (table, (gpointer) "identity-file", (gpointer) ref->identity_file);
+      g_hash_table_insert (table, (gpointer) "type", g_strdup ("passphrase"));
+      g_hash_table_insert (table, (gpointer) "identity-file", g_strdup (ref->identity_file));
     }
   else
     {
-      g_hash_table_insert (table, (gpointer) "type", (gpointer) "password");
-      g_hash_table_insert (table, (gpointer) "user", (gpointer) ref->user);
-      g_hash_table_insert (table, (gpointer) "host", (gpointer) ref->host);
+      g_hash_table_insert (table, (gpointer) "type", g_strdup ("password"));
+      g_hash_table_insert (table, (gpointer) "user", g_strdup (ref->user));
+      g_hash_table_insert (table, (gpointer) "host", g_strdup (ref->host));
     }
   return table;
 }

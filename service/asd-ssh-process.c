@@ -18,6 +18,9 @@
 
 #include "asd-ssh-process.h"
 
+/* How long stderr may stay open once ssh has exited. */
+#define STDERR_AFTER_EXIT_S 1
+
 struct _AsdSshProcess
 {
   GObject parent_instance;
@@ -33,6 +36,7 @@ struct _AsdSshProcess
   GDataInputStream *stderr_lines;
   gboolean stderr_open;
   gboolean exit_pending;
+  guint stderr_wait_id;          /* after the exit, how long stderr may stay open */
   gboolean exit_signalled;
   gint exit_code;
 };
@@ -76,6 +80,7 @@ asd_ssh_process_dispose (GObject *object)
     g_subprocess_force_exit (self->subprocess);
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->kill_id, g_source_remove);
+  g_clear_handle_id (&self->stderr_wait_id, g_source_remove);
   g_clear_object (&self->stderr_lines);
   g_clear_object (&self->subprocess);
   g_clear_object (&self->cancellable);
@@ -156,7 +161,21 @@ emit_exited_when_done (AsdSshProcess *self)
   if (!self->exit_pending || self->stderr_open)
     return;
   self->exit_pending = FALSE;
+  g_clear_handle_id (&self->stderr_wait_id, g_source_remove);
   g_signal_emit (self, signals[SIGNAL_EXITED], 0, self->exit_signalled, self->exit_code);
+}
+
+/* A child of ssh (its askpass helper, a ProxyCommand) may keep stderr
+ * open after ssh is gone: the exit counts all the same. */
+static gboolean
+on_stderr_wait_over (gpointer user_data)
+{
+  AsdSshProcess *self = user_data;
+
+  self->stderr_wait_id = 0;
+  self->stderr_open = FALSE;
+  emit_exited_when_done (self);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -177,6 +196,8 @@ on_wait_done (GObject *source, GAsyncResult *result, gpointer user_data)
   self->exit_pending = TRUE;
   g_debug ("ssh %d ended (%s %d)", self->pid,
            self->exit_signalled ? "signal" : "status", self->exit_code);
+  if (self->stderr_open)
+    self->stderr_wait_id = g_timeout_add_seconds (STDERR_AFTER_EXIT_S, on_stderr_wait_over, self);
   emit_exited_when_done (self);
 }
 

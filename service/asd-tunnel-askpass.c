@@ -40,8 +40,9 @@ struct _AsdTunnelAskpass
 static void
 note (AsdTunnelAskpass *self, Note what, const char *detail)
 {
-  /* A missing or refused secret says more than an earlier success. */
-  if (what < self->note && self->note != NOTE_SECRET_GIVEN)
+  /* The first trouble of a run is its cause (a missing key passphrase,
+   * not the password ssh asks for next); a success is overruled. */
+  if (self->note != NOTE_NONE && self->note != NOTE_SECRET_GIVEN && what <= self->note)
     return;
   self->note = what;
   g_free (self->detail);
