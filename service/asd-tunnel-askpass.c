@@ -50,11 +50,12 @@ note (AsdTunnelAskpass *self, Note what, const char *detail)
 }
 
 AsdTunnelAskpass *
-asd_tunnel_askpass_new (const char *tunnel_name)
+asd_tunnel_askpass_new (const char *tunnel_name, const char *trusted_host_key)
 {
   AsdTunnelAskpass *self = g_new0 (AsdTunnelAskpass, 1);
 
   self->name = g_strdup (tunnel_name);
+  self->trusted_host_key = g_strdup (trusted_host_key);
   self->cancellable = g_cancellable_new ();
   return self;
 }
@@ -70,19 +71,6 @@ asd_tunnel_askpass_free (AsdTunnelAskpass *self)
   g_free (self->trusted_host_key);
   g_free (self->detail);
   g_free (self);
-}
-
-/* A new start of ssh: forget the last run. */
-void
-asd_tunnel_askpass_begin (AsdTunnelAskpass *self, const char *trusted_host_key)
-{
-  g_cancellable_cancel (self->cancellable);
-  g_object_unref (self->cancellable);
-  self->cancellable = g_cancellable_new ();
-  g_free (self->trusted_host_key);
-  self->trusted_host_key = g_strdup (trusted_host_key);
-  self->note = NOTE_NONE;
-  g_clear_pointer (&self->detail, g_free);
 }
 
 gboolean

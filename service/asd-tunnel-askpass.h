@@ -12,10 +12,9 @@ G_BEGIN_DECLS
 
 typedef struct _AsdTunnelAskpass AsdTunnelAskpass;
 
-AsdTunnelAskpass *asd_tunnel_askpass_new      (const char       *tunnel_name);
-void              asd_tunnel_askpass_free     (AsdTunnelAskpass *self);
-void              asd_tunnel_askpass_begin    (AsdTunnelAskpass *self,
+AsdTunnelAskpass *asd_tunnel_askpass_new      (const char       *tunnel_name,
                                                const char       *trusted_host_key);
+void              asd_tunnel_askpass_free     (AsdTunnelAskpass *self);
 void              asd_tunnel_askpass_answer   (AsdTunnelAskpass *self,
                                                AsdAskpassRequest *request,
                                                const char       *prompt);

@@ -17,13 +17,12 @@
 
 #include <glib/gi18n.h>
 
-#include "asd-askpass-protocol.h"
 #include "asd-error.h"
 #include "asd-monitor.h"
 #include "asd-secrets.h"
 #include "asd-server-probe.h"
 #include "asd-ssh-messages.h"
-#include "asd-ssh-process.h"
+#include "asd-ssh-run.h"
 #include "asd-tunnel.h"
 #include "asd-tunnel-askpass.h"
 
@@ -38,7 +37,6 @@
 #define SHORT_RETRY_S        3   /* remote port still held */
 #define PROBE_INTERVAL_S     2   /* while the server is unreachable */
 #define PROBE_TIMEOUT_S      3
-#define CONNECT_WATCHDOG_S  45   /* a login that never finishes */
 #define KEYRING_CHECK_S      5   /* while the keyring is locked */
 
 #define tunnel_log(self, level, ...) \
@@ -55,27 +53,19 @@ struct _AsdTunnel
 
   gboolean want_up;              /* Start was called, Stop was not */
   gboolean restart_pending;      /* start again as soon as ssh is gone */
-  AsdSshProcess *ssh;
+  AsdSshRun *run;                /* the ssh running now */
   AsdMonitor *monitor;
-  gboolean authenticated;
-  gboolean session_ready;
-  gboolean remote_ready;
-  AsdSshMessage failure;         /* the most telling failure of this run */
-  char *kill_reason;             /* we stopped ssh because of this */
 
   guint backoff_step;
   guint attempts;                /* ssh starts since the last drop */
   gint64 down_since;             /* real time the connection dropped, or 0 */
   guint retry_id;
   guint stable_id;
-  guint watchdog_id;
   GCancellable *probe_cancellable;
   GPtrArray *stop_invocations;   /* Stop calls answered when ssh is gone */
 
   AsdAskpassServer *askpass_server;
   char *askpass_helper;
-  char *askpass_token;           /* of the ssh running now */
-  AsdTunnelAskpass *askpass;
 };
 
 static void asd_tunnel_iface_init (AsdDbusTunnelIface *iface);
@@ -114,7 +104,6 @@ static void
 clear_timers (AsdTunnel *self)
 {
   g_clear_handle_id (&self->retry_id, g_source_remove);
-  g_clear_handle_id (&self->watchdog_id, g_source_remove);
   if (self->probe_cancellable != NULL)
     g_cancellable_cancel (self->probe_cancellable);
   g_clear_object (&self->probe_cancellable);
@@ -164,11 +153,8 @@ on_monitor_tested (AsdMonitor *monitor, gboolean ok, guint64 latency, gpointer u
       asd_dbus_tunnel_set_probe_latency (iface (self), latency);
       return;
     }
-  if (self->ssh == NULL)
-    return;
-  g_free (self->kill_reason);
-  self->kill_reason = g_strdup (_("the monitor test failed: the connection stalled"));
-  asd_ssh_process_stop (self->ssh);
+  if (self->run != NULL)
+    asd_ssh_run_stop (self->run, _("the monitor test failed: the connection stalled"));
 }
 
 static gboolean
@@ -241,7 +227,7 @@ on_probe_done (GObject *source, GAsyncResult *result, gpointer user_data)
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
       g_clear_object (&self->probe_cancellable);
-      if (!self->want_up || self->ssh != NULL)
+      if (!self->want_up || self->run != NULL)
         return;   /* a Probe call on a tunnel that is not retrying */
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED))
         {
@@ -256,7 +242,7 @@ on_probe_done (GObject *source, GAsyncResult *result, gpointer user_data)
   asd_dbus_tunnel_set_last_probe (iface (self), g_get_real_time ());
   asd_dbus_tunnel_set_probe_latency (iface (self), latency);
   g_clear_object (&self->probe_cancellable);
-  if (self->want_up && self->ssh == NULL)
+  if (self->want_up && self->run == NULL)
     spawn_ssh (self);
 }
 
@@ -283,18 +269,6 @@ probe_later (AsdTunnel *self, const char *reason)
   self->retry_id = g_timeout_add_seconds (PROBE_INTERVAL_S, on_probe_due, self);
 }
 
-static char *
-run_reason (AsdTunnel *self, gboolean signalled, gint code)
-{
-  if (self->kill_reason != NULL)
-    return g_strdup (self->kill_reason);
-  if (self->failure.failure != ASD_SSH_FAILURE_NONE)
-    return asd_ssh_failure_reason (self->failure.failure, self->failure.detail);
-  if (signalled)
-    return g_strdup_printf (_("ssh was killed by signal %d"), code);
-  return g_strdup_printf (_("ssh exited with status %d"), code);
-}
-
 static gboolean
 on_keyring_check (gpointer user_data);
 
@@ -309,7 +283,7 @@ on_keyring_locked (GObject *source, GAsyncResult *result, gpointer user_data)
       g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   g_clear_object (&self->probe_cancellable);
-  if (!self->want_up || self->ssh != NULL)
+  if (!self->want_up || self->run != NULL)
     return;
   if (!locked)
     spawn_ssh (self);
@@ -339,23 +313,9 @@ keyring_later (AsdTunnel *self, const char *reason)
 }
 
 static void
-after_failed_run (AsdTunnel *self, gboolean was_connected, gboolean signalled, gint code)
+after_failed_run (AsdTunnel *self, gboolean was_connected, const char *reason,
+                  AsdRetry retry, gboolean keyring_locked)
 {
-  AsdSshFailure failure = self->failure.failure;
-  g_autofree char *reason = NULL;
-  gboolean keyring_locked = FALSE;
-  AsdRetry retry = ASD_RETRY_BACKOFF;
-
-  /* What ssh asked and got explains a failed login best. */
-  if (!self->authenticated)
-    reason = asd_tunnel_askpass_outcome (self->askpass, failure, &retry, &keyring_locked);
-  if (reason == NULL)
-    {
-      reason = run_reason (self, signalled, code);
-      if (self->kill_reason != NULL && failure == ASD_SSH_FAILURE_NONE)
-        failure = ASD_SSH_FAILURE_TIMEOUT;
-      retry = failure == ASD_SSH_FAILURE_NONE ? ASD_RETRY_BACKOFF : asd_ssh_failure_retry (failure);
-    }
   if (was_connected)
     {
       self->down_since = g_get_real_time ();
@@ -389,28 +349,27 @@ complete_stops (AsdTunnel *self)
 }
 
 static void
-clear_ssh (AsdTunnel *self)
+clear_run (AsdTunnel *self)
 {
-  if (self->ssh != NULL)
-    g_signal_handlers_disconnect_by_data (self->ssh, self);
-  g_clear_object (&self->ssh);
-  if (self->askpass_token != NULL)
-    asd_askpass_server_unregister (self->askpass_server, self->askpass_token);
-  g_clear_pointer (&self->askpass_token, g_free);
+  if (self->run != NULL)
+    g_signal_handlers_disconnect_by_data (self->run, self);
+  g_clear_object (&self->run);
   g_clear_handle_id (&self->stable_id, g_source_remove);
-  g_clear_handle_id (&self->watchdog_id, g_source_remove);
   if (self->monitor != NULL)
     asd_monitor_stop (self->monitor);
   asd_dbus_tunnel_set_pid (iface (self), 0);
 }
 
 static void
-on_ssh_exited (AsdSshProcess *ssh, gboolean signalled, gint code, gpointer user_data)
+on_run_ended (AsdSshRun *run, gpointer user_data)
 {
   AsdTunnel *self = user_data;
   gboolean was_connected = g_strcmp0 (asd_dbus_tunnel_get_state (iface (self)), STATE_CONNECTED) == 0;
+  gboolean keyring_locked = FALSE;
+  AsdRetry retry = ASD_RETRY_BACKOFF;
+  g_autofree char *reason = asd_ssh_run_explain (run, &retry, &keyring_locked);
 
-  clear_ssh (self);
+  clear_run (self);
   if (self->restart_pending)
     {
       self->restart_pending = FALSE;
@@ -422,10 +381,8 @@ on_ssh_exited (AsdSshProcess *ssh, gboolean signalled, gint code, gpointer user_
         set_state (self, STATE_STOPPED, _("stopped"));
     }
   else
-    after_failed_run (self, was_connected, signalled, code);
+    after_failed_run (self, was_connected, reason, retry, keyring_locked);
   complete_stops (self);
-  asd_ssh_message_clear (&self->failure);
-  g_clear_pointer (&self->kill_reason, g_free);
 }
 
 static gboolean
@@ -443,7 +400,6 @@ become_connected (AsdTunnel *self)
 {
   g_autofree char *reason = NULL;
 
-  g_clear_handle_id (&self->watchdog_id, g_source_remove);
   reason = g_strdup_printf (_("connected to %s"), asd_dbus_tunnel_get_destination (iface (self)));
   set_state (self, STATE_CONNECTED, reason);
   asd_dbus_tunnel_set_connected_since (iface (self), g_get_real_time ());
@@ -459,84 +415,9 @@ become_connected (AsdTunnel *self)
 }
 
 static void
-on_ssh_line (AsdSshProcess *ssh, const char *line, gpointer user_data)
+on_run_connected (AsdSshRun *run, gpointer user_data)
 {
-  AsdTunnel *self = user_data;
-  AsdSshMessage message = { 0, };
-
-  asd_ssh_message_classify (line, &message);
-  if (message.event != ASD_SSH_EVENT_NONE)
-    tunnel_log (self, G_LOG_LEVEL_DEBUG, "%s: ssh: %s", self->name, line);
-  switch (message.event)
-    {
-    case ASD_SSH_EVENT_AUTHENTICATED:
-      self->authenticated = TRUE;
-      break;
-    case ASD_SSH_EVENT_SESSION_READY:
-      self->session_ready = TRUE;
-      break;
-    case ASD_SSH_EVENT_REMOTE_FORWARDS_READY:
-      self->remote_ready = TRUE;
-      break;
-    case ASD_SSH_EVENT_FAILURE:
-      /* Keep the most telling line: a graver failure, or the same one
-       * with the details (host, port) the first line lacked. */
-      if (asd_ssh_failure_outranks (message.failure, self->failure.failure) ||
-          (message.failure == self->failure.failure &&
-           self->failure.detail == NULL && message.detail != NULL))
-        {
-          asd_ssh_message_clear (&self->failure);
-          self->failure = message;
-          return;   /* @message now belongs to self->failure */
-        }
-      break;
-    case ASD_SSH_EVENT_NONE:
-    default:
-      break;
-    }
-  asd_ssh_message_clear (&message);
-
-  if (self->authenticated && self->session_ready &&
-      (self->remote_ready || self->settings->remote_forwards[0] == NULL) &&
-      g_strcmp0 (asd_dbus_tunnel_get_state (iface (self)), STATE_CONNECTING) == 0)
-    become_connected (self);
-}
-
-static gboolean
-on_connect_watchdog (gpointer user_data)
-{
-  AsdTunnel *self = user_data;
-
-  self->watchdog_id = 0;
-  g_free (self->kill_reason);
-  self->kill_reason = g_strdup_printf (_("no connection after %d s"), CONNECT_WATCHDOG_S);
-  if (self->ssh != NULL)
-    asd_ssh_process_stop (self->ssh);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-on_askpass_request (AsdAskpassRequest *request, const char *prompt, gpointer user_data)
-{
-  AsdTunnel *self = user_data;
-
-  asd_tunnel_askpass_answer (self->askpass, request, prompt);
-}
-
-/* ssh's questions (passphrase, password, unknown host key) go to our
- * helper, with a token for this start only. */
-static void
-use_askpass (AsdTunnel *self)
-{
-  asd_tunnel_askpass_begin (self->askpass, self->settings->trusted_host_key);
-  if (self->askpass_server == NULL)
-    return;
-  self->askpass_token = asd_askpass_server_register (self->askpass_server, on_askpass_request, self);
-  asd_ssh_process_setenv (self->ssh, "SSH_ASKPASS", self->askpass_helper);
-  asd_ssh_process_setenv (self->ssh, "SSH_ASKPASS_REQUIRE", "force");
-  asd_ssh_process_setenv (self->ssh, ASD_ASKPASS_SOCKET_ENV,
-                          asd_askpass_server_get_path (self->askpass_server));
-  asd_ssh_process_setenv (self->ssh, ASD_ASKPASS_TOKEN_ENV, self->askpass_token);
+  become_connected (user_data);
 }
 
 static void
@@ -546,12 +427,8 @@ spawn_ssh (AsdTunnel *self)
   g_autofree char *reason = NULL;
 
   clear_timers (self);
-  if (self->ssh != NULL)
+  if (self->run != NULL)
     return;
-  self->authenticated = self->session_ready = self->remote_ready = FALSE;
-  asd_ssh_message_clear (&self->failure);
-  g_clear_pointer (&self->kill_reason, g_free);
-
   if (self->monitor == NULL && !setup_monitor (self, &error))
     {
       g_autofree char *why = g_strdup_printf (_("cannot use monitor port %u: %s"),
@@ -561,23 +438,23 @@ spawn_ssh (AsdTunnel *self)
       return;
     }
 
-  self->ssh = asd_ssh_process_new ((const char * const *) self->argv,
-                                   ASD_SSH_PROCESS_NEW_SESSION | ASD_SSH_PROCESS_READ_STDERR);
-  g_signal_connect (self->ssh, "stderr-line", G_CALLBACK (on_ssh_line), self);
-  g_signal_connect (self->ssh, "exited", G_CALLBACK (on_ssh_exited), self);
-  use_askpass (self);
-  if (!asd_ssh_process_start (self->ssh, &error))
+  self->run = asd_ssh_run_new (self->name, (const char * const *) self->argv,
+                               self->settings->remote_forwards[0] != NULL,
+                               self->settings->trusted_host_key,
+                               self->askpass_server, self->askpass_helper);
+  g_signal_connect (self->run, "connected", G_CALLBACK (on_run_connected), self);
+  g_signal_connect (self->run, "ended", G_CALLBACK (on_run_ended), self);
+  if (!asd_ssh_run_start (self->run, &error))
     {
       g_autofree char *why = g_strdup_printf (_("cannot run ssh: %s"), error->message);
-      clear_ssh (self);
+      clear_run (self);
       self->want_up = FALSE;
       set_state (self, STATE_FAILED, why);
       return;
     }
   if (self->attempts++ > 0 || self->down_since > 0)
     asd_dbus_tunnel_set_restarts (iface (self), asd_dbus_tunnel_get_restarts (iface (self)) + 1);
-  asd_dbus_tunnel_set_pid (iface (self), asd_ssh_process_get_pid (self->ssh));
-  self->watchdog_id = g_timeout_add_seconds (CONNECT_WATCHDOG_S, on_connect_watchdog, self);
+  asd_dbus_tunnel_set_pid (iface (self), asd_ssh_run_get_pid (self->run));
   reason = g_strdup_printf (_("connecting to %s"), asd_dbus_tunnel_get_destination (iface (self)));
   set_state (self, STATE_CONNECTING, reason);
 }
@@ -596,7 +473,7 @@ asd_tunnel_start (AsdTunnel *self, GError **error)
       return FALSE;
     }
   self->want_up = TRUE;
-  if (self->ssh != NULL)
+  if (self->run != NULL)
     return TRUE;
   self->backoff_step = 0;
   self->attempts = 0;
@@ -615,8 +492,8 @@ asd_tunnel_stop (AsdTunnel *self)
   self->restart_pending = FALSE;
   self->down_since = 0;
   clear_timers (self);
-  if (self->ssh != NULL)
-    asd_ssh_process_stop (self->ssh);
+  if (self->run != NULL)
+    asd_ssh_run_stop (self->run, NULL);
   else if (self->settings != NULL)
     set_state (self, STATE_STOPPED, _("stopped"));
 }
@@ -627,7 +504,7 @@ asd_tunnel_network_changed (AsdTunnel *self)
 {
   const char *state = asd_dbus_tunnel_get_state (iface (self));
 
-  if (self->settings == NULL || self->ssh != NULL)
+  if (self->settings == NULL || self->run != NULL)
     return;
   if (g_strcmp0 (state, STATE_RETRYING) == 0 ||
       (g_strcmp0 (state, STATE_FAILED) == 0 && self->attempts > 0))
@@ -661,10 +538,10 @@ asd_tunnel_reconfigure (AsdTunnel *self, AsdTunnelSettings *settings)
   self->settings = settings;
   clear_monitor (self);
   publish_settings (self);
-  if (self->ssh != NULL)
+  if (self->run != NULL)
     {
       self->restart_pending = TRUE;
-      asd_ssh_process_stop (self->ssh);
+      asd_ssh_run_stop (self->run, NULL);
     }
   else if (was_broken)
     set_state (self, STATE_STOPPED, _("stopped"));
@@ -697,7 +574,7 @@ asd_tunnel_is_broken (AsdTunnel *self)
 gboolean
 asd_tunnel_has_ssh (AsdTunnel *self)
 {
-  return self->ssh != NULL;
+  return self->run != NULL;
 }
 
 /* ---- D-Bus methods ---- */
@@ -730,7 +607,7 @@ handle_stop (AsdDbusTunnel *object, GDBusMethodInvocation *invocation)
   AsdTunnel *self = ASD_TUNNEL (object);
 
   asd_tunnel_stop (self);
-  if (self->ssh != NULL)
+  if (self->run != NULL)
     g_ptr_array_add (self->stop_invocations, g_object_ref (invocation));
   else
     asd_dbus_tunnel_complete_stop (object, invocation);
@@ -743,11 +620,11 @@ handle_restart (AsdDbusTunnel *object, GDBusMethodInvocation *invocation)
   AsdTunnel *self = ASD_TUNNEL (object);
   g_autoptr(GError) error = NULL;
 
-  if (self->ssh != NULL && self->settings != NULL)
+  if (self->run != NULL && self->settings != NULL)
     {
       self->want_up = TRUE;
       self->restart_pending = TRUE;
-      asd_ssh_process_stop (self->ssh);
+      asd_ssh_run_stop (self->run, NULL);
     }
   else if (!asd_tunnel_start (self, &error))
     {
@@ -769,7 +646,7 @@ handle_probe (AsdDbusTunnel *object, GDBusMethodInvocation *invocation)
                                              asd_dbus_tunnel_get_state_reason (object));
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
-  if (self->monitor != NULL && self->ssh != NULL)
+  if (self->monitor != NULL && self->run != NULL)
     asd_monitor_test_now (self->monitor);
   else if (self->probe_cancellable == NULL)
     {
@@ -883,7 +760,7 @@ asd_tunnel_dispose (GObject *object)
   AsdTunnel *self = ASD_TUNNEL (object);
 
   clear_timers (self);
-  clear_ssh (self);
+  clear_run (self);
   clear_monitor (self);
   g_clear_object (&self->askpass_server);
   if (self->stop_invocations != NULL)
@@ -901,10 +778,7 @@ asd_tunnel_finalize (GObject *object)
   g_free (self->config_path);
   asd_tunnel_settings_free (self->settings);
   g_strfreev (self->argv);
-  asd_ssh_message_clear (&self->failure);
-  g_free (self->kill_reason);
   g_ptr_array_unref (self->stop_invocations);
-  asd_tunnel_askpass_free (self->askpass);
   g_free (self->askpass_helper);
 
   G_OBJECT_CLASS (asd_tunnel_parent_class)->finalize (object);
@@ -959,7 +833,6 @@ asd_tunnel_new (const char *name, AsdTunnelSettings *settings, const char *confi
   self->name = g_strdup (name);
   self->config_path = g_strdup (config_path);
   self->settings = settings;
-  self->askpass = asd_tunnel_askpass_new (name);
   asd_dbus_tunnel_set_name (iface (self), name);
   asd_dbus_tunnel_set_state (iface (self), STATE_STOPPED);
   asd_dbus_tunnel_set_state_reason (iface (self), _("stopped"));

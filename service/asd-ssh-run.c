@@ -1,0 +1,314 @@
+/* asd-ssh-run.c: one start of a tunnel's ssh, watched and explained
+ *
+ * Runs ssh (AsdSshProcess) in a session of its own, reads its messages
+ * (asd-ssh-messages) to tell when it is connected — authenticated, and
+ * every forward set up — and keeps the most telling failure line; answers
+ * ssh's questions through the askpass helper with a token for this start
+ * only (asd-tunnel-askpass); gives up a login that never finishes.  When
+ * ssh has gone, asd_ssh_run_explain() says why, in words for people, and
+ * what the tunnel should do next.
+ *
+ * Copyright 2026 The autosshd developers
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "asd-askpass-protocol.h"
+#include "asd-ssh-process.h"
+#include "asd-ssh-run.h"
+#include "asd-tunnel-askpass.h"
+
+#define CONNECT_WATCHDOG_S 45   /* a login that never finishes */
+
+struct _AsdSshRun
+{
+  GObject parent_instance;
+
+  char *name;
+  gboolean remote_forwards;
+  AsdSshProcess *ssh;
+  gboolean authenticated;
+  gboolean session_ready;
+  gboolean remote_ready;
+  gboolean connected;
+  AsdSshMessage failure;         /* the most telling failure line */
+  char *stop_reason;             /* we stopped ssh because of this */
+  gboolean signalled;
+  gint code;
+  guint watchdog_id;
+
+  AsdAskpassServer *askpass;
+  char *askpass_helper;
+  char *token;
+  AsdTunnelAskpass *answers;
+};
+
+enum {
+  SIGNAL_CONNECTED,
+  SIGNAL_ENDED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_TYPE (AsdSshRun, asd_ssh_run, G_TYPE_OBJECT)
+
+static void
+on_ssh_exited (AsdSshProcess *ssh, gboolean signalled, gint code, gpointer user_data)
+{
+  AsdSshRun *self = user_data;
+
+  self->signalled = signalled;
+  self->code = code;
+  g_clear_handle_id (&self->watchdog_id, g_source_remove);
+  if (self->token != NULL)
+    asd_askpass_server_unregister (self->askpass, self->token);
+  g_signal_emit (self, signals[SIGNAL_ENDED], 0);
+}
+
+/* Keeps the most telling line: a graver failure, or the same one with the
+ * details (host, port) the first line lacked. */
+static void
+keep_failure (AsdSshRun *self, AsdSshMessage *message)
+{
+  if (asd_ssh_failure_outranks (message->failure, self->failure.failure) ||
+      (message->failure == self->failure.failure &&
+       self->failure.detail == NULL && message->detail != NULL))
+    {
+      asd_ssh_message_clear (&self->failure);
+      self->failure = *message;
+      *message = (AsdSshMessage) { 0, };
+    }
+}
+
+static void
+on_ssh_line (AsdSshProcess *ssh, const char *line, gpointer user_data)
+{
+  AsdSshRun *self = user_data;
+  g_auto(AsdSshMessage) message = { 0, };
+
+  asd_ssh_message_classify (line, &message);
+  if (message.event != ASD_SSH_EVENT_NONE)
+    g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG, "TUNNEL", self->name,
+                      "MESSAGE", "%s: ssh: %s", self->name, line);
+  if (message.event == ASD_SSH_EVENT_AUTHENTICATED)
+    self->authenticated = TRUE;
+  else if (message.event == ASD_SSH_EVENT_SESSION_READY)
+    self->session_ready = TRUE;
+  else if (message.event == ASD_SSH_EVENT_REMOTE_FORWARDS_READY)
+    self->remote_ready = TRUE;
+  else if (message.event == ASD_SSH_EVENT_FAILURE)
+    keep_failure (self, &message);
+
+  if (!self->connected && self->authenticated && self->session_ready &&
+      (self->remote_ready || !self->remote_forwards))
+    {
+      self->connected = TRUE;
+      g_clear_handle_id (&self->watchdog_id, g_source_remove);
+      g_signal_emit (self, signals[SIGNAL_CONNECTED], 0);
+    }
+}
+
+static gboolean
+on_connect_watchdog (gpointer user_data)
+{
+  AsdSshRun *self = user_data;
+  g_autofree char *reason = g_strdup_printf (_("no connection after %d s"), CONNECT_WATCHDOG_S);
+
+  self->watchdog_id = 0;
+  asd_ssh_run_stop (self, reason);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_askpass_request (AsdAskpassRequest *request, const char *prompt, gpointer user_data)
+{
+  AsdSshRun *self = user_data;
+
+  asd_tunnel_askpass_answer (self->answers, request, prompt);
+}
+
+/* ssh's questions (passphrase, password, unknown host key) go to our
+ * helper, with a token for this start only. */
+static void
+use_askpass (AsdSshRun *self)
+{
+  if (self->askpass == NULL)
+    return;
+  self->token = asd_askpass_server_register (self->askpass, on_askpass_request, self);
+  asd_ssh_process_setenv (self->ssh, "SSH_ASKPASS", self->askpass_helper);
+  asd_ssh_process_setenv (self->ssh, "SSH_ASKPASS_REQUIRE", "force");
+  asd_ssh_process_setenv (self->ssh, ASD_ASKPASS_SOCKET_ENV, asd_askpass_server_get_path (self->askpass));
+  asd_ssh_process_setenv (self->ssh, ASD_ASKPASS_TOKEN_ENV, self->token);
+}
+
+/**
+ * asd_ssh_run_start:
+ * @self: a run not started yet
+ * @error: return location for an error (ssh cannot be run)
+ *
+ * #AsdSshRun::connected and #AsdSshRun::ended follow.
+ */
+gboolean
+asd_ssh_run_start (AsdSshRun *self, GError **error)
+{
+  use_askpass (self);
+  if (!asd_ssh_process_start (self->ssh, error))
+    return FALSE;
+  self->watchdog_id = g_timeout_add_seconds (CONNECT_WATCHDOG_S, on_connect_watchdog, self);
+  return TRUE;
+}
+
+/**
+ * asd_ssh_run_stop:
+ * @self: a run
+ * @reason: (nullable): why, when the run failed (a stall, a watchdog);
+ *   %NULL when the user asked
+ *
+ * SIGTERM, then SIGKILL after a grace period; #AsdSshRun::ended follows.
+ */
+void
+asd_ssh_run_stop (AsdSshRun *self, const char *reason)
+{
+  if (reason != NULL && self->stop_reason == NULL)
+    self->stop_reason = g_strdup (reason);
+  asd_ssh_process_stop (self->ssh);
+}
+
+gint
+asd_ssh_run_get_pid (AsdSshRun *self)
+{
+  return asd_ssh_process_get_pid (self->ssh);
+}
+
+/**
+ * asd_ssh_run_explain:
+ * @self: a run that has ended
+ * @retry: (out): what to do next
+ * @keyring_locked: (out): the keyring is locked: retry when it opens
+ *
+ * What ssh asked and got explains a failed login best; then our own reason
+ * to stop it; then ssh's most telling line; then how it exited.
+ *
+ * Returns: (transfer full): why the run ended, for people
+ */
+char *
+asd_ssh_run_explain (AsdSshRun *self, AsdRetry *retry, gboolean *keyring_locked)
+{
+  AsdSshFailure failure = self->failure.failure;
+  char *reason = NULL;
+
+  if (!self->authenticated)
+    reason = asd_tunnel_askpass_outcome (self->answers, failure, retry, keyring_locked);
+  if (reason != NULL)
+    return reason;
+
+  *keyring_locked = FALSE;
+  if (self->stop_reason != NULL && failure == ASD_SSH_FAILURE_NONE)
+    failure = ASD_SSH_FAILURE_TIMEOUT;
+  *retry = failure == ASD_SSH_FAILURE_NONE ? ASD_RETRY_BACKOFF : asd_ssh_failure_retry (failure);
+  if (self->stop_reason != NULL)
+    return g_strdup (self->stop_reason);
+  if (self->failure.failure != ASD_SSH_FAILURE_NONE)
+    return asd_ssh_failure_reason (self->failure.failure, self->failure.detail);
+  if (self->signalled)
+    return g_strdup_printf (_("ssh was killed by signal %d"), self->code);
+  return g_strdup_printf (_("ssh exited with status %d"), self->code);
+}
+
+static void
+asd_ssh_run_dispose (GObject *object)
+{
+  AsdSshRun *self = ASD_SSH_RUN (object);
+
+  g_clear_handle_id (&self->watchdog_id, g_source_remove);
+  if (self->ssh != NULL)
+    g_signal_handlers_disconnect_by_data (self->ssh, self);
+  g_clear_object (&self->ssh);   /* a live ssh is killed */
+  if (self->token != NULL && self->askpass != NULL)
+    asd_askpass_server_unregister (self->askpass, self->token);
+  g_clear_object (&self->askpass);
+
+  G_OBJECT_CLASS (asd_ssh_run_parent_class)->dispose (object);
+}
+
+static void
+asd_ssh_run_finalize (GObject *object)
+{
+  AsdSshRun *self = ASD_SSH_RUN (object);
+
+  g_free (self->name);
+  asd_ssh_message_clear (&self->failure);
+  g_free (self->stop_reason);
+  g_free (self->askpass_helper);
+  g_free (self->token);
+  asd_tunnel_askpass_free (self->answers);
+
+  G_OBJECT_CLASS (asd_ssh_run_parent_class)->finalize (object);
+}
+
+static void
+asd_ssh_run_class_init (AsdSshRunClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = asd_ssh_run_dispose;
+  object_class->finalize = asd_ssh_run_finalize;
+
+  /**
+   * AsdSshRun::connected:
+   *
+   * ssh is authenticated and every forward is set up.
+   */
+  signals[SIGNAL_CONNECTED] =
+    g_signal_new ("connected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  /**
+   * AsdSshRun::ended:
+   *
+   * ssh has exited and its last words are read; see asd_ssh_run_explain().
+   */
+  signals[SIGNAL_ENDED] =
+    g_signal_new ("ended", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+asd_ssh_run_init (AsdSshRun *self)
+{
+}
+
+/**
+ * asd_ssh_run_new:
+ * @tunnel_name: for logs and reasons
+ * @argv: ssh's argv
+ * @remote_forwards: the tunnel has remote forwards (connected waits for them)
+ * @trusted_host_key: (nullable): the fingerprint the user approved
+ * @askpass: (nullable): the service's askpass server
+ * @askpass_helper: the helper program ssh runs as SSH_ASKPASS
+ *
+ * Returns: (transfer full): a run, not started
+ */
+AsdSshRun *
+asd_ssh_run_new (const char         *tunnel_name,
+                 const char * const *argv,
+                 gboolean            remote_forwards,
+                 const char         *trusted_host_key,
+                 AsdAskpassServer   *askpass,
+                 const char         *askpass_helper)
+{
+  AsdSshRun *self = g_object_new (ASD_TYPE_SSH_RUN, NULL);
+
+  self->name = g_strdup (tunnel_name);
+  self->remote_forwards = remote_forwards;
+  self->askpass = askpass != NULL ? g_object_ref (askpass) : NULL;
+  self->askpass_helper = g_strdup (askpass_helper);
+  self->answers = asd_tunnel_askpass_new (tunnel_name, trusted_host_key);
+  self->ssh = asd_ssh_process_new (argv, ASD_SSH_PROCESS_NEW_SESSION | ASD_SSH_PROCESS_READ_STDERR);
+  g_signal_connect (self->ssh, "stderr-line", G_CALLBACK (on_ssh_line), self);
+  g_signal_connect (self->ssh, "exited", G_CALLBACK (on_ssh_exited), self);
+  return self;
+}
