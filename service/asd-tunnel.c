@@ -19,8 +19,7 @@
 
 #include "asd-error.h"
 #include "asd-monitor.h"
-#include "asd-secrets.h"
-#include "asd-server-probe.h"
+#include "asd-retry-wait.h"
 #include "asd-ssh-messages.h"
 #include "asd-ssh-run.h"
 #include "asd-tunnel.h"
@@ -35,9 +34,6 @@
 #define BACKOFF_MAX_S       60   /* the longest wait between two tries */
 #define STABLE_AFTER_S      10   /* connected this long resets the backoff */
 #define SHORT_RETRY_S        3   /* remote port still held */
-#define PROBE_INTERVAL_S     2   /* while the server is unreachable */
-#define PROBE_TIMEOUT_S      3
-#define KEYRING_CHECK_S      5   /* while the keyring is locked */
 
 #define tunnel_log(self, level, ...) \
   g_log_structured (G_LOG_DOMAIN, level, "TUNNEL", (self)->name, "MESSAGE", __VA_ARGS__)
@@ -59,9 +55,8 @@ struct _AsdTunnel
   guint backoff_step;
   guint attempts;                /* ssh starts since the last drop */
   gint64 down_since;             /* real time the connection dropped, or 0 */
-  guint retry_id;
+  AsdRetryWait *wait;            /* before the next try */
   guint stable_id;
-  GCancellable *probe_cancellable;
   GPtrArray *stop_invocations;   /* Stop calls answered when ssh is gone */
 
   AsdAskpassServer *askpass_server;
@@ -103,10 +98,7 @@ set_state (AsdTunnel *self, const char *state, const char *reason)
 static void
 clear_timers (AsdTunnel *self)
 {
-  g_clear_handle_id (&self->retry_id, g_source_remove);
-  if (self->probe_cancellable != NULL)
-    g_cancellable_cancel (self->probe_cancellable);
-  g_clear_object (&self->probe_cancellable);
+  asd_retry_wait_cancel (self->wait);
 }
 
 static void
@@ -181,25 +173,6 @@ setup_monitor (AsdTunnel *self, GError **error)
 
 /* ---- what follows a failed run ---- */
 
-static gboolean
-on_retry_due (gpointer user_data)
-{
-  AsdTunnel *self = user_data;
-
-  self->retry_id = 0;
-  spawn_ssh (self);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-retry_in (AsdTunnel *self, guint delay_ms, const char *reason)
-{
-  clear_timers (self);
-  asd_dbus_tunnel_set_next_retry (iface (self), g_get_real_time () + delay_ms * (gint64) 1000);
-  set_state (self, STATE_RETRYING, reason);
-  self->retry_id = g_timeout_add (delay_ms, on_retry_due, self);
-}
-
 /* 0 for the first try after a stable connection, then 1, 2, 4 … 60 s, ±25 %. */
 static guint
 backoff_delay_ms (AsdTunnel *self)
@@ -213,105 +186,6 @@ backoff_delay_ms (AsdTunnel *self)
   return seconds * g_random_double_range (0.75, 1.25) * 1000;
 }
 
-static void probe_later (AsdTunnel *self, const char *reason);
-
-static void
-on_probe_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(AsdTunnel) self = user_data;
-  g_autoptr(GError) error = NULL;
-  gint64 latency = 0;
-
-  if (!asd_server_probe_finish (result, &latency, &error))
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      g_clear_object (&self->probe_cancellable);
-      if (!self->want_up || self->run != NULL)
-        return;   /* a Probe call on a tunnel that is not retrying */
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED))
-        {
-          /* Behind a proxy: only a full try can tell. */
-          retry_in (self, backoff_delay_ms (self), asd_dbus_tunnel_get_state_reason (iface (self)));
-          return;
-        }
-      tunnel_log (self, G_LOG_LEVEL_DEBUG, "%s: probe: %s", self->name, error->message);
-      probe_later (self, asd_dbus_tunnel_get_state_reason (iface (self)));
-      return;
-    }
-  asd_dbus_tunnel_set_last_probe (iface (self), g_get_real_time ());
-  asd_dbus_tunnel_set_probe_latency (iface (self), latency);
-  g_clear_object (&self->probe_cancellable);
-  if (self->want_up && self->run == NULL)
-    spawn_ssh (self);
-}
-
-static gboolean
-on_probe_due (gpointer user_data)
-{
-  AsdTunnel *self = user_data;
-
-  self->retry_id = 0;
-  g_clear_object (&self->probe_cancellable);
-  self->probe_cancellable = g_cancellable_new ();
-  asd_server_probe_async ((const char * const *) self->argv, PROBE_TIMEOUT_S,
-                          self->probe_cancellable, on_probe_done, g_object_ref (self));
-  return G_SOURCE_REMOVE;
-}
-
-/* Server unreachable: cheap TCP probes until it answers, then a real try. */
-static void
-probe_later (AsdTunnel *self, const char *reason)
-{
-  clear_timers (self);
-  asd_dbus_tunnel_set_next_retry (iface (self), g_get_real_time () + PROBE_INTERVAL_S * G_USEC_PER_SEC);
-  set_state (self, STATE_RETRYING, reason);
-  self->retry_id = g_timeout_add_seconds (PROBE_INTERVAL_S, on_probe_due, self);
-}
-
-static gboolean
-on_keyring_check (gpointer user_data);
-
-static void
-on_keyring_locked (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(AsdTunnel) self = user_data;
-  g_autoptr(GError) error = NULL;
-  gboolean locked = TRUE;
-
-  if (!asd_secret_locked_finish (result, &locked, &error) &&
-      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  g_clear_object (&self->probe_cancellable);
-  if (!self->want_up || self->run != NULL)
-    return;
-  if (!locked)
-    spawn_ssh (self);
-  else
-    self->retry_id = g_timeout_add_seconds (KEYRING_CHECK_S, on_keyring_check, self);
-}
-
-static gboolean
-on_keyring_check (gpointer user_data)
-{
-  AsdTunnel *self = user_data;
-
-  self->retry_id = 0;
-  self->probe_cancellable = g_cancellable_new ();
-  asd_secret_locked_async (self->probe_cancellable, on_keyring_locked, g_object_ref (self));
-  return G_SOURCE_REMOVE;
-}
-
-/* The keyring is locked: look every few seconds, start when it is open. */
-static void
-keyring_later (AsdTunnel *self, const char *reason)
-{
-  clear_timers (self);
-  asd_dbus_tunnel_set_next_retry (iface (self), g_get_real_time () + KEYRING_CHECK_S * G_USEC_PER_SEC);
-  set_state (self, STATE_RETRYING, reason);
-  self->retry_id = g_timeout_add_seconds (KEYRING_CHECK_S, on_keyring_check, self);
-}
-
 static void
 after_failed_run (AsdTunnel *self, gboolean was_connected, const char *reason,
                   AsdRetry retry, gboolean keyring_locked)
@@ -323,19 +197,45 @@ after_failed_run (AsdTunnel *self, gboolean was_connected, const char *reason,
       asd_dbus_tunnel_emit_dropped (iface (self), reason);
     }
 
-  if (keyring_locked)
-    keyring_later (self, reason);
-  else if (retry == ASD_RETRY_NEVER)
+  if (retry == ASD_RETRY_NEVER && !keyring_locked)
     {
       self->want_up = FALSE;
       set_state (self, STATE_FAILED, reason);
+      return;
     }
+  set_state (self, STATE_RETRYING, reason);
+  if (keyring_locked)
+    asd_retry_wait_for_keyring (self->wait);
   else if (retry == ASD_RETRY_SHORT)
-    retry_in (self, SHORT_RETRY_S * 1000, reason);
+    asd_retry_wait_after (self->wait, SHORT_RETRY_S * 1000);
   else if (retry == ASD_RETRY_WHEN_REACHABLE)
-    probe_later (self, reason);
+    asd_retry_wait_for_server (self->wait, (const char * const *) self->argv, backoff_delay_ms (self));
   else
-    retry_in (self, backoff_delay_ms (self), reason);
+    asd_retry_wait_after (self->wait, backoff_delay_ms (self));
+}
+
+static void
+on_wait_due (AsdRetryWait *wait, gpointer user_data)
+{
+  AsdTunnel *self = user_data;
+
+  if (self->want_up && self->run == NULL)
+    spawn_ssh (self);
+}
+
+static void
+on_wait_scheduled (AsdRetryWait *wait, gint64 when, gpointer user_data)
+{
+  asd_dbus_tunnel_set_next_retry (iface (ASD_TUNNEL (user_data)), when);
+}
+
+static void
+on_wait_probed (AsdRetryWait *wait, gint64 latency, gpointer user_data)
+{
+  AsdTunnel *self = user_data;
+
+  asd_dbus_tunnel_set_last_probe (iface (self), g_get_real_time ());
+  asd_dbus_tunnel_set_probe_latency (iface (self), latency);
 }
 
 /* ---- ssh's run ---- */
@@ -648,12 +548,8 @@ handle_probe (AsdDbusTunnel *object, GDBusMethodInvocation *invocation)
     }
   if (self->monitor != NULL && self->run != NULL)
     asd_monitor_test_now (self->monitor);
-  else if (self->probe_cancellable == NULL)
-    {
-      /* A success while retrying starts the next try at once. */
-      g_clear_handle_id (&self->retry_id, g_source_remove);
-      on_probe_due (self);
-    }
+  else
+    asd_retry_wait_probe_now (self->wait, (const char * const *) self->argv);
   asd_dbus_tunnel_complete_probe (object, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -763,6 +659,9 @@ asd_tunnel_dispose (GObject *object)
   clear_run (self);
   clear_monitor (self);
   g_clear_object (&self->askpass_server);
+  if (self->wait != NULL)
+    g_signal_handlers_disconnect_by_data (self->wait, self);
+  g_clear_object (&self->wait);
   if (self->stop_invocations != NULL)
     complete_stops (self);
 
@@ -797,6 +696,10 @@ static void
 asd_tunnel_init (AsdTunnel *self)
 {
   self->stop_invocations = g_ptr_array_new_with_free_func (g_object_unref);
+  self->wait = asd_retry_wait_new ();
+  g_signal_connect (self->wait, "due", G_CALLBACK (on_wait_due), self);
+  g_signal_connect (self->wait, "scheduled", G_CALLBACK (on_wait_scheduled), self);
+  g_signal_connect (self->wait, "probed", G_CALLBACK (on_wait_probed), self);
 }
 
 /**
