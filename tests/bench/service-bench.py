@@ -20,7 +20,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "service"))
 sys.dont_write_bytecode = True
-import test_service as ts  # noqa: E402  (World: bus, sshd, service)
+import test_service as ts  # noqa: E402  (World, wait_state, tunnel_path)
 import sshfixture as sf  # noqa: E402
 
 
