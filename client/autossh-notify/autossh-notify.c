@@ -1,0 +1,147 @@
+/* autossh-notify.c: `autossh-notify`, autosshd's desktop notifier
+ *
+ * Options, logging, signals, the settings file; following the service is
+ * AsdNotifyTracker's job.  Started at login by the XDG autostart file
+ * autossh-notify.desktop; it never starts the service itself.
+ *
+ * Copyright 2026 The autosshd developers
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "config.h"
+
+#include <locale.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <glib/gi18n.h>
+#include <glib-unix.h>
+#include <libnotify/notify.h>
+
+#include "notify-config.h"
+#include "notify-tracker.h"
+
+typedef struct {
+  GMainLoop *loop;
+  AsdNotifyTracker *tracker;
+  char *config_path;
+} Context;
+
+static gboolean
+on_quit_signal (gpointer user_data)
+{
+  g_main_loop_quit (((Context *) user_data)->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+/* NULL (after a warning) when the file cannot be used. */
+static AsdNotifyConfig *
+load_config (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  AsdNotifyConfig *config = asd_notify_config_load (path, &error);
+
+  if (config == NULL)
+    g_warning ("%s", error->message);
+  else
+    g_debug ("%s: threshold %u s, %u muted tunnel(s)", path, config->threshold_s,
+             g_strv_length (config->mute));
+  return config;
+}
+
+static gboolean
+on_hangup (gpointer user_data)
+{
+  Context *ctx = user_data;
+  g_autoptr(AsdNotifyConfig) config = load_config (ctx->config_path);
+
+  if (config != NULL)
+    {
+      g_message ("read %s again", ctx->config_path);
+      asd_notify_tracker_set_config (ctx->tracker, config);
+    }
+  else
+    g_message ("keeping the previous settings");
+  return G_SOURCE_CONTINUE;
+}
+
+static char *
+describe_config (const char *path)
+{
+  /* Translators: the end of --help; %s is the settings file's path */
+  return g_strdup_printf (_("Settings, read at start and on SIGHUP, in %s:\n"
+                            "  [Notify]\n"
+                            "  Mute=web;db;   tunnels whose drops and failures are never shown\n"
+                            "  Threshold=5    seconds a drop may last before it is shown\n"
+                            "                 (a drop that heals sooner is never shown)"), path);
+}
+
+int
+main (int argc, char **argv)
+{
+  gboolean verbose = FALSE, version = FALSE;
+  const GOptionEntry entries[] = {
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log debug messages"), NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) options = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(AsdNotifyConfig) config = NULL;
+  g_autofree char *description = NULL;
+  Context ctx = { NULL, NULL, NULL };
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+  g_set_prgname ("autossh-notify");
+
+  ctx.config_path = asd_notify_config_path ();
+  description = describe_config (ctx.config_path);
+  options = g_option_context_new (NULL);
+  g_option_context_set_summary (options, _("Shows a notification when an autosshd tunnel "
+                                           "drops, comes back or needs you."));
+  g_option_context_set_description (options, description);
+  g_option_context_add_main_entries (options, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (options, &argc, &argv, &error))
+    {
+      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      return EXIT_FAILURE;
+    }
+  if (version)
+    {
+      g_print ("%s %s\n", g_get_prgname (), VERSION);
+      return EXIT_SUCCESS;
+    }
+  if (verbose)
+    g_log_set_debug_enabled (TRUE);
+
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  if (bus == NULL)
+    {
+      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      return EXIT_FAILURE;
+    }
+  if (!notify_init ("autosshd"))
+    {
+      g_printerr ("%s: %s\n", g_get_prgname (), _("cannot initialise libnotify"));
+      return EXIT_FAILURE;
+    }
+
+  config = load_config (ctx.config_path);
+  if (config == NULL)
+    config = asd_notify_config_new_default ();
+  ctx.loop = g_main_loop_new (NULL, FALSE);
+  ctx.tracker = asd_notify_tracker_new (bus, config);
+  g_unix_signal_add (SIGTERM, on_quit_signal, &ctx);
+  g_unix_signal_add (SIGINT, on_quit_signal, &ctx);
+  g_unix_signal_add (SIGHUP, on_hangup, &ctx);
+  g_message ("%s %s started", g_get_prgname (), VERSION);
+  g_main_loop_run (ctx.loop);
+
+  g_clear_object (&ctx.tracker);
+  g_main_loop_unref (ctx.loop);
+  g_free (ctx.config_path);
+  notify_uninit ();
+  return EXIT_SUCCESS;
+}

@@ -1,0 +1,147 @@
+/* notify-messages.c: the words of autossh-notify's notifications
+ *
+ * Every text a notification shows is made here, translated, so the rest of
+ * autossh-notify only decides when to show what.  Durations are written
+ * the way people read them: "45 s", "2 min 13 s", "1 h 5 min", "2 d 3 h".
+ *
+ * Copyright 2026 The autosshd developers
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "notify-messages.h"
+
+#define MINUTE 60
+#define HOUR   (60 * MINUTE)
+#define DAY    (24 * HOUR)
+
+/**
+ * asd_notify_format_duration:
+ * @duration_us: a duration in µs (negative counts as 0)
+ *
+ * Returns: (transfer full): the duration for people, rounded to seconds
+ */
+char *
+asd_notify_format_duration (gint64 duration_us)
+{
+  guint64 s = duration_us <= 0 ? 0 : ((guint64) duration_us + G_USEC_PER_SEC / 2) / G_USEC_PER_SEC;
+
+  if (s == 0)
+    /* Translators: a duration shorter than one second */
+    return g_strdup (_("under 1 s"));
+  if (s < MINUTE)
+    /* Translators: a duration in seconds, e.g. "45 s" */
+    return g_strdup_printf (_("%u s"), (guint) s);
+  if (s < HOUR && s % MINUTE == 0)
+    /* Translators: a duration in whole minutes, e.g. "2 min" */
+    return g_strdup_printf (_("%u min"), (guint) (s / MINUTE));
+  if (s < HOUR)
+    /* Translators: a duration, e.g. "2 min 13 s" */
+    return g_strdup_printf (_("%u min %u s"), (guint) (s / MINUTE), (guint) (s % MINUTE));
+  if (s < DAY && s % HOUR < MINUTE)
+    /* Translators: a duration in whole hours, e.g. "1 h" */
+    return g_strdup_printf (_("%u h"), (guint) (s / HOUR));
+  if (s < DAY)
+    /* Translators: a duration, e.g. "1 h 5 min" */
+    return g_strdup_printf (_("%u h %u min"), (guint) (s / HOUR), (guint) (s % HOUR / MINUTE));
+  if (s % DAY < HOUR)
+    /* Translators: a duration in whole days, e.g. "2 d" */
+    return g_strdup_printf (_("%u d"), (guint) MIN (s / DAY, G_MAXUINT));
+  /* Translators: a duration, e.g. "2 d 3 h" */
+  return g_strdup_printf (_("%u d %u h"), (guint) MIN (s / DAY, G_MAXUINT), (guint) (s % DAY / HOUR));
+}
+
+/**
+ * asd_notify_text_dropped:
+ * @text: (out caller-allocates): the text
+ * @name: the tunnel's name
+ * @reason: why it dropped, from the service
+ *
+ * "web dropped — reconnecting", with the reason as the body.
+ */
+void
+asd_notify_text_dropped (AsdNotifyText *text, const char *name, const char *reason)
+{
+  /* Translators: %s is a tunnel's name; the service is reconnecting it */
+  text->summary = g_strdup_printf (_("%s dropped — reconnecting"), name);
+  text->body = g_strdup (reason != NULL ? reason : "");
+}
+
+/**
+ * asd_notify_text_back:
+ * @text: (out caller-allocates): the text
+ * @name: the tunnel's name
+ * @downtime_us: how long it was down, in µs, or -1 when unknown
+ * @reason: the service's StateReason ("connected to HOST"), or %NULL
+ *
+ * "web is back (down 2 min 13 s)".
+ */
+void
+asd_notify_text_back (AsdNotifyText *text, const char *name, gint64 downtime_us,
+                      const char *reason)
+{
+  if (downtime_us >= 0)
+    {
+      g_autofree char *duration = asd_notify_format_duration (downtime_us);
+
+      /* Translators: %s is a tunnel's name, then how long it was down,
+       * e.g. "web is back (down 2 min 13 s)" */
+      text->summary = g_strdup_printf (_("%s is back (down %s)"), name, duration);
+    }
+  else
+    /* Translators: %s is a tunnel's name */
+    text->summary = g_strdup_printf (_("%s is back"), name);
+  text->body = g_strdup (reason != NULL ? reason : "");
+}
+
+/**
+ * asd_notify_text_failed:
+ * @text: (out caller-allocates): the text
+ * @name: the tunnel's name
+ * @reason: the service's StateReason, which says what to do
+ *
+ * "web failed", with what is needed as the body.
+ */
+void
+asd_notify_text_failed (AsdNotifyText *text, const char *name, const char *reason)
+{
+  /* Translators: %s is a tunnel's name; it stopped trying and needs the user */
+  text->summary = g_strdup_printf (_("%s failed"), name);
+  text->body = g_strdup (reason != NULL ? reason : "");
+}
+
+void
+asd_notify_text_clear (AsdNotifyText *text)
+{
+  g_clear_pointer (&text->summary, g_free);
+  g_clear_pointer (&text->body, g_free);
+}
+
+/**
+ * asd_notify_escape_markup:
+ * @text: plain text
+ *
+ * For servers with "body-markup": only &, < and > are escaped, not with
+ * g_markup_escape_text(), whose &apos; and &quot; some servers show as
+ * they are.
+ *
+ * Returns: (transfer full): @text as markup
+ */
+char *
+asd_notify_escape_markup (const char *text)
+{
+  GString *out = g_string_sized_new (strlen (text) + 16);
+
+  for (const char *p = text; *p != '\0'; p++)
+    switch (*p)
+      {
+      case '&': g_string_append (out, "&amp;"); break;
+      case '<': g_string_append (out, "&lt;"); break;
+      case '>': g_string_append (out, "&gt;"); break;
+      default: g_string_append_c (out, *p); break;
+      }
+  return g_string_free (out, FALSE);
+}

@@ -1,0 +1,39 @@
+/* notify-messages.h: the words of autossh-notify's notifications
+ *
+ * Copyright 2026 The autosshd developers
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/**
+ * AsdNotifyText:
+ * @summary: the notification's title
+ * @body: its body, plain text ("" when there is none)
+ *
+ * One notification's text, before any markup escaping.
+ */
+typedef struct {
+  char *summary;
+  char *body;
+} AsdNotifyText;
+
+char *asd_notify_format_duration (gint64 duration_us);
+
+void  asd_notify_text_dropped    (AsdNotifyText *text,
+                                  const char    *name,
+                                  const char    *reason);
+void  asd_notify_text_back       (AsdNotifyText *text,
+                                  const char    *name,
+                                  gint64         downtime_us,
+                                  const char    *reason);
+void  asd_notify_text_failed     (AsdNotifyText *text,
+                                  const char    *name,
+                                  const char    *reason);
+void  asd_notify_text_clear      (AsdNotifyText *text);
+char *asd_notify_escape_markup   (const char    *text);
+
+G_END_DECLS

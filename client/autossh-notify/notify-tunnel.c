@@ -1,0 +1,390 @@
+/* notify-tunnel.c: one tunnel's notification
+ *
+ * Each tunnel has one NotifyNotification, created when there is first
+ * something to say and then updated in place (notify_notification_update +
+ * show re-use its id), so a flapping tunnel never stacks notifications.
+ *
+ * What it says follows the tunnel's signals:
+ *  - Dropped: "web dropped — reconnecting", but only after the threshold:
+ *    a drop that heals before (StateChanged to "connected") is never
+ *    announced, and neither is its return;
+ *  - Reconnected, after an announced drop or failure: "web is back (down
+ *    2 min 13 s)", low urgency, gone after a few seconds;
+ *  - StateChanged to "failed": "web failed" with the service's reason,
+ *    which says what to do; critical;
+ *  - StateChanged to "stopped": the drop or failure is withdrawn.
+ * A failure that is followed by "connected" without a Reconnected signal
+ * (the user started the tunnel again) is answered with "web is back" too.
+ *
+ * Copyright 2026 The autosshd developers
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <libnotify/notify.h>
+
+#include "notify-messages.h"
+#include "notify-tunnel.h"
+
+#define BACK_TIMEOUT_MS   5000   /* "web is back" stays this long */
+#define BACK_FALLBACK_MS   500   /* connected, but no Reconnected signal */
+#define DESKTOP_ENTRY     "autossh-notify"
+
+#define tunnel_log(self, level, ...) \
+  g_log_structured (G_LOG_DOMAIN, level, "TUNNEL", (self)->name, "MESSAGE", __VA_ARGS__)
+
+typedef enum {
+  SHOWN_NONE,       /* nothing, or what was shown is withdrawn */
+  SHOWN_DROPPED,
+  SHOWN_FAILED,
+  SHOWN_BACK,
+} Shown;
+
+struct _AsdNotifyTunnel
+{
+  AsdDbusTunnel *proxy;
+  const AsdNotifyContext *context;
+  char *name;
+  gboolean muted;                     /* named in the context's mute list */
+
+  NotifyNotification *notification;   /* NULL until first shown */
+  Shown shown;
+  char *failed_reason;                /* what the failure notification says */
+  char *drop_reason;                  /* the drop waiting for the threshold */
+  guint drop_id;                      /* the threshold's timer */
+  guint back_id;                      /* connected without Reconnected */
+  gint64 down_since;                  /* monotonic µs; 0: up or unknown */
+};
+
+static gboolean
+is_muted (AsdNotifyTunnel *self)
+{
+  return g_strv_contains ((const char * const *) self->context->mute, self->name);
+}
+
+static gboolean
+is_shown_down (AsdNotifyTunnel *self)
+{
+  return self->shown == SHOWN_DROPPED || self->shown == SHOWN_FAILED;
+}
+
+/* ---- talking to the notification server ---- */
+
+static void
+on_call_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  AsdDbusTunnel *proxy = ASD_DBUS_TUNNEL (source);
+  const char *what = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  if (g_strcmp0 (what, "restart") == 0)
+    ok = asd_dbus_tunnel_call_restart_finish (proxy, result, &error);
+  else
+    ok = asd_dbus_tunnel_call_stop_finish (proxy, result, &error);
+  if (!ok)
+    g_warning ("%s of tunnel %s failed: %s", what, asd_dbus_tunnel_get_name (proxy),
+               error->message);
+}
+
+static void
+on_action (NotifyNotification *notification, char *action, gpointer user_data)
+{
+  AsdNotifyTunnel *self = user_data;
+
+  tunnel_log (self, G_LOG_LEVEL_MESSAGE, "%s: action %s", self->name, action);
+  if (g_strcmp0 (action, "reconnect") == 0)
+    asd_dbus_tunnel_call_restart (self->proxy, G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL,
+                                  on_call_done, (gpointer) "restart");
+  else if (g_strcmp0 (action, "stop") == 0)
+    asd_dbus_tunnel_call_stop (self->proxy, G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL,
+                               on_call_done, (gpointer) "stop");
+}
+
+static void
+set_look (AsdNotifyTunnel *self, Shown kind)
+{
+  NotifyNotification *n = self->notification;
+  AsdNotifyServer *server = self->context->server;
+
+  notify_notification_clear_hints (n);
+  notify_notification_clear_actions (n);
+  notify_notification_set_hint_string (n, "desktop-entry", DESKTOP_ENTRY);
+  switch (kind)
+    {
+    case SHOWN_DROPPED:
+      notify_notification_set_urgency (n, NOTIFY_URGENCY_NORMAL);
+      notify_notification_set_category (n, "network.disconnected");
+      notify_notification_set_timeout (n, NOTIFY_EXPIRES_DEFAULT);
+      break;
+    case SHOWN_FAILED:
+      notify_notification_set_urgency (n, NOTIFY_URGENCY_CRITICAL);
+      notify_notification_set_category (n, "network.error");
+      notify_notification_set_timeout (n, NOTIFY_EXPIRES_NEVER);
+      break;
+    case SHOWN_BACK:
+    case SHOWN_NONE:
+    default:
+      notify_notification_set_urgency (n, NOTIFY_URGENCY_LOW);
+      notify_notification_set_category (n, "network.connected");
+      notify_notification_set_timeout (n, BACK_TIMEOUT_MS);
+      notify_notification_set_hint (n, "transient", g_variant_new_boolean (TRUE));
+      return;
+    }
+  if (asd_notify_server_has (server, "actions"))
+    {
+      notify_notification_add_action (n, "reconnect", _("Reconnect now"), on_action, self, NULL);
+      notify_notification_add_action (n, "stop", _("Stop"), on_action, self, NULL);
+    }
+}
+
+static void
+show (AsdNotifyTunnel *self, Shown kind, const AsdNotifyText *text, const char *icon)
+{
+  g_autofree char *body = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (asd_notify_server_has (self->context->server, "body-markup"))
+    body = asd_notify_escape_markup (text->body);
+  else
+    body = g_strdup (text->body);
+  if (self->notification == NULL)
+    self->notification = notify_notification_new (text->summary, body, icon);
+  else
+    notify_notification_update (self->notification, text->summary, body, icon);
+  set_look (self, kind);
+  self->shown = kind;
+  tunnel_log (self, G_LOG_LEVEL_MESSAGE, "%s: notify: %s | %s", self->name, text->summary, text->body);
+  if (!notify_notification_show (self->notification, &error))
+    tunnel_log (self, G_LOG_LEVEL_WARNING, "%s: cannot show a notification: %s", self->name,
+                error->message);
+}
+
+static void
+withdraw (AsdNotifyTunnel *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (is_shown_down (self) && self->notification != NULL &&
+      !notify_notification_close (self->notification, &error))
+    tunnel_log (self, G_LOG_LEVEL_DEBUG, "%s: cannot close its notification: %s",
+                self->name, error->message);
+  self->shown = SHOWN_NONE;
+  g_clear_pointer (&self->failed_reason, g_free);
+}
+
+static void
+cancel_timers (AsdNotifyTunnel *self)
+{
+  g_clear_handle_id (&self->drop_id, g_source_remove);
+  g_clear_handle_id (&self->back_id, g_source_remove);
+  g_clear_pointer (&self->drop_reason, g_free);
+}
+
+/* ---- what to say ---- */
+
+static void
+announce_dropped (AsdNotifyTunnel *self, const char *reason)
+{
+  AsdNotifyText text = { NULL, };
+
+  asd_notify_text_dropped (&text, self->name, reason);
+  show (self, SHOWN_DROPPED, &text, "network-error");
+  asd_notify_text_clear (&text);
+}
+
+static void
+announce_failed (AsdNotifyTunnel *self, const char *reason)
+{
+  AsdNotifyText text = { NULL, };
+
+  if (self->shown == SHOWN_FAILED && g_strcmp0 (self->failed_reason, reason) == 0)
+    return;
+  g_free (self->failed_reason);
+  self->failed_reason = g_strdup (reason);
+  asd_notify_text_failed (&text, self->name, reason);
+  show (self, SHOWN_FAILED, &text, "dialog-warning");
+  asd_notify_text_clear (&text);
+}
+
+static void
+announce_back (AsdNotifyTunnel *self, gint64 downtime_us)
+{
+  AsdNotifyText text = { NULL, };
+
+  g_clear_handle_id (&self->back_id, g_source_remove);
+  g_clear_pointer (&self->failed_reason, g_free);
+  self->down_since = 0;
+  asd_notify_text_back (&text, self->name, downtime_us,
+                        asd_dbus_tunnel_get_state_reason (self->proxy));
+  show (self, SHOWN_BACK, &text, "network-idle");
+  asd_notify_text_clear (&text);
+}
+
+static gboolean
+on_drop_due (gpointer user_data)
+{
+  AsdNotifyTunnel *self = user_data;
+  g_autofree char *reason = g_steal_pointer (&self->drop_reason);
+
+  self->drop_id = 0;
+  announce_dropped (self, reason);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_back_due (gpointer user_data)
+{
+  AsdNotifyTunnel *self = user_data;
+
+  self->back_id = 0;
+  announce_back (self, self->down_since > 0 ? g_get_monotonic_time () - self->down_since : -1);
+  return G_SOURCE_REMOVE;
+}
+
+/* ---- the tunnel's signals ---- */
+
+static void
+on_dropped (AsdDbusTunnel *proxy, const char *reason, gpointer user_data)
+{
+  AsdNotifyTunnel *self = user_data;
+
+  tunnel_log (self, G_LOG_LEVEL_DEBUG, "%s: dropped: %s", self->name, reason);
+  if (self->down_since == 0)
+    self->down_since = g_get_monotonic_time ();
+  if (self->muted)
+    return;
+  g_free (self->drop_reason);
+  self->drop_reason = g_strdup (reason);
+  if (self->context->threshold_s == 0)
+    on_drop_due (self);
+  else if (self->drop_id == 0)
+    self->drop_id = g_timeout_add_seconds (self->context->threshold_s, on_drop_due, self);
+}
+
+static void
+on_connected (AsdNotifyTunnel *self)
+{
+  if (self->drop_id != 0)
+    {
+      tunnel_log (self, G_LOG_LEVEL_DEBUG, "%s: back within %u s: not announced",
+                  self->name, self->context->threshold_s);
+      cancel_timers (self);
+      self->down_since = 0;
+    }
+  else if (is_shown_down (self) && self->back_id == 0)
+    self->back_id = g_timeout_add (BACK_FALLBACK_MS, on_back_due, self);
+}
+
+static void
+on_state_changed (AsdDbusTunnel *proxy, const char *old_state, const char *new_state,
+                  const char *reason, gpointer user_data)
+{
+  AsdNotifyTunnel *self = user_data;
+
+  tunnel_log (self, G_LOG_LEVEL_DEBUG, "%s: %s → %s: %s", self->name, old_state, new_state, reason);
+  if (g_strcmp0 (new_state, "failed") == 0)
+    {
+      cancel_timers (self);
+      if (self->down_since == 0)
+        self->down_since = g_get_monotonic_time ();
+      if (!self->muted)
+        announce_failed (self, reason);
+    }
+  else if (g_strcmp0 (new_state, "connected") == 0)
+    on_connected (self);
+  else if (g_strcmp0 (new_state, "stopped") == 0)
+    {
+      cancel_timers (self);
+      self->down_since = 0;
+      withdraw (self);
+    }
+}
+
+static void
+on_reconnected (AsdDbusTunnel *proxy, guint64 downtime_us, guint attempts, gpointer user_data)
+{
+  AsdNotifyTunnel *self = user_data;
+
+  tunnel_log (self, G_LOG_LEVEL_DEBUG, "%s: reconnected after %" G_GUINT64_FORMAT " µs, %u attempts",
+              self->name, downtime_us, attempts);
+  g_clear_handle_id (&self->back_id, g_source_remove);
+  if (is_shown_down (self) && !self->muted)
+    announce_back (self, (gint64) MIN (downtime_us, (guint64) G_MAXINT64));
+  self->down_since = 0;
+}
+
+/* ---- public ---- */
+
+/**
+ * asd_notify_tunnel_new:
+ * @proxy: the tunnel's proxy, from the object manager
+ * @context: what every tunnel shares; must outlive the result
+ *
+ * Follows @proxy's signals; a tunnel found in "failed" is announced at once.
+ *
+ * Returns: (transfer full): the tunnel's notification state
+ */
+AsdNotifyTunnel *
+asd_notify_tunnel_new (AsdDbusTunnel *proxy, const AsdNotifyContext *context)
+{
+  AsdNotifyTunnel *self = g_new0 (AsdNotifyTunnel, 1);
+  const char *name = asd_dbus_tunnel_get_name (proxy);
+
+  self->proxy = g_object_ref (proxy);
+  self->context = context;
+  if (name == NULL || name[0] == '\0')
+    self->name = g_path_get_basename (g_dbus_proxy_get_object_path (G_DBUS_PROXY (proxy)));
+  else
+    self->name = g_strdup (name);
+  self->muted = is_muted (self);
+  g_signal_connect (proxy, "dropped", G_CALLBACK (on_dropped), self);
+  g_signal_connect (proxy, "reconnected", G_CALLBACK (on_reconnected), self);
+  g_signal_connect (proxy, "state-changed", G_CALLBACK (on_state_changed), self);
+  if (g_strcmp0 (asd_dbus_tunnel_get_state (proxy), "failed") == 0 && !self->muted)
+    announce_failed (self, asd_dbus_tunnel_get_state_reason (proxy));
+  return self;
+}
+
+const char *
+asd_notify_tunnel_get_name (AsdNotifyTunnel *self)
+{
+  return self->name;
+}
+
+/* The settings changed: a tunnel muted now says nothing from here on, and
+ * what it showed is withdrawn. */
+void
+asd_notify_tunnel_context_changed (AsdNotifyTunnel *self)
+{
+  gboolean muted = is_muted (self);
+
+  if (self->muted == muted)
+    return;
+  self->muted = muted;
+  tunnel_log (self, G_LOG_LEVEL_DEBUG, "%s: %s", self->name, muted ? "muted" : "not muted");
+  if (muted)
+    {
+      cancel_timers (self);
+      withdraw (self);
+    }
+}
+
+/* The tunnel is gone (removed, or the service went away): so is what its
+ * notification said. */
+void
+asd_notify_tunnel_free (AsdNotifyTunnel *self)
+{
+  if (self == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (self->proxy, self);
+  cancel_timers (self);
+  withdraw (self);
+  if (self->notification != NULL)
+    notify_notification_clear_actions (self->notification);
+  g_clear_object (&self->notification);
+  g_clear_object (&self->proxy);
+  g_free (self->name);
+  g_free (self);
+}

@@ -1,0 +1,282 @@
+/* ctl-commands.c: the subcommands that are one or two D-Bus calls
+ *
+ * list, status, add, remove, start, stop, restart, enable, disable,
+ * trust, version.  Each parses its own options (ctl_command_context()),
+ * checks the tunnel name before anything goes on the bus, and leaves the
+ * rest of the checking to the service, whose message is what the user
+ * sees.
+ *
+ * Copyright 2026 The autosshd developers
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "ctl.h"
+#include "ctl-output.h"
+
+#define TUNNEL_IFACE "io.github.autosshd1.Tunnel"
+
+gboolean
+ctl_cmd_list (Ctl *ctl, int argc, char **argv, GError **error)
+{
+  gboolean names = FALSE;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &ctl->json, N_("Print a JSON array of tunnels"), NULL },
+    { "names", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &names,
+      "Print the names only, one a line (for shell completion)", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = ctl_command_context ("list", entries);
+  g_autoptr(GDBusObjectManager) objects = NULL;
+  g_autolist(AsdDbusTunnel) tunnels = NULL;
+  g_autofree char *text = NULL;
+
+  if (!ctl_parse_command (context, &argc, &argv, 0, 0, error))
+    return FALSE;
+  objects = ctl_object_manager (ctl, error);
+  if (objects == NULL)
+    return FALSE;
+  tunnels = ctl_sorted_tunnels (objects);
+  if (names)
+    {
+      for (GList *l = tunnels; l != NULL; l = l->next)
+        g_print ("%s\n", asd_dbus_tunnel_get_name (l->data));
+      return TRUE;
+    }
+  text = ctl_format_tunnel_list (tunnels, ctl->json);
+  g_print ("%s", text);
+  return TRUE;
+}
+
+gboolean
+ctl_cmd_status (Ctl *ctl, int argc, char **argv, GError **error)
+{
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &ctl->json, N_("Print a JSON object"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = ctl_command_context ("status", entries);
+  g_autoptr(AsdDbusTunnel) tunnel = NULL;
+  g_autofree char *text = NULL;
+
+  if (!ctl_parse_command (context, &argc, &argv, 1, 1, error))
+    return FALSE;
+  tunnel = ctl_tunnel (ctl, argv[1], error);
+  if (tunnel == NULL)
+    return FALSE;
+  text = ctl_format_status (tunnel, ctl->json);
+  g_print ("%s", text);
+  return TRUE;
+}
+
+/* Properties.Set of AutoStart: the proxy's own setter would not report
+ * an error. */
+static gboolean
+set_auto_start (Ctl *ctl, const char *path, gboolean value, GError **error)
+{
+  g_autoptr(GVariant) reply = NULL;
+
+  reply = g_dbus_connection_call_sync (ctl->bus, CTL_BUS_NAME, path, "org.freedesktop.DBus.Properties",
+                                       "Set", g_variant_new ("(ssv)", TUNNEL_IFACE, "AutoStart",
+                                                             g_variant_new_boolean (value)),
+                                       NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, error);
+  return reply != NULL;
+}
+
+static const char *
+add_usage (void)
+{
+  return _("add: give the autossh arguments after “--”, "
+           "e.g. autosshctl add web -- -M 0 -L 8080:localhost:80 user@host");
+}
+
+/* argv[0] is "add"; the autossh arguments follow the first "--". */
+gboolean
+ctl_cmd_add (Ctl *ctl, int argc, char **argv, GError **error)
+{
+  gboolean no_start = FALSE, transient = FALSE, no_autostart = FALSE;
+  const GOptionEntry entries[] = {
+    { "no-start", 0, 0, G_OPTION_ARG_NONE, &no_start, N_("Add the tunnel without starting it"), NULL },
+    { "no-autostart", 0, 0, G_OPTION_ARG_NONE, &no_autostart,
+      N_("Do not start the tunnel when the service starts (as “disable”)"), NULL },
+    { "transient", 0, 0, G_OPTION_ARG_NONE, &transient,
+      N_("Keep the tunnel in memory only (not supported yet)"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = ctl_command_context ("add", entries);
+  g_autofree char *path = NULL;
+  const char * const *autossh_args = NULL;
+  int split = argc;
+
+  for (int i = 1; i < argc; i++)
+    if (strcmp (argv[i], "--") == 0)
+      {
+        split = i;
+        break;
+      }
+  if (split < argc)
+    {
+      autossh_args = (const char * const *) argv + split + 1;
+      argv[split] = NULL;
+    }
+  if (!ctl_parse_command (context, &split, &argv, 1, 1, error))
+    {
+      /* `add web -M 0 host`: the autossh options read as ours */
+      if (autossh_args == NULL)
+        {
+          g_clear_error (error);
+          g_set_error_literal (error, CTL_ERROR, CTL_ERROR_USAGE, add_usage ());
+        }
+      return FALSE;
+    }
+  if (transient)
+    {
+      g_set_error_literal (error, CTL_ERROR, CTL_ERROR_USAGE,
+                           _("--transient is not supported yet: the service cannot add a transient "
+                             "tunnel from a command line; use its AddTunnel method with "
+                             "Transient=true instead"));
+      return FALSE;
+    }
+  if (autossh_args == NULL || autossh_args[0] == NULL)
+    {
+      g_set_error_literal (error, CTL_ERROR, CTL_ERROR_USAGE, add_usage ());
+      return FALSE;
+    }
+  if (!ctl_check_name (argv[1], error) || ctl_manager (ctl, error) == NULL)
+    return FALSE;
+  if (!asd_dbus_manager_call_add_tunnel_from_command_line_sync (ctl->manager, argv[1], autossh_args,
+                                                                !no_start, G_DBUS_CALL_FLAGS_NONE, -1,
+                                                                &path, NULL, error))
+    return FALSE;
+  if (no_autostart && !set_auto_start (ctl, path, FALSE, error))
+    {
+      g_prefix_error (error, _("the tunnel “%s” was added, but it could not be disabled: "), argv[1]);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+ctl_cmd_remove (Ctl *ctl, int argc, char **argv, GError **error)
+{
+  g_autoptr(GOptionContext) context = ctl_command_context ("remove", NULL);
+
+  if (!ctl_parse_command (context, &argc, &argv, 1, 1, error) ||
+      !ctl_check_name (argv[1], error) || ctl_manager (ctl, error) == NULL)
+    return FALSE;
+  return asd_dbus_manager_call_remove_tunnel_sync (ctl->manager, argv[1], G_DBUS_CALL_FLAGS_NONE, -1,
+                                                   NULL, error);
+}
+
+typedef enum {
+  ACTION_START,
+  ACTION_STOP,
+  ACTION_RESTART,
+  ACTION_ENABLE,
+  ACTION_DISABLE,
+} Action;
+
+/* A subcommand that takes NAME and does one thing to the tunnel. */
+static gboolean
+tunnel_action (Ctl *ctl, int argc, char **argv, Action action, GError **error)
+{
+  g_autoptr(GOptionContext) context = ctl_command_context (argv[0], NULL);
+  g_autoptr(AsdDbusTunnel) tunnel = NULL;
+
+  if (!ctl_parse_command (context, &argc, &argv, 1, 1, error))
+    return FALSE;
+  tunnel = ctl_tunnel (ctl, argv[1], error);
+  if (tunnel == NULL)
+    return FALSE;
+  switch (action)
+    {
+    case ACTION_START:
+      return asd_dbus_tunnel_call_start_sync (tunnel, G_DBUS_CALL_FLAGS_NONE, -1, NULL, error);
+    case ACTION_STOP:
+      return asd_dbus_tunnel_call_stop_sync (tunnel, G_DBUS_CALL_FLAGS_NONE, -1, NULL, error);
+    case ACTION_RESTART:
+      return asd_dbus_tunnel_call_restart_sync (tunnel, G_DBUS_CALL_FLAGS_NONE, -1, NULL, error);
+    case ACTION_ENABLE:
+    case ACTION_DISABLE:
+      return set_auto_start (ctl, g_dbus_proxy_get_object_path (G_DBUS_PROXY (tunnel)),
+                             action == ACTION_ENABLE, error);
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+gboolean
+ctl_cmd_start (Ctl *ctl, int argc, char **argv, GError **error)
+{
+  return tunnel_action (ctl, argc, argv, ACTION_START, error);
+}
+
+gboolean
+ctl_cmd_stop (Ctl *ctl, int argc, char **argv, GError **error)
+{
+  return tunnel_action (ctl, argc, argv, ACTION_STOP, error);
+}
+
+gboolean
+ctl_cmd_restart (Ctl *ctl, int argc, char **argv, GError **error)
+{
+  return tunnel_action (ctl, argc, argv, ACTION_RESTART, error);
+}
+
+gboolean
+ctl_cmd_enable (Ctl *ctl, int argc, char **argv, GError **error)
+{
+  return tunnel_action (ctl, argc, argv, ACTION_ENABLE, error);
+}
+
+gboolean
+ctl_cmd_disable (Ctl *ctl, int argc, char **argv, GError **error)
+{
+  return tunnel_action (ctl, argc, argv, ACTION_DISABLE, error);
+}
+
+gboolean
+ctl_cmd_trust (Ctl *ctl, int argc, char **argv, GError **error)
+{
+  g_autoptr(GOptionContext) context = ctl_command_context ("trust", NULL);
+  g_autoptr(AsdDbusTunnel) tunnel = NULL;
+
+  g_option_context_set_description (context,
+    _("FINGERPRINT is the host key’s fingerprint as ssh shows it, “SHA256:” and 43\n"
+      "base64 characters; the tunnel’s reason shows it when the server’s key is\n"
+      "unknown.  A changed host key is never accepted this way."));
+  if (!ctl_parse_command (context, &argc, &argv, 2, 2, error))
+    return FALSE;
+  tunnel = ctl_tunnel (ctl, argv[1], error);
+  if (tunnel == NULL)
+    return FALSE;
+  return asd_dbus_tunnel_call_trust_host_key_sync (tunnel, argv[2], G_DBUS_CALL_FLAGS_NONE, -1,
+                                                   NULL, error);
+}
+
+gboolean
+ctl_cmd_version (Ctl *ctl, int argc, char **argv, GError **error)
+{
+  g_autoptr(GOptionContext) context = ctl_command_context ("version", NULL);
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) version = NULL;
+
+  if (!ctl_parse_command (context, &argc, &argv, 0, 0, error))
+    return FALSE;
+  g_print ("autosshctl %s\n", VERSION);
+  if (ctl_manager (ctl, error) == NULL)
+    return FALSE;
+  reply = g_dbus_connection_call_sync (ctl->bus, CTL_BUS_NAME, CTL_MANAGER_PATH,
+                                       "org.freedesktop.DBus.Properties", "Get",
+                                       g_variant_new ("(ss)", "io.github.autosshd1.Manager", "Version"),
+                                       G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, error);
+  if (reply == NULL)
+    return FALSE;
+  g_variant_get (reply, "(v)", &version);
+  g_print ("autosshd %s\n", g_variant_is_of_type (version, G_VARIANT_TYPE_STRING) ?
+           g_variant_get_string (version, NULL) : "?");
+  return TRUE;
+}

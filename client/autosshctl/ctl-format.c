@@ -1,0 +1,168 @@
+/* ctl-format.c: durations, times and tables for people
+ *
+ * Durations keep the two largest units ("2 min 13 s", "1 h 5 min",
+ * "3 d 4 h"); times are local ("2026-05-01 14:03:59"); tables are
+ * left-aligned columns two spaces apart, the last one not padded, widths
+ * counted in characters so translated and non-ASCII text lines up.
+ *
+ * Copyright 2026 The autosshd developers
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ctl-format.h"
+
+/**
+ * ctl_format_duration:
+ * @usec: a duration in µs; negative counts as 0
+ *
+ * Returns: (transfer full): e.g. "0.3 s" (under a second), "45 s",
+ *   "2 min 13 s", "1 h 5 min", "3 d 4 h"
+ */
+char *
+ctl_format_duration (gint64 usec)
+{
+  guint64 s = usec > 0 ? (guint64) usec / G_USEC_PER_SEC : 0;
+
+  if (usec > 0 && s == 0)
+    return g_strdup_printf (_("%.1f s"), MAX (usec / 100000, 1) / 10.0);
+  if (s < 60)
+    return g_strdup_printf (_("%u s"), (guint) s);
+  if (s < 3600)
+    return g_strdup_printf (_("%u min %u s"), (guint) (s / 60), (guint) (s % 60));
+  if (s < 86400)
+    return g_strdup_printf (_("%u h %u min"), (guint) (s / 3600), (guint) (s % 3600 / 60));
+  return g_strdup_printf (_("%u d %u h"), (guint) (s / 86400), (guint) (s % 86400 / 3600));
+}
+
+/**
+ * ctl_format_time:
+ * @usec_since_epoch: a time
+ *
+ * Returns: (transfer full): the local time, "YYYY-MM-DD HH:MM:SS"
+ */
+char *
+ctl_format_time (gint64 usec_since_epoch)
+{
+  g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (usec_since_epoch / G_USEC_PER_SEC);
+
+  if (time == NULL)
+    return g_strdup ("?");
+  return g_date_time_format (time, "%Y-%m-%d %H:%M:%S");
+}
+
+/**
+ * ctl_format_when:
+ * @usec_since_epoch: a time
+ * @now_usec: now
+ *
+ * Returns: (transfer full): the time and how far it is from now, e.g.
+ *   "2026-05-01 14:03:59 (in 5 s)" or "2026-05-01 14:01:46 (2 min 13 s ago)"
+ */
+char *
+ctl_format_when (gint64 usec_since_epoch, gint64 now_usec)
+{
+  g_autofree char *time = ctl_format_time (usec_since_epoch);
+  g_autofree char *distance = NULL;
+
+  if (usec_since_epoch >= now_usec)
+    {
+      distance = ctl_format_duration (usec_since_epoch - now_usec);
+      /* TRANSLATORS: a time, and how long until it comes */
+      return g_strdup_printf (_("%s (in %s)"), time, distance);
+    }
+  distance = ctl_format_duration (now_usec - usec_since_epoch);
+  /* TRANSLATORS: a time, and how long ago it was */
+  return g_strdup_printf (_("%s (%s ago)"), time, distance);
+}
+
+struct _CtlTable
+{
+  guint n_columns;
+  GPtrArray *rows;     /* of GStrv */
+};
+
+/**
+ * ctl_table_new:
+ * @header: the column titles, %NULL-terminated
+ *
+ * Returns: (transfer full): a table whose first row is @header
+ */
+CtlTable *
+ctl_table_new (const char * const *header)
+{
+  CtlTable *table = g_new0 (CtlTable, 1);
+
+  table->n_columns = g_strv_length ((char **) header);
+  table->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  ctl_table_add_row (table, header);
+  return table;
+}
+
+/**
+ * ctl_table_add_row:
+ * @table: a table
+ * @cells: as many cells as the header has (missing ones are empty, extra
+ *   ones ignored), %NULL-terminated
+ */
+void
+ctl_table_add_row (CtlTable *table, const char * const *cells)
+{
+  char **row = g_new0 (char *, table->n_columns + 1);
+  gboolean ended = FALSE;
+
+  for (guint i = 0; i < table->n_columns; i++)
+    {
+      ended = ended || cells[i] == NULL;
+      row[i] = g_strdup (ended ? "" : cells[i]);
+      g_strdelimit (row[i], "\n\t", ' ');
+    }
+  g_ptr_array_add (table->rows, row);
+}
+
+/**
+ * ctl_table_to_string:
+ * @table: a table
+ *
+ * Returns: (transfer full): every row on its own line
+ */
+char *
+ctl_table_to_string (CtlTable *table)
+{
+  g_autofree glong *widths = g_new0 (glong, table->n_columns);
+  GString *out = g_string_new (NULL);
+
+  for (guint r = 0; r < table->rows->len; r++)
+    {
+      char **row = g_ptr_array_index (table->rows, r);
+
+      for (guint c = 0; c < table->n_columns; c++)
+        widths[c] = MAX (widths[c], g_utf8_strlen (row[c], -1));
+    }
+  for (guint r = 0; r < table->rows->len; r++)
+    {
+      char **row = g_ptr_array_index (table->rows, r);
+      gsize line_start = out->len;
+
+      for (guint c = 0; c < table->n_columns; c++)
+        {
+          g_string_append (out, row[c]);
+          if (c + 1 < table->n_columns)
+            for (glong pad = g_utf8_strlen (row[c], -1); pad < widths[c] + 2; pad++)
+              g_string_append_c (out, ' ');
+        }
+      while (out->len > line_start && out->str[out->len - 1] == ' ')
+        g_string_truncate (out, out->len - 1);
+      g_string_append_c (out, '\n');
+    }
+  return g_string_free (out, FALSE);
+}
+
+void
+ctl_table_free (CtlTable *table)
+{
+  g_ptr_array_unref (table->rows);
+  g_free (table);
+}

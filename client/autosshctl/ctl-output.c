@@ -1,0 +1,258 @@
+/* ctl-output.c: tunnels as text and as JSON
+ *
+ * The JSON of a tunnel has every property of the Tunnel interface, named
+ * as in the API (the interface info generated from the XML is the list,
+ * so a new property shows up without a change here); numbers are numbers.
+ *
+ * Copyright 2026 The autosshd developers
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "ctl-format.h"
+#include "ctl-json.h"
+#include "ctl-output.h"
+
+/**
+ * ctl_json_tunnel:
+ * @out: where to append
+ * @tunnel: a tunnel proxy
+ *
+ * Appends the tunnel as one JSON object: every property, null when the
+ * proxy has no value for it.
+ */
+void
+ctl_json_tunnel (GString *out, AsdDbusTunnel *tunnel)
+{
+  GDBusInterfaceInfo *info = asd_dbus_tunnel_interface_info ();
+  gboolean first = TRUE;
+
+  g_string_append_c (out, '{');
+  for (guint i = 0; info->properties != NULL && info->properties[i] != NULL; i++)
+    {
+      const char *name = info->properties[i]->name;
+      g_autoptr(GVariant) value = g_dbus_proxy_get_cached_property (G_DBUS_PROXY (tunnel), name);
+
+      ctl_json_member (out, &first, name);
+      ctl_json_variant (out, value);
+    }
+  g_string_append_c (out, '}');
+}
+
+/**
+ * ctl_uptime_or_reason:
+ * @tunnel: a tunnel proxy
+ * @now_usec: now, µs since the epoch
+ *
+ * Returns: (transfer full): how long it has been connected, or else why
+ *   it is in its state (with the next try's distance while retrying)
+ */
+char *
+ctl_uptime_or_reason (AsdDbusTunnel *tunnel, gint64 now_usec)
+{
+  gint64 since = (gint64) asd_dbus_tunnel_get_connected_since (tunnel);
+  gint64 next = (gint64) asd_dbus_tunnel_get_next_retry (tunnel);
+  const char *reason = asd_dbus_tunnel_get_state_reason (tunnel);
+  g_autofree char *distance = NULL;
+
+  if (g_strcmp0 (asd_dbus_tunnel_get_state (tunnel), "connected") == 0 && since > 0)
+    return ctl_format_duration (now_usec - since);
+  if (next > 0)
+    {
+      distance = ctl_format_duration (next - now_usec);
+      /* TRANSLATORS: why a tunnel is down, and when it tries again */
+      return g_strdup_printf (_("%s; next try in %s"), reason != NULL ? reason : "", distance);
+    }
+  return g_strdup (reason != NULL ? reason : "");
+}
+
+static char *
+join_forwards (AsdDbusTunnel *tunnel, const char *separator)
+{
+  const char * const *forwards = asd_dbus_tunnel_get_forwards (tunnel);
+
+  if (forwards == NULL || forwards[0] == NULL)
+    return g_strdup (_("none"));
+  return g_strjoinv (separator, (char **) forwards);
+}
+
+/**
+ * ctl_format_tunnel_list:
+ * @tunnels: (element-type AsdDbusTunnel): the tunnels, in order
+ * @json: a JSON array instead of a table
+ *
+ * Returns: (transfer full): the list, ending in a newline
+ */
+char *
+ctl_format_tunnel_list (GList *tunnels, gboolean json)
+{
+  const char *header[] = { _("NAME"), _("STATE"), _("DESTINATION"), _("FORWARDS"),
+                           _("UPTIME/REASON"), NULL };
+  g_autoptr(CtlTable) table = NULL;
+  gint64 now = g_get_real_time ();
+
+  if (json)
+    {
+      GString *out = g_string_new ("[");
+
+      for (GList *l = tunnels; l != NULL; l = l->next)
+        {
+          if (l != tunnels)
+            g_string_append_c (out, ',');
+          ctl_json_tunnel (out, l->data);
+        }
+      g_string_append (out, "]\n");
+      return g_string_free (out, FALSE);
+    }
+  if (tunnels == NULL)
+    return g_strdup_printf ("%s\n", _("No tunnels."));
+  table = ctl_table_new (header);
+  for (GList *l = tunnels; l != NULL; l = l->next)
+    {
+      AsdDbusTunnel *tunnel = l->data;
+      g_autofree char *forwards = join_forwards (tunnel, ", ");
+      g_autofree char *last = ctl_uptime_or_reason (tunnel, now);
+      const char *row[] = { asd_dbus_tunnel_get_name (tunnel), asd_dbus_tunnel_get_state (tunnel),
+                            asd_dbus_tunnel_get_destination (tunnel), forwards, last, NULL };
+
+      for (guint i = 0; i < 4; i++)
+        if (row[i] == NULL)
+          row[i] = "?";
+      ctl_table_add_row (table, row);
+    }
+  return ctl_table_to_string (table);
+}
+
+/* One argument as the shell would need it; plain words stay plain. */
+static void
+append_quoted (GString *out, const char *arg)
+{
+  g_autofree char *quoted = NULL;
+  gboolean plain = arg[0] != '\0';
+
+  for (const char *p = arg; *p != '\0' && plain; p++)
+    plain = g_ascii_isalnum (*p) || strchr ("_./:=@%+,-", *p) != NULL;
+  if (plain)
+    {
+      g_string_append (out, arg);
+      return;
+    }
+  quoted = g_shell_quote (arg);
+  g_string_append (out, quoted);
+}
+
+/**
+ * ctl_quote_command:
+ * @argv: (nullable): a command
+ *
+ * Returns: (transfer full): @argv as one shell command line
+ */
+char *
+ctl_quote_command (const char * const *argv)
+{
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; argv != NULL && argv[i] != NULL; i++)
+    {
+      if (i > 0)
+        g_string_append_c (out, ' ');
+      append_quoted (out, argv[i]);
+    }
+  return g_string_free (out, FALSE);
+}
+
+static void
+add_row (GPtrArray *rows, const char *label, char *value)
+{
+  g_ptr_array_add (rows, g_strdup (label));
+  g_ptr_array_add (rows, value);
+}
+
+static char *
+time_or (guint64 usec, gint64 now, const char *otherwise)
+{
+  return usec > 0 ? ctl_format_when ((gint64) usec, now) : g_strdup (otherwise);
+}
+
+/* Label, value, label, value, ...: every property of the tunnel. */
+static GPtrArray *
+status_rows (AsdDbusTunnel *tunnel)
+{
+  GPtrArray *rows = g_ptr_array_new_with_free_func (g_free);
+  gint64 now = g_get_real_time ();
+  guint pid = asd_dbus_tunnel_get_pid (tunnel);
+  guint16 monitor = asd_dbus_tunnel_get_monitor_port (tunnel);
+  const char *identity = asd_dbus_tunnel_get_identity_file (tunnel);
+  guint64 probe = asd_dbus_tunnel_get_last_probe (tunnel);
+
+  add_row (rows, _("Name:"), g_strdup (asd_dbus_tunnel_get_name (tunnel)));
+  add_row (rows, _("State:"), g_strdup (asd_dbus_tunnel_get_state (tunnel)));
+  add_row (rows, _("Reason:"), g_strdup (asd_dbus_tunnel_get_state_reason (tunnel)));
+  add_row (rows, _("Destination:"), g_strdup (asd_dbus_tunnel_get_destination (tunnel)));
+  add_row (rows, _("Forwards:"), join_forwards (tunnel, "\n"));
+  add_row (rows, _("Connected since:"), time_or (asd_dbus_tunnel_get_connected_since (tunnel), now,
+                                                 _("not connected")));
+  add_row (rows, _("Next retry:"), time_or (asd_dbus_tunnel_get_next_retry (tunnel), now, _("none")));
+  add_row (rows, _("ssh process:"), pid > 0 ? g_strdup_printf ("%u", pid) : g_strdup (_("none")));
+  add_row (rows, _("Restarts:"), g_strdup_printf ("%u", asd_dbus_tunnel_get_restarts (tunnel)));
+  add_row (rows, _("Last probe:"), time_or (probe, now, _("never")));
+  add_row (rows, _("Probe latency:"), probe > 0 ?
+           g_strdup_printf (_("%.1f ms"), asd_dbus_tunnel_get_probe_latency (tunnel) / 1000.0) :
+           g_strdup (_("none")));
+  add_row (rows, _("Start with the service:"),
+           g_strdup (asd_dbus_tunnel_get_auto_start (tunnel) ? _("yes") : _("no")));
+  add_row (rows, _("Identity file:"), g_strdup (identity != NULL && identity[0] != '\0' ?
+                                                identity : _("ssh’s choice")));
+  add_row (rows, _("Monitor port:"), monitor > 0 ? g_strdup_printf ("%u", monitor) :
+           g_strdup (_("none (ssh keep-alives)")));
+  add_row (rows, _("Poll interval:"), g_strdup_printf (_("%u s"), asd_dbus_tunnel_get_poll_interval (tunnel)));
+  add_row (rows, _("Command:"), ctl_quote_command (asd_dbus_tunnel_get_command (tunnel)));
+  return rows;
+}
+
+/**
+ * ctl_format_status:
+ * @tunnel: a tunnel proxy
+ * @json: a JSON object instead of text
+ *
+ * Returns: (transfer full): every property, one per line ("Label: value",
+ *   aligned; a value of several lines continues under the first)
+ */
+char *
+ctl_format_status (AsdDbusTunnel *tunnel, gboolean json)
+{
+  g_autoptr(GPtrArray) rows = NULL;
+  GString *out = g_string_new (NULL);
+  glong width = 0;
+
+  if (json)
+    {
+      ctl_json_tunnel (out, tunnel);
+      g_string_append_c (out, '\n');
+      return g_string_free (out, FALSE);
+    }
+  rows = status_rows (tunnel);
+  for (guint i = 0; i < rows->len; i += 2)
+    width = MAX (width, g_utf8_strlen (g_ptr_array_index (rows, i), -1));
+  for (guint i = 0; i < rows->len; i += 2)
+    {
+      const char *label = g_ptr_array_index (rows, i);
+      const char *value = g_ptr_array_index (rows, i + 1);
+      g_auto(GStrv) lines = g_strsplit (value != NULL ? value : "", "\n", -1);
+
+      for (guint j = 0; lines[j] != NULL; j++)
+        {
+          const char *shown = j == 0 ? label : "";
+
+          g_string_append (out, shown);
+          for (glong pad = g_utf8_strlen (shown, -1); pad < width + 1; pad++)
+            g_string_append_c (out, ' ');
+          g_string_append (out, lines[j]);
+          g_string_append_c (out, '\n');
+        }
+    }
+  return g_string_free (out, FALSE);
+}

@@ -1,0 +1,113 @@
+/* ctl.h: what the parts of `autosshctl` share
+ *
+ * Copyright 2026 The autosshd developers
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "asd-dbus-generated.h"
+
+G_BEGIN_DECLS
+
+#define CTL_BUS_NAME     "io.github.autosshd1"
+#define CTL_MANAGER_PATH "/io/github/autosshd1"
+
+/**
+ * CtlExit:
+ * @CTL_EXIT_OK: success
+ * @CTL_EXIT_FAILURE: any other failure
+ * @CTL_EXIT_INVALID: invalid input: usage, a bad name, settings or
+ *   arguments, a tunnel that exists already
+ * @CTL_EXIT_NOT_FOUND: no tunnel of that name
+ * @CTL_EXIT_UNAVAILABLE: the service cannot be reached or started
+ *
+ * The exit codes, documented in autosshctl(1) and `--help`.
+ */
+typedef enum {
+  CTL_EXIT_OK = 0,
+  CTL_EXIT_FAILURE = 1,
+  CTL_EXIT_INVALID = 2,
+  CTL_EXIT_NOT_FOUND = 3,
+  CTL_EXIT_UNAVAILABLE = 4,
+} CtlExit;
+
+#define CTL_ERROR (ctl_error_quark ())
+
+/**
+ * CtlError:
+ * @CTL_ERROR_USAGE: a command line that cannot be used (exit 2)
+ * @CTL_ERROR_UNAVAILABLE: no bus, or the service cannot be started (exit 4)
+ * @CTL_ERROR_FAILED: anything else (exit 1)
+ */
+typedef enum {
+  CTL_ERROR_USAGE,
+  CTL_ERROR_UNAVAILABLE,
+  CTL_ERROR_FAILED,
+} CtlError;
+
+/**
+ * Ctl:
+ * @json: print JSON instead of text (--json)
+ * @bus: the session bus, once connected
+ * @manager: the Manager proxy, once connected
+ */
+typedef struct {
+  gboolean json;
+  GDBusConnection *bus;
+  AsdDbusManager *manager;
+} Ctl;
+
+/* A subcommand: argv[0] is its name, the global options are gone. */
+typedef gboolean (*CtlCommandFunc) (Ctl *ctl, int argc, char **argv, GError **error);
+
+GQuark          ctl_error_quark        (void);
+CtlExit         ctl_exit_code          (const GError *error);
+char           *ctl_error_message      (const GError *error);
+
+/* ctl-bus.c */
+GDBusConnection *ctl_bus               (Ctl          *ctl,
+                                        GError      **error);
+AsdDbusManager *ctl_manager            (Ctl          *ctl,
+                                        GError      **error);
+GDBusObjectManager *ctl_object_manager (Ctl          *ctl,
+                                        GError      **error);
+AsdDbusTunnel  *ctl_tunnel             (Ctl          *ctl,
+                                        const char   *name,
+                                        GError      **error);
+gboolean        ctl_check_name         (const char   *name,
+                                        GError      **error);
+GList          *ctl_sorted_tunnels     (GDBusObjectManager *objects);
+void            ctl_clear              (Ctl          *ctl);
+
+/* autosshctl.c */
+GOptionContext *ctl_command_context    (const char   *command,
+                                        const GOptionEntry *entries);
+gboolean        ctl_parse_command      (GOptionContext *context,
+                                        int          *argc,
+                                        char       ***argv,
+                                        int           min_args,
+                                        int           max_args,
+                                        GError      **error);
+
+/* ctl-commands.c */
+gboolean ctl_cmd_list       (Ctl *ctl, int argc, char **argv, GError **error);
+gboolean ctl_cmd_status     (Ctl *ctl, int argc, char **argv, GError **error);
+gboolean ctl_cmd_add        (Ctl *ctl, int argc, char **argv, GError **error);
+gboolean ctl_cmd_remove     (Ctl *ctl, int argc, char **argv, GError **error);
+gboolean ctl_cmd_start      (Ctl *ctl, int argc, char **argv, GError **error);
+gboolean ctl_cmd_stop       (Ctl *ctl, int argc, char **argv, GError **error);
+gboolean ctl_cmd_restart    (Ctl *ctl, int argc, char **argv, GError **error);
+gboolean ctl_cmd_enable     (Ctl *ctl, int argc, char **argv, GError **error);
+gboolean ctl_cmd_disable    (Ctl *ctl, int argc, char **argv, GError **error);
+gboolean ctl_cmd_trust      (Ctl *ctl, int argc, char **argv, GError **error);
+gboolean ctl_cmd_version    (Ctl *ctl, int argc, char **argv, GError **error);
+
+/* ctl-monitor.c */
+gboolean ctl_cmd_monitor    (Ctl *ctl, int argc, char **argv, GError **error);
+
+/* ctl-secret.c */
+gboolean ctl_cmd_passphrase (Ctl *ctl, int argc, char **argv, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,147 @@
+/* test-notify-messages.c: autossh-notify's texts, durations and notify.conf
+ *
+ * Copyright 2026 The autosshd developers
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "notify-config.h"
+#include "notify-messages.h"
+
+#define S ((gint64) G_USEC_PER_SEC)
+
+static void
+test_durations (void)
+{
+  static const struct { gint64 us; const char *text; } cases[] = {
+    { -5, "under 1 s" },
+    { 0, "under 1 s" },
+    { S / 2 - 1, "under 1 s" },
+    { S / 2, "1 s" },
+    { 45 * S, "45 s" },
+    { 59 * S + S / 2 - 1, "59 s" },
+    { 59 * S + S / 2, "1 min" },
+    { 60 * S, "1 min" },
+    { 133 * S, "2 min 13 s" },
+    { 3599 * S, "59 min 59 s" },
+    { 3600 * S, "1 h" },
+    { 3659 * S, "1 h" },
+    { 3900 * S, "1 h 5 min" },
+    { 86399 * S, "23 h 59 min" },
+    { 86400 * S, "1 d" },
+    { (2 * 86400 + 3 * 3600 + 59) * S, "2 d 3 h" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = asd_notify_format_duration (cases[i].us);
+
+      g_test_message ("%" G_GINT64_FORMAT " µs", cases[i].us);
+      g_assert_cmpstr (text, ==, cases[i].text);
+    }
+}
+
+static void
+test_texts (void)
+{
+  AsdNotifyText text = { NULL, };
+
+  asd_notify_text_dropped (&text, "web", "ssh was killed by signal 9");
+  g_assert_cmpstr (text.summary, ==, "web dropped — reconnecting");
+  g_assert_cmpstr (text.body, ==, "ssh was killed by signal 9");
+  asd_notify_text_clear (&text);
+
+  asd_notify_text_back (&text, "web", 133 * S, "connected to host");
+  g_assert_cmpstr (text.summary, ==, "web is back (down 2 min 13 s)");
+  g_assert_cmpstr (text.body, ==, "connected to host");
+  asd_notify_text_clear (&text);
+
+  asd_notify_text_back (&text, "web", -1, NULL);
+  g_assert_cmpstr (text.summary, ==, "web is back");
+  g_assert_cmpstr (text.body, ==, "");
+  asd_notify_text_clear (&text);
+
+  asd_notify_text_failed (&text, "db", "run `autosshctl passphrase db`");
+  g_assert_cmpstr (text.summary, ==, "db failed");
+  g_assert_cmpstr (text.body, ==, "run `autosshctl passphrase db`");
+  asd_notify_text_clear (&text);
+  g_assert_null (text.summary);
+}
+
+static void
+test_markup (void)
+{
+  g_autofree char *plain = asd_notify_escape_markup ("server's \"key\"");
+  g_autofree char *special = asd_notify_escape_markup ("a<b> & c");
+
+  g_assert_cmpstr (plain, ==, "server's \"key\"");
+  g_assert_cmpstr (special, ==, "a&lt;b&gt; &amp; c");
+}
+
+/* Loads @contents from a temp file; NULL contents: no file at all. */
+static AsdNotifyConfig *
+load (const char *contents, GError **error)
+{
+  g_autofree char *dir = g_dir_make_tmp ("notify-conf-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "notify.conf", NULL);
+  AsdNotifyConfig *config;
+
+  if (contents != NULL)
+    g_assert_true (g_file_set_contents (path, contents, -1, NULL));
+  config = asd_notify_config_load (path, error);
+  g_unlink (path);
+  g_rmdir (dir);
+  return config;
+}
+
+static void
+test_config (void)
+{
+  g_autoptr(AsdNotifyConfig) missing = load (NULL, NULL);
+  g_autoptr(AsdNotifyConfig) good = load ("# mine\n[Notify]\nMute= web ;db;;\nThreshold=0\n", NULL);
+  g_autoptr(AsdNotifyConfig) empty = load ("", NULL);
+  static const char *bad[] = {
+    "[Notify]\nThreshold=-1\n",
+    "[Notify]\nThreshold=3601\n",
+    "[Notify]\nThreshold=soon\n",
+    "[Notify]\nMutes=web\n",
+    "[Tunnel]\nMute=web\n",
+    "Mute=web\n",
+  };
+
+  g_assert_nonnull (missing);
+  g_assert_cmpuint (missing->threshold_s, ==, ASD_NOTIFY_DEFAULT_THRESHOLD_S);
+  g_assert_cmpuint (g_strv_length (missing->mute), ==, 0);
+  g_assert_nonnull (empty);
+  g_assert_cmpuint (empty->threshold_s, ==, 5);
+
+  g_assert_nonnull (good);
+  g_assert_cmpuint (good->threshold_s, ==, 0);
+  g_assert_cmpuint (g_strv_length (good->mute), ==, 2);
+  g_assert_cmpstr (good->mute[0], ==, "web");
+  g_assert_cmpstr (good->mute[1], ==, "db");
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(AsdNotifyConfig) config = load (bad[i], &error);
+
+      g_test_message ("%s", bad[i]);
+      g_assert_null (config);
+      g_assert_nonnull (error);
+      g_assert_nonnull (strstr (error->message, "notify.conf"));
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_setenv ("LANGUAGE", "C", TRUE);
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/notify/durations", test_durations);
+  g_test_add_func ("/notify/texts", test_texts);
+  g_test_add_func ("/notify/markup", test_markup);
+  g_test_add_func ("/notify/config", test_config);
+  return g_test_run ();
+}
