@@ -526,6 +526,8 @@ handle_restart (AsdDbusTunnel *object, GDBusMethodInvocation *invocation)
       self->restart_pending = TRUE;
       asd_ssh_run_stop (self->run, NULL);
     }
+  else if (self->want_up && self->settings != NULL)
+    spawn_ssh (self);   /* retrying: try now, keeping the counts */
   else if (!asd_tunnel_start (self, &error))
     {
       g_dbus_method_invocation_return_gerror (invocation, error);
