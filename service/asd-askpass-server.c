@@ -139,6 +139,7 @@ dispatch (AsdAskpassServer *self, AsdAskpassRequest *request)
     {
       g_debug ("askpass: refused a prompt already answered for this start of ssh");
       asd_askpass_request_refuse (request, "this question was answered once already for this start of ssh");
+      registration->handler (NULL, prompt, registration->user_data);
       return;
     }
   g_hash_table_add (registration->prompts, g_strdup (prompt));

@@ -13,8 +13,11 @@ typedef struct _AsdAskpassRequest AsdAskpassRequest;
 
 /**
  * AsdAskpassHandler:
- * @request: the question; answer it once, now or later, with
- *   asd_askpass_request_answer() or asd_askpass_request_refuse()
+ * @request: (nullable): the question; answer it once, now or later, with
+ *   asd_askpass_request_answer() or asd_askpass_request_refuse(); %NULL
+ *   when ssh asks the same again in the same start: the server has refused
+ *   it already (so a wrong secret is never tried twice), and the handler
+ *   only takes note
  * @prompt: ssh's prompt
  * @user_data: as registered
  */

@@ -62,12 +62,14 @@ describe (const AsdSecretRef *ref)
 
 static void locked_async (GTask *task);
 
-/* After a failed lookup: a locked keyring is the usual reason. */
+/* After a lookup that found nothing (@user_data NULL) or failed: is the
+ * keyring locked (libsecret finds nothing in a locked collection when no
+ * prompt can be shown)?  Is the Secret Service there at all? */
 static void
-on_locked_after_error (GObject *source, GAsyncResult *result, gpointer user_data)
+on_locked_checked (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(GTask) task = G_TASK (source);
-  GError *lookup_error = user_data;
+  GTask *task = G_TASK (source);   /* the check task holds it */
+  g_autoptr(GError) lookup_error = user_data;
   const char *what = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   gboolean locked = g_task_propagate_boolean (G_TASK (result), &error);
@@ -76,36 +78,37 @@ on_locked_after_error (GObject *source, GAsyncResult *result, gpointer user_data
     g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED,
                              _("the keyring holding %s is locked: unlock it (log in to the desktop, or run gnome-keyring-daemon --unlock)"),
                              what);
-  else if (error != NULL && (error->domain == G_DBUS_ERROR || error->domain == G_IO_ERROR))
-    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
-                             _("no Secret Service (such as gnome-keyring) answers for %s: %s"),
-                             what, error->message);
+  else if (error != NULL || lookup_error != NULL)
+    {
+      /* Perhaps the keyring daemon was replaced: start afresh next time. */
+      secret_service_disconnect ();
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED,
+                               _("the Secret Service (such as gnome-keyring) cannot give %s: %s"),
+                               what, (error != NULL ? error : lookup_error)->message);
+    }
   else
-    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
-                             _("cannot read %s from the keyring: %s"), what, lookup_error->message);
-  g_error_free (lookup_error);
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                             _("no secret is stored for %s"), what);
 }
 
 static void
 on_lookup (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(GTask) task = user_data;
+  GTask *task = user_data;
   GError *error = NULL;
   char *secret = secret_password_lookup_finish (result, &error);
-  const char *what = g_task_get_task_data (task);
+  GTask *check;
 
-  if (error != NULL)
+  if (secret != NULL)
     {
-      /* The locked check's GTask carries @task as its source object. */
-      GTask *check = g_task_new (g_steal_pointer (&task), g_task_get_cancellable (G_TASK (user_data)),
-                                 on_locked_after_error, error);
-      locked_async (check);
+      g_task_return_pointer (task, secret, (GDestroyNotify) secret_password_free);
+      g_object_unref (task);
+      return;
     }
-  else if (secret == NULL)
-    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                             _("no secret is stored for %s"), what);
-  else
-    g_task_return_pointer (task, secret, (GDestroyNotify) secret_password_free);
+  /* The check's GTask holds @task as its source object and our reference. */
+  check = g_task_new (task, g_task_get_cancellable (task), on_locked_checked, error);
+  g_object_unref (task);
+  locked_async (check);
 }
 
 /**

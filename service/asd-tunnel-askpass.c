@@ -18,10 +18,13 @@
 #include "asd-secrets.h"
 #include "asd-tunnel-askpass.h"
 
+/* What a run's questions came to; a later note replaces an earlier one
+ * only if it says more (a larger value). */
 typedef enum {
   NOTE_NONE,
-  NOTE_SECRET_GIVEN,       /* a secret was handed to ssh */
   NOTE_SECRET_MISSING,
+  NOTE_SECRET_GIVEN,       /* a secret was handed to ssh */
+  NOTE_SECRET_REJECTED,    /* ssh asked again after getting it: wrong */
   NOTE_KEYRING_LOCKED,
   NOTE_KEYRING_FAILED,
   NOTE_HOST_KEY_UNKNOWN,
@@ -40,13 +43,16 @@ struct _AsdTunnelAskpass
 static void
 note (AsdTunnelAskpass *self, Note what, const char *detail)
 {
-  /* The first trouble of a run is its cause (a missing key passphrase,
-   * not the password ssh asks for next); a success is overruled. */
-  if (self->note != NOTE_NONE && self->note != NOTE_SECRET_GIVEN && what <= self->note)
+  /* The first trouble of a run is its cause: after a key's passphrase was
+   * missing or given, the password ssh asks for next is not the story. */
+  if (self->note != NOTE_NONE && what <= self->note)
     return;
   self->note = what;
-  g_free (self->detail);
-  self->detail = g_strdup (detail);
+  if (detail != self->detail)
+    {
+      g_free (self->detail);
+      self->detail = g_strdup (detail);
+    }
 }
 
 AsdTunnelAskpass *
@@ -162,6 +168,13 @@ asd_tunnel_askpass_answer (AsdTunnelAskpass *self, AsdAskpassRequest *request, c
 {
   g_auto(GStrv) parts = NULL;
 
+  if (request == NULL)
+    {
+      /* Asked again: what we gave was wrong (the server refused it). */
+      if (self->note == NOTE_SECRET_GIVEN)
+        note (self, NOTE_SECRET_REJECTED, self->detail);
+      return;
+    }
   if (strstr (prompt, "Are you sure you want to continue connecting") != NULL)
     {
       answer_host_key (self, request, prompt);
@@ -209,7 +222,9 @@ asd_tunnel_askpass_outcome (AsdTunnelAskpass *self, AsdSshFailure failure,
     case NOTE_SECRET_GIVEN:
       if (failure != ASD_SSH_FAILURE_AUTH)
         return NULL;
-      return g_strdup_printf (_("the secret stored for %s was not accepted; store the right one with: autosshctl passphrase %s"),
+      G_GNUC_FALLTHROUGH;
+    case NOTE_SECRET_REJECTED:
+      return g_strdup_printf (_("the secret stored for %s was not accepted (or the server refused the key): store the right one with “autosshctl passphrase %s”"),
                               self->detail, self->name);
     case NOTE_SECRET_MISSING:
       return g_strdup_printf (_("no passphrase or password is stored for %s; store it with: autosshctl passphrase %s"),
@@ -219,7 +234,9 @@ asd_tunnel_askpass_outcome (AsdTunnelAskpass *self, AsdSshFailure failure,
       *retry = ASD_RETRY_WHEN_REACHABLE;
       return g_strdup_printf (_("%s; the tunnel starts again when it is unlocked"), self->detail);
     case NOTE_KEYRING_FAILED:
-      return g_strdup (self->detail);
+      *keyring_locked = TRUE;   /* wait until the Secret Service answers */
+      *retry = ASD_RETRY_WHEN_REACHABLE;
+      return g_strdup_printf (_("%s; the tunnel starts again when it answers"), self->detail);
     case NOTE_HOST_KEY_UNKNOWN:
       return g_strdup_printf (_("the server's host key %s is not known; if it is the server's key, approve it with: autosshctl trust %s %s"),
                               self->detail, self->name, self->detail);

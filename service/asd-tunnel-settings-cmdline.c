@@ -174,41 +174,66 @@ read_monitor (CommandLine *line, const char *spec_text, GError **error)
 }
 
 /**
- * asd_tunnel_settings_apply_command_line:
- * @settings: the settings to change
+ * asd_tunnel_settings_command_line_to_variant:
  * @autossh_args: an autossh command line without the program name
  * @error: return location for an %ASD_ERROR_INVALID_SETTINGS error
  *
  * Maps the command line to settings keys (see AddTunnelFromCommandLine in
- * data/io.github.autosshd1.xml) and applies them with
- * asd_tunnel_settings_apply_variant(); keys the command line does not
- * give keep their values.  -N, -T, -n, -f, -q and -v have no effect;
- * -V, any other option and a remote command are errors.
+ * data/io.github.autosshd1.xml): the a{sv} AddTunnel would take.  -N,
+ * -T, -n, -f, -q and -v have no effect; -V, any other option and a remote
+ * command are errors.  The values are checked when applied.
  *
- * Returns: whether the settings were applied
+ * Returns: (transfer full): the settings, or %NULL
  */
-gboolean
-asd_tunnel_settings_apply_command_line (AsdTunnelSettings  *settings,
-                                        const char * const *autossh_args,
-                                        GError            **error)
+GVariant *
+asd_tunnel_settings_command_line_to_variant (const char * const *autossh_args,
+                                             GError            **error)
 {
   g_autoptr(GError) local_error = NULL;
   g_autoptr(AsdAutosshArgs) args = asd_autossh_args_parse (autossh_args, &local_error);
   g_auto(CommandLine) line = { g_variant_dict_new (NULL), { NULL } };
 
   if (args == NULL)
-    return asd_settings_invalid (error, "%s", local_error->message);
+    {
+      asd_settings_invalid (error, "%s", local_error->message);
+      return NULL;
+    }
   if (args->version)
-    return asd_settings_invalid (error, _("-V prints autossh's version and starts no tunnel"));
+    {
+      asd_settings_invalid (error, _("-V prints autossh's version and starts no tunnel"));
+      return NULL;
+    }
   for (guint i = 0; i < G_N_ELEMENTS (line.lists); i++)
     line.lists[i] = g_ptr_array_new_with_free_func (g_free);
   if ((args->monitor_spec != NULL && !read_monitor (&line, args->monitor_spec, error)) ||
       !read_ssh_args (&line, (const char * const *) args->ssh_args, error))
-    return FALSE;
+    return NULL;
   for (guint i = 0; i < G_N_ELEMENTS (line.lists); i++)
     if (line.lists[i]->len > 0)
       g_variant_dict_insert_value (line.dict, list_keys[i],
                                    g_variant_new_strv ((const char * const *) line.lists[i]->pdata,
                                                        line.lists[i]->len));
-  return asd_tunnel_settings_apply_variant (settings, g_variant_dict_end (line.dict), error);
+  return g_variant_ref_sink (g_variant_dict_end (line.dict));
+}
+
+/**
+ * asd_tunnel_settings_apply_command_line:
+ * @settings: settings to change
+ * @autossh_args: an autossh command line without the program name
+ * @error: return location for an %ASD_ERROR_INVALID_SETTINGS error
+ *
+ * Applies asd_tunnel_settings_command_line_to_variant(); keys the
+ * command line does not give keep their values; on error @settings is
+ * unchanged.
+ *
+ * Returns: whether the command line was applied
+ */
+gboolean
+asd_tunnel_settings_apply_command_line (AsdTunnelSettings  *settings,
+                                        const char * const *autossh_args,
+                                        GError            **error)
+{
+  g_autoptr(GVariant) values = asd_tunnel_settings_command_line_to_variant (autossh_args, error);
+
+  return values != NULL && asd_tunnel_settings_apply_variant (settings, values, error);
 }

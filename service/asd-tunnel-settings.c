@@ -452,7 +452,8 @@ add_each (GStrvBuilder *builder, const char *option, char **values)
  * @ssh_path: the ssh program
  *
  * The service's ssh command: -N, the options the supervisor relies on
- * (LogLevel=DEBUG1, ExitOnForwardFailure; ConnectTimeout=10
+ * (LogLevel=DEBUG1, ExitOnForwardFailure; NumberOfPasswordPrompts=1 and
+ * ConnectTimeout=10
  * and, without a monitor port, ServerAliveInterval=5 and
  * ServerAliveCountMax=2 unless SshOptions sets them), the monitor's
  * forwards as asd_ssh_argv_build() adds them, then -p, -l, -i, the
@@ -473,6 +474,9 @@ asd_tunnel_settings_ssh_argv (const AsdTunnelSettings *settings, const char *ssh
   /* No BatchMode: ssh's questions go to the service's askpass helper. */
   g_strv_builder_addv (builder, (const char *[]) { "-N", "-o", "LogLevel=DEBUG1",
       "-o", "ExitOnForwardFailure=yes", NULL });
+  /* A refused password question still sends an empty password: once. */
+  if (!has_option (settings, "NumberOfPasswordPrompts"))
+    g_strv_builder_addv (builder, (const char *[]) { "-o", "NumberOfPasswordPrompts=1", NULL });
   if (!has_option (settings, "ConnectTimeout"))
     g_strv_builder_addv (builder, (const char *[]) { "-o", "ConnectTimeout=10", NULL });
   if (monitor.port == 0 && !has_option (settings, "ServerAliveInterval") &&

@@ -398,20 +398,16 @@ asd_tunnel_stop (AsdTunnel *self)
     set_state (self, STATE_STOPPED, _("stopped"));
 }
 
-/* Tries now what was waiting for the network to change. */
+/* Tries now what was waiting for the network to change.  A tunnel that
+ * failed (bad key, host key, ...) waits for its user instead: a network
+ * that comes and goes must not turn into repeated failed logins. */
 void
 asd_tunnel_network_changed (AsdTunnel *self)
 {
-  const char *state = asd_dbus_tunnel_get_state (iface (self));
-
-  if (self->settings == NULL || self->run != NULL)
+  if (self->settings == NULL || self->run != NULL || !self->want_up ||
+      g_strcmp0 (asd_dbus_tunnel_get_state (iface (self)), STATE_RETRYING) != 0)
     return;
-  if (g_strcmp0 (state, STATE_RETRYING) == 0 ||
-      (g_strcmp0 (state, STATE_FAILED) == 0 && self->attempts > 0))
-    {
-      self->want_up = TRUE;
-      spawn_ssh (self);
-    }
+  spawn_ssh (self);
 }
 
 void

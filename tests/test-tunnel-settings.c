@@ -733,8 +733,10 @@ typedef struct {
   const char *argv[40];
 } ArgvCase;
 
-#define FIXED "ssh", "-N", "-o", "LogLevel=DEBUG1", "-o", "ExitOnForwardFailure=yes"
-#define FIXED_AFTER_MONITOR "-N", "-o", "LogLevel=DEBUG1", "-o", "ExitOnForwardFailure=yes"
+#define FIXED "ssh", "-N", "-o", "LogLevel=DEBUG1", "-o", "ExitOnForwardFailure=yes", \
+  "-o", "NumberOfPasswordPrompts=1"
+#define FIXED_AFTER_MONITOR "-N", "-o", "LogLevel=DEBUG1", "-o", "ExitOnForwardFailure=yes", \
+  "-o", "NumberOfPasswordPrompts=1"
 #define TIMEOUT "-o", "ConnectTimeout=10"
 #define ALIVE "-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=2"
 

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "asd-tunnel-settings.h"
 #include "ctl.h"
 #include "ctl-output.h"
 
@@ -93,6 +94,31 @@ add_usage (void)
            "e.g. autosshctl add web -- -M 0 -L 8080:localhost:80 user@host");
 }
 
+/* With --transient or --no-autostart: the same parser as the service's
+ * AddTunnelFromCommandLine (linked in) makes the settings, which go to
+ * AddTunnel with Transient and AutoStart added. */
+static gboolean
+add_with_settings (Ctl *ctl, const char *name, const char * const *autossh_args,
+                   gboolean start, gboolean transient, gboolean auto_start, GError **error)
+{
+  g_autoptr(GError) parse_error = NULL;
+  g_autoptr(GVariant) parsed = asd_tunnel_settings_command_line_to_variant (autossh_args, &parse_error);
+  g_autoptr(GVariantDict) settings = NULL;
+  g_autofree char *path = NULL;
+
+  if (parsed == NULL)
+    {
+      /* What the service would have said, as invalid input. */
+      g_set_error_literal (error, CTL_ERROR, CTL_ERROR_USAGE, parse_error->message);
+      return FALSE;
+    }
+  settings = g_variant_dict_new (parsed);
+  g_variant_dict_insert (settings, "Transient", "b", transient);
+  g_variant_dict_insert (settings, "AutoStart", "b", auto_start);
+  return asd_dbus_manager_call_add_tunnel_sync (ctl->manager, name, g_variant_dict_end (settings),
+                                                start, G_DBUS_CALL_FLAGS_NONE, -1, &path, NULL, error);
+}
+
 /* argv[0] is "add"; the autossh arguments follow the first "--". */
 gboolean
 ctl_cmd_add (Ctl *ctl, int argc, char **argv, GError **error)
@@ -103,7 +129,7 @@ ctl_cmd_add (Ctl *ctl, int argc, char **argv, GError **error)
     { "no-autostart", 0, 0, G_OPTION_ARG_NONE, &no_autostart,
       N_("Do not start the tunnel when the service starts (as “disable”)"), NULL },
     { "transient", 0, 0, G_OPTION_ARG_NONE, &transient,
-      N_("Keep the tunnel in memory only (not supported yet)"), NULL },
+      N_("Keep the tunnel in memory only: never saved, gone when removed or when the service exits"), NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = ctl_command_context ("add", entries);
@@ -132,14 +158,6 @@ ctl_cmd_add (Ctl *ctl, int argc, char **argv, GError **error)
         }
       return FALSE;
     }
-  if (transient)
-    {
-      g_set_error_literal (error, CTL_ERROR, CTL_ERROR_USAGE,
-                           _("--transient is not supported yet: the service cannot add a transient "
-                             "tunnel from a command line; use its AddTunnel method with "
-                             "Transient=true instead"));
-      return FALSE;
-    }
   if (autossh_args == NULL || autossh_args[0] == NULL)
     {
       g_set_error_literal (error, CTL_ERROR, CTL_ERROR_USAGE, add_usage ());
@@ -147,16 +165,11 @@ ctl_cmd_add (Ctl *ctl, int argc, char **argv, GError **error)
     }
   if (!ctl_check_name (argv[1], error) || ctl_manager (ctl, error) == NULL)
     return FALSE;
-  if (!asd_dbus_manager_call_add_tunnel_from_command_line_sync (ctl->manager, argv[1], autossh_args,
-                                                                !no_start, G_DBUS_CALL_FLAGS_NONE, -1,
-                                                                &path, NULL, error))
-    return FALSE;
-  if (no_autostart && !set_auto_start (ctl, path, FALSE, error))
-    {
-      g_prefix_error (error, _("the tunnel “%s” was added, but it could not be disabled: "), argv[1]);
-      return FALSE;
-    }
-  return TRUE;
+  if (!transient && !no_autostart)
+    return asd_dbus_manager_call_add_tunnel_from_command_line_sync (ctl->manager, argv[1], autossh_args,
+                                                                    !no_start, G_DBUS_CALL_FLAGS_NONE, -1,
+                                                                    &path, NULL, error);
+  return add_with_settings (ctl, argv[1], autossh_args, !no_start, transient, !no_autostart, error);
 }
 
 gboolean

@@ -1,0 +1,189 @@
+/* test-ctl-format.c: autosshctl's JSON writer, durations and tables
+ *
+ * Copyright 2026 The autosshd developers
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "config.h"
+
+#include <locale.h>
+#include <math.h>
+
+#include "ctl-format.h"
+#include "ctl-json.h"
+
+static char *
+json_of_string (const char *text)
+{
+  GString *out = g_string_new (NULL);
+
+  ctl_json_string (out, text);
+  return g_string_free (out, FALSE);
+}
+
+static void
+test_json_string (void)
+{
+  const struct { const char *in, *out; } cases[] = {
+    { "", "\"\"" },
+    { "plain", "\"plain\"" },
+    { "a\"b\\c", "\"a\\\"b\\\\c\"" },
+    { "line\nnext\ttab\r", "\"line\\u000anext\\u0009tab\\u000d\"" },
+    { "\x01\x1f\x7f", "\"\\u0001\\u001f\\u007f\"" },
+    { "/path/to", "\"/path/to\"" },
+    { "“ä” → ✓", "\"“ä” → ✓\"" },
+    { "bad\xff" "byte\xc3", "\"bad\xef\xbf\xbd" "byte\xef\xbf\xbd\"" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *got = json_of_string (cases[i].in);
+
+      g_assert_cmpstr (got, ==, cases[i].out);
+    }
+  {
+    g_autofree char *null = json_of_string (NULL);
+    g_assert_cmpstr (null, ==, "\"\"");
+  }
+}
+
+static char *
+json_of_variant (GVariant *value, gboolean *complete)
+{
+  g_autoptr(GVariant) owned = g_variant_ref_sink (value);
+  GString *out = g_string_new (NULL);
+
+  *complete = ctl_json_variant (out, owned);
+  return g_string_free (out, FALSE);
+}
+
+static void
+test_json_variant (void)
+{
+  const struct { const char *text, *json; } cases[] = {
+    { "true", "true" },
+    { "false", "false" },
+    { "uint16 22", "22" },
+    { "uint32 4294967295", "4294967295" },
+    { "int32 -5", "-5" },
+    { "uint64 1777000000000000", "1777000000000000" },
+    { "int64 -9223372036854775808", "-9223372036854775808" },
+    { "byte 0xff", "255" },
+    { "'web-1'", "\"web-1\"" },
+    { "objectpath '/io/github/autosshd1'", "\"/io/github/autosshd1\"" },
+    { "@as []", "[]" },
+    { "['-L 8080:localhost:80', '-D 1080']", "[\"-L 8080:localhost:80\",\"-D 1080\"]" },
+    { "{'State': <'connected'>, 'Pid': <uint32 7>}", "{\"State\":\"connected\",\"Pid\":7}" },
+    { "@a{sv} {}", "{}" },
+    { "(1, 'x')", "[1,\"x\"]" },
+    { "<<true>>", "true" },
+    { "2.5", "2.5" },
+  };
+  gboolean complete;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      GVariant *value = g_variant_parse (NULL, cases[i].text, NULL, NULL, &error);
+      g_autofree char *got = NULL;
+
+      g_assert_no_error (error);
+      got = json_of_variant (value, &complete);
+      g_assert_cmpstr (got, ==, cases[i].json);
+      g_assert_true (complete);
+    }
+  {
+    g_autofree char *got = json_of_variant (g_variant_new_double (INFINITY), &complete);
+    g_assert_cmpstr (got, ==, "null");
+    g_assert_false (complete);
+  }
+}
+
+static void
+test_json_member (void)
+{
+  g_autoptr(GString) out = g_string_new ("{");
+  gboolean first = TRUE;
+
+  ctl_json_member (out, &first, "a");
+  g_string_append (out, "1");
+  ctl_json_member (out, &first, "b\"");
+  g_string_append (out, "2");
+  g_string_append_c (out, '}');
+  g_assert_cmpstr (out->str, ==, "{\"a\":1,\"b\\\"\":2}");
+}
+
+static void
+test_duration (void)
+{
+  const struct { gint64 usec; const char *text; } cases[] = {
+    { -5, "0 s" },
+    { 0, "0 s" },
+    { 1, "0.1 s" },
+    { 350000, "0.3 s" },
+    { 999999, "0.9 s" },
+    { (gint64) G_USEC_PER_SEC, "1 s" },
+    { 45 * (gint64) G_USEC_PER_SEC, "45 s" },
+    { 60 * (gint64) G_USEC_PER_SEC, "1 min 0 s" },
+    { 133 * (gint64) G_USEC_PER_SEC + 500000, "2 min 13 s" },
+    { 3599 * (gint64) G_USEC_PER_SEC, "59 min 59 s" },
+    { 3900 * (gint64) G_USEC_PER_SEC, "1 h 5 min" },
+    { (3 * 86400 + 4 * 3600 + 59) * (gint64) G_USEC_PER_SEC, "3 d 4 h" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *got = ctl_format_duration (cases[i].usec);
+
+      g_assert_cmpstr (got, ==, cases[i].text);
+    }
+}
+
+static void
+test_when (void)
+{
+  gint64 now = (gint64) 1777000000 * G_USEC_PER_SEC;
+  g_autofree char *time = ctl_format_time (now + 5 * (gint64) G_USEC_PER_SEC);
+  g_autofree char *future = ctl_format_when (now + 5 * (gint64) G_USEC_PER_SEC, now);
+  g_autofree char *past = ctl_format_when (now - 133 * (gint64) G_USEC_PER_SEC, now);
+  g_autofree char *expected = g_strdup_printf ("%s (in 5 s)", time);
+
+  g_assert_true (g_regex_match_simple ("^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d$", time, 0, 0));
+  g_assert_cmpstr (future, ==, expected);
+  g_assert_true (g_str_has_suffix (past, " (2 min 13 s ago)"));
+}
+
+static void
+test_table (void)
+{
+  const char *header[] = { "NAME", "STATE", "REASON", NULL };
+  const char *row1[] = { "web-1", "connected", "2 min 13 s", NULL };
+  const char *row2[] = { "ä", "stopped", "a\nb", NULL };
+  const char *row3[] = { "short", NULL };
+  g_autoptr(CtlTable) table = ctl_table_new (header);
+  g_autofree char *text = NULL;
+
+  ctl_table_add_row (table, row1);
+  ctl_table_add_row (table, row2);
+  ctl_table_add_row (table, row3);
+  text = ctl_table_to_string (table);
+  g_assert_cmpstr (text, ==,
+                   "NAME   STATE      REASON\n"
+                   "web-1  connected  2 min 13 s\n"
+                   "ä      stopped    a b\n"
+                   "short\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "C.UTF-8");
+  g_setenv ("LANGUAGE", "C", TRUE);
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/autosshctl/json/string", test_json_string);
+  g_test_add_func ("/autosshctl/json/variant", test_json_variant);
+  g_test_add_func ("/autosshctl/json/member", test_json_member);
+  g_test_add_func ("/autosshctl/format/duration", test_duration);
+  g_test_add_func ("/autosshctl/format/when", test_when);
+  g_test_add_func ("/autosshctl/format/table", test_table);
+  return g_test_run ();
+}

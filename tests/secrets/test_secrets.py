@@ -1,0 +1,831 @@
+#!/usr/bin/env python3
+"""Integration tests of autosshd's secrets and host-key approval: the real
+service on a private bus (../service/busfixture.py), a real sshd
+(../integration/sshfixture.py), a real gnome-keyring-daemon unlocked
+headlessly on the same bus with the same HOME and XDG_RUNTIME_DIR, the real
+secret-tool, and the real askpass helper (AUTOSSHD_ASKPASS).
+
+Usage: AUTOSSHD_BIN=... AUTOSSHD_ASKPASS=... test_secrets.py TESTNAME
+Exit status: 0 pass, 1 fail, 77 skipped (not root, no sshd, no
+gnome-keyring-daemon or secret-tool).
+"""
+
+import base64
+import contextlib
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import traceback
+
+sys.dont_write_bytecode = True      # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "service"))
+
+from busfixture import (  # noqa: E402  (also puts ../integration on sys.path)
+    Raw, World, tunnel_path, wait_state)
+from sshfixture import (  # noqa: E402
+    SSH_KEYGEN, SSHD, Fixtures, ProcRef, TestFailure, check, comm,
+    descendants, kill_refs, run, stays_true, wait_forward, wait_until)
+
+GKD = shutil.which("gnome-keyring-daemon") or "/usr/bin/gnome-keyring-daemon"
+SECRET_TOOL = shutil.which("secret-tool") or "/usr/bin/secret-tool"
+DBUS_MONITOR = shutil.which("dbus-monitor") or "/usr/bin/dbus-monitor"
+SETPRIV = shutil.which("setpriv") or "/usr/bin/setpriv"
+SECRETS_NAME = "org.freedesktop.secrets"
+LOGIN_COLLECTION = "/org/freedesktop/secrets/collection/login"
+KEYRING_PASSWORD = "pw"
+ASKPASS_COMM = "autosshd-askpass"[:15]       # /proc/PID/comm is cut at 15 bytes
+ISOLATED_ENV = "AUTOSSHD_SECRETS_TEST_NETNS"
+SYSTEM_PYTHON = "/usr/bin/python3"     # Debian's, with python3-gi
+TESTS = {}
+
+UNLOCK_PY = r"""
+import sys
+from gi.repository import Gio, GLib
+bus = Gio.bus_get_sync(Gio.BusType.SESSION, None)
+name, root = "org.freedesktop.secrets", "/org/freedesktop/secrets"
+session = bus.call_sync(name, root, "org.freedesktop.Secret.Service", "OpenSession",
+                        GLib.Variant("(sv)", ("plain", GLib.Variant("s", ""))),
+                        None, 0, 10000, None).unpack()[1]
+bus.call_sync(name, root, "org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface",
+              "UnlockWithMasterPassword",
+              GLib.Variant("(o(oayays))", (sys.argv[1], (session, b"", sys.stdin.buffer.read(),
+                                                         "text/plain"))),
+              None, 0, 10000, None)
+"""
+
+
+def have_system_gi():
+    return subprocess.run([SYSTEM_PYTHON, "-c", "from gi.repository import Gio"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+
+
+def test(needs=("sshd", "keyring")):
+    def register(fn):
+        fn.needs = needs
+        TESTS[fn.__name__] = fn
+        return fn
+    return register
+
+
+def askpass_bin():
+    p = os.environ.get("AUTOSSHD_ASKPASS")
+    check(p and os.access(p, os.X_OK), "AUTOSSHD_ASKPASS is not set to an executable (%r)" % p)
+    return p
+
+
+def random_secret(n=24):
+    """Letters and digits only, so a plain copy shows as text anywhere."""
+    return "Sx" + "".join(secrets.choice("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789")
+                          for _ in range(n))
+
+
+def read_text(path):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
+def sshd_log(sshd):
+    return read_text(sshd.stderr_path)
+
+
+def connections(sshd):
+    return sshd_log(sshd).count("Connection from ")
+
+
+def fingerprint(pub):
+    out = run([SSH_KEYGEN, "-lf", pub]).stdout.decode()
+    m = re.search(r"SHA256:[A-Za-z0-9+/]{43}", out)
+    check(m, "no fingerprint in `ssh-keygen -lf %s`: %r" % (pub, out))
+    return m.group(0)
+
+
+def key_blob(pub):
+    with open(pub) as f:
+        return f.read().split()[1]
+
+
+def proc_environ(pid):
+    try:
+        with open("/proc/%d/environ" % pid, "rb") as f:
+            raw = f.read()
+    except OSError:
+        return None
+    return dict(kv.split(b"=", 1) for kv in raw.split(b"\0") if b"=" in kv)
+
+
+def proc_bytes(pid, what):
+    try:
+        with open("/proc/%d/%s" % (pid, what), "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+# ---------------------------------------------------------------- the keyring
+
+class Keyring:
+    """gnome-keyring-daemon --foreground --components=secrets on the test bus,
+    with the bus's HOME, XDG_DATA_HOME and XDG_RUNTIME_DIR (bus.env).  The
+    first start with --unlock creates the `login` collection, password "pw".
+    Every instance is tracked by its own pid and killed at cleanup."""
+
+    def __init__(self, fx, bus, unlock=True):
+        self.fx = fx
+        self.bus = bus
+        self.log_path = os.path.join(bus.dir, "gnome-keyring.log")
+        self.refs = []
+        self.proc = None
+        fx.dump_on_failure("gnome-keyring-daemon", self.log_path)
+        fx.defer(self.stop)
+        self.start(unlock=unlock)
+
+    def start(self, unlock=True, replace=False, timeout=10):
+        argv = [GKD, "--foreground", "--components=secrets"]
+        argv += ["--unlock"] if unlock else []
+        argv += ["--replace"] if replace else []
+        old = self.proc
+        log = open(self.log_path, "ab")
+        log.write(("\n=== %s\n" % " ".join(argv)).encode())
+        log.flush()
+        p = subprocess.Popen(argv, env=self.bus.env, stdin=subprocess.PIPE, stdout=log,
+                             stderr=log)
+        log.close()
+        self.refs.append(ProcRef(p.pid))
+        if unlock:
+            p.stdin.write(KEYRING_PASSWORD.encode())
+        p.stdin.close()
+        self.proc = p
+
+        def owns():
+            check(p.poll() is None, "gnome-keyring-daemon exited with status %s at start"
+                  % p.returncode)
+            return self.owner_pid() == p.pid
+        wait_until(owns, timeout, "gnome-keyring-daemon (pid %d) to own %s" % (p.pid, SECRETS_NAME),
+                   interval=0.05)
+        if old is not None and replace:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                old.wait(5)
+        return p
+
+    def owner_pid(self):
+        res = self.bus.gdbus_call("/org/freedesktop/DBus",
+                                  "org.freedesktop.DBus.GetConnectionUnixProcessID",
+                                  SECRETS_NAME, dest="org.freedesktop.DBus")
+        return res.value()[0] if res.ok else None
+
+    def tool(self, *args, input=None):
+        p = subprocess.run([SECRET_TOOL] + list(args), env=self.bus.env, input=input,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=20)
+        return p
+
+    def store(self, secret, *attrs):
+        p = self.tool("store", "--label=autosshd test", *attrs, input=secret)
+        check(p.returncode == 0, "secret-tool store %s: status %d, stderr %r"
+              % (" ".join(attrs), p.returncode, p.stderr))
+        got = self.tool("lookup", *attrs)
+        check(got.returncode == 0 and got.stdout == secret,
+              "secret-tool lookup %s right after storing: status %d" % (" ".join(attrs),
+                                                                        got.returncode))
+
+    def store_passphrase(self, key, secret):
+        self.store(secret, "type", "passphrase", "identity-file", key)
+
+    def locked(self):
+        res = self.bus.gdbus_call(LOGIN_COLLECTION, "org.freedesktop.DBus.Properties.Get",
+                                  "org.freedesktop.Secret.Collection", "Locked",
+                                  dest=SECRETS_NAME, check_ok=True)
+        return res.value()[0]
+
+    def lock(self):
+        self.bus.gdbus_call("/org/freedesktop/secrets", "org.freedesktop.Secret.Service.Lock",
+                            Raw("[objectpath '%s']" % LOGIN_COLLECTION), dest=SECRETS_NAME,
+                            check_ok=True)
+        wait_until(self.locked, 5, "the login keyring to be locked")
+
+    def unlock_in_place(self):
+        """Unlock the running daemon (as a desktop login does): gnome-keyring's
+        UnlockWithMasterPassword over a "plain" session, from the system
+        python's gi (a session lives only as long as its connection, so
+        gdbus/busctl one-shot calls cannot do it)."""
+        p = subprocess.run([SYSTEM_PYTHON, "-c", UNLOCK_PY, LOGIN_COLLECTION], env=self.bus.env,
+                           input=KEYRING_PASSWORD.encode(), stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=20)
+        check(p.returncode == 0, "in-place unlock failed: %r" % p.stdout)
+        wait_until(lambda: not self.locked(), 5, "the login keyring to be unlocked")
+
+    def unlock_by_replace(self):
+        """`gnome-keyring-daemon --replace --unlock`: a new daemon takes over."""
+        self.start(unlock=True, replace=True)
+        wait_until(lambda: not self.locked(), 5, "the login keyring to be unlocked")
+
+    def signal(self, sig):
+        if self.proc is not None:
+            self.refs[-1].signal(sig)
+
+    def stop(self):
+        for r in self.refs:
+            r.signal(signal.SIGCONT)
+        kill_refs(self.refs, grace=3.0)
+        if self.proc is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(3)
+
+
+# ---------------------------------------------------------------- the world
+
+def secret_world(fx, service_args=()):
+    """World (bus, recorder, sshd, hello target) + an unlocked keyring on the
+    same bus, then the service (so libsecret finds the keyring at once)."""
+    askpass_bin()
+    w = World(fx, start=False)
+    kr = Keyring(fx, w.bus)
+    w.start_service(*service_args)
+    env = w.service.proc and proc_environ(w.service.pid) or {}
+    check(env.get(b"AUTOSSHD_ASKPASS", b"").decode() == os.environ["AUTOSSHD_ASKPASS"],
+          "the service does not see AUTOSSHD_ASKPASS=%s (environ has %r)"
+          % (os.environ["AUTOSSHD_ASKPASS"], env.get(b"AUTOSSHD_ASKPASS")))
+    return w, kr
+
+
+def passphrase_key(w, passphrase, name="pkey"):
+    """A passphrase-protected key whose .pub the test sshd accepts."""
+    key = os.path.join(w.bus.dir, name)
+    run([SSH_KEYGEN, "-q", "-t", "ed25519", "-N", passphrase, "-C", "asd-secrets", "-f", key])
+    with open(key + ".pub") as f:
+        pub = f.read()
+    with open(os.path.join(w.sshd.dir, "authorized_keys"), "a") as f:
+        f.write(pub)
+    return key
+
+
+def passphrase_prompt(key):
+    return "Enter passphrase for key '%s': " % key
+
+
+def settle_connections(sshd, timeout=6):
+    """Wait until the sshd log stops growing in connections (every run ended)."""
+    last = [connections(sshd), time.monotonic()]
+
+    def quiet():
+        n = connections(sshd)
+        if n != last[0]:
+            last[:] = [n, time.monotonic()]
+        return time.monotonic() - last[1] >= 1.0
+    wait_until(quiet, timeout, "the sshd log to settle", interval=0.1)
+    return connections(sshd)
+
+
+def stays_failed_without_connections(w, name, seconds):
+    c0 = connections(w.sshd)
+    ok = stays_true(lambda: connections(w.sshd) == c0
+                    and w.bus.tunnel_prop(name, "State") == "failed", seconds, interval=0.25)
+    check(ok, "after failing, %s is %r and sshd logged %d connection(s) (had %d) within %d s"
+          % (name, w.bus.tunnel_prop(name, "State"), connections(w.sshd), c0, seconds))
+
+
+def run_askpass(env_extra, prompt, as_nobody=False, timeout=40):
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C.UTF-8"}
+    env.update(env_extra)
+    argv = [askpass_bin(), prompt]
+    if as_nobody:
+        argv = [SETPRIV, "--reuid=nobody", "--regid=nogroup", "--clear-groups"] + argv
+    p = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=timeout)
+    return p
+
+
+# ---------------------------------------------------------------- tests
+
+@test()
+def passphrase_key_connects(fx):
+    w, kr = secret_world(fx)
+    pw = random_secret()
+    key = passphrase_key(w, pw)
+    kr.store_passphrase(key, pw)
+    lport = w.add("pp", IdentityFile=key)
+    props = w.connected("pp", timeout=25)
+    wait_forward(lport, w.target.payload, timeout=10, what="the forward of a passphrase key")
+    check(props["IdentityFile"] == key, "IdentityFile %r" % props["IdentityFile"])
+    log = sshd_log(w.sshd)
+    check(re.search(r"Accepted publickey for root .*ED25519 SHA256:", log)
+          and fingerprint(key + ".pub") in log,
+          "sshd did not log an accepted login with the passphrase key %s" % fingerprint(key + ".pub"))
+
+
+@test()
+def passphrase_missing(fx):
+    w, kr = secret_world(fx)
+    key = passphrase_key(w, random_secret())
+    w.add("nopass", IdentityFile=key)
+    props = wait_state(w.bus, "nopass", "failed", 25)
+    reason = props["StateReason"]
+    print("reason: %r" % reason)
+    check(key in reason, "StateReason does not name the key %s: %r" % (key, reason))
+    check("autosshctl passphrase nopass" in reason,
+          "StateReason does not say `autosshctl passphrase nopass`: %r" % reason)
+    check(props["Pid"] == 0 and props["NextRetry"] == 0,
+          "Pid %r NextRetry %r when failed" % (props["Pid"], props["NextRetry"]))
+    settle_connections(w.sshd)
+    stays_failed_without_connections(w, "nopass", 6)
+
+
+@test()
+def passphrase_wrong(fx):
+    w, kr = secret_world(fx)
+    key = passphrase_key(w, random_secret())
+    kr.store_passphrase(key, random_secret())
+    c_before = connections(w.sshd)
+    w.add("wrong", IdentityFile=key)
+    props = wait_state(w.bus, "wrong", "failed", 25)
+    reason = props["StateReason"]
+    print("reason: %r" % reason)
+    errs = []
+    # no storm first (the reason is checked after, so a failure reports both)
+    t0 = time.monotonic()
+    settle_connections(w.sshd)
+    try:
+        stays_failed_without_connections(w, "wrong", max(0.0, 8 - (time.monotonic() - t0)))
+    except TestFailure as e:
+        errs.append(str(e))
+    n = connections(w.sshd) - c_before
+    if n != 1:
+        errs.append("sshd logged %d connections for one attempt with a wrong passphrase" % n)
+    if not (re.search(r"not accepted", reason) and key in reason):
+        errs.append("StateReason does not say the stored secret for %s was not accepted: %r"
+                    % (key, reason))
+    if "autosshctl passphrase wrong" not in reason:
+        errs.append("StateReason does not say `autosshctl passphrase wrong`: %r" % reason)
+    check(not errs, "; ".join(errs))
+
+
+@test()
+def password_auth(fx):
+    w, kr = secret_world(fx)
+    user = None
+    for _ in range(20):
+        cand = "asdtest%03d" % secrets.randbelow(1000)
+        if subprocess.run(["getent", "passwd", cand], stdout=subprocess.DEVNULL).returncode != 0:
+            user = cand
+            break
+    check(user, "no free asdtestNNN user name")
+    p = subprocess.run(["useradd", "-M", "-s", "/bin/sh", user], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    check(p.returncode == 0, "useradd %s: %s" % (user, p.stdout))
+    def remove_user():
+        w.sshd.stop()           # userdel refuses while the user's sshd session runs
+        w.service.cleanup()
+        r = subprocess.run(["userdel", user], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True)
+        if r.returncode != 0:
+            print("WARNING: userdel %s: %s" % (user, r.stdout.strip()))
+    fx.defer(remove_user)
+    password = random_secret()
+    p = subprocess.run(["chpasswd"], input="%s:%s\n" % (user, password), text=True,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    check(p.returncode == 0, "chpasswd: %s" % p.stdout)
+    # The same sshd, with password logins allowed explicitly (UsePAM no: sshd
+    # reads /etc/shadow itself).
+    with open(w.sshd.config, "a") as f:
+        f.write("PasswordAuthentication yes\nKbdInteractiveAuthentication no\n")
+    w.sshd.restart()
+    kr.store(password, "type", "password", "user", user, "host", "127.0.0.1")
+    lport = w.add("pwd", User=user, IdentityFile=None,
+                  SshOptions=["PubkeyAuthentication=no", "UserKnownHostsFile=%s" % w.known_hosts,
+                              "StrictHostKeyChecking=yes"])
+    try:
+        w.connected("pwd", timeout=25)
+    except TestFailure:
+        log = sshd_log(w.sshd)
+        raise TestFailure("password login of %s did not connect; sshd says: %s"
+                          % (user, " | ".join(l for l in log.splitlines() if user in l)[-800:]))
+    wait_forward(lport, w.target.payload, timeout=10, what="the forward of a password login")
+    check(re.search(r"Accepted password for %s from 127\.0\.0\.1" % user, sshd_log(w.sshd)),
+          "sshd did not log `Accepted password for %s`" % user)
+
+
+def host_key_world(fx):
+    w, kr = secret_world(fx)
+    empty = os.path.join(w.bus.dir, "empty_known_hosts")
+    open(empty, "w").close()
+    return w, kr, empty
+
+
+def trust(w, name, fp):
+    res = w.bus.tunnel(name, "TrustHostKey", fp)
+    check(res.ok, "TrustHostKey(%s) failed: %s" % (fp, res.describe()))
+
+
+def wait_new_failure(w, name, mark, timeout=25):
+    """Wait for a new run after mark (connecting) to end failed; its reason."""
+    path = tunnel_path(name)
+
+    def done():
+        st = w.rec.states(path, mark)
+        news = [s[1] for s in st]
+        if "connecting" in news and news[-1] in ("failed", "connected"):
+            return st
+        return None
+    st = wait_until(done, timeout, "a new run of %s to end" % name, interval=0.1)
+    check(st[-1][1] == "failed", "%s: expected a new failed run, StateChanged %r" % (name, st))
+    return st[-1][2]
+
+
+@test()
+def unknown_host_trusted(fx):
+    w, kr, kh = host_key_world(fx)
+    real = fingerprint(w.sshd.host_key + ".pub")
+    opts = ["IdentitiesOnly=yes", "UserKnownHostsFile=%s" % kh]
+    lport = w.add("newhost", SshOptions=opts)
+    props = wait_state(w.bus, "newhost", "failed", 25)
+    reason = props["StateReason"]
+    print("reason: %r" % reason)
+    check(real in reason, "StateReason lacks the server's fingerprint %s: %r" % (real, reason))
+    check("autosshctl trust" in reason, "StateReason lacks `autosshctl trust`: %r" % reason)
+    # well formed, not the server's: ssh is told no
+    wrong = "SHA256:" + base64.b64encode(os.urandom(32)).decode().rstrip("=")
+    check(len(wrong) == 50 and wrong != real, "made a bad fake fingerprint %r" % wrong)
+    mark = w.rec.mark()
+    trust(w, "newhost", wrong)
+    reason = wait_new_failure(w, "newhost", mark)
+    print("after trusting a wrong fingerprint: %r" % reason)
+    check(real in reason, "reason after a wrong approval lacks %s: %r" % (real, reason))
+    check(os.path.getsize(kh) == 0, "known_hosts was written after a wrong approval: %r"
+          % read_text(kh))
+    # the right one
+    trust(w, "newhost", real)
+    w.connected("newhost", timeout=25)
+    wait_forward(lport, w.target.payload, timeout=10, what="the forward after TrustHostKey")
+    blob = key_blob(w.sshd.host_key + ".pub")
+    check(blob in read_text(kh), "known_hosts does not hold the host key after approval: %r"
+          % read_text(kh))
+    conf = read_text(w.bus.conf_path("newhost"))
+    check("TrustedHostKey=%s" % real in conf, "the tunnel file lacks TrustedHostKey=%s:\n%s"
+          % (real, conf))
+
+
+@test()
+def changed_host_key(fx):
+    w, kr, kh = host_key_world(fx)
+    real = fingerprint(w.sshd.host_key + ".pub")
+    other = os.path.join(w.bus.dir, "other_host")
+    run([SSH_KEYGEN, "-q", "-t", "ed25519", "-N", "", "-f", other])
+    with open(kh, "w") as f:
+        f.write("[127.0.0.1]:%d %s\n" % (w.sshd.port, " ".join(read_text(other + ".pub").split()[:2])))
+    before = read_text(kh)
+    w.add("changed", SshOptions=["IdentitiesOnly=yes", "UserKnownHostsFile=%s" % kh])
+    props = wait_state(w.bus, "changed", "failed", 25)
+    reason = props["StateReason"]
+    print("reason: %r" % reason)
+    check("CHANGED" in reason, "StateReason does not say CHANGED: %r" % reason)
+    mark = w.rec.mark()
+    trust(w, "changed", real)
+    # TrustHostKey on a failed tunnel starts it again: that run must fail too
+    reason = wait_new_failure(w, "changed", mark)
+    print("after TrustHostKey(real): %r" % reason)
+    check("CHANGED" in reason, "reason after TrustHostKey: %r" % reason)
+    check(stays_true(lambda: w.bus.tunnel_prop("changed", "State") == "failed", 3),
+          "the tunnel left failed: %r" % w.bus.tunnel_prop("changed", "State"))
+    check(read_text(kh) == before, "known_hosts changed: %r" % read_text(kh))
+
+
+@test(needs=("sshd", "keyring", "gi"))
+def keyring_locked(fx):
+    w, kr = secret_world(fx)
+    pw = random_secret()
+    key = passphrase_key(w, pw)
+    kr.store_passphrase(key, pw)
+    kr.lock()
+    check(kr.tool("lookup", "type", "passphrase", "identity-file", key).returncode != 0,
+          "secret-tool lookup still works on the locked keyring")
+    lport = w.add("locked", IdentityFile=key)
+    props = wait_state(w.bus, "locked", ("retrying", "failed"), 25)
+    reason = props["StateReason"]
+    print("while locked: %s: %r" % (props["State"], reason))
+    errs = []
+    if not re.search(r"\blocked\b", reason):
+        errs.append("StateReason does not say the keyring is locked: %s %r"
+                    % (props["State"], reason))
+    mark = w.rec.mark()
+    t0 = time.monotonic()
+    kr.unlock_in_place()
+    try:
+        w.connected("locked", timeout=20)
+        print("connected %.1f s after the unlock" % (time.monotonic() - t0))
+        wait_forward(lport, w.target.payload, timeout=10)
+    except TestFailure as e:
+        errs.append("after the unlock (without Start): %s; StateChanged since: %r"
+                    % (e, w.rec.states(tunnel_path("locked"), mark)))
+    check(not errs, "; ".join(errs))
+
+
+@test()
+def keyring_restarted(fx):
+    """The keyring daemon is replaced while the service runs (crash, a new
+    login, `gnome-keyring-daemon --replace`): the next lookup must work."""
+    w, kr = secret_world(fx)
+    pw = random_secret()
+    key = passphrase_key(w, pw)
+    kr.store_passphrase(key, pw)
+    w.add("kr", IdentityFile=key)
+    w.connected("kr", timeout=25)
+    kr.unlock_by_replace()
+    got = kr.tool("lookup", "type", "passphrase", "identity-file", key)
+    check(got.returncode == 0 and got.stdout == pw, "the replaced keyring lost the secret")
+    mark = w.rec.mark()
+    res = w.bus.tunnel("kr", "Restart")
+    check(res.ok, "Restart: " + res.describe())
+
+    def ended():
+        st = w.rec.states(tunnel_path("kr"), mark)
+        return st if st and st[-1][1] in ("connected", "failed") and len(st) >= 2 else None
+    st = wait_until(ended, 25, "the restarted run to end")
+    check(st[-1][1] == "connected", "after the keyring daemon was replaced, Restart gave %r"
+          % (st,))
+
+
+def monitor_byte_arrays(capture):
+    """Every `array of bytes [ hex ... ]` of a dbus-monitor capture (printed
+    21 bytes a line), decoded and joined with NULs."""
+    out = []
+    for m in re.finditer(rb"array of bytes \[([0-9a-f\s]*)\]", capture):
+        out.append(bytes.fromhex(m.group(1).decode()))
+    return b"\0".join(out)
+
+
+class ProcWatch:
+    """Polls /proc for the service's descendants (ssh, the askpass helper)
+    and keeps each one's cmdline and environ."""
+
+    def __init__(self, root_pid):
+        self.root = root_pid
+        self.seen = {}          # pid → (comm, cmdline, environ bytes)
+        self._stop = False
+        self._t = threading.Thread(target=self._run, daemon=True)
+        self._t.start()
+
+    def snap(self, pid):
+        c = comm(pid)
+        cl = proc_bytes(pid, "cmdline")
+        env = proc_bytes(pid, "environ")
+        if c is None or cl is None:
+            return
+        old = self.seen.get(pid)
+        if old is None or (env and not old[2]) or old[0] != c:
+            self.seen[pid] = (c, cl, env or b"")
+
+    def _run(self):
+        while not self._stop:
+            for p in [self.root] + descendants(self.root):
+                self.snap(p)
+            time.sleep(0.003)
+
+    def stop(self):
+        self._stop = True
+        self._t.join(2)
+
+
+@test()
+def leak_test(fx):
+    w = World(fx, start=False)
+    askpass_bin()
+    cap = os.path.join(w.bus.dir, "dbus-monitor.txt")
+    out = open(cap, "w")
+    mon = subprocess.Popen([DBUS_MONITOR, "--session"], env=w.bus.env, stdin=subprocess.DEVNULL,
+                           stdout=out, stderr=subprocess.STDOUT)
+    out.close()
+    mref = ProcRef(mon.pid)
+    fx.defer(kill_refs, [mref])
+
+    def monitoring():
+        w.bus.gdbus_call("/org/freedesktop/DBus", "org.freedesktop.DBus.GetId",
+                         dest="org.freedesktop.DBus")
+        return "GetId" in read_text(cap)
+    wait_until(monitoring, 10, "dbus-monitor to record")
+    kr = Keyring(fx, w.bus)
+    w.start_service("-v")
+    pw = random_secret(32)
+    key = passphrase_key(w, pw)
+    kr.store_passphrase(key, pw)
+    w.add("leak", start=False, IdentityFile=key)
+    watch = ProcWatch(w.service.pid)
+    fx.defer(watch.stop)
+    # Hold the keyring still while ssh asks, so the helper can be seen at work.
+    kr.signal(signal.SIGSTOP)
+    fx.defer(kr.signal, signal.SIGCONT)
+    try:
+        res = w.bus.tunnel("leak", "Start")
+        check(res.ok, "Start: " + res.describe())
+        helper = wait_until(lambda: [p for p, v in list(watch.seen.items())
+                                     if v[0] == ASKPASS_COMM], 15,
+                            "the askpass helper to run (keyring held)")[0]
+        wait_until(lambda: watch.seen[helper][2], 2, "the helper's environ")
+    finally:
+        kr.signal(signal.SIGCONT)
+    props = w.connected("leak", timeout=25)
+    time.sleep(0.3)   # let the watcher see the connected ssh once more (not an assertion)
+    watch.stop()
+    mon_ref_ok = mon.poll() is None
+    check(mon_ref_ok, "dbus-monitor died: status %s" % mon.poll())
+    # the helper's design: argv = [helper, prompt]; environ = ssh's (socket, token)
+    hc, hargv, henv = watch.seen[helper]
+    hargv = hargv.split(b"\0")[:-1]
+    check(len(hargv) == 2 and hargv[1].decode() == passphrase_prompt(key),
+          "the helper's argv: %r" % hargv)
+    check(b"AUTOSSHD_ASKPASS_TOKEN=" in henv and b"AUTOSSHD_ASKPASS_SOCKET=" in henv,
+          "the helper's environ lacks the socket/token")
+    # stop dbus-monitor so its file is complete
+    mref.signal(signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        mon.wait(5)
+    needles = [pw.encode(), " ".join("%02x" % b for b in pw.encode()).encode(),
+               base64.b64encode(pw.encode())[:20]]
+    found = []
+
+    def search(label, data):
+        if data and any(n in data for n in needles):
+            found.append(label)
+    with open(cap, "rb") as f:
+        capture = f.read()
+    check(b"member=GetSecrets" in capture and b"io.github.autosshd1" in capture
+          and monitor_byte_arrays(capture),
+          "the dbus-monitor capture lacks GetSecrets, autosshd's traffic or byte arrays")
+    search("dbus-monitor capture (%s)" % cap, capture)
+    search("dbus-monitor capture, byte arrays decoded", monitor_byte_arrays(capture))
+    search("service log", read_text(w.service.log_path).encode())
+    search("sshd log", sshd_log(w.sshd).encode())
+    search("dbus-daemon log", read_text(w.bus.log_path).encode())
+    for pid, (c, cl, env) in sorted(watch.seen.items()):
+        search("/proc/%d/cmdline (%s)" % (pid, c), cl)
+        search("/proc/%d/environ (%s)" % (pid, c), env)
+    for top in (w.bus.config_home, w.bus.runtime_dir, w.bus.home):
+        for d, _, files in os.walk(top):
+            for n in files:
+                p = os.path.join(d, n)
+                if os.path.isfile(p) and not os.path.islink(p):
+                    with open(p, "rb") as f:
+                        search(p, f.read())
+    kinds = sorted({v[0] for v in watch.seen.values()})
+    print("processes checked: %s (%d); capture %d bytes" % (kinds, len(watch.seen), len(capture)))
+    check(ASKPASS_COMM in kinds and "ssh" in kinds, "the watcher saw %r" % kinds)
+    check("DEBUG" in read_text(w.service.log_path) or "debug" in read_text(w.service.log_path).lower(),
+          "the service log has no debug lines (-v, G_MESSAGES_DEBUG=all)")
+    check(not found, "the passphrase was found in: %s" % "; ".join(found))
+    check(props["State"] == "connected", "state %r" % props["State"])
+
+
+@test()
+def askpass_refusals(fx):
+    w, kr = secret_world(fx)
+    pw = random_secret()
+    key = passphrase_key(w, pw)
+    kr.store_passphrase(key, pw)
+    root_pw = random_secret()        # answerable, never asked by a key login
+    kr.store(root_pw, "type", "password", "user", "root", "host", "127.0.0.1")
+    w.add("ap", IdentityFile=key)
+    props = w.connected("ap", timeout=25)
+    env = proc_environ(props["Pid"])
+    check(env is not None, "cannot read ssh's environ")
+    sock = env.get(b"AUTOSSHD_ASKPASS_SOCKET", b"").decode()
+    token = env.get(b"AUTOSSHD_ASKPASS_TOKEN", b"").decode()
+    check(sock == os.path.join(w.bus.runtime_dir, "autosshd", "askpass") and
+          re.fullmatch(r"[0-9a-f]{64}", token), "ssh's askpass env: socket %r token %r"
+          % (sock, token))
+    check(env.get(b"SSH_ASKPASS", b"").decode() == os.environ["AUTOSSHD_ASKPASS"]
+          and env.get(b"SSH_ASKPASS_REQUIRE") == b"force",
+          "ssh's SSH_ASKPASS %r SSH_ASKPASS_REQUIRE %r"
+          % (env.get(b"SSH_ASKPASS"), env.get(b"SSH_ASKPASS_REQUIRE")))
+    st = os.stat(os.path.dirname(sock))
+    check(st.st_mode & 0o777 == 0o700, "socket dir mode %o" % (st.st_mode & 0o777))
+    good = {"AUTOSSHD_ASKPASS_SOCKET": sock, "AUTOSSHD_ASKPASS_TOKEN": token}
+    pprompt = passphrase_prompt(key)
+    wprompt = "root@127.0.0.1's password: "
+    errs = []
+
+    def refused(p, what):
+        if p.returncode == 0 or p.stdout:
+            errs.append("%s: status %d, stdout %r, stderr %r"
+                        % (what, p.returncode, p.stdout, p.stderr))
+        for s in (pw, root_pw):
+            if s.encode() in p.stdout + p.stderr:
+                errs.append("%s: a secret was printed" % what)
+        print("%s: status %d, stderr %r" % (what, p.returncode, p.stderr.decode().strip()))
+
+    refused(run_askpass(dict(good, AUTOSSHD_ASKPASS_TOKEN="0" * 64), wprompt), "a wrong token")
+    refused(run_askpass(dict(good, AUTOSSHD_ASKPASS_TOKEN=""), wprompt), "an empty token")
+    refused(run_askpass({}, wprompt), "no socket/token")
+    refused(run_askpass(good, pprompt), "the live token, the passphrase prompt a second time")
+    # another uid: the socket's directory is 0700, it cannot even connect
+    p = run_askpass(good, wprompt, as_nobody=True)
+    refused(p, "as nobody (socket dir 0700)")
+    if b"ermission denied" not in p.stderr:
+        errs.append("as nobody: expected a refused connect (Permission denied), stderr %r"
+                    % p.stderr)
+    # second line of defence: the directories opened up, SO_PEERCRED refuses
+    opened = [w.bus.dir, w.bus.runtime_dir, os.path.dirname(sock)]
+    modes = [(d, os.stat(d).st_mode & 0o7777) for d in opened] + \
+            [(sock, os.stat(sock).st_mode & 0o7777)]
+    try:
+        for d in opened:
+            os.chmod(d, 0o711)
+        os.chmod(sock, 0o666)
+        refused(run_askpass(good, wprompt, as_nobody=True), "as nobody (socket opened up)")
+    finally:
+        for path, m in modes:
+            os.chmod(path, m)
+    wait_until(lambda: "refused a connection from another user" in w.service.log(), 5,
+               "the service to log the refused connection from another user")
+    # control: the same question from our uid is answered (once)
+    p = run_askpass(good, wprompt)
+    if not (p.returncode == 0 and p.stdout == (root_pw + "\n").encode()):
+        errs.append("control: our own uid with the live token was not answered: status %d "
+                    "stdout-is-secret %s stderr %r" % (p.returncode,
+                                                        p.stdout == (root_pw + "\n").encode(),
+                                                        p.stderr))
+    refused(run_askpass(good, wprompt), "the password prompt a second time")
+    # the token dies with its ssh
+    ssh = ProcRef(props["Pid"])
+    res = w.bus.tunnel("ap", "Stop")
+    check(res.ok, "Stop: " + res.describe())
+    wait_until(lambda: not ssh.alive(), 10, "ssh to exit")
+    wait_state(w.bus, "ap", "stopped", 10)
+    refused(run_askpass(good, "(root@127.0.0.1) Password: "), "the token after its ssh exited")
+    check(not errs, "askpass answered where it must refuse:\n  " + "\n  ".join(errs))
+
+
+# ---------------------------------------------------------------- runner
+
+class Terminated(BaseException):
+    """SIGTERM (meson's timeout); a BaseException so no test loop swallows it."""
+
+
+def _terminated(signum, frame):
+    raise Terminated("terminated by signal %d (test timeout?)" % signum)
+
+
+def main(argv):
+    if len(argv) != 2 or argv[1] not in TESTS:
+        sys.stderr.write("usage: %s TESTNAME\ntests: %s\n" % (argv[0], " ".join(TESTS)))
+        return 1
+    name = argv[1]
+    fn = TESTS[name]
+    if "sshd" in fn.needs:
+        if os.geteuid() != 0:
+            print("SKIP %s: needs root (sshd with root logins, /run/sshd, useradd, setpriv)"
+                  % name)
+            return 77
+        if not os.access(SSHD, os.X_OK):
+            print("SKIP %s: %s is missing" % (name, SSHD))
+            return 77
+    if "keyring" in fn.needs:
+        for tool in (GKD, SECRET_TOOL):
+            if not os.access(tool, os.X_OK):
+                print("SKIP %s: %s is missing (gnome-keyring, libsecret-tools)" % (name, tool))
+                return 77
+    if "gi" in fn.needs and not have_system_gi():
+        print("SKIP %s: %s lacks python3-gi (needed to unlock the keyring in place)"
+              % (name, SYSTEM_PYTHON))
+        return 77
+    if name == "leak_test" and not os.access(DBUS_MONITOR, os.X_OK):
+        print("SKIP %s: %s is missing" % (name, DBUS_MONITOR))
+        return 77
+    if (os.geteuid() == 0 and not os.environ.get(ISOLATED_ENV)
+            and shutil.which("unshare") and shutil.which("ip")):
+        # Its own network namespace (only lo): the service retries tunnels on
+        # every network change, and other tests on the machine add and remove
+        # veths and namespaces; here no change can start a failed tunnel.
+        os.environ[ISOLATED_ENV] = "1"
+        sys.stdout.flush()
+        os.execvp("unshare", ["unshare", "--net", "--", "/bin/sh", "-c",
+                              'ip link set lo up && exec "$@"', "sh", sys.executable,
+                              os.path.abspath(argv[0]), name])
+    signal.signal(signal.SIGTERM, _terminated)
+    fx = Fixtures()
+    rc = 1
+    try:
+        fn(fx)
+        print("PASS %s" % name)
+        rc = 0
+    except (TestFailure, Terminated) as e:
+        print("FAIL %s: %s" % (name, e))
+        fx.print_dumps()
+    except Exception:
+        print("FAIL %s: unexpected error" % name)
+        traceback.print_exc(file=sys.stdout)
+        fx.print_dumps()
+    finally:
+        fx.close()
+    sys.stdout.flush()
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
