@@ -34,6 +34,7 @@ struct _AsdAskpassServer
   GObject parent_instance;
 
   char *path;
+  GStatBuf bound;                /* the socket file we made */
   GSocketService *service;
   GHashTable *tokens;            /* token → Registration */
 };
@@ -260,9 +261,14 @@ asd_askpass_server_dispose (GObject *object)
 
   if (self->service != NULL)
     {
+      GStatBuf now;
+
       g_socket_service_stop (self->service);
       g_socket_listener_close (G_SOCKET_LISTENER (self->service));
-      g_unlink (self->path);
+      /* After --replace the path is the new instance's socket: keep it. */
+      if (g_stat (self->path, &now) == 0 && now.st_ino == self->bound.st_ino &&
+          now.st_dev == self->bound.st_dev)
+        g_unlink (self->path);
     }
   g_clear_object (&self->service);
   g_clear_pointer (&self->tokens, g_hash_table_unref);
@@ -323,6 +329,7 @@ asd_askpass_server_new (const char *socket_path, GError **error)
                                       NULL, NULL, error))
     return NULL;
   g_chmod (socket_path, 0600);
+  g_stat (socket_path, &self->bound);
   g_signal_connect (self->service, "incoming", G_CALLBACK (on_incoming), self);
   g_socket_service_start (self->service);
   return g_steal_pointer (&self);
