@@ -27,7 +27,7 @@ sys.dont_write_bytecode = True      # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "service"))
 
 from busfixture import (  # noqa: E402  (also puts ../integration on sys.path)
-    Raw, World, tunnel_path, wait_state)
+    Raw, Service, World, tunnel_path, wait_state)
 from sshfixture import (  # noqa: E402
     SSH_KEYGEN, SSHD, Fixtures, ProcRef, TestFailure, check, comm,
     descendants, kill_refs, run, stays_true, wait_forward, wait_until)
@@ -550,6 +550,24 @@ def keyring_restarted(fx):
     st = wait_until(ended, 25, "the restarted run to end")
     check(st[-1][1] == "connected", "after the keyring daemon was replaced, Restart gave %r"
           % (st,))
+
+
+@test()
+def replace_keeps_askpass(fx):
+    """autosshd --replace: the old instance exits without deleting the new
+    one's askpass socket, and a passphrase-protected key still connects."""
+    w, kr = secret_world(fx)
+    pw = random_secret()
+    key = passphrase_key(w, pw)
+    kr.store_passphrase(key, pw)
+    sock = os.path.join(w.bus.runtime_dir, "autosshd", "askpass")
+    old = ProcRef(w.service.pid)
+    w.service.stopping = True          # its exit is asked for
+    w.service = Service(w.bus).start("--replace")
+    wait_until(lambda: not old.alive(), 15, "the replaced instance (%r) to exit" % old)
+    check(os.path.exists(sock), "the new instance's askpass socket %s is gone" % sock)
+    w.add("repl", IdentityFile=key)
+    w.connected("repl", timeout=25)
 
 
 def monitor_byte_arrays(capture):
