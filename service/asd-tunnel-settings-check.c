@@ -54,7 +54,7 @@ check_text (const Key *key, const char *text, gsize max, gboolean spaces_ok, GEr
   gsize length = strlen (text);
 
   if (length > max)
-    return asd_settings_invalid (error, _("%s value of %" G_GSIZE_FORMAT " bytes is too long: at most %" G_GSIZE_FORMAT " are allowed"),
+    return asd_settings_invalid (error, _("%s value of %zu bytes is too long: at most %zu are allowed"),
                                  key->name, length, max);
   if (!g_utf8_validate (text, -1, NULL))
     return asd_settings_invalid (error, _("%s “%s” is not valid UTF-8"), key->name, value);

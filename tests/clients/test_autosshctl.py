@@ -18,17 +18,17 @@ import subprocess
 import sys
 import threading
 import time
-import traceback
 
 sys.dont_write_bytecode = True      # no __pycache__ in the source tree
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "service"))
 
 from busfixture import (  # noqa: E402  (also puts ../integration on sys.path)
-    BUS_NAME, GV, MANAGER_IFACE, MANAGER_PATH, TUNNEL_IFACE, ProcRef, Service, World,
+    BUS_NAME, GV, MANAGER_IFACE, MANAGER_PATH, ProcRef, Service, World,
     read_keyfile, tunnel_path, wait_state)
 from sshfixture import (  # noqa: E402
-    SSHD, Fixtures, TestFailure, alive, check, comm, descendants, free_port, kill_refs,
+    Skip, run_test_main, sshd_skip_reason,
+    TestFailure, check, free_port, kill_refs,
     wait_forward, wait_until)
 
 TESTS = {}
@@ -146,10 +146,6 @@ def ssh_config_world(fx):
         "  UserKnownHostsFile %s\n  StrictHostKeyChecking yes\n"
         % (w.sshd.port, w.sshd.client_key, w.known_hosts))
     return w
-
-
-class Skip(Exception):
-    pass
 
 
 class Lines:
@@ -677,51 +673,116 @@ def completion(fx):
     report(errors)
 
 
+@test(needs_sshd=False)
+def german(fx):
+    """With LANGUAGE=de, autosshctl speaks German (po/de.po): its help, its
+    own errors and its output about the fixture's service.  The binary reads
+    its catalogue from LOCALEDIR only, so the built .mo is bind-mounted there
+    in a private mount namespace (the real system is left as it is)."""
+    import shutil
+    mo = os.environ.get("AUTOSSHD_MO")
+    localedir = os.environ.get("AUTOSSHD_LOCALEDIR")
+    check(mo and localedir, "AUTOSSHD_MO and AUTOSSHD_LOCALEDIR are not set")
+    check(os.path.isfile(mo), "the German catalogue %s was not built" % mo)
+    # `meson test` builds only what tests depend on, and not the catalogues
+    po = os.path.join(HERE, "..", "..", "po", "de.po")
+    check(os.path.getmtime(mo) >= os.path.getmtime(po),
+          "%s is older than po/de.po: run `meson compile` first" % mo)
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        raise Skip("mounting the catalogue onto %s needs root and unshare" % localedir)
+    target_dir = os.path.join(localedir, "de", "LC_MESSAGES")
+    target = os.path.join(target_dir, "autosshd.mo")
+    # Where the path ends on this system: a tmpfs there (in the namespace
+    # only) lets the missing directories and the file be made.
+    tmpfs = ""
+    if not os.path.isfile(target):
+        tmpfs = target_dir
+        while not os.path.isdir(tmpfs):
+            tmpfs = os.path.dirname(tmpfs)
+        for path in (ctl_bin(), os.path.realpath(mo), sys.executable):
+            if tmpfs == "/" or os.path.realpath(path).startswith(tmpfs.rstrip("/") + "/"):
+                raise Skip("a tmpfs on %s would hide %s" % (tmpfs, path))
+    wrap = [shutil.which("unshare"), "--mount", "--propagation", "private", "--",
+            "/bin/sh", "-ec",
+            'if [ -n "$3" ]; then mount -t tmpfs autosshd-locale "$3"; fi\n'
+            'mkdir -p "$2"; [ -e "$2/autosshd.mo" ] || : > "$2/autosshd.mo"\n'
+            'mount --bind "$1" "$2/autosshd.mo"; shift 3; exec "$@"',
+            "sh", mo, target_dir, tmpfs]
+
+    w = World(fx, sshd=False)
+    bus = w.bus
+    bus.manager("AddTunnel", "web", {"Destination": "example.invalid"}, False, check_ok=True)
+    errors = []
+
+    def run(language, *args):
+        env = dict(bus.env, LANGUAGE=language, LC_ALL="C.UTF-8")
+        p = subprocess.run(wrap + [ctl_bin()] + list(args), env=env, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           timeout=30)
+        check(not re.search(r"^(mount|unshare|mkdir|sh): ", p.stderr, re.M) and
+              p.returncode not in (126, 127),
+              "the namespace for %s failed (exit %d): %r" % (args, p.returncode, p.stderr))
+        return p
+
+    def expect(what, text, *phrases):
+        for phrase in phrases:
+            if phrase not in text:
+                errors.append("%s lacks %r:\n%s" % (what, phrase, text))
+
+    # the same namespace without LANGUAGE=de: English, so the German below
+    # comes from the catalogue
+    p = run("C", "--help")
+    expect("--help with LANGUAGE=C", p.stdout, "Commands:", "Exit status:")
+
+    p = run("de", "--help")
+    if p.returncode != 0:
+        errors.append("--help exited %d: %r" % (p.returncode, p.stderr))
+    expect("--help", p.stdout, "Steuert die Tunnel von autosshd, dem SSH-Tunneldienst.",
+           "Befehle:", "  start NAME             Einen Tunnel verbinden und verbunden halten",
+           "  trust NAME FINGERABDRUCK", "Exit-Status:", "  3  kein Tunnel mit diesem Namen",
+           "„autosshctl BEFEHL --help“ zeigt die Argumente und Optionen eines Befehls.")
+    if "Commands:" in p.stdout or "Exit status:" in p.stdout:
+        errors.append("--help is still partly English:\n" + p.stdout)
+    p = run("de", "add", "--help")
+    expect("add --help", p.stdout, "AUTOSSH-ARGUMENTE…",
+           "Den Tunnel hinzufügen, ohne ihn zu starten")
+
+    # its own errors (exit 2, before anything goes on the bus)
+    p = run("de", "start", "a b")
+    if p.returncode != EXIT_INVALID:
+        errors.append("start 'a b' exited %d: %r" % (p.returncode, p.stderr))
+    expect("start 'a b'", p.stderr, "autosshctl: „a b“ ist kein gültiger Tunnelname: "
+           "erlaubt sind 1 bis 64 Zeichen aus A–Z, a–z, 0–9, „_“ und „-“")
+    p = run("de", "frobnicate")
+    expect("an unknown command", p.stderr, "autosshctl: unbekannter Befehl „frobnicate“",
+           "„autosshctl --help“ zeigt die Befehle.")
+    p = run("de", "status")
+    expect("status without a name", p.stderr,
+           "status: Argumente fehlen; Aufruf: autosshctl status NAME")
+
+    # what it prints about the service's tunnels (the reasons are the
+    # service's, which runs with LANGUAGE=C)
+    p = run("de", "list")
+    if p.returncode != 0:
+        errors.append("list exited %d: %r" % (p.returncode, p.stderr))
+    header = split_row(p.stdout.splitlines()[0]) if p.stdout else []
+    if header != ["NAME", "ZUSTAND", "ZIEL", "WEITERLEITUNGEN", "LAUFZEIT/GRUND"]:
+        errors.append("list header %r:\n%s" % (header, p.stdout))
+    p = run("de", "status", "web")
+    expect("status", p.stdout, "Zustand:", "Weiterleitungen:", "Nächster Versuch:",
+           "Identitätsdatei:", "von ssh gewählt", "Überwachungsport:")
+    if not re.search(r"^Mit dem Dienst starten:\s+ja$", p.stdout, re.M):
+        errors.append("status has no 'Mit dem Dienst starten: ja':\n" + p.stdout)
+    bus.manager("RemoveTunnel", "web", check_ok=True)
+    expect("list of no tunnels", run("de", "list").stdout, "Keine Tunnel.")
+    report(errors)
+
+
 # ---------------------------------------------------------------- runner
 
-class Terminated(BaseException):
-    """SIGTERM (meson's timeout); a BaseException so no test loop swallows it."""
-
-
-def _terminated(signum, frame):
-    raise Terminated("terminated by signal %d (test timeout?)" % signum)
-
-
-def main(argv):
-    if len(argv) != 2 or argv[1] not in TESTS:
-        sys.stderr.write("usage: %s TESTNAME\ntests: %s\n" % (argv[0], " ".join(TESTS)))
-        return 1
-    name = argv[1]
-    fn = TESTS[name]
-    if fn.needs_sshd:
-        if os.geteuid() != 0:
-            print("SKIP %s: needs root (sshd with root logins, /run/sshd)" % name)
-            return 77
-        if not os.access(SSHD, os.X_OK):
-            print("SKIP %s: %s is missing" % (name, SSHD))
-            return 77
-    signal.signal(signal.SIGTERM, _terminated)
-    fx = Fixtures()
-    rc = 1
-    try:
-        fn(fx)
-        print("PASS %s" % name)
-        rc = 0
-    except Skip as e:
-        print("SKIP %s: %s" % (name, e))
-        rc = 77
-    except (TestFailure, Terminated) as e:
-        print("FAIL %s: %s" % (name, e))
-        fx.print_dumps()
-    except Exception:
-        print("FAIL %s: unexpected error" % name)
-        traceback.print_exc(file=sys.stdout)
-        fx.print_dumps()
-    finally:
-        fx.close()
-    sys.stdout.flush()
-    return rc
+def skip_reason(fn):
+    return sshd_skip_reason() if fn.needs_sshd else None
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(run_test_main(TESTS, sys.argv, skip_reason))

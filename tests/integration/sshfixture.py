@@ -19,6 +19,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 
 SSHD = "/usr/sbin/sshd"
 SSH_KEYGEN = shutil.which("ssh-keygen") or "/usr/bin/ssh-keygen"
@@ -706,3 +707,66 @@ def write_script(directory, name, body):
         f.write("#!/bin/sh\n" + body)
     os.chmod(path, 0o755)
     return path
+
+
+# ---------------------------------------------------------------- the test scripts' runner
+
+class Terminated(BaseException):
+    """SIGTERM (meson's timeout); a BaseException so no test loop swallows it."""
+
+
+class Skip(Exception):
+    """A test cannot run here; the reason is printed and the exit is 77."""
+
+
+def _terminated(signum, frame):
+    raise Terminated("terminated by signal %d (test timeout?)" % signum)
+
+
+def sshd_skip_reason():
+    """Why a test that starts sshd cannot run here, or None."""
+    if os.geteuid() != 0:
+        return "needs root (sshd with root logins, /run/sshd)"
+    if not os.access(SSHD, os.X_OK):
+        return "%s is missing" % SSHD
+    return None
+
+
+def run_test_main(tests, argv, skip_reason=lambda fn: None, before=None):
+    """The command line of every integration test script: `SCRIPT TESTNAME`.
+    Exit status 0 pass, 1 fail (with the fixtures' logs), 77 skipped (with
+    the reason: CI counts it as a failure).  before(name), if given, runs
+    first (it may re-exec the script, e.g. in a namespace)."""
+    if len(argv) != 2 or argv[1] not in tests:
+        sys.stderr.write("usage: %s TESTNAME\ntests: %s\n" % (argv[0], " ".join(tests)))
+        return 1
+    name = argv[1]
+    fn = tests[name]
+    why = skip_reason(fn)
+    if why:
+        print("SKIP %s: %s" % (name, why))
+        return 77
+    if before is not None:
+        before(name)
+    # meson's timeout sends SIGTERM: raise so the failure is reported and cleanups run
+    signal.signal(signal.SIGTERM, _terminated)
+    fx = Fixtures()
+    rc = 1
+    try:
+        fn(fx)
+        print("PASS %s" % name)
+        rc = 0
+    except Skip as e:
+        print("SKIP %s: %s" % (name, e))
+        rc = 77
+    except (TestFailure, Terminated) as e:
+        print("FAIL %s: %s" % (name, e))
+        fx.print_dumps()
+    except Exception:
+        print("FAIL %s: unexpected error" % name)
+        traceback.print_exc(file=sys.stdout)
+        fx.print_dumps()
+    finally:
+        fx.close()
+    sys.stdout.flush()
+    return rc

@@ -10,13 +10,13 @@ import re
 import signal
 import sys
 import time
-import traceback
 
 sys.dont_write_bytecode = True      # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from sshfixture import (  # noqa: E402
-    SSHD, Autossh, Fixtures, Netns, ProcRef, Sshd, TestFailure, check, echo_server,
+    run_test_main, sshd_skip_reason,
+    Autossh, Netns, ProcRef, Sshd, TestFailure, check, echo_server,
     free_port, free_port_pair, hello_server, port_accepts, socks5_read,
     stays_true, wait_forward, wait_until, write_script)
 
@@ -528,47 +528,9 @@ def server_restart(fx):
 
 # ---------------------------------------------------------------- runner
 
-class Terminated(BaseException):
-    """SIGTERM (meson's timeout); a BaseException so no test loop swallows it."""
-
-
-def _terminated(signum, frame):
-    raise Terminated("terminated by signal %d (test timeout?)" % signum)
-
-
-def main(argv):
-    if len(argv) != 2 or argv[1] not in TESTS:
-        sys.stderr.write("usage: %s TESTNAME\ntests: %s\n" % (argv[0], " ".join(TESTS)))
-        return 1
-    name = argv[1]
-    fn = TESTS[name]
-    if fn.needs_sshd:
-        if os.geteuid() != 0:
-            print("SKIP %s: needs root (sshd with root logins, /run/sshd)" % name)
-            return 77
-        if not os.access(SSHD, os.X_OK):
-            print("SKIP %s: %s is missing" % (name, SSHD))
-            return 77
-    # meson's timeout sends SIGTERM: raise so the failure is reported and cleanups run
-    signal.signal(signal.SIGTERM, _terminated)
-    fx = Fixtures()
-    rc = 1
-    try:
-        fn(fx)
-        print("PASS %s" % name)
-        rc = 0
-    except (TestFailure, Terminated) as e:
-        print("FAIL %s: %s" % (name, e))
-        fx.print_dumps()
-    except Exception:
-        print("FAIL %s: unexpected error" % name)
-        traceback.print_exc(file=sys.stdout)
-        fx.print_dumps()
-    finally:
-        fx.close()
-    sys.stdout.flush()
-    return rc
+def skip_reason(fn):
+    return sshd_skip_reason() if fn.needs_sshd else None
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(run_test_main(TESTS, sys.argv, skip_reason))

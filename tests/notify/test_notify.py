@@ -9,11 +9,9 @@ for the screenshot no Xvfb/dunst/xwd/ImageMagick).
 """
 
 import os
-import re
 import signal
 import sys
 import time
-import traceback
 
 sys.dont_write_bytecode = True      # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -23,7 +21,8 @@ from notifyfixture import (  # noqa: E402  (also puts ../service, ../integration
     have_display_tools, write_notify_conf)
 from busfixture import World, tunnel_path, wait_state  # noqa: E402
 from sshfixture import (  # noqa: E402
-    SSH_KEYGEN, SSHD, Fixtures, TestFailure, check, run, stays_true, wait_until)
+    run_test_main, sshd_skip_reason,
+    SSH_KEYGEN, check, run, stays_true, wait_until)
 
 URGENCY_LOW, URGENCY_NORMAL, URGENCY_CRITICAL = 0, 1, 2
 TESTS = {}
@@ -247,53 +246,14 @@ def screenshot(fx):
 
 # ---------------------------------------------------------------- runner
 
-class Terminated(BaseException):
-    """SIGTERM (meson's timeout); a BaseException so no test loop swallows it."""
-
-
-def _terminated(signum, frame):
-    raise Terminated("terminated by signal %d (test timeout?)" % signum)
-
-
 def skip_reason(fn):
-    if os.geteuid() != 0:
-        return "needs root (sshd with root logins, /run/sshd)"
-    if not os.access(SSHD, os.X_OK):
-        return "%s is missing" % SSHD
+    why = sshd_skip_reason()
+    if why:
+        return why
     if fn.needs_display:
         return None if have_display_tools() else "needs Xvfb, dunst, xwd and ImageMagick"
     return None if have_dbusmock() else "needs python3-dbusmock for /usr/bin/python3"
 
 
-def main(argv):
-    if len(argv) != 2 or argv[1] not in TESTS:
-        sys.stderr.write("usage: %s TESTNAME\ntests: %s\n" % (argv[0], " ".join(TESTS)))
-        return 1
-    name = argv[1]
-    fn = TESTS[name]
-    why = skip_reason(fn)
-    if why:
-        print("SKIP %s: %s" % (name, why))
-        return 77
-    signal.signal(signal.SIGTERM, _terminated)
-    fx = Fixtures()
-    rc = 1
-    try:
-        fn(fx)
-        print("PASS %s" % name)
-        rc = 0
-    except (TestFailure, Terminated) as e:
-        print("FAIL %s: %s" % (name, e))
-        fx.print_dumps()
-    except Exception:
-        print("FAIL %s: unexpected error" % name)
-        traceback.print_exc(file=sys.stdout)
-        fx.print_dumps()
-    finally:
-        fx.close()
-    sys.stdout.flush()
-    return rc
-
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(run_test_main(TESTS, sys.argv, skip_reason))

@@ -21,7 +21,6 @@ import subprocess
 import sys
 import threading
 import time
-import traceback
 
 sys.dont_write_bytecode = True      # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "service"))
@@ -29,7 +28,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from busfixture import (  # noqa: E402  (also puts ../integration on sys.path)
     Raw, Service, World, tunnel_path, wait_state)
 from sshfixture import (  # noqa: E402
-    SSH_KEYGEN, SSHD, Fixtures, ProcRef, TestFailure, check, comm,
+    run_test_main, sshd_skip_reason,
+    SSH_KEYGEN, ProcRef, TestFailure, check, comm,
     descendants, kill_refs, run, stays_true, wait_forward, wait_until)
 
 GKD = shutil.which("gnome-keyring-daemon") or "/usr/bin/gnome-keyring-daemon"
@@ -781,69 +781,36 @@ def askpass_refusals(fx):
 
 # ---------------------------------------------------------------- runner
 
-class Terminated(BaseException):
-    """SIGTERM (meson's timeout); a BaseException so no test loop swallows it."""
-
-
-def _terminated(signum, frame):
-    raise Terminated("terminated by signal %d (test timeout?)" % signum)
-
-
-def main(argv):
-    if len(argv) != 2 or argv[1] not in TESTS:
-        sys.stderr.write("usage: %s TESTNAME\ntests: %s\n" % (argv[0], " ".join(TESTS)))
-        return 1
-    name = argv[1]
-    fn = TESTS[name]
+def skip_reason(fn):
     if "sshd" in fn.needs:
         if os.geteuid() != 0:
-            print("SKIP %s: needs root (sshd with root logins, /run/sshd, useradd, setpriv)"
-                  % name)
-            return 77
-        if not os.access(SSHD, os.X_OK):
-            print("SKIP %s: %s is missing" % (name, SSHD))
-            return 77
+            return "needs root (sshd with root logins, /run/sshd, useradd, setpriv)"
+        why = sshd_skip_reason()
+        if why:
+            return why
     if "keyring" in fn.needs:
         for tool in (GKD, SECRET_TOOL):
             if not os.access(tool, os.X_OK):
-                print("SKIP %s: %s is missing (gnome-keyring, libsecret-tools)" % (name, tool))
-                return 77
+                return "%s is missing (gnome-keyring, libsecret-tools)" % tool
     if "gi" in fn.needs and not have_system_gi():
-        print("SKIP %s: %s lacks python3-gi (needed to unlock the keyring in place)"
-              % (name, SYSTEM_PYTHON))
-        return 77
-    if name == "leak_test" and not os.access(DBUS_MONITOR, os.X_OK):
-        print("SKIP %s: %s is missing" % (name, DBUS_MONITOR))
-        return 77
+        return "%s lacks python3-gi (needed to unlock the keyring in place)" % SYSTEM_PYTHON
+    if fn.__name__ == "leak_test" and not os.access(DBUS_MONITOR, os.X_OK):
+        return "%s is missing" % DBUS_MONITOR
+    return None
+
+
+def isolate(name):
+    """Its own network namespace (only lo): the service retries tunnels on
+    every network change, and other tests on the machine add and remove
+    veths and namespaces; here no change can start a failed tunnel."""
     if (os.geteuid() == 0 and not os.environ.get(ISOLATED_ENV)
             and shutil.which("unshare") and shutil.which("ip")):
-        # Its own network namespace (only lo): the service retries tunnels on
-        # every network change, and other tests on the machine add and remove
-        # veths and namespaces; here no change can start a failed tunnel.
         os.environ[ISOLATED_ENV] = "1"
         sys.stdout.flush()
         os.execvp("unshare", ["unshare", "--net", "--", "/bin/sh", "-c",
                               'ip link set lo up && exec "$@"', "sh", sys.executable,
-                              os.path.abspath(argv[0]), name])
-    signal.signal(signal.SIGTERM, _terminated)
-    fx = Fixtures()
-    rc = 1
-    try:
-        fn(fx)
-        print("PASS %s" % name)
-        rc = 0
-    except (TestFailure, Terminated) as e:
-        print("FAIL %s: %s" % (name, e))
-        fx.print_dumps()
-    except Exception:
-        print("FAIL %s: unexpected error" % name)
-        traceback.print_exc(file=sys.stdout)
-        fx.print_dumps()
-    finally:
-        fx.close()
-    sys.stdout.flush()
-    return rc
+                              os.path.abspath(sys.argv[0]), name])
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(run_test_main(TESTS, sys.argv, skip_reason, before=isolate))

@@ -13,18 +13,17 @@ import signal
 import subprocess
 import sys
 import time
-import traceback
 
 sys.dont_write_bytecode = True      # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from busfixture import (  # noqa: E402  (also puts ../integration on sys.path)
-    BUS_NAME, ERROR_PREFIX, GV, MANAGER_IFACE, MANAGER_PATH, TUNNEL_IFACE, Bus,
-    Service, SignalRecorder, World, read_keyfile, tunnel_path, wait_state)
+    BUS_NAME, ERROR_PREFIX, MANAGER_IFACE, MANAGER_PATH, TUNNEL_IFACE, Service, World, read_keyfile, tunnel_path, wait_state)
 from sshfixture import (  # noqa: E402
-    SSH_KEYGEN, SSHD, Fixtures, ProcRef, Sshd, TestFailure, alive, check, comm,
+    run_test_main, sshd_skip_reason,
+    SSH_KEYGEN, ProcRef, TestFailure, alive, check, comm,
     descendants,
-    free_port, hello_server, kill_refs, port_accepts, read_expected, run, stays_true,
+    free_port, kill_refs, port_accepts, read_expected, run, stays_true,
     wait_forward, wait_until)
 
 SRCDIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -644,46 +643,9 @@ def readme_examples(fx):
 
 # ---------------------------------------------------------------- runner
 
-class Terminated(BaseException):
-    """SIGTERM (meson's timeout); a BaseException so no test loop swallows it."""
-
-
-def _terminated(signum, frame):
-    raise Terminated("terminated by signal %d (test timeout?)" % signum)
-
-
-def main(argv):
-    if len(argv) != 2 or argv[1] not in TESTS:
-        sys.stderr.write("usage: %s TESTNAME\ntests: %s\n" % (argv[0], " ".join(TESTS)))
-        return 1
-    name = argv[1]
-    fn = TESTS[name]
-    if fn.needs_sshd:
-        if os.geteuid() != 0:
-            print("SKIP %s: needs root (sshd with root logins, /run/sshd)" % name)
-            return 77
-        if not os.access(SSHD, os.X_OK):
-            print("SKIP %s: %s is missing" % (name, SSHD))
-            return 77
-    signal.signal(signal.SIGTERM, _terminated)
-    fx = Fixtures()
-    rc = 1
-    try:
-        fn(fx)
-        print("PASS %s" % name)
-        rc = 0
-    except (TestFailure, Terminated) as e:
-        print("FAIL %s: %s" % (name, e))
-        fx.print_dumps()
-    except Exception:
-        print("FAIL %s: unexpected error" % name)
-        traceback.print_exc(file=sys.stdout)
-        fx.print_dumps()
-    finally:
-        fx.close()
-    sys.stdout.flush()
-    return rc
+def skip_reason(fn):
+    return sshd_skip_reason() if fn.needs_sshd else None
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(run_test_main(TESTS, sys.argv, skip_reason))
