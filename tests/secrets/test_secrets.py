@@ -473,6 +473,36 @@ def unknown_host_trusted(fx):
 
 
 @test()
+def autosshctl_passphrase_and_trust(fx):
+    """The README's way, with nothing typed into ssh: `autosshctl passphrase
+    NAME` (one line on stdin) stores the key's passphrase, `autosshctl trust
+    NAME FINGERPRINT` approves the unknown host key, and the tunnel connects."""
+    w, kr, kh = host_key_world(fx)
+    ctl = os.environ.get("AUTOSSHCTL_BIN")
+    check(ctl and os.access(ctl, os.X_OK), "AUTOSSHCTL_BIN is not an executable (%r)" % ctl)
+    pw = random_secret()
+    key = passphrase_key(w, pw)
+    lport = w.add("cli", start=False, IdentityFile=key,
+                  SshOptions=["IdentitiesOnly=yes", "UserKnownHostsFile=%s" % kh])
+    res = w.bus.run([ctl, "passphrase", "cli"], input=pw + "\n")
+    check(res.rc == 0, "autosshctl passphrase: " + res.describe())
+    check(pw not in res.stdout + res.stderr, "autosshctl passphrase printed the passphrase")
+    got = kr.tool("lookup", "type", "passphrase", "identity-file", key)
+    check(got.returncode == 0 and got.stdout == pw,
+          "the keyring does not hold what autosshctl passphrase stored (status %d)" % got.returncode)
+    res = w.bus.run([ctl, "start", "cli"])
+    check(res.rc == 0, "autosshctl start: " + res.describe())
+    reason = wait_state(w.bus, "cli", "failed", 25)["StateReason"]
+    real = fingerprint(w.sshd.host_key + ".pub")
+    check(real in reason and "autosshctl trust cli" in reason,
+          "the unknown host key's reason: %r" % reason)
+    res = w.bus.run([ctl, "trust", "cli", real])
+    check(res.rc == 0, "autosshctl trust: " + res.describe())
+    w.connected("cli", timeout=25)
+    wait_forward(lport, w.target.payload, timeout=10, what="the forward after passphrase and trust")
+
+
+@test()
 def changed_host_key(fx):
     w, kr, kh = host_key_world(fx)
     real = fingerprint(w.sshd.host_key + ".pub")

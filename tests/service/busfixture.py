@@ -204,13 +204,14 @@ class Bus:
 
     # --- commands -------------------------------------------------------------
 
-    def run(self, argv, timeout=30, check_ok=False):
+    def run(self, argv, timeout=30, check_ok=False, input=None):
         # A crashed service would be activated again by the next call and the
         # crash go unnoticed: every command first checks the current one lives.
         if self.guard is not None:
             self.guard()
         try:
-            p = subprocess.run(argv, env=self.env, stdin=subprocess.DEVNULL,
+            p = subprocess.run(argv, env=self.env, input=input,
+                               stdin=subprocess.DEVNULL if input is None else None,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, timeout=timeout)
         except subprocess.TimeoutExpired:
