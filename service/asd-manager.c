@@ -21,6 +21,7 @@
 
 #include "asd-error.h"
 #include "asd-manager.h"
+#include "asd-sleep-monitor.h"
 #include "asd-tunnel.h"
 
 struct _AsdManager
@@ -31,6 +32,8 @@ struct _AsdManager
   GHashTable *tunnels;                  /* name → AsdTunnel */
   GDBusObjectManagerServer *objects;
   GNetworkMonitor *network;
+  AsdSleepMonitor *sleep;
+  gboolean going_to_sleep;
   AsdAskpassServer *askpass;            /* NULL if it could not listen */
   char *askpass_helper;
   gboolean shutting_down;
@@ -389,20 +392,54 @@ on_network_changed (GNetworkMonitor *monitor, gboolean available, gpointer user_
     asd_tunnel_network_changed (tunnel);
 }
 
-static void
-check_shut_down (AsdManager *self)
+static gboolean
+any_ssh (AsdManager *self)
 {
   GHashTableIter iter;
   AsdTunnel *tunnel;
 
-  if (!self->shutting_down)
-    return;
   g_hash_table_iter_init (&iter, self->tunnels);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &tunnel))
     if (asd_tunnel_has_ssh (tunnel))
-      return;
-  self->shutting_down = FALSE;
-  g_signal_emit (self, signals[SIGNAL_SHUT_DOWN], 0);
+      return TRUE;
+  return FALSE;
+}
+
+/* Called whenever an ssh ends: finishes a shutdown or a going to sleep. */
+static void
+check_shut_down (AsdManager *self)
+{
+  if ((!self->shutting_down && !self->going_to_sleep) || any_ssh (self))
+    return;
+  if (self->going_to_sleep)
+    {
+      self->going_to_sleep = FALSE;
+      asd_sleep_monitor_ready_to_sleep (self->sleep);
+    }
+  if (self->shutting_down)
+    {
+      self->shutting_down = FALSE;
+      g_signal_emit (self, signals[SIGNAL_SHUT_DOWN], 0);
+    }
+}
+
+static void
+on_prepare_for_sleep (AsdSleepMonitor *monitor, gboolean start, gpointer user_data)
+{
+  AsdManager *self = user_data;
+  GHashTableIter iter;
+  AsdTunnel *tunnel;
+
+  self->going_to_sleep = start;
+  g_hash_table_iter_init (&iter, self->tunnels);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &tunnel))
+    {
+      if (start)
+        asd_tunnel_sleep (tunnel);
+      else
+        asd_tunnel_wake (tunnel);
+    }
+  check_shut_down (self);
 }
 
 /**
@@ -472,6 +509,9 @@ asd_manager_dispose (GObject *object)
   if (self->network != NULL)
     g_signal_handlers_disconnect_by_data (self->network, self);
   g_clear_object (&self->network);
+  if (self->sleep != NULL)
+    g_signal_handlers_disconnect_by_data (self->sleep, self);
+  g_clear_object (&self->sleep);
   if (self->tunnels != NULL)
     {
       GHashTableIter iter;
@@ -557,5 +597,7 @@ asd_manager_new (const char *tunnels_dir)
   reload (self, FALSE);
   self->network = g_object_ref (g_network_monitor_get_default ());
   g_signal_connect (self->network, "network-changed", G_CALLBACK (on_network_changed), self);
+  self->sleep = asd_sleep_monitor_new ();
+  g_signal_connect (self->sleep, "prepare-for-sleep", G_CALLBACK (on_prepare_for_sleep), self);
   return self;
 }

@@ -49,6 +49,7 @@ struct _AsdTunnel
 
   gboolean want_up;              /* Start was called, Stop was not */
   gboolean restart_pending;      /* start again as soon as ssh is gone */
+  gboolean asleep;               /* closed for the system's sleep */
   AsdSshRun *run;                /* the ssh running now */
   AsdMonitor *monitor;
 
@@ -275,6 +276,8 @@ on_run_ended (AsdSshRun *run, gpointer user_data)
       self->restart_pending = FALSE;
       spawn_ssh (self);
     }
+  else if (self->asleep)
+    set_state (self, STATE_RETRYING, _("the system is asleep; the tunnel comes back when it wakes up"));
   else if (!self->want_up)
     {
       if (self->settings != NULL)   /* a broken file keeps its "failed" */
@@ -390,12 +393,51 @@ asd_tunnel_stop (AsdTunnel *self)
 
   self->want_up = FALSE;
   self->restart_pending = FALSE;
+  self->asleep = FALSE;
   self->down_since = 0;
   clear_timers (self);
   if (self->run != NULL)
     asd_ssh_run_stop (self->run, NULL);
   else if (self->settings != NULL)
     set_state (self, STATE_STOPPED, _("stopped"));
+}
+
+/**
+ * asd_tunnel_sleep:
+ * @self: a tunnel
+ *
+ * The system is about to sleep: closes ssh cleanly (the server frees the
+ * remote forwards now, not after a timeout) and waits for asd_tunnel_wake().
+ */
+void
+asd_tunnel_sleep (AsdTunnel *self)
+{
+  if (!self->want_up || self->settings == NULL)
+    return;
+  self->asleep = TRUE;
+  self->restart_pending = FALSE;
+  clear_timers (self);
+  if (self->run != NULL)
+    asd_ssh_run_stop (self->run, NULL);
+  else
+    set_state (self, STATE_RETRYING, _("the system is asleep; the tunnel comes back when it wakes up"));
+}
+
+/**
+ * asd_tunnel_wake:
+ * @self: a tunnel
+ *
+ * The system woke up: a tunnel closed for the sleep connects at once.
+ */
+void
+asd_tunnel_wake (AsdTunnel *self)
+{
+  if (!self->asleep)
+    return;
+  self->asleep = FALSE;
+  self->backoff_step = 0;
+  if (self->want_up && self->run == NULL)
+    spawn_ssh (self);
 }
 
 /* Tries now what was waiting for the network to change.  A tunnel that

@@ -31,6 +31,8 @@ gboolean                 asd_tunnel_start           (AsdTunnel         *self,
                                                      GError           **error);
 void                     asd_tunnel_stop            (AsdTunnel         *self);
 void                     asd_tunnel_network_changed (AsdTunnel         *self);
+void                     asd_tunnel_sleep           (AsdTunnel         *self);
+void                     asd_tunnel_wake            (AsdTunnel         *self);
 void                     asd_tunnel_set_askpass     (AsdTunnel         *self,
                                                      AsdAskpassServer  *server,
                                                      const char        *helper);

@@ -18,7 +18,8 @@ sys.dont_write_bytecode = True      # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from busfixture import (  # noqa: E402  (also puts ../integration on sys.path)
-    BUS_NAME, ERROR_PREFIX, MANAGER_IFACE, MANAGER_PATH, TUNNEL_IFACE, Service, World, read_keyfile, tunnel_path, wait_state)
+    BUS_NAME, ERROR_PREFIX, MANAGER_IFACE, MANAGER_PATH, TUNNEL_IFACE, Bus, Service, World,
+    read_keyfile, tunnel_path, wait_state)
 from sshfixture import (  # noqa: E402
     run_test_main, sshd_skip_reason,
     SSH_KEYGEN, ProcRef, TestFailure, alive, check, comm,
@@ -249,6 +250,54 @@ def stall_detected(fx):
     wait_state(w.bus, "stall", "connected", 20)
     w.rec.wait("Reconnected", path, since=mark, timeout=2)
     wait_forward(lport, w.target.payload, timeout=5)
+
+
+@test()
+def sleep_and_wake(fx):
+    """logind (python3-dbusmock's template on a private system bus) says
+    PrepareForSleep(true): ssh is closed cleanly and the delay inhibitor
+    released; PrepareForSleep(false): connected again at once."""
+    system = Bus(fx, activatable=False, private_home=False)
+    mock = subprocess.Popen(["/usr/bin/python3", "-m", "dbusmock", "--system", "-t", "logind"],
+                            env=dict(system.env, DBUS_SYSTEM_BUS_ADDRESS=system.address),
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    fx.defer(lambda: (mock.terminate(), mock.wait(5)))
+    login1 = ["--address", system.address, "--dest", "org.freedesktop.login1",
+              "--object-path", "/org/freedesktop/login1"]
+
+    def gdbus(*args):
+        return system.run(["gdbus", "call"] + login1 + list(args), timeout=10)
+
+    def inhibitors():
+        res = gdbus("--method", "org.freedesktop.login1.Manager.ListInhibitors")
+        return res.stdout.count("'autosshd'") if res.ok else -1
+
+    wait_until(lambda: inhibitors() == 0, 10, "the mock logind on the private system bus")
+    w = World(fx, start=False)
+    w.bus.service_env["DBUS_SYSTEM_BUS_ADDRESS"] = system.address
+    w.start_service()
+    lport = w.add("nap")
+    pid = w.connected("nap")["Pid"]
+    wait_until(lambda: inhibitors() == 1, 10, "the service to take a delay inhibitor")
+
+    def prepare(start):
+        res = gdbus("--method", "org.freedesktop.DBus.Mock.EmitSignal",
+                    "org.freedesktop.login1.Manager", "PrepareForSleep", "b",
+                    "[<%s>]" % ("true" if start else "false"))
+        check(res.ok, "emitting PrepareForSleep: " + res.describe())
+
+    prepare(True)
+    props = wait_state(w.bus, "nap", "retrying", 10)
+    check("asleep" in props["StateReason"], "reason while asleep: %r" % props["StateReason"])
+    wait_until(lambda: not ProcRef(pid).alive(), 10, "ssh %d to be closed for sleep" % pid)
+    wait_until(lambda: inhibitors() == 0, 10, "the inhibitor to be released once ssh is closed")
+    check(stays_true(lambda: w.bus.tunnel_prop("nap", "State") == "retrying", 2),
+          "the tunnel reconnected while the system sleeps")
+    prepare(False)
+    w.connected("nap", timeout=10)
+    wait_forward(lport, w.target.payload, timeout=10, what="the forward after waking up")
+    wait_until(lambda: inhibitors() == 1, 10, "the inhibitor to be taken again after waking up")
 
 
 @test()
