@@ -33,6 +33,7 @@ struct _AsdManager
   GDBusObjectManagerServer *objects;
   GNetworkMonitor *network;
   AsdSleepMonitor *sleep;
+  AsdLoginPacer *pacer;
   gboolean going_to_sleep;
   AsdAskpassServer *askpass;            /* NULL if it could not listen */
   char *askpass_helper;
@@ -77,6 +78,7 @@ add_tunnel_object (AsdManager *self, AsdTunnel *tunnel)
 
   asd_dbus_object_skeleton_set_tunnel (object, ASD_DBUS_TUNNEL (tunnel));
   asd_tunnel_set_askpass (tunnel, self->askpass, self->askpass_helper);
+  asd_tunnel_set_pacer (tunnel, self->pacer);
   g_hash_table_insert (self->tunnels, g_strdup (asd_tunnel_get_name (tunnel)), g_object_ref (tunnel));
   g_signal_connect_swapped (tunnel, "notify::pid", G_CALLBACK (check_shut_down), self);
   g_dbus_object_manager_server_export (self->objects, G_DBUS_OBJECT_SKELETON (object));
@@ -524,6 +526,7 @@ asd_manager_dispose (GObject *object)
   g_clear_pointer (&self->tunnels, g_hash_table_unref);
   g_clear_object (&self->objects);
   g_clear_object (&self->askpass);
+  g_clear_object (&self->pacer);
 
   G_OBJECT_CLASS (asd_manager_parent_class)->dispose (object);
 }
@@ -592,6 +595,7 @@ asd_manager_new (const char *tunnels_dir)
   AsdManager *self = g_object_new (ASD_TYPE_MANAGER, NULL);
 
   self->tunnels_dir = g_strdup (tunnels_dir);
+  self->pacer = asd_login_pacer_new (ASD_LOGIN_PACER_DEFAULT_SLOTS);
   asd_dbus_manager_set_version (ASD_DBUS_MANAGER (self), VERSION);
   start_askpass (self);
   reload (self, FALSE);

@@ -62,6 +62,8 @@ struct _AsdTunnel
 
   AsdAskpassServer *askpass_server;
   char *askpass_helper;
+  AsdLoginPacer *pacer;          /* NULL: no limit on logins at once */
+  gboolean waiting_slot;
 };
 
 static void asd_tunnel_iface_init (AsdDbusTunnelIface *iface);
@@ -252,6 +254,8 @@ complete_stops (AsdTunnel *self)
 static void
 clear_run (AsdTunnel *self)
 {
+  if (self->pacer != NULL)
+    asd_login_pacer_release (self->pacer, self);
   if (self->run != NULL)
     g_signal_handlers_disconnect_by_data (self->run, self);
   g_clear_object (&self->run);
@@ -259,6 +263,46 @@ clear_run (AsdTunnel *self)
   if (self->monitor != NULL)
     asd_monitor_stop (self->monitor);
   asd_dbus_tunnel_set_pid (iface (self), 0);
+}
+
+static void start_run (AsdTunnel *self);
+
+/* Waits no more for a login slot (and gives back one held). */
+static void
+cancel_slot (AsdTunnel *self)
+{
+  self->waiting_slot = FALSE;
+  if (self->pacer != NULL)
+    asd_login_pacer_cancel (self->pacer, self);
+}
+
+static void
+on_slot_granted (gpointer user_data)
+{
+  AsdTunnel *self = user_data;
+
+  self->waiting_slot = FALSE;
+  if (!self->want_up || self->asleep || self->run != NULL)
+    asd_login_pacer_release (self->pacer, self);
+  else
+    start_run (self);
+}
+
+/* Starts ssh, once a login slot is free: a mass reconnect is paced. */
+static void
+spawn_ssh (AsdTunnel *self)
+{
+  clear_timers (self);
+  if (self->run != NULL || self->waiting_slot)
+    return;
+  if (self->pacer == NULL || asd_login_pacer_try (self->pacer, self))
+    {
+      start_run (self);
+      return;
+    }
+  self->waiting_slot = TRUE;
+  set_state (self, STATE_CONNECTING, _("waiting for other tunnels to finish logging in"));
+  asd_login_pacer_request (self->pacer, on_slot_granted, self);
 }
 
 static void
@@ -320,18 +364,19 @@ become_connected (AsdTunnel *self)
 static void
 on_run_connected (AsdSshRun *run, gpointer user_data)
 {
-  become_connected (user_data);
+  AsdTunnel *self = user_data;
+
+  if (self->pacer != NULL)
+    asd_login_pacer_release (self->pacer, self);
+  become_connected (self);
 }
 
 static void
-spawn_ssh (AsdTunnel *self)
+start_run (AsdTunnel *self)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *reason = NULL;
 
-  clear_timers (self);
-  if (self->run != NULL)
-    return;
   if (self->monitor == NULL && !setup_monitor (self, &error))
     {
       g_autofree char *why = g_strdup_printf (_("cannot use monitor port %u: %s"),
@@ -396,10 +441,22 @@ asd_tunnel_stop (AsdTunnel *self)
   self->asleep = FALSE;
   self->down_since = 0;
   clear_timers (self);
+  cancel_slot (self);
   if (self->run != NULL)
     asd_ssh_run_stop (self->run, NULL);
   else if (self->settings != NULL)
     set_state (self, STATE_STOPPED, _("stopped"));
+}
+
+/**
+ * asd_tunnel_set_pacer:
+ * @self: a tunnel
+ * @pacer: (nullable): the service's login pacer
+ */
+void
+asd_tunnel_set_pacer (AsdTunnel *self, AsdLoginPacer *pacer)
+{
+  g_set_object (&self->pacer, pacer);
 }
 
 /**
@@ -417,6 +474,7 @@ asd_tunnel_sleep (AsdTunnel *self)
   self->asleep = TRUE;
   self->restart_pending = FALSE;
   clear_timers (self);
+  cancel_slot (self);
   if (self->run != NULL)
     asd_ssh_run_stop (self->run, NULL);
   else
@@ -698,6 +756,8 @@ asd_tunnel_dispose (GObject *object)
   clear_timers (self);
   clear_run (self);
   clear_monitor (self);
+  cancel_slot (self);
+  g_clear_object (&self->pacer);
   g_clear_object (&self->askpass_server);
   if (self->wait != NULL)
     g_signal_handlers_disconnect_by_data (self->wait, self);

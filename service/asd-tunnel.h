@@ -7,6 +7,7 @@
 
 #include "asd-dbus-generated.h"
 #include "asd-askpass-server.h"
+#include "asd-login-pacer.h"
 #include "asd-tunnel-settings.h"
 
 G_BEGIN_DECLS
@@ -31,6 +32,8 @@ gboolean                 asd_tunnel_start           (AsdTunnel         *self,
                                                      GError           **error);
 void                     asd_tunnel_stop            (AsdTunnel         *self);
 void                     asd_tunnel_network_changed (AsdTunnel         *self);
+void                     asd_tunnel_set_pacer       (AsdTunnel         *self,
+                                                     AsdLoginPacer     *pacer);
 void                     asd_tunnel_sleep           (AsdTunnel         *self);
 void                     asd_tunnel_wake            (AsdTunnel         *self);
 void                     asd_tunnel_set_askpass     (AsdTunnel         *self,

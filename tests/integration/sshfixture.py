@@ -382,7 +382,8 @@ SESSION_RE = re.compile(r"^sshd: root(@\S+)?$")
 class Sshd:
     """A private sshd (its own keys, config and port), optionally in a netns."""
 
-    def __init__(self, fx, host="127.0.0.1", port=None, netns=None, name="sshd"):
+    def __init__(self, fx, host="127.0.0.1", port=None, netns=None, name="sshd",
+                 max_startups=100):
         self.fx = fx
         self.host = host
         self.netns = netns
@@ -411,7 +412,7 @@ class Sshd:
                 "LogLevel VERBOSE",
                 "AllowTcpForwarding yes",
                 "GatewayPorts no",
-                "MaxStartups 100",
+                "MaxStartups %d" % max_startups,
                 "",
             ]))
         os.makedirs("/run/sshd", exist_ok=True)

@@ -595,11 +595,11 @@ class World:
     """A bus + signal recorder, optionally an sshd with a hello target behind it,
     and the service (started by hand so its pid and log are ours)."""
 
-    def __init__(self, fx, sshd=True, start=True):
+    def __init__(self, fx, sshd=True, start=True, **sshd_args):
         self.fx = fx
         self.bus = Bus(fx)
         self.rec = SignalRecorder(self.bus)
-        self.sshd = Sshd(fx) if sshd else None
+        self.sshd = Sshd(fx, **sshd_args) if sshd else None
         self.target = hello_server(fx) if sshd else None
         self.known_hosts = None
         if sshd:

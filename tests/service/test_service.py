@@ -301,6 +301,24 @@ def sleep_and_wake(fx):
 
 
 @test()
+def mass_start_paced(fx):
+    """30 tunnels started at once (StartAll) against an sshd that refuses
+    more than 10 unfinished logins (MaxStartups 10): the service logs in a
+    few at a time, so every tunnel connects and none is refused."""
+    w = World(fx, max_startups=10)
+    names = ["m%02d" % i for i in range(30)]
+    for name in names:
+        w.add(name, start=False)
+    res = w.bus.manager("StartAll")
+    check(res.ok, "StartAll: " + res.describe())
+    for name in names:
+        w.connected(name, timeout=60)
+    log = sshd_log(w.sshd)
+    dropped = log.count("past MaxStartups")
+    check(dropped == 0, "sshd refused %d logins past MaxStartups:\n%s" % (dropped, log[-2000:]))
+
+
+@test()
 def remote_port_taken(fx):
     import socket
     w = World(fx)
