@@ -1,14 +1,12 @@
 /* asd-tunnel.c: one tunnel, a D-Bus object that keeps an ssh running
  *
- * A tunnel runs `ssh -N` (asd-tunnel-settings builds its argv) and reads
- * ssh's own messages (asd-ssh-messages) to know when it is connected —
- * authenticated, and every forward set up — and why it went down.  Why
- * decides what comes next (asd_ssh_failure_retry()): a permanent failure
- * waits in "failed" for the user; a remote port still held by an old
- * session is retried shortly; an unreachable server is probed with plain
- * TCP connects (asd-server-probe) and retried the moment it answers; the
- * rest backs off exponentially with jitter.  Stalls are found by ssh's
- * ServerAlive defaults, or by the monitor test when MonitorPort is set.
+ * The tunnel is what clients see of one tunnel: its properties, its
+ * methods (Start, Stop, Restart, Probe, Configure, TrustHostKey) and its
+ * StateChanged, Dropped and Reconnected signals.  It owns the settings —
+ * %NULL while the tunnel's file is broken; saved to the file when
+ * Configure, TrustHostKey or a written AutoStart change them — and leaves
+ * ssh to its AsdKeeper (asd-keeper), which runs it, reads why it went down
+ * and decides when to try again, and tells the tunnel what happens.
  *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -18,22 +16,9 @@
 #include <glib/gi18n.h>
 
 #include "asd-error.h"
-#include "asd-monitor.h"
-#include "asd-retry-wait.h"
-#include "asd-ssh-messages.h"
-#include "asd-ssh-run.h"
+#include "asd-keeper.h"
 #include "asd-tunnel.h"
 #include "asd-tunnel-askpass.h"
-
-#define STATE_STOPPED    "stopped"
-#define STATE_CONNECTING "connecting"
-#define STATE_CONNECTED  "connected"
-#define STATE_RETRYING   "retrying"
-#define STATE_FAILED     "failed"
-
-#define BACKOFF_MAX_S       60   /* the longest wait between two tries */
-#define STABLE_AFTER_S      10   /* connected this long resets the backoff */
-#define SHORT_RETRY_S        3   /* remote port still held */
 
 #define tunnel_log(self, level, ...) \
   g_log_structured (G_LOG_DOMAIN, level, "TUNNEL", (self)->name, "MESSAGE", __VA_ARGS__)
@@ -45,33 +30,14 @@ struct _AsdTunnel
   char *name;
   char *config_path;             /* NULL: transient */
   AsdTunnelSettings *settings;   /* NULL: the file is broken */
-  char **argv;
-
-  gboolean want_up;              /* Start was called, Stop was not */
-  gboolean restart_pending;      /* start again as soon as ssh is gone */
-  gboolean asleep;               /* closed for the system's sleep */
-  AsdSshRun *run;                /* the ssh running now */
-  AsdMonitor *monitor;
-
-  guint backoff_step;
-  guint attempts;                /* ssh starts since the last drop */
-  gint64 down_since;             /* real time the connection dropped, or 0 */
-  AsdRetryWait *wait;            /* before the next try */
-  guint stable_id;
+  AsdKeeper *keeper;             /* ssh, and what happens to it */
   GPtrArray *stop_invocations;   /* Stop calls answered when ssh is gone */
-
-  AsdAskpassServer *askpass_server;
-  char *askpass_helper;
-  AsdLoginPacer *pacer;          /* NULL: no limit on logins at once */
-  gboolean waiting_slot;
 };
 
 static void asd_tunnel_iface_init (AsdDbusTunnelIface *iface);
 
 G_DEFINE_TYPE_WITH_CODE (AsdTunnel, asd_tunnel, ASD_DBUS_TYPE_TUNNEL_SKELETON,
                          G_IMPLEMENT_INTERFACE (ASD_DBUS_TYPE_TUNNEL, asd_tunnel_iface_init))
-
-static void spawn_ssh (AsdTunnel *self);
 
 static AsdDbusTunnel *
 iface (AsdTunnel *self)
@@ -89,323 +55,110 @@ set_state (AsdTunnel *self, const char *state, const char *reason)
     return;
   asd_dbus_tunnel_set_state (iface (self), state);
   asd_dbus_tunnel_set_state_reason (iface (self), reason);
-  if (g_strcmp0 (state, STATE_RETRYING) != 0)
+  if (g_strcmp0 (state, ASD_STATE_RETRYING) != 0)
     asd_dbus_tunnel_set_next_retry (iface (self), 0);
-  if (g_strcmp0 (state, STATE_CONNECTED) != 0)
+  if (g_strcmp0 (state, ASD_STATE_CONNECTED) != 0)
     asd_dbus_tunnel_set_connected_since (iface (self), 0);
   g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (self));
   tunnel_log (self, G_LOG_LEVEL_MESSAGE, "%s: %s → %s: %s", self->name, old, state, reason);
   asd_dbus_tunnel_emit_state_changed (iface (self), old, state, reason);
 }
 
-static void
-clear_timers (AsdTunnel *self)
-{
-  asd_retry_wait_cancel (self->wait);
-}
-
-static void
-clear_monitor (AsdTunnel *self)
-{
-  if (self->monitor != NULL)
-    g_signal_handlers_disconnect_by_data (self->monitor, self);
-  g_clear_object (&self->monitor);
-}
-
-/* The properties that follow from the settings. */
+/* The properties that follow from the settings; the keeper gets them too. */
 static void
 publish_settings (AsdTunnel *self)
 {
+  g_auto(GStrv) argv = NULL;
   g_auto(GStrv) forwards = NULL;
   g_autofree char *destination = NULL;
   const AsdTunnelSettings *s = self->settings;
 
-  g_clear_pointer (&self->argv, g_strfreev);
-  if (s == NULL)
-    return;
-  self->argv = asd_tunnel_settings_ssh_argv (s, "ssh");
-  forwards = asd_tunnel_settings_forwards (s);
-  destination = asd_tunnel_settings_display_destination (s);
-  asd_dbus_tunnel_set_destination (iface (self), destination);
-  asd_dbus_tunnel_set_forwards (iface (self), (const char * const *) forwards);
-  asd_dbus_tunnel_set_monitor_port (iface (self), s->monitor_port);
-  asd_dbus_tunnel_set_poll_interval (iface (self), s->poll_interval);
-  asd_dbus_tunnel_set_command (iface (self), (const char * const *) self->argv);
-  asd_dbus_tunnel_set_auto_start (iface (self), s->auto_start);
-  asd_dbus_tunnel_set_identity_file (iface (self), s->identity_file != NULL ? s->identity_file : "");
+  if (s != NULL)
+    {
+      argv = asd_tunnel_settings_ssh_argv (s, "ssh");
+      forwards = asd_tunnel_settings_forwards (s);
+      destination = asd_tunnel_settings_display_destination (s);
+      asd_dbus_tunnel_set_destination (iface (self), destination);
+      asd_dbus_tunnel_set_forwards (iface (self), (const char * const *) forwards);
+      asd_dbus_tunnel_set_monitor_port (iface (self), s->monitor_port);
+      asd_dbus_tunnel_set_poll_interval (iface (self), s->poll_interval);
+      asd_dbus_tunnel_set_command (iface (self), (const char * const *) argv);
+      asd_dbus_tunnel_set_auto_start (iface (self), s->auto_start);
+      asd_dbus_tunnel_set_identity_file (iface (self), s->identity_file != NULL ? s->identity_file : "");
+    }
+  asd_keeper_reconfigure (self->keeper, s, (const char * const *) argv);
 }
 
-/* ---- the monitor test (MonitorPort set) ---- */
-
+/* ssh is gone: answers the Stop calls that waited for it. */
 static void
-on_monitor_tested (AsdMonitor *monitor, gboolean ok, guint64 latency, gpointer user_data)
+complete_stops (gpointer user_data)
 {
   AsdTunnel *self = user_data;
 
-  if (ok)
-    {
-      asd_dbus_tunnel_set_last_probe (iface (self), g_get_real_time ());
-      asd_dbus_tunnel_set_probe_latency (iface (self), latency);
-      return;
-    }
-  if (self->run != NULL)
-    asd_ssh_run_stop (self->run, _("the monitor test failed: the connection stalled"));
-}
-
-static gboolean
-setup_monitor (AsdTunnel *self, GError **error)
-{
-  const AsdTunnelSettings *s = self->settings;
-  AsdMonitorSpec spec = { s->monitor_port, s->echo_port };
-  guint first_poll = s->first_poll > 0 ? s->first_poll : s->poll_interval;
-
-  clear_monitor (self);
-  if (s->monitor_port == 0)
-    return TRUE;
-  self->monitor = asd_monitor_new (&spec, NULL);
-  if (!asd_monitor_listen (self->monitor, error))
-    {
-      g_clear_object (&self->monitor);
-      return FALSE;
-    }
-  asd_monitor_set_timing (self->monitor, first_poll, s->poll_interval,
-                          CLAMP (s->poll_interval / 2, 1, 15));
-  g_signal_connect (self->monitor, "tested", G_CALLBACK (on_monitor_tested), self);
-  return TRUE;
-}
-
-/* ---- what follows a failed run ---- */
-
-/* 0 for the first try after a stable connection, then 1, 2, 4 … 60 s, ±25 %. */
-static guint
-backoff_delay_ms (AsdTunnel *self)
-{
-  guint step = self->backoff_step++;
-  gdouble seconds;
-
-  if (step == 0)
-    return 0;
-  seconds = MIN (BACKOFF_MAX_S, 1u << MIN (step - 1, 6u));
-  return seconds * g_random_double_range (0.75, 1.25) * 1000;
-}
-
-static void
-after_failed_run (AsdTunnel *self, gboolean was_connected, const char *reason,
-                  AsdRetry retry, gboolean keyring_locked)
-{
-  if (was_connected)
-    {
-      self->down_since = g_get_real_time ();
-      self->attempts = 0;
-      asd_dbus_tunnel_emit_dropped (iface (self), reason);
-    }
-
-  if (retry == ASD_RETRY_NEVER && !keyring_locked)
-    {
-      self->want_up = FALSE;
-      set_state (self, STATE_FAILED, reason);
-      return;
-    }
-  set_state (self, STATE_RETRYING, reason);
-  if (keyring_locked)
-    asd_retry_wait_for_keyring (self->wait);
-  else if (retry == ASD_RETRY_SHORT)
-    asd_retry_wait_after (self->wait, SHORT_RETRY_S * 1000);
-  else if (retry == ASD_RETRY_WHEN_REACHABLE)
-    asd_retry_wait_for_server (self->wait, (const char * const *) self->argv, backoff_delay_ms (self));
-  else
-    asd_retry_wait_after (self->wait, backoff_delay_ms (self));
-}
-
-static void
-on_wait_due (AsdRetryWait *wait, gpointer user_data)
-{
-  AsdTunnel *self = user_data;
-
-  if (self->want_up && self->run == NULL)
-    spawn_ssh (self);
-}
-
-static void
-on_wait_scheduled (AsdRetryWait *wait, gint64 when, gpointer user_data)
-{
-  asd_dbus_tunnel_set_next_retry (iface (ASD_TUNNEL (user_data)), when);
-}
-
-static void
-on_wait_probed (AsdRetryWait *wait, gint64 latency, gpointer user_data)
-{
-  AsdTunnel *self = user_data;
-
-  asd_dbus_tunnel_set_last_probe (iface (self), g_get_real_time ());
-  asd_dbus_tunnel_set_probe_latency (iface (self), latency);
-}
-
-/* ---- ssh's run ---- */
-
-static void
-complete_stops (AsdTunnel *self)
-{
   for (guint i = 0; i < self->stop_invocations->len; i++)
     asd_dbus_tunnel_complete_stop (iface (self), g_ptr_array_index (self->stop_invocations, i));
   g_ptr_array_set_size (self->stop_invocations, 0);
 }
 
-static void
-clear_run (AsdTunnel *self)
-{
-  if (self->pacer != NULL)
-    asd_login_pacer_release (self->pacer, self);
-  if (self->run != NULL)
-    g_signal_handlers_disconnect_by_data (self->run, self);
-  g_clear_object (&self->run);
-  g_clear_handle_id (&self->stable_id, g_source_remove);
-  if (self->monitor != NULL)
-    asd_monitor_stop (self->monitor);
-  asd_dbus_tunnel_set_pid (iface (self), 0);
-}
-
-static void start_run (AsdTunnel *self);
-
-/* Waits no more for a login slot (and gives back one held). */
-static void
-cancel_slot (AsdTunnel *self)
-{
-  self->waiting_slot = FALSE;
-  if (self->pacer != NULL)
-    asd_login_pacer_cancel (self->pacer, self);
-}
+/* ---- what the keeper tells ---- */
 
 static void
-on_slot_granted (gpointer user_data)
+on_state_changed (gpointer user_data, const char *state, const char *reason)
 {
   AsdTunnel *self = user_data;
 
-  self->waiting_slot = FALSE;
-  if (!self->want_up || self->asleep || self->run != NULL)
-    asd_login_pacer_release (self->pacer, self);
-  else
-    start_run (self);
-}
-
-/* Starts ssh, once a login slot is free: a mass reconnect is paced. */
-static void
-spawn_ssh (AsdTunnel *self)
-{
-  clear_timers (self);
-  if (self->run != NULL || self->waiting_slot)
-    return;
-  if (self->pacer == NULL || asd_login_pacer_try (self->pacer, self))
-    {
-      start_run (self);
-      return;
-    }
-  self->waiting_slot = TRUE;
-  set_state (self, STATE_CONNECTING, _("waiting for other tunnels to finish logging in"));
-  asd_login_pacer_request (self->pacer, on_slot_granted, self);
+  set_state (self, state, reason);
+  if (g_strcmp0 (state, ASD_STATE_CONNECTED) == 0)
+    asd_dbus_tunnel_set_connected_since (iface (self), g_get_real_time ());
 }
 
 static void
-on_run_ended (AsdSshRun *run, gpointer user_data)
+on_pid_changed (gpointer user_data, guint pid)
 {
-  AsdTunnel *self = user_data;
-  gboolean was_connected = g_strcmp0 (asd_dbus_tunnel_get_state (iface (self)), STATE_CONNECTED) == 0;
-  gboolean keyring_locked = FALSE;
-  AsdRetry retry = ASD_RETRY_BACKOFF;
-  g_autofree char *reason = asd_ssh_run_explain (run, &retry, &keyring_locked);
-
-  clear_run (self);
-  if (self->restart_pending)
-    {
-      self->restart_pending = FALSE;
-      spawn_ssh (self);
-    }
-  else if (self->asleep)
-    set_state (self, STATE_RETRYING, _("the system is asleep; the tunnel comes back when it wakes up"));
-  else if (!self->want_up)
-    {
-      if (self->settings != NULL)   /* a broken file keeps its "failed" */
-        set_state (self, STATE_STOPPED, _("stopped"));
-    }
-  else
-    after_failed_run (self, was_connected, reason, retry, keyring_locked);
-  complete_stops (self);
-}
-
-static gboolean
-on_stable (gpointer user_data)
-{
-  AsdTunnel *self = user_data;
-
-  self->stable_id = 0;
-  self->backoff_step = 0;
-  return G_SOURCE_REMOVE;
+  asd_dbus_tunnel_set_pid (iface (user_data), pid);
 }
 
 static void
-become_connected (AsdTunnel *self)
+on_restarts_changed (gpointer user_data, guint restarts)
 {
-  g_autofree char *reason = NULL;
-
-  reason = g_strdup_printf (_("connected to %s"), asd_dbus_tunnel_get_destination (iface (self)));
-  set_state (self, STATE_CONNECTED, reason);
-  asd_dbus_tunnel_set_connected_since (iface (self), g_get_real_time ());
-  self->stable_id = g_timeout_add_seconds (STABLE_AFTER_S, on_stable, self);
-  if (self->monitor != NULL)
-    asd_monitor_start (self->monitor);
-  if (self->down_since > 0)
-    {
-      asd_dbus_tunnel_emit_reconnected (iface (self), g_get_real_time () - self->down_since,
-                                        self->attempts);
-      self->down_since = 0;
-    }
+  asd_dbus_tunnel_set_restarts (iface (user_data), restarts);
 }
 
 static void
-on_run_connected (AsdSshRun *run, gpointer user_data)
+on_next_retry (gpointer user_data, gint64 when)
 {
-  AsdTunnel *self = user_data;
-
-  if (self->pacer != NULL)
-    asd_login_pacer_release (self->pacer, self);
-  become_connected (self);
+  asd_dbus_tunnel_set_next_retry (iface (user_data), when);
 }
 
 static void
-start_run (AsdTunnel *self)
+on_probed (gpointer user_data, guint64 latency)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *reason = NULL;
-
-  if (self->monitor == NULL && !setup_monitor (self, &error))
-    {
-      g_autofree char *why = g_strdup_printf (_("cannot use monitor port %u: %s"),
-                                              self->settings->monitor_port, error->message);
-      self->want_up = FALSE;
-      set_state (self, STATE_FAILED, why);
-      return;
-    }
-
-  self->run = asd_ssh_run_new (self->name, (const char * const *) self->argv,
-                               self->settings->remote_forwards[0] != NULL,
-                               self->settings->trusted_host_key,
-                               self->askpass_server, self->askpass_helper);
-  g_signal_connect (self->run, "connected", G_CALLBACK (on_run_connected), self);
-  g_signal_connect (self->run, "ended", G_CALLBACK (on_run_ended), self);
-  if (!asd_ssh_run_start (self->run, &error))
-    {
-      g_autofree char *why = g_strdup_printf (_("cannot run ssh: %s"), error->message);
-      clear_run (self);
-      self->want_up = FALSE;
-      set_state (self, STATE_FAILED, why);
-      return;
-    }
-  if (self->attempts++ > 0 || self->down_since > 0)
-    asd_dbus_tunnel_set_restarts (iface (self), asd_dbus_tunnel_get_restarts (iface (self)) + 1);
-  asd_dbus_tunnel_set_pid (iface (self), asd_ssh_run_get_pid (self->run));
-  reason = g_strdup_printf (_("connecting to %s"), asd_dbus_tunnel_get_destination (iface (self)));
-  set_state (self, STATE_CONNECTING, reason);
+  asd_dbus_tunnel_set_last_probe (iface (user_data), g_get_real_time ());
+  asd_dbus_tunnel_set_probe_latency (iface (user_data), latency);
 }
+
+static void
+on_dropped (gpointer user_data, const char *reason)
+{
+  asd_dbus_tunnel_emit_dropped (iface (user_data), reason);
+}
+
+static void
+on_reconnected (gpointer user_data, gint64 downtime, guint attempts)
+{
+  asd_dbus_tunnel_emit_reconnected (iface (user_data), downtime, attempts);
+}
+
+static const AsdKeeperEvents keeper_events = {
+  .state_changed = on_state_changed,
+  .pid_changed = on_pid_changed,
+  .restarts_changed = on_restarts_changed,
+  .next_retry = on_next_retry,
+  .probed = on_probed,
+  .dropped = on_dropped,
+  .reconnected = on_reconnected,
+  .ssh_ended = complete_stops,
+};
 
 /* ---- public ---- */
 
@@ -420,14 +173,7 @@ asd_tunnel_start (AsdTunnel *self, GError **error)
                    asd_dbus_tunnel_get_state_reason (iface (self)));
       return FALSE;
     }
-  self->want_up = TRUE;
-  if (self->run != NULL)
-    return TRUE;
-  self->backoff_step = 0;
-  self->attempts = 0;
-  self->down_since = 0;
-  asd_dbus_tunnel_set_restarts (iface (self), 0);
-  spawn_ssh (self);
+  asd_keeper_start (self->keeper);
   return TRUE;
 }
 
@@ -436,16 +182,7 @@ asd_tunnel_stop (AsdTunnel *self)
 {
   g_return_if_fail (ASD_IS_TUNNEL (self));
 
-  self->want_up = FALSE;
-  self->restart_pending = FALSE;
-  self->asleep = FALSE;
-  self->down_since = 0;
-  clear_timers (self);
-  cancel_slot (self);
-  if (self->run != NULL)
-    asd_ssh_run_stop (self->run, NULL);
-  else if (self->settings != NULL)
-    set_state (self, STATE_STOPPED, _("stopped"));
+  asd_keeper_stop (self->keeper);
 }
 
 /**
@@ -456,7 +193,7 @@ asd_tunnel_stop (AsdTunnel *self)
 void
 asd_tunnel_set_pacer (AsdTunnel *self, AsdLoginPacer *pacer)
 {
-  g_set_object (&self->pacer, pacer);
+  asd_keeper_set_pacer (self->keeper, pacer);
 }
 
 /**
@@ -469,16 +206,7 @@ asd_tunnel_set_pacer (AsdTunnel *self, AsdLoginPacer *pacer)
 void
 asd_tunnel_sleep (AsdTunnel *self)
 {
-  if (!self->want_up || self->settings == NULL)
-    return;
-  self->asleep = TRUE;
-  self->restart_pending = FALSE;
-  clear_timers (self);
-  cancel_slot (self);
-  if (self->run != NULL)
-    asd_ssh_run_stop (self->run, NULL);
-  else
-    set_state (self, STATE_RETRYING, _("the system is asleep; the tunnel comes back when it wakes up"));
+  asd_keeper_sleep (self->keeper);
 }
 
 /**
@@ -490,12 +218,7 @@ asd_tunnel_sleep (AsdTunnel *self)
 void
 asd_tunnel_wake (AsdTunnel *self)
 {
-  if (!self->asleep)
-    return;
-  self->asleep = FALSE;
-  self->backoff_step = 0;
-  if (self->want_up && self->run == NULL)
-    spawn_ssh (self);
+  asd_keeper_wake (self->keeper);
 }
 
 /* Tries now what was waiting for the network to change.  A tunnel that
@@ -504,10 +227,7 @@ asd_tunnel_wake (AsdTunnel *self)
 void
 asd_tunnel_network_changed (AsdTunnel *self)
 {
-  if (self->settings == NULL || self->run != NULL || !self->want_up ||
-      g_strcmp0 (asd_dbus_tunnel_get_state (iface (self)), STATE_RETRYING) != 0)
-    return;
-  spawn_ssh (self);
+  asd_keeper_network_changed (self->keeper);
 }
 
 void
@@ -517,9 +237,8 @@ asd_tunnel_set_broken (AsdTunnel *self, const char *reason)
 
   asd_tunnel_stop (self);
   g_clear_pointer (&self->settings, asd_tunnel_settings_free);
-  clear_monitor (self);
   publish_settings (self);
-  set_state (self, STATE_FAILED, reason);
+  set_state (self, ASD_STATE_FAILED, reason);
 }
 
 /* New settings (from Reload or Configure); ssh restarts if it runs. */
@@ -527,20 +246,16 @@ void
 asd_tunnel_reconfigure (AsdTunnel *self, AsdTunnelSettings *settings)
 {
   gboolean was_broken = self->settings == NULL;
+  gboolean had_ssh;
 
   g_return_if_fail (ASD_IS_TUNNEL (self));
 
+  had_ssh = asd_keeper_has_ssh (self->keeper);
   asd_tunnel_settings_free (self->settings);
   self->settings = settings;
-  clear_monitor (self);
   publish_settings (self);
-  if (self->run != NULL)
-    {
-      self->restart_pending = TRUE;
-      asd_ssh_run_stop (self->run, NULL);
-    }
-  else if (was_broken)
-    set_state (self, STATE_STOPPED, _("stopped"));
+  if (!had_ssh && was_broken)
+    set_state (self, ASD_STATE_STOPPED, _("stopped"));
 }
 
 const char *
@@ -570,7 +285,7 @@ asd_tunnel_is_broken (AsdTunnel *self)
 gboolean
 asd_tunnel_has_ssh (AsdTunnel *self)
 {
-  return self->run != NULL;
+  return asd_keeper_has_ssh (self->keeper);
 }
 
 /* ---- D-Bus methods ---- */
@@ -583,6 +298,20 @@ save_settings (AsdTunnel *self, const AsdTunnelSettings *settings, GError **erro
     return TRUE;
   asd_error_ensure_domain (error);
   return FALSE;
+}
+
+/* The file is broken: says why, and with @hint what to do. */
+static gboolean
+refuse_broken (AsdDbusTunnel *object, GDBusMethodInvocation *invocation, gboolean hint)
+{
+  const char *reason = asd_dbus_tunnel_get_state_reason (object);
+
+  if (hint)
+    g_dbus_method_invocation_return_error (invocation, ASD_ERROR, ASD_ERROR_BROKEN_CONFIG,
+                                           _("%s; fix the file, then call Reload"), reason);
+  else
+    g_dbus_method_invocation_return_error (invocation, ASD_ERROR, ASD_ERROR_BROKEN_CONFIG, "%s", reason);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
 static gboolean
@@ -603,7 +332,7 @@ handle_stop (AsdDbusTunnel *object, GDBusMethodInvocation *invocation)
   AsdTunnel *self = ASD_TUNNEL (object);
 
   asd_tunnel_stop (self);
-  if (self->run != NULL)
+  if (asd_keeper_has_ssh (self->keeper))
     g_ptr_array_add (self->stop_invocations, g_object_ref (invocation));
   else
     asd_dbus_tunnel_complete_stop (object, invocation);
@@ -614,21 +343,10 @@ static gboolean
 handle_restart (AsdDbusTunnel *object, GDBusMethodInvocation *invocation)
 {
   AsdTunnel *self = ASD_TUNNEL (object);
-  g_autoptr(GError) error = NULL;
 
-  if (self->run != NULL && self->settings != NULL)
-    {
-      self->want_up = TRUE;
-      self->restart_pending = TRUE;
-      asd_ssh_run_stop (self->run, NULL);
-    }
-  else if (self->want_up && self->settings != NULL)
-    spawn_ssh (self);   /* retrying: try now, keeping the counts */
-  else if (!asd_tunnel_start (self, &error))
-    {
-      g_dbus_method_invocation_return_gerror (invocation, error);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
+  if (self->settings == NULL)
+    return refuse_broken (object, invocation, FALSE);
+  asd_keeper_restart (self->keeper);   /* a retrying one tries now, keeping its counts */
   asd_dbus_tunnel_complete_restart (object, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -639,15 +357,8 @@ handle_probe (AsdDbusTunnel *object, GDBusMethodInvocation *invocation)
   AsdTunnel *self = ASD_TUNNEL (object);
 
   if (self->settings == NULL)
-    {
-      g_dbus_method_invocation_return_error (invocation, ASD_ERROR, ASD_ERROR_BROKEN_CONFIG, "%s",
-                                             asd_dbus_tunnel_get_state_reason (object));
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
-  if (self->monitor != NULL && self->run != NULL)
-    asd_monitor_test_now (self->monitor);
-  else
-    asd_retry_wait_probe_now (self->wait, (const char * const *) self->argv);
+    return refuse_broken (object, invocation, FALSE);
+  asd_keeper_probe (self->keeper);
   asd_dbus_tunnel_complete_probe (object, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -660,12 +371,7 @@ handle_configure (AsdDbusTunnel *object, GDBusMethodInvocation *invocation, GVar
   g_autoptr(GError) error = NULL;
 
   if (self->settings == NULL)
-    {
-      g_dbus_method_invocation_return_error (invocation, ASD_ERROR, ASD_ERROR_BROKEN_CONFIG,
-                                             _("%s; fix the file, then call Reload"),
-                                             asd_dbus_tunnel_get_state_reason (object));
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
+    return refuse_broken (object, invocation, TRUE);
   settings = asd_tunnel_settings_copy (self->settings);
   if (!asd_tunnel_settings_apply_variant (settings, changes, &error) ||
       !asd_tunnel_settings_validate (settings, &error) ||
@@ -685,16 +391,11 @@ handle_trust_host_key (AsdDbusTunnel *object, GDBusMethodInvocation *invocation,
   AsdTunnel *self = ASD_TUNNEL (object);
   g_autoptr(AsdTunnelSettings) settings = NULL;
   g_autoptr(GError) error = NULL;
-  gboolean was_failed = g_strcmp0 (asd_dbus_tunnel_get_state (object), STATE_FAILED) == 0;
+  gboolean was_failed = g_strcmp0 (asd_dbus_tunnel_get_state (object), ASD_STATE_FAILED) == 0;
   g_autoptr(GVariantDict) change = g_variant_dict_new (NULL);
 
   if (self->settings == NULL)
-    {
-      g_dbus_method_invocation_return_error (invocation, ASD_ERROR, ASD_ERROR_BROKEN_CONFIG,
-                                             _("%s; fix the file, then call Reload"),
-                                             asd_dbus_tunnel_get_state_reason (object));
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
+    return refuse_broken (object, invocation, TRUE);
   g_variant_dict_insert (change, "TrustedHostKey", "s", fingerprint);
   settings = asd_tunnel_settings_copy (self->settings);
   if (!asd_fingerprint_is_valid (fingerprint) ||
@@ -753,15 +454,7 @@ asd_tunnel_dispose (GObject *object)
 {
   AsdTunnel *self = ASD_TUNNEL (object);
 
-  clear_timers (self);
-  clear_run (self);
-  clear_monitor (self);
-  cancel_slot (self);
-  g_clear_object (&self->pacer);
-  g_clear_object (&self->askpass_server);
-  if (self->wait != NULL)
-    g_signal_handlers_disconnect_by_data (self->wait, self);
-  g_clear_object (&self->wait);
+  g_clear_object (&self->keeper);
   if (self->stop_invocations != NULL)
     complete_stops (self);
 
@@ -776,9 +469,7 @@ asd_tunnel_finalize (GObject *object)
   g_free (self->name);
   g_free (self->config_path);
   asd_tunnel_settings_free (self->settings);
-  g_strfreev (self->argv);
   g_ptr_array_unref (self->stop_invocations);
-  g_free (self->askpass_helper);
 
   G_OBJECT_CLASS (asd_tunnel_parent_class)->finalize (object);
 }
@@ -796,10 +487,6 @@ static void
 asd_tunnel_init (AsdTunnel *self)
 {
   self->stop_invocations = g_ptr_array_new_with_free_func (g_object_unref);
-  self->wait = asd_retry_wait_new ();
-  g_signal_connect (self->wait, "due", G_CALLBACK (on_wait_due), self);
-  g_signal_connect (self->wait, "scheduled", G_CALLBACK (on_wait_scheduled), self);
-  g_signal_connect (self->wait, "probed", G_CALLBACK (on_wait_probed), self);
 }
 
 /**
@@ -814,9 +501,7 @@ asd_tunnel_init (AsdTunnel *self)
 void
 asd_tunnel_set_askpass (AsdTunnel *self, AsdAskpassServer *server, const char *helper)
 {
-  g_set_object (&self->askpass_server, server);
-  g_free (self->askpass_helper);
-  self->askpass_helper = g_strdup (helper);
+  asd_keeper_set_askpass (self->keeper, server, helper);
 }
 
 /**
@@ -836,8 +521,9 @@ asd_tunnel_new (const char *name, AsdTunnelSettings *settings, const char *confi
   self->name = g_strdup (name);
   self->config_path = g_strdup (config_path);
   self->settings = settings;
+  self->keeper = asd_keeper_new (name, &keeper_events, self);
   asd_dbus_tunnel_set_name (iface (self), name);
-  asd_dbus_tunnel_set_state (iface (self), STATE_STOPPED);
+  asd_dbus_tunnel_set_state (iface (self), ASD_STATE_STOPPED);
   asd_dbus_tunnel_set_state_reason (iface (self), _("stopped"));
   publish_settings (self);
   g_signal_connect_swapped (self, "notify::auto-start", G_CALLBACK (on_auto_start_changed), self);

@@ -1,0 +1,558 @@
+/* asd-keeper.c: keeps one tunnel's ssh up, and says what happens to it
+ *
+ * While its tunnel is wanted up, a keeper runs `ssh -N` (an AsdSshRun per
+ * start, which reads ssh's messages to know when it is connected and why
+ * it went down).  Why decides what comes next (asd_ssh_failure_retry()):
+ * a permanent failure waits in "failed" for the user; a remote port still
+ * held by an old session is retried shortly; an unreachable server is
+ * probed with plain TCP connects (asd-retry-wait) and retried the moment
+ * it answers; the rest backs off exponentially with jitter.  Stalls are
+ * found by ssh's ServerAlive defaults, or by the monitor test when
+ * MonitorPort is set.  Logins wait for a slot of the login pacer; the
+ * system's sleep closes ssh until it wakes.  The keeper knows nothing of
+ * D-Bus: it tells its tunnel (asd-tunnel) through #AsdKeeperEvents.
+ *
+ * Copyright 2026 The autosshd developers
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "asd-keeper.h"
+#include "asd-monitor.h"
+#include "asd-retry-wait.h"
+#include "asd-ssh-run.h"
+
+#define BACKOFF_MAX_S       60   /* the longest wait between two tries */
+#define STABLE_AFTER_S      10   /* connected this long resets the backoff */
+#define SHORT_RETRY_S        3   /* remote port still held */
+
+struct _AsdKeeper
+{
+  GObject parent_instance;
+
+  char *name;
+  AsdTunnelSettings *settings;   /* NULL: the tunnel's file is broken */
+  char **argv;
+  char *destination;             /* the server, for people */
+  const AsdKeeperEvents *events;
+  gpointer user_data;
+  const char *state;             /* the last one told */
+
+  gboolean want_up;              /* Start was called, Stop was not */
+  gboolean restart_pending;      /* start again as soon as ssh is gone */
+  gboolean asleep;               /* closed for the system's sleep */
+  AsdSshRun *run;                /* the ssh running now */
+  AsdMonitor *monitor;
+
+  guint backoff_step;
+  guint attempts;                /* ssh starts since the last drop */
+  guint restarts;                /* ssh starts again since the last Start */
+  gint64 down_since;             /* real time the connection dropped, or 0 */
+  AsdRetryWait *wait;            /* before the next try */
+  guint stable_id;
+
+  AsdAskpassServer *askpass_server;
+  char *askpass_helper;
+  AsdLoginPacer *pacer;          /* NULL: no limit on logins at once */
+  gboolean waiting_slot;
+};
+
+G_DEFINE_TYPE (AsdKeeper, asd_keeper, G_TYPE_OBJECT)
+
+static void spawn_ssh (AsdKeeper *self);
+static void start_run (AsdKeeper *self);
+
+static void
+tell_state (AsdKeeper *self, const char *state, const char *reason)
+{
+  self->state = state;
+  self->events->state_changed (self->user_data, state, reason);
+}
+
+/* Fails until Start: the user has something to fix. */
+static void
+give_up (AsdKeeper *self, const char *why)
+{
+  self->want_up = FALSE;
+  tell_state (self, ASD_STATE_FAILED, why);
+}
+
+static void
+clear_monitor (AsdKeeper *self)
+{
+  if (self->monitor != NULL)
+    g_signal_handlers_disconnect_by_data (self->monitor, self);
+  g_clear_object (&self->monitor);
+}
+
+/* ---- the monitor test (MonitorPort set) ---- */
+
+static void
+on_monitor_tested (AsdMonitor *monitor, gboolean ok, guint64 latency, gpointer user_data)
+{
+  AsdKeeper *self = user_data;
+
+  if (ok)
+    {
+      self->events->probed (self->user_data, latency);
+      return;
+    }
+  if (self->run != NULL)
+    asd_ssh_run_stop (self->run, _("the monitor test failed: the connection stalled"));
+}
+
+static gboolean
+setup_monitor (AsdKeeper *self, GError **error)
+{
+  const AsdTunnelSettings *s = self->settings;
+  AsdMonitorSpec spec = { s->monitor_port, s->echo_port };
+  guint first_poll = s->first_poll > 0 ? s->first_poll : s->poll_interval;
+
+  clear_monitor (self);
+  if (s->monitor_port == 0)
+    return TRUE;
+  self->monitor = asd_monitor_new (&spec, NULL);
+  if (!asd_monitor_listen (self->monitor, error))
+    {
+      g_clear_object (&self->monitor);
+      return FALSE;
+    }
+  asd_monitor_set_timing (self->monitor, first_poll, s->poll_interval,
+                          CLAMP (s->poll_interval / 2, 1, 15));
+  g_signal_connect (self->monitor, "tested", G_CALLBACK (on_monitor_tested), self);
+  return TRUE;
+}
+
+/* ---- what follows a failed run ---- */
+
+/* 0 for the first try after a stable connection, then 1, 2, 4 … 60 s, ±25 %. */
+static guint
+backoff_delay_ms (AsdKeeper *self)
+{
+  guint step = self->backoff_step++;
+  gdouble seconds;
+
+  if (step == 0)
+    return 0;
+  seconds = MIN (BACKOFF_MAX_S, 1u << MIN (step - 1, 6u));
+  return seconds * g_random_double_range (0.75, 1.25) * 1000;
+}
+
+static void
+after_failed_run (AsdKeeper *self, gboolean was_connected, const char *reason,
+                  AsdRetry retry, gboolean keyring_locked)
+{
+  if (was_connected)
+    {
+      self->down_since = g_get_real_time ();
+      self->attempts = 0;
+      self->events->dropped (self->user_data, reason);
+    }
+
+  if (retry == ASD_RETRY_NEVER && !keyring_locked)
+    {
+      give_up (self, reason);
+      return;
+    }
+  tell_state (self, ASD_STATE_RETRYING, reason);
+  if (keyring_locked)
+    asd_retry_wait_for_keyring (self->wait);
+  else if (retry == ASD_RETRY_SHORT)
+    asd_retry_wait_after (self->wait, SHORT_RETRY_S * 1000);
+  else if (retry == ASD_RETRY_WHEN_REACHABLE)
+    asd_retry_wait_for_server (self->wait, (const char * const *) self->argv, backoff_delay_ms (self));
+  else
+    asd_retry_wait_after (self->wait, backoff_delay_ms (self));
+}
+
+static void
+on_wait_due (AsdRetryWait *wait, gpointer user_data)
+{
+  AsdKeeper *self = user_data;
+
+  if (self->want_up && self->run == NULL)
+    spawn_ssh (self);
+}
+
+static void
+on_wait_scheduled (AsdRetryWait *wait, gint64 when, gpointer user_data)
+{
+  ASD_KEEPER (user_data)->events->next_retry (ASD_KEEPER (user_data)->user_data, when);
+}
+
+static void
+on_wait_probed (AsdRetryWait *wait, gint64 latency, gpointer user_data)
+{
+  ASD_KEEPER (user_data)->events->probed (ASD_KEEPER (user_data)->user_data, latency);
+}
+
+/* ---- ssh's run ---- */
+
+static void
+clear_run (AsdKeeper *self)
+{
+  if (self->pacer != NULL)
+    asd_login_pacer_release (self->pacer, self);
+  if (self->run != NULL)
+    g_signal_handlers_disconnect_by_data (self->run, self);
+  g_clear_object (&self->run);
+  g_clear_handle_id (&self->stable_id, g_source_remove);
+  if (self->monitor != NULL)
+    asd_monitor_stop (self->monitor);
+  self->events->pid_changed (self->user_data, 0);
+}
+
+/* Waits no more for a login slot (and gives back one held). */
+static void
+cancel_slot (AsdKeeper *self)
+{
+  self->waiting_slot = FALSE;
+  if (self->pacer != NULL)
+    asd_login_pacer_cancel (self->pacer, self);
+}
+
+static void
+on_slot_granted (gpointer user_data)
+{
+  AsdKeeper *self = user_data;
+
+  self->waiting_slot = FALSE;
+  if (!self->want_up || self->asleep || self->run != NULL)
+    asd_login_pacer_release (self->pacer, self);
+  else
+    start_run (self);
+}
+
+/* Starts ssh, once a login slot is free: a mass reconnect is paced. */
+static void
+spawn_ssh (AsdKeeper *self)
+{
+  asd_retry_wait_cancel (self->wait);
+  if (self->run != NULL || self->waiting_slot)
+    return;
+  if (self->pacer == NULL || asd_login_pacer_try (self->pacer, self))
+    {
+      start_run (self);
+      return;
+    }
+  self->waiting_slot = TRUE;
+  tell_state (self, ASD_STATE_CONNECTING, _("waiting for other tunnels to finish logging in"));
+  asd_login_pacer_request (self->pacer, on_slot_granted, self);
+}
+
+static void
+on_run_ended (AsdSshRun *run, gpointer user_data)
+{
+  AsdKeeper *self = user_data;
+  gboolean was_connected = g_strcmp0 (self->state, ASD_STATE_CONNECTED) == 0;
+  gboolean keyring_locked = FALSE;
+  AsdRetry retry = ASD_RETRY_BACKOFF;
+  g_autofree char *reason = asd_ssh_run_explain (run, &retry, &keyring_locked);
+
+  clear_run (self);
+  if (self->restart_pending)
+    {
+      self->restart_pending = FALSE;
+      spawn_ssh (self);
+    }
+  else if (self->asleep)
+    tell_state (self, ASD_STATE_RETRYING, _("the system is asleep; the tunnel comes back when it wakes up"));
+  else if (!self->want_up)
+    {
+      if (self->settings != NULL)   /* a broken file keeps its "failed" */
+        tell_state (self, ASD_STATE_STOPPED, _("stopped"));
+    }
+  else
+    after_failed_run (self, was_connected, reason, retry, keyring_locked);
+  self->events->ssh_ended (self->user_data);
+}
+
+static gboolean
+on_stable (gpointer user_data)
+{
+  AsdKeeper *self = user_data;
+
+  self->stable_id = 0;
+  self->backoff_step = 0;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+become_connected (AsdKeeper *self)
+{
+  g_autofree char *reason = NULL;
+
+  reason = g_strdup_printf (_("connected to %s"), self->destination);
+  tell_state (self, ASD_STATE_CONNECTED, reason);
+  self->stable_id = g_timeout_add_seconds (STABLE_AFTER_S, on_stable, self);
+  if (self->monitor != NULL)
+    asd_monitor_start (self->monitor);
+  if (self->down_since > 0)
+    {
+      self->events->reconnected (self->user_data, g_get_real_time () - self->down_since,
+                                 self->attempts);
+      self->down_since = 0;
+    }
+}
+
+static void
+on_run_connected (AsdSshRun *run, gpointer user_data)
+{
+  AsdKeeper *self = user_data;
+
+  if (self->pacer != NULL)
+    asd_login_pacer_release (self->pacer, self);
+  become_connected (self);
+}
+
+static void
+start_run (AsdKeeper *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reason = NULL;
+
+  if (self->monitor == NULL && !setup_monitor (self, &error))
+    {
+      g_autofree char *why = g_strdup_printf (_("cannot use monitor port %u: %s"),
+                                              self->settings->monitor_port, error->message);
+      give_up (self, why);
+      return;
+    }
+
+  self->run = asd_ssh_run_new (self->name, (const char * const *) self->argv,
+                               self->settings->remote_forwards[0] != NULL,
+                               self->settings->trusted_host_key,
+                               self->askpass_server, self->askpass_helper);
+  g_signal_connect (self->run, "connected", G_CALLBACK (on_run_connected), self);
+  g_signal_connect (self->run, "ended", G_CALLBACK (on_run_ended), self);
+  if (!asd_ssh_run_start (self->run, &error))
+    {
+      g_autofree char *why = g_strdup_printf (_("cannot run ssh: %s"), error->message);
+      clear_run (self);
+      give_up (self, why);
+      return;
+    }
+  if (self->attempts++ > 0 || self->down_since > 0)
+    self->events->restarts_changed (self->user_data, ++self->restarts);
+  self->events->pid_changed (self->user_data, asd_ssh_run_get_pid (self->run));
+  reason = g_strdup_printf (_("connecting to %s"), self->destination);
+  tell_state (self, ASD_STATE_CONNECTING, reason);
+}
+
+/* ---- public ---- */
+
+/* Wants ssh up from now on: starts it, with fresh counts, unless it runs. */
+void
+asd_keeper_start (AsdKeeper *self)
+{
+  g_return_if_fail (ASD_IS_KEEPER (self));
+  g_return_if_fail (self->settings != NULL);
+
+  self->want_up = TRUE;
+  if (self->run != NULL)
+    return;
+  self->backoff_step = 0;
+  self->attempts = 0;
+  self->down_since = 0;
+  self->restarts = 0;
+  self->events->restarts_changed (self->user_data, 0);
+  spawn_ssh (self);
+}
+
+/* Wants ssh down: stops it (ssh_ended tells when it is gone) and every wait. */
+void
+asd_keeper_stop (AsdKeeper *self)
+{
+  self->want_up = FALSE;
+  self->restart_pending = FALSE;
+  self->asleep = FALSE;
+  self->down_since = 0;
+  asd_retry_wait_cancel (self->wait);
+  cancel_slot (self);
+  if (self->run != NULL)
+    asd_ssh_run_stop (self->run, NULL);
+  else if (self->settings != NULL)
+    tell_state (self, ASD_STATE_STOPPED, _("stopped"));
+}
+
+/* A running ssh starts again once gone; a waiting one tries now, keeping
+ * its counts; else as asd_keeper_start(). */
+void
+asd_keeper_restart (AsdKeeper *self)
+{
+  g_return_if_fail (ASD_IS_KEEPER (self));
+  g_return_if_fail (self->settings != NULL);
+
+  if (self->run != NULL)
+    {
+      self->want_up = TRUE;
+      self->restart_pending = TRUE;
+      asd_ssh_run_stop (self->run, NULL);
+    }
+  else if (self->want_up)
+    spawn_ssh (self);
+  else
+    asd_keeper_start (self);
+}
+
+/* Tests the connection now: the monitor test while ssh runs with one,
+ * else a probe of the server's port. */
+void
+asd_keeper_probe (AsdKeeper *self)
+{
+  if (self->monitor != NULL && self->run != NULL)
+    asd_monitor_test_now (self->monitor);
+  else
+    asd_retry_wait_probe_now (self->wait, (const char * const *) self->argv);
+}
+
+/* See asd_tunnel_sleep(). */
+void
+asd_keeper_sleep (AsdKeeper *self)
+{
+  if (!self->want_up || self->settings == NULL)
+    return;
+  self->asleep = TRUE;
+  self->restart_pending = FALSE;
+  asd_retry_wait_cancel (self->wait);
+  cancel_slot (self);
+  if (self->run != NULL)
+    asd_ssh_run_stop (self->run, NULL);
+  else
+    tell_state (self, ASD_STATE_RETRYING, _("the system is asleep; the tunnel comes back when it wakes up"));
+}
+
+/* See asd_tunnel_wake(). */
+void
+asd_keeper_wake (AsdKeeper *self)
+{
+  if (!self->asleep)
+    return;
+  self->asleep = FALSE;
+  self->backoff_step = 0;
+  if (self->want_up && self->run == NULL)
+    spawn_ssh (self);
+}
+
+/* See asd_tunnel_network_changed(). */
+void
+asd_keeper_network_changed (AsdKeeper *self)
+{
+  if (self->settings == NULL || self->run != NULL || !self->want_up ||
+      g_strcmp0 (self->state, ASD_STATE_RETRYING) != 0)
+    return;
+  spawn_ssh (self);
+}
+
+/* New @settings and the ssh @argv built from them (both copied; %NULL
+ * while the tunnel's file is broken): a running ssh starts again. */
+void
+asd_keeper_reconfigure (AsdKeeper *self, const AsdTunnelSettings *settings,
+                        const char * const *argv)
+{
+  g_clear_pointer (&self->settings, asd_tunnel_settings_free);
+  g_clear_pointer (&self->argv, g_strfreev);
+  if (settings != NULL)
+    {
+      self->settings = asd_tunnel_settings_copy (settings);
+      self->argv = g_strdupv ((char **) argv);
+      g_free (self->destination);
+      self->destination = asd_tunnel_settings_display_destination (settings);
+    }
+  clear_monitor (self);
+  if (self->run != NULL && self->settings != NULL)
+    {
+      self->restart_pending = TRUE;
+      asd_ssh_run_stop (self->run, NULL);
+    }
+}
+
+gboolean
+asd_keeper_has_ssh (AsdKeeper *self)
+{
+  return self->run != NULL;
+}
+
+/* See asd_tunnel_set_pacer(). */
+void
+asd_keeper_set_pacer (AsdKeeper *self, AsdLoginPacer *pacer)
+{
+  g_set_object (&self->pacer, pacer);
+}
+
+/* See asd_tunnel_set_askpass(). */
+void
+asd_keeper_set_askpass (AsdKeeper *self, AsdAskpassServer *server, const char *helper)
+{
+  g_set_object (&self->askpass_server, server);
+  g_free (self->askpass_helper);
+  self->askpass_helper = g_strdup (helper);
+}
+
+static void
+asd_keeper_dispose (GObject *object)
+{
+  AsdKeeper *self = ASD_KEEPER (object);
+
+  if (self->wait != NULL)
+    {
+      asd_retry_wait_cancel (self->wait);
+      g_signal_handlers_disconnect_by_data (self->wait, self);
+    }
+  clear_run (self);
+  clear_monitor (self);
+  cancel_slot (self);
+  g_clear_object (&self->pacer);
+  g_clear_object (&self->askpass_server);
+  g_clear_object (&self->wait);
+
+  G_OBJECT_CLASS (asd_keeper_parent_class)->dispose (object);
+}
+
+static void
+asd_keeper_finalize (GObject *object)
+{
+  AsdKeeper *self = ASD_KEEPER (object);
+
+  g_free (self->name);
+  asd_tunnel_settings_free (self->settings);
+  g_strfreev (self->argv);
+  g_free (self->destination);
+  g_free (self->askpass_helper);
+
+  G_OBJECT_CLASS (asd_keeper_parent_class)->finalize (object);
+}
+
+static void
+asd_keeper_class_init (AsdKeeperClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = asd_keeper_dispose;
+  object_class->finalize = asd_keeper_finalize;
+}
+
+static void
+asd_keeper_init (AsdKeeper *self)
+{
+  self->state = ASD_STATE_STOPPED;
+  self->wait = asd_retry_wait_new ();
+  g_signal_connect (self->wait, "due", G_CALLBACK (on_wait_due), self);
+  g_signal_connect (self->wait, "scheduled", G_CALLBACK (on_wait_scheduled), self);
+  g_signal_connect (self->wait, "probed", G_CALLBACK (on_wait_probed), self);
+}
+
+/* A stopped keeper for the tunnel @name, with no settings yet (call
+ * asd_keeper_reconfigure()); @events must outlive it. */
+AsdKeeper *
+asd_keeper_new (const char *name, const AsdKeeperEvents *events, gpointer user_data)
+{
+  AsdKeeper *self = g_object_new (ASD_TYPE_KEEPER, NULL);
+
+  self->name = g_strdup (name);
+  self->events = events;
+  self->user_data = user_data;
+  return self;
+}
