@@ -70,6 +70,35 @@ config_path (AsdManager *self, const char *name)
 
 static void check_shut_down (AsdManager *self);
 
+typedef void (*TunnelFunc) (AsdTunnel *tunnel);
+
+static void
+for_each_tunnel (AsdManager *self, TunnelFunc func)
+{
+  GHashTableIter iter;
+  AsdTunnel *tunnel;
+
+  g_hash_table_iter_init (&iter, self->tunnels);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &tunnel))
+    func (tunnel);
+}
+
+static void
+start_unless_broken (AsdTunnel *tunnel)
+{
+  if (!asd_tunnel_is_broken (tunnel))
+    asd_tunnel_start (tunnel, NULL);
+}
+
+static void
+start_if_auto (AsdTunnel *tunnel)
+{
+  const AsdTunnelSettings *settings = asd_tunnel_get_settings (tunnel);
+
+  if (settings != NULL && settings->auto_start)
+    asd_tunnel_start (tunnel, NULL);
+}
+
 static void
 add_tunnel_object (AsdManager *self, AsdTunnel *tunnel)
 {
@@ -331,14 +360,7 @@ handle_get_tunnel (AsdDbusManager *object, GDBusMethodInvocation *invocation, co
 static gboolean
 handle_start_all (AsdDbusManager *object, GDBusMethodInvocation *invocation)
 {
-  AsdManager *self = ASD_MANAGER (object);
-  GHashTableIter iter;
-  AsdTunnel *tunnel;
-
-  g_hash_table_iter_init (&iter, self->tunnels);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &tunnel))
-    if (!asd_tunnel_is_broken (tunnel))
-      asd_tunnel_start (tunnel, NULL);
+  for_each_tunnel (ASD_MANAGER (object), start_unless_broken);
   asd_dbus_manager_complete_start_all (object, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -346,13 +368,7 @@ handle_start_all (AsdDbusManager *object, GDBusMethodInvocation *invocation)
 static gboolean
 handle_stop_all (AsdDbusManager *object, GDBusMethodInvocation *invocation)
 {
-  AsdManager *self = ASD_MANAGER (object);
-  GHashTableIter iter;
-  AsdTunnel *tunnel;
-
-  g_hash_table_iter_init (&iter, self->tunnels);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &tunnel))
-    asd_tunnel_stop (tunnel);
+  for_each_tunnel (ASD_MANAGER (object), asd_tunnel_stop);
   asd_dbus_manager_complete_stop_all (object, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -383,15 +399,10 @@ static void
 on_network_changed (GNetworkMonitor *monitor, gboolean available, gpointer user_data)
 {
   AsdManager *self = user_data;
-  GHashTableIter iter;
-  AsdTunnel *tunnel;
 
   g_debug ("network changed (available: %d)", available);
-  if (!available)
-    return;
-  g_hash_table_iter_init (&iter, self->tunnels);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &tunnel))
-    asd_tunnel_network_changed (tunnel);
+  if (available)
+    for_each_tunnel (self, asd_tunnel_network_changed);
 }
 
 static gboolean
@@ -429,18 +440,9 @@ static void
 on_prepare_for_sleep (AsdSleepMonitor *monitor, gboolean start, gpointer user_data)
 {
   AsdManager *self = user_data;
-  GHashTableIter iter;
-  AsdTunnel *tunnel;
 
   self->going_to_sleep = start;
-  g_hash_table_iter_init (&iter, self->tunnels);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &tunnel))
-    {
-      if (start)
-        asd_tunnel_sleep (tunnel);
-      else
-        asd_tunnel_wake (tunnel);
-    }
+  for_each_tunnel (self, start ? asd_tunnel_sleep : asd_tunnel_wake);
   check_shut_down (self);
 }
 
@@ -453,13 +455,8 @@ on_prepare_for_sleep (AsdSleepMonitor *monitor, gboolean start, gpointer user_da
 void
 asd_manager_shutdown (AsdManager *self)
 {
-  GHashTableIter iter;
-  AsdTunnel *tunnel;
-
   self->shutting_down = TRUE;
-  g_hash_table_iter_init (&iter, self->tunnels);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &tunnel))
-    asd_tunnel_stop (tunnel);
+  for_each_tunnel (self, asd_tunnel_stop);
   check_shut_down (self);
 }
 
@@ -472,17 +469,7 @@ asd_manager_shutdown (AsdManager *self)
 void
 asd_manager_start_auto (AsdManager *self)
 {
-  GHashTableIter iter;
-  AsdTunnel *tunnel;
-
-  g_hash_table_iter_init (&iter, self->tunnels);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &tunnel))
-    {
-      const AsdTunnelSettings *settings = asd_tunnel_get_settings (tunnel);
-
-      if (settings != NULL && settings->auto_start)
-        asd_tunnel_start (tunnel, NULL);
-    }
+  for_each_tunnel (self, start_if_auto);
 }
 
 /**
