@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +22,7 @@
 
 #include "asd-autossh.h"
 #include "asd-autossh-args.h"
+#include "asd-program.h"
 #include "asd-autossh-env.h"
 #include "asd-autossh-log.h"
 
@@ -191,11 +191,7 @@ main (int argc, char **argv)
   gboolean monitor_defaulted;
   Context ctx = { NULL, NULL, EXIT_FAILURE, FALSE };
 
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
-  g_set_prgname ("autossh");
+  asd_program_init ("autossh");
 
   args = asd_autossh_args_parse ((const char * const *) argv + 1, &error);
   if (args == NULL)

@@ -9,13 +9,13 @@
  */
 #include "config.h"
 
-#include <locale.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 
 #include "asd-manager.h"
+#include "asd-program.h"
 
 #define BUS_NAME "io.github.autosshd1"
 #define SHUTDOWN_GRACE_S 8   /* ssh gets SIGKILL after 5 s: this is a safety net */
@@ -88,11 +88,9 @@ on_name_lost (GDBusConnection *connection, const char *name, gpointer user_data)
 int
 main (int argc, char **argv)
 {
-  gboolean replace = FALSE, verbose = FALSE, version = FALSE;
+  gboolean replace = FALSE;
   const GOptionEntry entries[] = {
     { "replace", 'r', 0, G_OPTION_ARG_NONE, &replace, N_("Replace a running instance"), NULL },
-    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log debug messages"), NULL },
-    { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) options = NULL;
@@ -102,34 +100,14 @@ main (int argc, char **argv)
   Context ctx = { NULL, NULL, EXIT_SUCCESS, FALSE, FALSE };
   guint owner_id;
 
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
-  g_set_prgname ("autosshd");
+  asd_program_init ("autosshd");
 
   options = g_option_context_new (NULL);
   g_option_context_set_summary (options, _("Keeps SSH tunnels alive for the session, on D-Bus."));
   g_option_context_add_main_entries (options, entries, GETTEXT_PACKAGE);
-  if (!g_option_context_parse (options, &argc, &argv, &error))
-    {
-      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
-      return EXIT_FAILURE;
-    }
-  if (version)
-    {
-      g_print ("%s %s\n", g_get_prgname (), VERSION);
-      return EXIT_SUCCESS;
-    }
-  if (verbose)
-    g_log_set_debug_enabled (TRUE);
-
-  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  bus = asd_program_start_session (options, &argc, &argv, &ctx.exit_code);
   if (bus == NULL)
-    {
-      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
-      return EXIT_FAILURE;
-    }
+    return ctx.exit_code;
 
   tunnels_dir = g_build_filename (g_get_user_config_dir (), "autosshd", "tunnels", NULL);
   ctx.loop = g_main_loop_new (NULL, FALSE);

@@ -9,13 +9,13 @@
  */
 #include "config.h"
 
-#include <locale.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 #include <libnotify/notify.h>
 
+#include "asd-program.h"
 #include "notify-config.h"
 #include "notify-tracker.h"
 
@@ -77,24 +77,14 @@ describe_config (const char *path)
 int
 main (int argc, char **argv)
 {
-  gboolean verbose = FALSE, version = FALSE;
-  const GOptionEntry entries[] = {
-    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Log debug messages"), NULL },
-    { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
-    { NULL }
-  };
   g_autoptr(GOptionContext) options = NULL;
-  g_autoptr(GError) error = NULL;
   g_autoptr(GDBusConnection) bus = NULL;
   g_autoptr(AsdNotifyConfig) config = NULL;
   g_autofree char *description = NULL;
   Context ctx = { NULL, NULL, NULL };
+  int exit_code;
 
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
-  g_set_prgname ("autossh-notify");
+  asd_program_init ("autossh-notify");
 
   ctx.config_path = asd_notify_config_path ();
   description = describe_config (ctx.config_path);
@@ -102,26 +92,9 @@ main (int argc, char **argv)
   g_option_context_set_summary (options, _("Shows a notification when an autosshd tunnel "
                                            "drops, comes back or needs you."));
   g_option_context_set_description (options, description);
-  g_option_context_add_main_entries (options, entries, GETTEXT_PACKAGE);
-  if (!g_option_context_parse (options, &argc, &argv, &error))
-    {
-      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
-      return EXIT_FAILURE;
-    }
-  if (version)
-    {
-      g_print ("%s %s\n", g_get_prgname (), VERSION);
-      return EXIT_SUCCESS;
-    }
-  if (verbose)
-    g_log_set_debug_enabled (TRUE);
-
-  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  bus = asd_program_start_session (options, &argc, &argv, &exit_code);
   if (bus == NULL)
-    {
-      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
-      return EXIT_FAILURE;
-    }
+    return exit_code;
   if (!notify_init ("autosshd"))
     {
       g_printerr ("%s: %s\n", g_get_prgname (), _("cannot initialise libnotify"));

@@ -12,11 +12,11 @@
  */
 #include "config.h"
 
-#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "asd-program.h"
 #include "ctl.h"
 
 typedef struct {
@@ -194,11 +194,7 @@ main (int argc, char **argv)
   const CtlCommand *cmd;
   int status = CTL_EXIT_OK;
 
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
-  g_set_prgname ("autosshctl");
+  asd_program_init ("autosshctl");
 
   description = global_description ();
   options = g_option_context_new (_("COMMAND [ARGUMENTS…]"));
