@@ -5,7 +5,7 @@ set -eu
 top=$1
 cd "$top"
 status=0
-for f in $(grep -l -E '\b_\(|\bN_\(' service/*.c client/*/*.c); do
+for f in $(grep -l -E '\b_\(|\bN_\(' service/*/*.c client/*/*.c); do
   if ! grep -qx "$f" po/POTFILES.in; then
     echo "$f has translatable strings but is not in po/POTFILES.in"
     status=1

@@ -84,7 +84,7 @@ main (int argc, char **argv)
   Context ctx = { NULL, NULL, NULL };
   int exit_code;
 
-  asd_program_init ("autossh-notify");
+  asd_program_init ("autossh-notify", G_LOG_DOMAIN);
 
   ctx.config_path = asd_notify_config_path ();
   description = describe_config (ctx.config_path);

@@ -13,12 +13,11 @@
 #include "config.h"
 
 #include "asd-dbus-generated.h"
+#include "asd-names.h"
 #include "notify-server.h"
 #include "notify-tracker.h"
 #include "notify-tunnel.h"
 
-#define BUS_NAME     "io.github.autosshd1"
-#define MANAGER_PATH "/io/github/autosshd1"
 
 struct _AsdNotifyTracker
 {
@@ -70,9 +69,9 @@ on_name_owner (GObject *manager, GParamSpec *pspec, gpointer user_data)
       G_DBUS_OBJECT_MANAGER_CLIENT (manager));
 
   if (owner != NULL)
-    g_message ("%s is running (%s)", BUS_NAME, owner);
+    g_message ("%s is running (%s)", ASD_BUS_NAME, owner);
   else
-    g_message ("%s is not running; waiting for it", BUS_NAME);
+    g_message ("%s is not running; waiting for it", ASD_BUS_NAME);
 }
 
 static void
@@ -86,7 +85,7 @@ on_manager_ready (GObject *source, GAsyncResult *result, gpointer user_data)
   if (manager == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_warning ("cannot follow %s: %s", BUS_NAME, error->message);
+        g_warning ("cannot follow %s: %s", ASD_BUS_NAME, error->message);
       return;
     }
   self->manager = manager;
@@ -118,7 +117,7 @@ asd_notify_tracker_new (GDBusConnection *connection, const AsdNotifyConfig *conf
   asd_notify_tracker_set_config (self, config);
   asd_dbus_object_manager_client_new (connection,
                                       G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START,
-                                      BUS_NAME, MANAGER_PATH, self->cancellable,
+                                      ASD_BUS_NAME, ASD_MANAGER_PATH, self->cancellable,
                                       on_manager_ready, g_object_ref (self));
   return self;
 }

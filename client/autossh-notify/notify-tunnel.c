@@ -24,6 +24,8 @@
 #include <glib/gi18n.h>
 #include <libnotify/notify.h>
 
+#include "asd-log.h"
+#include "asd-names.h"
 #include "notify-messages.h"
 #include "notify-tunnel.h"
 
@@ -31,8 +33,7 @@
 #define BACK_FALLBACK_MS   500   /* connected, but no Reconnected signal */
 #define DESKTOP_ENTRY     "autossh-notify"
 
-#define tunnel_log(self, level, ...) \
-  g_log_structured (G_LOG_DOMAIN, level, "TUNNEL", (self)->name, "MESSAGE", __VA_ARGS__)
+#define tunnel_log(self, level, ...) asd_log_tunnel ((self)->name, level, __VA_ARGS__)
 
 typedef enum {
   SHOWN_NONE,       /* nothing, or what was shown is withdrawn */
@@ -283,8 +284,10 @@ on_state_changed (AsdDbusTunnel *proxy, const char *old_state, const char *new_s
 {
   AsdNotifyTunnel *self = user_data;
 
+  AsdTunnelState state = asd_tunnel_state_from_string (new_state, NULL);
+
   tunnel_log (self, G_LOG_LEVEL_DEBUG, "%s: %s → %s: %s", self->name, old_state, new_state, reason);
-  if (g_strcmp0 (new_state, "failed") == 0)
+  if (state == ASD_TUNNEL_STATE_FAILED)
     {
       cancel_timers (self);
       if (self->down_since == 0)
@@ -292,9 +295,9 @@ on_state_changed (AsdDbusTunnel *proxy, const char *old_state, const char *new_s
       if (!self->muted)
         announce_failed (self, reason);
     }
-  else if (g_strcmp0 (new_state, "connected") == 0)
+  else if (state == ASD_TUNNEL_STATE_CONNECTED)
     on_connected (self);
-  else if (g_strcmp0 (new_state, "stopped") == 0)
+  else if (state == ASD_TUNNEL_STATE_STOPPED)
     {
       cancel_timers (self);
       self->down_since = 0;
@@ -342,7 +345,7 @@ asd_notify_tunnel_new (AsdDbusTunnel *proxy, const AsdNotifyContext *context)
   g_signal_connect (proxy, "dropped", G_CALLBACK (on_dropped), self);
   g_signal_connect (proxy, "reconnected", G_CALLBACK (on_reconnected), self);
   g_signal_connect (proxy, "state-changed", G_CALLBACK (on_state_changed), self);
-  if (g_strcmp0 (asd_dbus_tunnel_get_state (proxy), "failed") == 0 && !self->muted)
+  if (asd_tunnel_state_from_string (asd_dbus_tunnel_get_state (proxy), NULL) == ASD_TUNNEL_STATE_FAILED && !self->muted)
     announce_failed (self, asd_dbus_tunnel_get_state_reason (proxy));
   return self;
 }

@@ -194,7 +194,7 @@ main (int argc, char **argv)
   const CtlCommand *cmd;
   int status = CTL_EXIT_OK;
 
-  asd_program_init ("autosshctl");
+  asd_program_init ("autosshctl", G_LOG_DOMAIN);
 
   description = global_description ();
   options = g_option_context_new (_("COMMAND [ARGUMENTS…]"));

@@ -147,7 +147,7 @@ check_owner (GDBusProxy *proxy, GError **error)
     return TRUE;
   g_set_error (error, CTL_ERROR, CTL_ERROR_UNAVAILABLE,
                _("the autosshd service (%s) is not running and could not be started; "
-                 "is its D-Bus activation file installed?"), CTL_BUS_NAME);
+                 "is its D-Bus activation file installed?"), ASD_BUS_NAME);
   return FALSE;
 }
 
@@ -169,8 +169,8 @@ ctl_manager (Ctl *ctl, GError **error)
   bus = ctl_bus (ctl, error);
   if (bus == NULL)
     return NULL;
-  ctl->manager = asd_dbus_manager_proxy_new_sync (bus, G_DBUS_PROXY_FLAGS_NONE, CTL_BUS_NAME,
-                                                  CTL_MANAGER_PATH, NULL, error);
+  ctl->manager = asd_dbus_manager_proxy_new_sync (bus, G_DBUS_PROXY_FLAGS_NONE, ASD_BUS_NAME,
+                                                  ASD_MANAGER_PATH, NULL, error);
   if (ctl->manager == NULL)
     return NULL;
   if (!check_owner (G_DBUS_PROXY (ctl->manager), error))
@@ -199,7 +199,7 @@ ctl_object_manager (Ctl *ctl, GError **error)
   if (bus == NULL)
     return NULL;
   objects = asd_dbus_object_manager_client_new_sync (bus, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE,
-                                                     CTL_BUS_NAME, CTL_MANAGER_PATH, NULL, error);
+                                                     ASD_BUS_NAME, ASD_MANAGER_PATH, NULL, error);
   if (objects == NULL)
     return NULL;
   owner = g_dbus_object_manager_client_get_name_owner (G_DBUS_OBJECT_MANAGER_CLIENT (objects));
@@ -211,24 +211,6 @@ ctl_object_manager (Ctl *ctl, GError **error)
         return NULL;
     }
   return g_steal_pointer (&objects);
-}
-
-/**
- * ctl_check_name:
- * @name: a tunnel name from the command line
- * @error: return location for an error (%ASD_ERROR_INVALID_NAME)
- *
- * Checks @name before anything goes on the bus, with the service's words.
- */
-gboolean
-ctl_check_name (const char *name, GError **error)
-{
-  if (asd_tunnel_name_is_valid (name))
-    return TRUE;
-  g_set_error (error, ASD_ERROR, ASD_ERROR_INVALID_NAME,
-               _("“%s” is not a valid tunnel name: use 1 to %d of A–Z, a–z, 0–9, “_” and “-”, not starting with “-”"),
-               name, ASD_TUNNEL_NAME_MAX);
-  return FALSE;
 }
 
 /**
@@ -247,14 +229,14 @@ ctl_tunnel (Ctl *ctl, const char *name, GError **error)
   AsdDbusManager *manager;
   g_autofree char *path = NULL;
 
-  if (!ctl_check_name (name, error))
+  if (!asd_tunnel_name_check (name, error))
     return NULL;
   manager = ctl_manager (ctl, error);
   if (manager == NULL)
     return NULL;
   if (!asd_dbus_manager_call_get_tunnel_sync (manager, name, G_DBUS_CALL_FLAGS_NONE, -1, &path, NULL, error))
     return NULL;
-  return asd_dbus_tunnel_proxy_new_sync (ctl->bus, G_DBUS_PROXY_FLAGS_NONE, CTL_BUS_NAME, path,
+  return asd_dbus_tunnel_proxy_new_sync (ctl->bus, G_DBUS_PROXY_FLAGS_NONE, ASD_BUS_NAME, path,
                                          NULL, error);
 }
 

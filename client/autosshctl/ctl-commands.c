@@ -18,7 +18,6 @@
 #include "ctl.h"
 #include "ctl-output.h"
 
-#define TUNNEL_IFACE "io.github.autosshd1.Tunnel"
 
 gboolean
 ctl_cmd_list (Ctl *ctl, int argc, char **argv, GError **error)
@@ -80,8 +79,8 @@ set_auto_start (Ctl *ctl, const char *path, gboolean value, GError **error)
 {
   g_autoptr(GVariant) reply = NULL;
 
-  reply = g_dbus_connection_call_sync (ctl->bus, CTL_BUS_NAME, path, "org.freedesktop.DBus.Properties",
-                                       "Set", g_variant_new ("(ssv)", TUNNEL_IFACE, "AutoStart",
+  reply = g_dbus_connection_call_sync (ctl->bus, ASD_BUS_NAME, path, "org.freedesktop.DBus.Properties",
+                                       "Set", g_variant_new ("(ssv)", ASD_TUNNEL_INTERFACE, "AutoStart",
                                                              g_variant_new_boolean (value)),
                                        NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, error);
   return reply != NULL;
@@ -163,7 +162,7 @@ ctl_cmd_add (Ctl *ctl, int argc, char **argv, GError **error)
       g_set_error_literal (error, CTL_ERROR, CTL_ERROR_USAGE, add_usage ());
       return FALSE;
     }
-  if (!ctl_check_name (argv[1], error) || ctl_manager (ctl, error) == NULL)
+  if (!asd_tunnel_name_check (argv[1], error) || ctl_manager (ctl, error) == NULL)
     return FALSE;
   if (!transient && !no_autostart)
     return asd_dbus_manager_call_add_tunnel_from_command_line_sync (ctl->manager, argv[1], autossh_args,
@@ -178,7 +177,7 @@ ctl_cmd_remove (Ctl *ctl, int argc, char **argv, GError **error)
   g_autoptr(GOptionContext) context = ctl_command_context ("remove", NULL);
 
   if (!ctl_parse_command (context, &argc, &argv, 1, 1, error) ||
-      !ctl_check_name (argv[1], error) || ctl_manager (ctl, error) == NULL)
+      !asd_tunnel_name_check (argv[1], error) || ctl_manager (ctl, error) == NULL)
     return FALSE;
   return asd_dbus_manager_call_remove_tunnel_sync (ctl->manager, argv[1], G_DBUS_CALL_FLAGS_NONE, -1,
                                                    NULL, error);
@@ -282,9 +281,9 @@ ctl_cmd_version (Ctl *ctl, int argc, char **argv, GError **error)
   g_print ("autosshctl %s\n", VERSION);
   if (ctl_manager (ctl, error) == NULL)
     return FALSE;
-  reply = g_dbus_connection_call_sync (ctl->bus, CTL_BUS_NAME, CTL_MANAGER_PATH,
+  reply = g_dbus_connection_call_sync (ctl->bus, ASD_BUS_NAME, ASD_MANAGER_PATH,
                                        "org.freedesktop.DBus.Properties", "Get",
-                                       g_variant_new ("(ss)", "io.github.autosshd1.Manager", "Version"),
+                                       g_variant_new ("(ss)", ASD_MANAGER_INTERFACE, "Version"),
                                        G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, error);
   if (reply == NULL)
     return FALSE;

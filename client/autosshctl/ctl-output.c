@@ -12,6 +12,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "asd-names.h"
 #include "ctl-format.h"
 #include "ctl-json.h"
 #include "ctl-output.h"
@@ -58,7 +59,7 @@ ctl_uptime_or_reason (AsdDbusTunnel *tunnel, gint64 now_usec)
   const char *reason = asd_dbus_tunnel_get_state_reason (tunnel);
   g_autofree char *distance = NULL;
 
-  if (g_strcmp0 (asd_dbus_tunnel_get_state (tunnel), "connected") == 0 && since > 0)
+  if (asd_tunnel_state_from_string (asd_dbus_tunnel_get_state (tunnel), NULL) == ASD_TUNNEL_STATE_CONNECTED && since > 0)
     return ctl_format_duration (now_usec - since);
   if (next > 0)
     {

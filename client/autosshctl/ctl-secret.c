@@ -345,7 +345,7 @@ ctl_cmd_passphrase (Ctl *ctl, int argc, char **argv, GError **error)
   if (!store (&ref, what, prompt, error))
     return FALSE;
   /* A tunnel that failed for want of this secret tries again. */
-  if (g_strcmp0 (asd_dbus_tunnel_get_state (tunnel), "failed") == 0)
+  if (asd_tunnel_state_from_string (asd_dbus_tunnel_get_state (tunnel), NULL) == ASD_TUNNEL_STATE_FAILED)
     return asd_dbus_tunnel_call_start_sync (tunnel, G_DBUS_CALL_FLAGS_NONE, -1, NULL, error);
   return TRUE;
 }

@@ -8,11 +8,10 @@
 #include <gio/gio.h>
 
 #include "asd-dbus-generated.h"
+#include "asd-names.h"
 
 G_BEGIN_DECLS
 
-#define CTL_BUS_NAME     "io.github.autosshd1"
-#define CTL_MANAGER_PATH "/io/github/autosshd1"
 
 /**
  * CtlExit:
@@ -75,8 +74,6 @@ GDBusObjectManager *ctl_object_manager (Ctl          *ctl,
                                         GError      **error);
 AsdDbusTunnel  *ctl_tunnel             (Ctl          *ctl,
                                         const char   *name,
-                                        GError      **error);
-gboolean        ctl_check_name         (const char   *name,
                                         GError      **error);
 GList          *ctl_sorted_tunnels     (GDBusObjectManager *objects);
 void            ctl_clear              (Ctl          *ctl);

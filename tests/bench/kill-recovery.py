@@ -4,7 +4,7 @@ autossh and (when installed) Debian's autossh 1.4g, against the time a
 plain `ssh -N -L` needs from exec to a working forward.  Prints figures;
 asserts nothing.  Needs root and /usr/sbin/sshd, like the integration tests.
 
-    tests/bench/kill-recovery.py build/service/autossh [ROUNDS]
+    tests/bench/kill-recovery.py build/service/autossh/autossh [ROUNDS]
 """
 import os
 import signal

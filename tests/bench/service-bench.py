@@ -3,7 +3,7 @@
 private sshd (the integration tests' fixtures).  Prints figures; asserts
 nothing.  Needs root and /usr/sbin/sshd, like the integration tests.
 
-    tests/bench/service-bench.py build/service/autosshd [ROUNDS]
+    tests/bench/service-bench.py build/service/daemon/autosshd [ROUNDS]
 
 Figures: kill -9 of ssh → forward usable again (against plain ssh's exec →
 forward usable); a stalled server session → Dropped on default settings;

@@ -53,14 +53,6 @@ G_DEFINE_TYPE_WITH_CODE (AsdManager, asd_manager, ASD_DBUS_TYPE_MANAGER_SKELETON
                          G_IMPLEMENT_INTERFACE (ASD_DBUS_TYPE_MANAGER, asd_manager_iface_init))
 
 static char *
-tunnel_path (const char *name)
-{
-  g_autofree char *element = asd_tunnel_name_to_path_element (name);
-
-  return g_strconcat (ASD_TUNNEL_PATH_PREFIX, element, NULL);
-}
-
-static char *
 config_path (AsdManager *self, const char *name)
 {
   g_autofree char *file = g_strconcat (name, ".conf", NULL);
@@ -102,7 +94,7 @@ start_if_auto (AsdTunnel *tunnel)
 static void
 add_tunnel_object (AsdManager *self, AsdTunnel *tunnel)
 {
-  g_autofree char *path = tunnel_path (asd_tunnel_get_name (tunnel));
+  g_autofree char *path = asd_tunnel_object_path (asd_tunnel_get_name (tunnel));
   g_autoptr(AsdDbusObjectSkeleton) object = asd_dbus_object_skeleton_new (path);
 
   asd_dbus_object_skeleton_set_tunnel (object, ASD_DBUS_TUNNEL (tunnel));
@@ -116,7 +108,7 @@ add_tunnel_object (AsdManager *self, AsdTunnel *tunnel)
 static void
 remove_tunnel_object (AsdManager *self, AsdTunnel *tunnel)
 {
-  g_autofree char *path = tunnel_path (asd_tunnel_get_name (tunnel));
+  g_autofree char *path = asd_tunnel_object_path (asd_tunnel_get_name (tunnel));
 
   asd_tunnel_stop (tunnel);
   g_dbus_object_manager_server_unexport (self->objects, path);
@@ -217,13 +209,8 @@ reload (AsdManager *self, gboolean start_new)
 static gboolean
 check_new_name (AsdManager *self, const char *name, GError **error)
 {
-  if (!asd_tunnel_name_is_valid (name))
-    {
-      g_set_error (error, ASD_ERROR, ASD_ERROR_INVALID_NAME,
-                   _("“%s” is not a valid tunnel name: use 1 to %d of A–Z, a–z, 0–9, “_” and “-”, not starting with “-”"),
-                   name, ASD_TUNNEL_NAME_MAX);
-      return FALSE;
-    }
+  if (!asd_tunnel_name_check (name, error))
+    return FALSE;
   if (g_hash_table_contains (self->tunnels, name))
     {
       g_set_error (error, ASD_ERROR, ASD_ERROR_EXISTS,
@@ -278,7 +265,7 @@ complete_add (AsdDbusManager *object, GDBusMethodInvocation *invocation,
       g_dbus_method_invocation_return_gerror (invocation, error);
       return;
     }
-  path = tunnel_path (asd_tunnel_get_name (tunnel));
+  path = asd_tunnel_object_path (asd_tunnel_get_name (tunnel));
   asd_dbus_manager_complete_add_tunnel (object, invocation, path);
 }
 
@@ -352,7 +339,7 @@ handle_get_tunnel (AsdDbusManager *object, GDBusMethodInvocation *invocation, co
       g_dbus_method_invocation_return_gerror (invocation, error);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
-  path = tunnel_path (name);
+  path = asd_tunnel_object_path (name);
   asd_dbus_manager_complete_get_tunnel (object, invocation, path);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
-#include "asd-autossh-args.h"
+#include "asd-ssh-args.h"
 #include "asd-error.h"
 #include "asd-tunnel-settings-private.h"
 
@@ -42,60 +42,6 @@ const guint asd_settings_n_keys = G_N_ELEMENTS (asd_settings_keys);
 const char asd_settings_forward_letters[] = "LRD";
 
 #define FIELD(settings, key, type) ((type *) (void *) ((guint8 *) (settings) + (key)->offset))
-
-/* ---- names ---- */
-
-/**
- * asd_tunnel_name_is_valid:
- * @name: (nullable): a tunnel name
- *
- * A name must not start with "-", which command lines such as
- * `autosshctl start -x` would read as an option.
- *
- * Returns: whether @name matches `[A-Za-z0-9_-]{1,64}` and does not
- *   start with "-"
- */
-gboolean
-asd_tunnel_name_is_valid (const char *name)
-{
-  gsize length = name != NULL ? strlen (name) : 0;
-
-  if (length == 0 || length > ASD_TUNNEL_NAME_MAX || name[0] == '-')
-    return FALSE;
-  for (const char *p = name; *p != '\0'; p++)
-    if (!g_ascii_isalnum (*p) && *p != '_' && *p != '-')
-      return FALSE;
-  return TRUE;
-}
-
-/**
- * asd_tunnel_name_to_path_element:
- * @name: a tunnel name
- *
- * Escapes @name for a D-Bus object path as systemd's bus_label_escape()
- * does: every byte other than A-Z, a-z, 0-9 becomes `_xx` (lowercase
- * hex), and the empty string becomes `_`.  "web-1" is "web_2d1".
- *
- * Returns: (transfer full): the path element
- */
-char *
-asd_tunnel_name_to_path_element (const char *name)
-{
-  GString *element = g_string_new (NULL);
-
-  g_return_val_if_fail (name != NULL, NULL);
-
-  if (*name == '\0')
-    g_string_append_c (element, '_');
-  for (const char *p = name; *p != '\0'; p++)
-    {
-      if (g_ascii_isalnum (*p))
-        g_string_append_c (element, *p);
-      else
-        g_string_append_printf (element, "_%02x", (guchar) *p);
-    }
-  return g_string_free (element, FALSE);
-}
 
 /* ---- keys and their values ---- */
 

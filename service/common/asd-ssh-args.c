@@ -1,4 +1,4 @@
-/* asd-autossh-args.c: parse an autossh command line, build ssh's argv
+/* asd-ssh-args.c: parse an autossh command line, build ssh's argv
  *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
-#include "asd-autossh-args.h"
+#include "asd-ssh-args.h"
 #include "asd-error.h"
 
 /* The option letters of OpenSSH 9.2's getopt string; a letter followed by

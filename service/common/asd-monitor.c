@@ -18,11 +18,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "asd-log.h"
 #include "asd-monitor.h"
 
 struct _AsdMonitor
 {
   GObject parent_instance;
+
+  char *tunnel;                  /* for the log's TUNNEL field, or NULL */
 
   AsdMonitorSpec spec;
   char *message;
@@ -136,14 +139,14 @@ test_done (AsdMonitor *self, gboolean ok)
 static void
 attempt_failed (AsdMonitor *self, const char *what, const GError *error)
 {
-  g_debug ("monitor test on port %u, attempt %u: %s%s%s", self->spec.port,
+  asd_log_tunnel (self->tunnel, G_LOG_LEVEL_DEBUG, "monitor test on port %u, attempt %u: %s%s%s", self->spec.port,
            self->attempt, what, error ? ": " : "", error ? error->message : "");
   attempt_clear (self);
   if (self->attempt < ASD_MONITOR_ATTEMPTS)
     attempt_begin (self);
   else
     {
-      g_debug ("tried connection %u times and failed", self->attempt);
+      asd_log_tunnel (self->tunnel, G_LOG_LEVEL_DEBUG, "tried connection %u times and failed", self->attempt);
       test_done (self, FALSE);
     }
 }
@@ -328,6 +331,7 @@ asd_monitor_finalize (GObject *object)
 {
   AsdMonitor *self = ASD_MONITOR (object);
 
+  g_free (self->tunnel);
   g_free (self->message);
 
   G_OBJECT_CLASS (asd_monitor_parent_class)->finalize (object);
@@ -478,4 +482,18 @@ asd_monitor_test_now (AsdMonitor *self)
     return;
   g_clear_handle_id (&self->poll_id, g_source_remove);
   on_poll_due (self);
+}
+
+/**
+ * asd_monitor_set_tunnel_name:
+ * @self: a AsdMonitor
+ * @tunnel: (nullable): the tunnel it works for, named in its log lines
+ */
+void
+asd_monitor_set_tunnel_name (AsdMonitor *self, const char *tunnel)
+{
+  g_return_if_fail (ASD_IS_MONITOR (self));
+
+  g_free (self->tunnel);
+  self->tunnel = g_strdup (tunnel);
 }

@@ -38,7 +38,7 @@ struct _AsdKeeper
   char *destination;             /* the server, for people */
   const AsdKeeperEvents *events;
   gpointer user_data;
-  const char *state;             /* the last one told */
+  AsdTunnelState state;          /* the last one told */
 
   gboolean want_up;              /* Start was called, Stop was not */
   gboolean restart_pending;      /* start again as soon as ssh is gone */
@@ -65,7 +65,7 @@ static void spawn_ssh (AsdKeeper *self);
 static void start_run (AsdKeeper *self);
 
 static void
-tell_state (AsdKeeper *self, const char *state, const char *reason)
+tell_state (AsdKeeper *self, AsdTunnelState state, const char *reason)
 {
   self->state = state;
   self->events->state_changed (self->user_data, state, reason);
@@ -76,7 +76,7 @@ static void
 give_up (AsdKeeper *self, const char *why)
 {
   self->want_up = FALSE;
-  tell_state (self, ASD_STATE_FAILED, why);
+  tell_state (self, ASD_TUNNEL_STATE_FAILED, why);
 }
 
 static void
@@ -114,6 +114,7 @@ setup_monitor (AsdKeeper *self, GError **error)
   if (s->monitor_port == 0)
     return TRUE;
   self->monitor = asd_monitor_new (&spec, NULL);
+  asd_monitor_set_tunnel_name (self->monitor, self->name);
   if (!asd_monitor_listen (self->monitor, error))
     {
       g_clear_object (&self->monitor);
@@ -156,7 +157,7 @@ after_failed_run (AsdKeeper *self, gboolean was_connected, const char *reason,
       give_up (self, reason);
       return;
     }
-  tell_state (self, ASD_STATE_RETRYING, reason);
+  tell_state (self, ASD_TUNNEL_STATE_RETRYING, reason);
   if (keyring_locked)
     asd_retry_wait_for_keyring (self->wait);
   else if (retry == ASD_RETRY_SHORT)
@@ -238,7 +239,7 @@ spawn_ssh (AsdKeeper *self)
       return;
     }
   self->waiting_slot = TRUE;
-  tell_state (self, ASD_STATE_CONNECTING, _("waiting for other tunnels to finish logging in"));
+  tell_state (self, ASD_TUNNEL_STATE_CONNECTING, _("waiting for other tunnels to finish logging in"));
   asd_login_pacer_request (self->pacer, on_slot_granted, self);
 }
 
@@ -246,7 +247,7 @@ static void
 on_run_ended (AsdSshRun *run, gpointer user_data)
 {
   AsdKeeper *self = user_data;
-  gboolean was_connected = g_strcmp0 (self->state, ASD_STATE_CONNECTED) == 0;
+  gboolean was_connected = self->state == ASD_TUNNEL_STATE_CONNECTED;
   gboolean keyring_locked = FALSE;
   AsdRetry retry = ASD_RETRY_BACKOFF;
   g_autofree char *reason = asd_ssh_run_explain (run, &retry, &keyring_locked);
@@ -258,11 +259,11 @@ on_run_ended (AsdSshRun *run, gpointer user_data)
       spawn_ssh (self);
     }
   else if (self->asleep)
-    tell_state (self, ASD_STATE_RETRYING, _("the system is asleep; the tunnel comes back when it wakes up"));
+    tell_state (self, ASD_TUNNEL_STATE_RETRYING, _("the system is asleep; the tunnel comes back when it wakes up"));
   else if (!self->want_up)
     {
       if (self->settings != NULL)   /* a broken file keeps its "failed" */
-        tell_state (self, ASD_STATE_STOPPED, _("stopped"));
+        tell_state (self, ASD_TUNNEL_STATE_STOPPED, _("stopped"));
     }
   else
     after_failed_run (self, was_connected, reason, retry, keyring_locked);
@@ -285,7 +286,7 @@ become_connected (AsdKeeper *self)
   g_autofree char *reason = NULL;
 
   reason = g_strdup_printf (_("connected to %s"), self->destination);
-  tell_state (self, ASD_STATE_CONNECTED, reason);
+  tell_state (self, ASD_TUNNEL_STATE_CONNECTED, reason);
   self->stable_id = g_timeout_add_seconds (STABLE_AFTER_S, on_stable, self);
   if (self->monitor != NULL)
     asd_monitor_start (self->monitor);
@@ -338,7 +339,7 @@ start_run (AsdKeeper *self)
     self->events->restarts_changed (self->user_data, ++self->restarts);
   self->events->pid_changed (self->user_data, asd_ssh_run_get_pid (self->run));
   reason = g_strdup_printf (_("connecting to %s"), self->destination);
-  tell_state (self, ASD_STATE_CONNECTING, reason);
+  tell_state (self, ASD_TUNNEL_STATE_CONNECTING, reason);
 }
 
 /* ---- public ---- */
@@ -374,7 +375,7 @@ asd_keeper_stop (AsdKeeper *self)
   if (self->run != NULL)
     asd_ssh_run_stop (self->run, NULL);
   else if (self->settings != NULL)
-    tell_state (self, ASD_STATE_STOPPED, _("stopped"));
+    tell_state (self, ASD_TUNNEL_STATE_STOPPED, _("stopped"));
 }
 
 /* A running ssh starts again once gone; a waiting one tries now, keeping
@@ -421,7 +422,7 @@ asd_keeper_sleep (AsdKeeper *self)
   if (self->run != NULL)
     asd_ssh_run_stop (self->run, NULL);
   else
-    tell_state (self, ASD_STATE_RETRYING, _("the system is asleep; the tunnel comes back when it wakes up"));
+    tell_state (self, ASD_TUNNEL_STATE_RETRYING, _("the system is asleep; the tunnel comes back when it wakes up"));
 }
 
 /* See asd_tunnel_wake(). */
@@ -441,7 +442,7 @@ void
 asd_keeper_network_changed (AsdKeeper *self)
 {
   if (self->settings == NULL || self->run != NULL || !self->want_up ||
-      g_strcmp0 (self->state, ASD_STATE_RETRYING) != 0)
+      self->state != ASD_TUNNEL_STATE_RETRYING)
     return;
   spawn_ssh (self);
 }
@@ -537,7 +538,7 @@ asd_keeper_class_init (AsdKeeperClass *klass)
 static void
 asd_keeper_init (AsdKeeper *self)
 {
-  self->state = ASD_STATE_STOPPED;
+  self->state = ASD_TUNNEL_STATE_STOPPED;
   self->wait = asd_retry_wait_new ();
   g_signal_connect (self->wait, "due", G_CALLBACK (on_wait_due), self);
   g_signal_connect (self->wait, "scheduled", G_CALLBACK (on_wait_scheduled), self);

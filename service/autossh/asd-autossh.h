@@ -8,7 +8,7 @@
 #include <gio/gio.h>
 
 #include "asd-autossh-env.h"
-#include "asd-autossh-args.h"
+#include "asd-ssh-args.h"
 #include "asd-ssh-process.h"
 
 G_BEGIN_DECLS

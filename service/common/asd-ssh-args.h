@@ -1,4 +1,4 @@
-/* asd-autossh-args.h: an autossh 1.4g command line, and ssh's argv from it
+/* asd-ssh-args.h: an autossh 1.4g command line, and ssh's argv from it
  *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later

@@ -8,9 +8,10 @@
 
 #include <gio/gio.h>
 
+#include "asd-names.h"
+
 G_BEGIN_DECLS
 
-#define ASD_TUNNEL_NAME_MAX 64
 #define ASD_TUNNEL_DEFAULT_POLL 30
 #define ASD_TUNNEL_KEYFILE_GROUP "Tunnel"
 
@@ -38,9 +39,6 @@ typedef struct {
   gboolean auto_start;         /* default TRUE */
   gboolean transient;
 } AsdTunnelSettings;
-
-gboolean           asd_tunnel_name_is_valid        (const char *name);
-char              *asd_tunnel_name_to_path_element (const char *name);
 
 AsdTunnelSettings *asd_tunnel_settings_new    (void);
 AsdTunnelSettings *asd_tunnel_settings_copy   (const AsdTunnelSettings *settings);

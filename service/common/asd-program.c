@@ -9,17 +9,21 @@
 #include <stdlib.h>
 #include <glib/gi18n.h>
 
+#include "asd-log.h"
 #include "asd-program.h"
 
 /**
  * asd_program_init:
  * @prgname: the program's name, for messages
+ * @log_domain: the program's log domain (its G_LOG_DOMAIN), which the
+ *   common code logs in too
  *
- * The user's locale and the project's message catalogue (UTF-8).
+ * The user's locale, the project's message catalogue (UTF-8), the log.
  */
 void
-asd_program_init (const char *prgname)
+asd_program_init (const char *prgname, const char *log_domain)
 {
+  asd_log_set_domain (log_domain);
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");

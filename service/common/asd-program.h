@@ -9,7 +9,8 @@
 
 G_BEGIN_DECLS
 
-void             asd_program_init          (const char      *prgname);
+void             asd_program_init          (const char      *prgname,
+                                            const char      *log_domain);
 GDBusConnection *asd_program_start_session (GOptionContext  *context,
                                             int             *argc,
                                             char          ***argv,

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
-#include "asd-autossh-args.h"
+#include "asd-ssh-args.h"
 #include "asd-tunnel-settings-private.h"
 
 /* The letters this mapping knows that take a value. */

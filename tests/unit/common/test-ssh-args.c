@@ -3,7 +3,7 @@
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
-#include "asd-autossh-args.h"
+#include "asd-ssh-args.h"
 #include "asd-error.h"
 
 typedef struct {

@@ -46,37 +46,6 @@ settings_from_text (const char *text)
   return g_steal_pointer (&settings);
 }
 
-/* ---- names ---- */
-
-static void
-test_names (void)
-{
-  const char *valid[] = { "web", "web-1", "a_b", "A", "0", "x-_-y", "x-", "_x", NULL };
-  const char *invalid[] = { "", "a b", "a/b", "a.b", "ä", "web\n", "a:b", "-x", "-", NULL };
-  const struct { const char *name, *element; } escaped[] = {
-    { "web-1", "web_2d1" }, { "a_b", "a_5fb" }, { "Web9", "Web9" }, { "-", "_2d" },
-    { "_", "_5f" }, { "", "_" },
-  };
-  g_autofree char *longest = g_strnfill (64, 'a');
-  g_autofree char *too_long = g_strnfill (65, 'a');
-
-  for (guint i = 0; valid[i] != NULL; i++)
-    g_assert_true (asd_tunnel_name_is_valid (valid[i]));
-  for (guint i = 0; invalid[i] != NULL; i++)
-    g_assert_false (asd_tunnel_name_is_valid (invalid[i]));
-  g_assert_true (asd_tunnel_name_is_valid (longest));
-  g_assert_false (asd_tunnel_name_is_valid (too_long));
-  g_assert_false (asd_tunnel_name_is_valid (NULL));
-  for (guint i = 0; i < G_N_ELEMENTS (escaped); i++)
-    {
-      g_autofree char *element = asd_tunnel_name_to_path_element (escaped[i].name);
-      g_autofree char *path = g_strconcat ("/io/github/autosshd1/tunnel/", element, NULL);
-
-      g_assert_cmpstr (element, ==, escaped[i].element);
-      g_assert_true (g_variant_is_object_path (path));
-    }
-}
-
 static void
 test_defaults (void)
 {
@@ -813,7 +782,6 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add_func ("/tunnel-settings/names", test_names);
   g_test_add_func ("/tunnel-settings/defaults", test_defaults);
   g_test_add_func ("/tunnel-settings/validate", test_validate);
   ADD_CASES ("/tunnel-settings/key", key_cases, test_key);

@@ -6,11 +6,10 @@
 #pragma once
 
 #include "asd-dbus-generated.h"
+#include "asd-names.h"
 
 G_BEGIN_DECLS
 
-#define ASD_MANAGER_PATH "/io/github/autosshd1"
-#define ASD_TUNNEL_PATH_PREFIX ASD_MANAGER_PATH "/tunnel/"
 
 #define ASD_TYPE_MANAGER (asd_manager_get_type ())
 G_DECLARE_FINAL_TYPE (AsdManager, asd_manager, ASD, MANAGER, AsdDbusManagerSkeleton)

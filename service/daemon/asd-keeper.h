@@ -11,16 +11,9 @@
 
 G_BEGIN_DECLS
 
-/* A tunnel's states, as its State property names them. */
-#define ASD_STATE_STOPPED    "stopped"
-#define ASD_STATE_CONNECTING "connecting"
-#define ASD_STATE_CONNECTED  "connected"
-#define ASD_STATE_RETRYING   "retrying"
-#define ASD_STATE_FAILED     "failed"
-
 /**
  * AsdKeeperEvents:
- * @state_changed: the state (one of the ASD_STATE_ names) and why, for people
+ * @state_changed: the state and why, for people
  * @pid_changed: ssh's pid, 0 when none runs
  * @restarts_changed: how many times ssh started again since the last start
  * @next_retry: real time in µs of the next try, probe or check
@@ -33,7 +26,7 @@ G_BEGIN_DECLS
  * user_data given to asd_keeper_new().
  */
 typedef struct {
-  void (*state_changed)    (gpointer user_data, const char *state, const char *reason);
+  void (*state_changed)    (gpointer user_data, AsdTunnelState state, const char *reason);
   void (*pid_changed)      (gpointer user_data, guint pid);
   void (*restarts_changed) (gpointer user_data, guint restarts);
   void (*next_retry)       (gpointer user_data, gint64 when);

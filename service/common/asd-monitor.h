@@ -7,7 +7,7 @@
 
 #include <gio/gio.h>
 
-#include "asd-autossh-args.h"
+#include "asd-ssh-args.h"
 
 G_BEGIN_DECLS
 
@@ -28,5 +28,8 @@ void        asd_monitor_set_timing (AsdMonitor           *self,
 void        asd_monitor_start      (AsdMonitor           *self);
 void        asd_monitor_stop       (AsdMonitor           *self);
 void        asd_monitor_test_now   (AsdMonitor           *self);
+
+void asd_monitor_set_tunnel_name (AsdMonitor *self,
+                                   const char *tunnel);
 
 G_END_DECLS

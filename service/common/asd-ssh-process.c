@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <sys/prctl.h>
 
+#include "asd-log.h"
 #include "asd-ssh-process.h"
 
 /* How long stderr may stay open once ssh has exited. */
@@ -24,6 +25,8 @@
 struct _AsdSshProcess
 {
   GObject parent_instance;
+
+  char *tunnel;                  /* for the log's TUNNEL field, or NULL */
 
   char **argv;
   char **env;                    /* variables set for ssh, NAME=VALUE */
@@ -93,6 +96,7 @@ asd_ssh_process_finalize (GObject *object)
 {
   AsdSshProcess *self = ASD_SSH_PROCESS (object);
 
+  g_free (self->tunnel);
   g_strfreev (self->argv);
   g_strfreev (self->env);
 
@@ -194,7 +198,7 @@ on_wait_done (GObject *source, GAsyncResult *result, gpointer user_data)
   self->exit_code = self->exit_signalled ? g_subprocess_get_term_sig (subprocess)
                                          : g_subprocess_get_exit_status (subprocess);
   self->exit_pending = TRUE;
-  g_debug ("ssh %d ended (%s %d)", self->pid,
+  asd_log_tunnel (self->tunnel, G_LOG_LEVEL_DEBUG, "ssh %d ended (%s %d)", self->pid,
            self->exit_signalled ? "signal" : "status", self->exit_code);
   if (self->stderr_open)
     self->stderr_wait_id = g_timeout_add_seconds (STDERR_AFTER_EXIT_S, on_stderr_wait_over, self);
@@ -308,7 +312,7 @@ on_grace_expired (gpointer user_data)
   AsdSshProcess *self = user_data;
 
   self->kill_id = 0;
-  g_debug ("ssh %d still running %d s after SIGTERM: SIGKILL",
+  asd_log_tunnel (self->tunnel, G_LOG_LEVEL_DEBUG, "ssh %d still running %d s after SIGTERM: SIGKILL",
            self->pid, ASD_SSH_PROCESS_STOP_GRACE_S);
   g_subprocess_force_exit (self->subprocess);
   return G_SOURCE_REMOVE;
@@ -345,4 +349,18 @@ asd_ssh_process_is_running (AsdSshProcess *self)
 {
   g_return_val_if_fail (ASD_IS_SSH_PROCESS (self), FALSE);
   return self->running;
+}
+
+/**
+ * asd_ssh_process_set_tunnel_name:
+ * @self: a AsdSshProcess
+ * @tunnel: (nullable): the tunnel it works for, named in its log lines
+ */
+void
+asd_ssh_process_set_tunnel_name (AsdSshProcess *self, const char *tunnel)
+{
+  g_return_if_fail (ASD_IS_SSH_PROCESS (self));
+
+  g_free (self->tunnel);
+  self->tunnel = g_strdup (tunnel);
 }

@@ -17,7 +17,6 @@
 #include "asd-manager.h"
 #include "asd-program.h"
 
-#define BUS_NAME "io.github.autosshd1"
 #define SHUTDOWN_GRACE_S 8   /* ssh gets SIGKILL after 5 s: this is a safety net */
 
 typedef struct {
@@ -100,7 +99,7 @@ main (int argc, char **argv)
   Context ctx = { NULL, NULL, EXIT_SUCCESS, FALSE, FALSE };
   guint owner_id;
 
-  asd_program_init ("autosshd");
+  asd_program_init ("autosshd", G_LOG_DOMAIN);
 
   options = g_option_context_new (NULL);
   g_option_context_set_summary (options, _("Keeps SSH tunnels alive for the session, on D-Bus."));
@@ -121,7 +120,7 @@ main (int argc, char **argv)
 
   g_unix_signal_add (SIGTERM, on_signal, &ctx);
   g_unix_signal_add (SIGINT, on_signal, &ctx);
-  owner_id = g_bus_own_name_on_connection (bus, BUS_NAME,
+  owner_id = g_bus_own_name_on_connection (bus, ASD_BUS_NAME,
                                            G_BUS_NAME_OWNER_FLAGS_ALLOW_REPLACEMENT |
                                            (replace ? G_BUS_NAME_OWNER_FLAGS_REPLACE : 0),
                                            on_name_acquired, on_name_lost, &ctx, NULL);

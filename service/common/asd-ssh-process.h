@@ -42,4 +42,7 @@ void           asd_ssh_process_stop     (AsdSshProcess      *self);
 gint           asd_ssh_process_get_pid  (AsdSshProcess      *self);
 gboolean       asd_ssh_process_is_running (AsdSshProcess    *self);
 
+void asd_ssh_process_set_tunnel_name (AsdSshProcess *self,
+                                       const char *tunnel);
+
 G_END_DECLS

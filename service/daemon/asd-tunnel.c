@@ -16,12 +16,12 @@
 #include <glib/gi18n.h>
 
 #include "asd-error.h"
+#include "asd-log.h"
 #include "asd-keeper.h"
 #include "asd-tunnel.h"
 #include "asd-tunnel-askpass.h"
 
-#define tunnel_log(self, level, ...) \
-  g_log_structured (G_LOG_DOMAIN, level, "TUNNEL", (self)->name, "MESSAGE", __VA_ARGS__)
+#define tunnel_log(self, level, ...) asd_log_tunnel ((self)->name, level, __VA_ARGS__)
 
 struct _AsdTunnel
 {
@@ -46,18 +46,19 @@ iface (AsdTunnel *self)
 }
 
 static void
-set_state (AsdTunnel *self, const char *state, const char *reason)
+set_state (AsdTunnel *self, AsdTunnelState new_state, const char *reason)
 {
   g_autofree char *old = g_strdup (asd_dbus_tunnel_get_state (iface (self)));
+  const char *state = asd_tunnel_state_to_string (new_state);
 
   if (g_strcmp0 (old, state) == 0 &&
       g_strcmp0 (asd_dbus_tunnel_get_state_reason (iface (self)), reason) == 0)
     return;
   asd_dbus_tunnel_set_state (iface (self), state);
   asd_dbus_tunnel_set_state_reason (iface (self), reason);
-  if (g_strcmp0 (state, ASD_STATE_RETRYING) != 0)
+  if (new_state != ASD_TUNNEL_STATE_RETRYING)
     asd_dbus_tunnel_set_next_retry (iface (self), 0);
-  if (g_strcmp0 (state, ASD_STATE_CONNECTED) != 0)
+  if (new_state != ASD_TUNNEL_STATE_CONNECTED)
     asd_dbus_tunnel_set_connected_since (iface (self), 0);
   g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (self));
   tunnel_log (self, G_LOG_LEVEL_MESSAGE, "%s: %s → %s: %s", self->name, old, state, reason);
@@ -103,12 +104,12 @@ complete_stops (gpointer user_data)
 /* ---- what the keeper tells ---- */
 
 static void
-on_state_changed (gpointer user_data, const char *state, const char *reason)
+on_state_changed (gpointer user_data, AsdTunnelState state, const char *reason)
 {
   AsdTunnel *self = user_data;
 
   set_state (self, state, reason);
-  if (g_strcmp0 (state, ASD_STATE_CONNECTED) == 0)
+  if (state == ASD_TUNNEL_STATE_CONNECTED)
     asd_dbus_tunnel_set_connected_since (iface (self), g_get_real_time ());
 }
 
@@ -238,7 +239,7 @@ asd_tunnel_set_broken (AsdTunnel *self, const char *reason)
   asd_tunnel_stop (self);
   g_clear_pointer (&self->settings, asd_tunnel_settings_free);
   publish_settings (self);
-  set_state (self, ASD_STATE_FAILED, reason);
+  set_state (self, ASD_TUNNEL_STATE_FAILED, reason);
 }
 
 /* New settings (from Reload or Configure); ssh restarts if it runs. */
@@ -255,7 +256,7 @@ asd_tunnel_reconfigure (AsdTunnel *self, AsdTunnelSettings *settings)
   self->settings = settings;
   publish_settings (self);
   if (!had_ssh && was_broken)
-    set_state (self, ASD_STATE_STOPPED, _("stopped"));
+    set_state (self, ASD_TUNNEL_STATE_STOPPED, _("stopped"));
 }
 
 const char *
@@ -391,7 +392,7 @@ handle_trust_host_key (AsdDbusTunnel *object, GDBusMethodInvocation *invocation,
   AsdTunnel *self = ASD_TUNNEL (object);
   g_autoptr(AsdTunnelSettings) settings = NULL;
   g_autoptr(GError) error = NULL;
-  gboolean was_failed = g_strcmp0 (asd_dbus_tunnel_get_state (object), ASD_STATE_FAILED) == 0;
+  gboolean was_failed = asd_tunnel_state_from_string (asd_dbus_tunnel_get_state (object), NULL) == ASD_TUNNEL_STATE_FAILED;
   g_autoptr(GVariantDict) change = g_variant_dict_new (NULL);
 
   if (self->settings == NULL)
@@ -523,7 +524,7 @@ asd_tunnel_new (const char *name, AsdTunnelSettings *settings, const char *confi
   self->settings = settings;
   self->keeper = asd_keeper_new (name, &keeper_events, self);
   asd_dbus_tunnel_set_name (iface (self), name);
-  asd_dbus_tunnel_set_state (iface (self), ASD_STATE_STOPPED);
+  asd_dbus_tunnel_set_state (iface (self), asd_tunnel_state_to_string (ASD_TUNNEL_STATE_STOPPED));
   asd_dbus_tunnel_set_state_reason (iface (self), _("stopped"));
   publish_settings (self);
   g_signal_connect_swapped (self, "notify::auto-start", G_CALLBACK (on_auto_start_changed), self);

@@ -21,7 +21,7 @@
 #include <glib-unix.h>
 
 #include "asd-autossh.h"
-#include "asd-autossh-args.h"
+#include "asd-ssh-args.h"
 #include "asd-program.h"
 #include "asd-autossh-env.h"
 #include "asd-autossh-log.h"
@@ -191,7 +191,7 @@ main (int argc, char **argv)
   gboolean monitor_defaulted;
   Context ctx = { NULL, NULL, EXIT_FAILURE, FALSE };
 
-  asd_program_init ("autossh");
+  asd_program_init ("autossh", G_LOG_DOMAIN);
 
   args = asd_autossh_args_parse ((const char * const *) argv + 1, &error);
   if (args == NULL)

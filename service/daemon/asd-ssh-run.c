@@ -16,6 +16,7 @@
 #include <glib/gi18n.h>
 
 #include "asd-askpass-protocol.h"
+#include "asd-log.h"
 #include "asd-ssh-process.h"
 #include "asd-ssh-run.h"
 #include "asd-tunnel-askpass.h"
@@ -91,8 +92,7 @@ on_ssh_line (AsdSshProcess *ssh, const char *line, gpointer user_data)
 
   asd_ssh_message_classify (line, &message);
   if (message.event != ASD_SSH_EVENT_NONE)
-    g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_DEBUG, "TUNNEL", self->name,
-                      "MESSAGE", "%s: ssh: %s", self->name, line);
+    asd_log_tunnel (self->name, G_LOG_LEVEL_DEBUG, "%s: ssh: %s", self->name, line);
   if (message.event == ASD_SSH_EVENT_AUTHENTICATED)
     self->authenticated = TRUE;
   else if (message.event == ASD_SSH_EVENT_SESSION_READY)
@@ -308,6 +308,7 @@ asd_ssh_run_new (const char         *tunnel_name,
   self->askpass_helper = g_strdup (askpass_helper);
   self->answers = asd_tunnel_askpass_new (tunnel_name, trusted_host_key);
   self->ssh = asd_ssh_process_new (argv, ASD_SSH_PROCESS_NEW_SESSION | ASD_SSH_PROCESS_READ_STDERR);
+  asd_ssh_process_set_tunnel_name (self->ssh, tunnel_name);
   g_signal_connect (self->ssh, "stderr-line", G_CALLBACK (on_ssh_line), self);
   g_signal_connect (self->ssh, "exited", G_CALLBACK (on_ssh_exited), self);
   return self;

@@ -1,0 +1,109 @@
+/* asd-names.c: tunnel names, their object paths, and the states' names
+ *
+ * Copyright 2026 The autosshd developers
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <gio/gio.h>
+#include <glib/gi18n.h>
+
+#include "asd-enums.h"
+#include "asd-error.h"
+#include "asd-names.h"
+
+/**
+ * asd_tunnel_state_to_string:
+ * @state: a state
+ *
+ * Returns: the state's name on the bus ("connected", ...)
+ */
+const char *
+asd_tunnel_state_to_string (AsdTunnelState state)
+{
+  g_autoptr(GEnumClass) klass = g_type_class_ref (ASD_TYPE_TUNNEL_STATE);
+  GEnumValue *value = g_enum_get_value (klass, state);
+
+  g_return_val_if_fail (value != NULL, "failed");
+  return value->value_nick;
+}
+
+/**
+ * asd_tunnel_state_from_string:
+ * @text: (nullable): a State value from the bus
+ * @known: (out) (optional): whether @text names a state
+ *
+ * Returns: the state @text names; an unknown one (from a newer service)
+ *   reads as %ASD_TUNNEL_STATE_FAILED
+ */
+AsdTunnelState
+asd_tunnel_state_from_string (const char *text, gboolean *known)
+{
+  g_autoptr(GEnumClass) klass = g_type_class_ref (ASD_TYPE_TUNNEL_STATE);
+  GEnumValue *value = text != NULL ? g_enum_get_value_by_nick (klass, text) : NULL;
+
+  if (known != NULL)
+    *known = value != NULL;
+  return value != NULL ? (AsdTunnelState) value->value : ASD_TUNNEL_STATE_FAILED;
+}
+
+/**
+ * asd_tunnel_name_is_valid:
+ * @name: (nullable): a tunnel name
+ *
+ * A name must not start with "-", which command lines such as
+ * `autosshctl start -x` would read as an option.
+ *
+ * Returns: whether @name matches `[A-Za-z0-9_-]{1,64}` and does not
+ *   start with "-"
+ */
+gboolean
+asd_tunnel_name_is_valid (const char *name)
+{
+  gsize length = name != NULL ? strlen (name) : 0;
+
+  if (length == 0 || length > ASD_TUNNEL_NAME_MAX || name[0] == '-')
+    return FALSE;
+  for (const char *p = name; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && *p != '_' && *p != '-')
+      return FALSE;
+  return TRUE;
+}
+
+/**
+ * asd_tunnel_name_check:
+ * @name: (nullable): a tunnel name
+ * @error: return location for %ASD_ERROR_INVALID_NAME
+ *
+ * Returns: whether @name is valid; if not, @error says what a name may be
+ */
+gboolean
+asd_tunnel_name_check (const char *name, GError **error)
+{
+  if (asd_tunnel_name_is_valid (name))
+    return TRUE;
+  g_set_error (error, ASD_ERROR, ASD_ERROR_INVALID_NAME,
+               _("“%s” is not a valid tunnel name: use 1 to %d of A–Z, a–z, 0–9, “_” and “-”, not starting with “-”"),
+               name != NULL ? name : "", ASD_TUNNEL_NAME_MAX);
+  return FALSE;
+}
+
+/**
+ * asd_tunnel_object_path:
+ * @name: a valid tunnel name
+ *
+ * The tunnel's object path: every byte of @name other than A-Z, a-z and
+ * 0-9 becomes `_xx` (g_dbus_escape_object_path(), systemd's rule), so
+ * "web-1" is at /io/github/autosshd1/tunnel/web_2d1.
+ *
+ * Returns: (transfer full): the object path
+ */
+char *
+asd_tunnel_object_path (const char *name)
+{
+  g_autofree char *element = g_dbus_escape_object_path (name);
+
+  return g_strconcat (ASD_TUNNEL_PATH_PREFIX, element, NULL);
+}

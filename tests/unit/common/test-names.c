@@ -1,0 +1,84 @@
+/* Unit tests of asd-names: tunnel names, object paths, state names.
+ *
+ * Copyright 2026 The autosshd developers
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "asd-error.h"
+#include "asd-names.h"
+
+static void
+test_names (void)
+{
+  const char *valid[] = { "web", "web-1", "a_b", "A", "0", "x-_-y", "x-", "_x", NULL };
+  const char *invalid[] = { "", "a b", "a/b", "a.b", "ä", "web\n", "a:b", "-x", "-", NULL };
+  g_autofree char *longest = g_strnfill (64, 'a');
+  g_autofree char *too_long = g_strnfill (65, 'a');
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; valid[i] != NULL; i++)
+    g_assert_true (asd_tunnel_name_is_valid (valid[i]));
+  for (guint i = 0; invalid[i] != NULL; i++)
+    g_assert_false (asd_tunnel_name_is_valid (invalid[i]));
+  g_assert_true (asd_tunnel_name_is_valid (longest));
+  g_assert_false (asd_tunnel_name_is_valid (too_long));
+  g_assert_false (asd_tunnel_name_is_valid (NULL));
+
+  g_assert_true (asd_tunnel_name_check ("web", &error));
+  g_assert_no_error (error);
+  g_assert_false (asd_tunnel_name_check ("a b", &error));
+  g_assert_error (error, ASD_ERROR, ASD_ERROR_INVALID_NAME);
+  g_assert_nonnull (strstr (error->message, "“a b” is not a valid tunnel name"));
+}
+
+static void
+test_object_paths (void)
+{
+  const struct { const char *name, *path; } cases[] = {
+    { "web-1", "/io/github/autosshd1/tunnel/web_2d1" },
+    { "a_b", "/io/github/autosshd1/tunnel/a_5fb" },
+    { "Web9", "/io/github/autosshd1/tunnel/Web9" },
+    { "_", "/io/github/autosshd1/tunnel/_5f" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *path = asd_tunnel_object_path (cases[i].name);
+
+      g_assert_cmpstr (path, ==, cases[i].path);
+      g_assert_true (g_variant_is_object_path (path));
+    }
+}
+
+static void
+test_states (void)
+{
+  const char *names[] = { "stopped", "connecting", "connected", "retrying", "failed" };
+  gboolean known = FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      AsdTunnelState state = asd_tunnel_state_from_string (names[i], &known);
+
+      g_assert_true (known);
+      g_assert_cmpint (state, ==, i);
+      g_assert_cmpstr (asd_tunnel_state_to_string (state), ==, names[i]);
+    }
+  /* An unknown state (a newer service) reads as failed, and says so. */
+  g_assert_cmpint (asd_tunnel_state_from_string ("hibernating", &known), ==, ASD_TUNNEL_STATE_FAILED);
+  g_assert_false (known);
+  g_assert_cmpint (asd_tunnel_state_from_string (NULL, NULL), ==, ASD_TUNNEL_STATE_FAILED);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/names/tunnel-names", test_names);
+  g_test_add_func ("/names/object-paths", test_object_paths);
+  g_test_add_func ("/names/states", test_states);
+  return g_test_run ();
+}
