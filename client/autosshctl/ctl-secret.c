@@ -19,7 +19,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <pwd.h>
 #include <signal.h>
 #include <string.h>
 #include <termios.h>
@@ -27,6 +26,7 @@
 #include <glib/gi18n.h>
 
 #include "asd-secrets.h"
+#include "asd-ssh-config.h"
 #include "ctl.h"
 
 #define SECRET_MAX 4096
@@ -184,63 +184,11 @@ read_secret (const char *prompt, GError **error)
 
 /* ---- which secret ---- */
 
-static char *
-passwd_home (const char *user)
-{
-  struct passwd *pw = user != NULL ? getpwnam (user) : getpwuid (getuid ());
-
-  if (pw != NULL && pw->pw_dir != NULL && pw->pw_dir[0] == '/')
-    return g_strdup (pw->pw_dir);
-  return user != NULL ? NULL : g_strdup (g_get_home_dir ());
-}
-
-/* The key file as ssh will name it: "~/k", "~user/k" and "k" are made
- * absolute; an absolute name is left as it is. */
-static char *
-absolute_identity (const char *path, GError **error)
-{
-  g_autofree char *user = NULL;
-  g_autofree char *home = NULL;
-  const char *rest = path;
-
-  if (g_path_is_absolute (path))
-    return g_strdup (path);
-  if (path[0] == '~')
-    {
-      const char *slash = strchr (path, '/');
-
-      user = slash != NULL ? g_strndup (path + 1, slash - path - 1) : g_strdup (path + 1);
-      rest = slash != NULL ? slash + 1 : "";
-    }
-  home = passwd_home (user != NULL && user[0] != '\0' ? user : NULL);
-  if (home == NULL)
-    {
-      g_set_error (error, CTL_ERROR, CTL_ERROR_FAILED,
-                   _("cannot find the home directory of “%s” for the key file %s"), user, path);
-      return NULL;
-    }
-  return g_build_filename (home, rest, NULL);
-}
-
-/* "key value" lines of `ssh -G`: the value of the first one of key. */
-static char *
-config_value (const char *config, const char *key)
-{
-  g_auto(GStrv) lines = g_strsplit (config, "\n", -1);
-  gsize key_length = strlen (key);
-
-  for (guint i = 0; lines[i] != NULL; i++)
-    if (strncmp (lines[i], key, key_length) == 0 && lines[i][key_length] == ' ')
-      return g_strstrip (g_strdup (lines[i] + key_length + 1));
-  return NULL;
-}
-
 /* user and host as ssh resolves them for the tunnel's command (its
  * ~/.ssh/config included): `ssh -G` with the same arguments. */
 static gboolean
 ssh_user_host (const char * const *command, char **user, char **host, GError **error)
 {
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_auto(GStrv) argv = NULL;
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) ssh = NULL;
@@ -252,10 +200,7 @@ ssh_user_host (const char * const *command, char **user, char **host, GError **e
                            _("the service did not say which ssh command the tunnel runs"));
       return FALSE;
     }
-  g_strv_builder_add (builder, command[0]);
-  g_strv_builder_add (builder, "-G");
-  g_strv_builder_addv (builder, (const char **) command + 1);
-  argv = g_strv_builder_end (builder);
+  argv = asd_ssh_config_argv (command);
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_set_stdin_file_path (launcher, "/dev/null");
   ssh = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv, error);
@@ -267,11 +212,11 @@ ssh_user_host (const char * const *command, char **user, char **host, GError **e
                    err != NULL ? g_strstrip (err) : "");
       return FALSE;
     }
-  *user = config_value (out, "user");
+  *user = asd_ssh_config_value (out, "user");
   /* ssh names the host by its HostKeyAlias when it has one */
-  *host = config_value (out, "hostkeyalias");
+  *host = asd_ssh_config_value (out, "hostkeyalias");
   if (*host == NULL)
-    *host = config_value (out, "hostname");
+    *host = asd_ssh_config_value (out, "hostname");
   if (*user == NULL || *host == NULL)
     {
       g_clear_pointer (user, g_free);
@@ -327,7 +272,7 @@ ctl_cmd_passphrase (Ctl *ctl, int argc, char **argv, GError **error)
   key = asd_dbus_tunnel_get_identity_file (tunnel);
   if (!password && key != NULL && key[0] != '\0')
     {
-      identity = absolute_identity (key, error);
+      identity = asd_ssh_expand_path (key, error);
       if (identity == NULL)
         return FALSE;
       ref.identity_file = identity;

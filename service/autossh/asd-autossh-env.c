@@ -112,15 +112,3 @@ asd_autossh_env_free (AsdAutosshEnv *env)
   g_free (env);
 }
 
-/**
- * asd_autossh_env_net_timeout:
- * @env: the settings
- *
- * Returns: how long one step of a monitor test may take, in seconds:
- *   min(15, POLL/2), at least 1
- */
-guint
-asd_autossh_env_net_timeout (const AsdAutosshEnv *env)
-{
-  return CLAMP (env->poll / 2, 1, 15);
-}

@@ -45,7 +45,6 @@ AsdAutosshEnv *asd_autossh_env_load (const char * const *envp,
                                      GError            **error);
 void           asd_autossh_env_free (AsdAutosshEnv      *env);
 
-guint          asd_autossh_env_net_timeout (const AsdAutosshEnv *env);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AsdAutosshEnv, asd_autossh_env_free)
 

@@ -365,7 +365,7 @@ asd_autossh_new (const char * const   *ssh_argv,
       self->first_poll = self->maxlifetime;
       self->first_poll_capped = TRUE;
     }
-  self->net_timeout = CLAMP (self->poll / 2, 1, 15);
+  self->net_timeout = asd_monitor_net_timeout (self->poll);
   return self;
 }
 

@@ -415,6 +415,20 @@ asd_monitor_listen (AsdMonitor *self, GError **error)
 }
 
 /**
+ * asd_monitor_net_timeout:
+ * @poll: the seconds between two tests
+ *
+ * autossh's rule for how long one step of a test may take.
+ *
+ * Returns: min(15, @poll / 2) seconds, at least 1
+ */
+guint
+asd_monitor_net_timeout (guint poll)
+{
+  return CLAMP (poll / 2, 1, 15);
+}
+
+/**
  * asd_monitor_set_timing:
  * @self: a monitor
  * @first_poll: seconds from asd_monitor_start() to the first test

@@ -29,6 +29,8 @@ void        asd_monitor_start      (AsdMonitor           *self);
 void        asd_monitor_stop       (AsdMonitor           *self);
 void        asd_monitor_test_now   (AsdMonitor           *self);
 
+guint asd_monitor_net_timeout (guint poll);
+
 void asd_monitor_set_tunnel_name (AsdMonitor *self,
                                    const char *tunnel);
 

@@ -29,52 +29,52 @@ ssh_option_known (char letter, gboolean *takes_value)
   return TRUE;
 }
 
-typedef struct {
-  AsdAutosshArgs *args;
-  GPtrArray *out;             /* the ssh arguments kept */
-  const char * const *argv;
-  guint i;                    /* index of the argument being read */
-} Parser;
-
-/* Reads one cluster such as "-NfL8080:x:80" (with its value from the next
- * argument where needed), records autossh's own letters and keeps the
- * rest for ssh, in order. */
-static gboolean
-parse_cluster (Parser *p, GError **error)
+/**
+ * asd_ssh_args_read_cluster:
+ * @argv: a command line, %NULL-terminated
+ * @i: (inout): the index of a cluster of options such as "-NfL8080:x:80";
+ *   moved on past a value given as the next argument
+ * @flags: %ASD_SSH_CLUSTER_AUTOSSH: -M takes a value (autossh's monitor
+ *   port) instead of being ssh's ControlMaster flag
+ * @func: called for each option, in order
+ * @user_data: for @func
+ * @error: return location for an %ASD_ERROR_INVALID_ARGS error
+ *
+ * Reads one cluster as ssh's getopt() does: letters without a value, then
+ * at most one letter with a value, which is the rest of the argument or
+ * the next argument.  The one walk over option clusters that the parsers
+ * of autossh command lines, ssh arguments and settings share.
+ *
+ * Returns: %FALSE for an unknown letter, a missing value, or when @func
+ *   returned %FALSE
+ */
+gboolean
+asd_ssh_args_read_cluster (const char * const *argv,
+                           guint              *i,
+                           AsdSshClusterFlags  flags,
+                           AsdSshOptionFunc    func,
+                           gpointer            user_data,
+                           GError            **error)
 {
-  const char *arg = p->argv[p->i];
-  g_autoptr(GString) kept = g_string_new ("-");
-  const char *value_arg = NULL;
-
-  for (const char *c = arg + 1; *c != '\0'; c++)
+  for (const char *c = argv[*i] + 1; *c != '\0'; c++)
     {
       gboolean takes_value = FALSE;
       const char *value;
 
-      if (*c != 'M' && !ssh_option_known (*c, &takes_value))
+      if (!ssh_option_known (*c, &takes_value))
         {
-          g_set_error (error, ASD_ERROR, ASD_ERROR_INVALID_ARGS,
-                       _("unknown option -- %c"), *c);
+          g_set_error (error, ASD_ERROR, ASD_ERROR_INVALID_ARGS, _("unknown option -- %c"), *c);
           return FALSE;
         }
-      if (*c == 'f')
+      if (*c == 'M' && (flags & ASD_SSH_CLUSTER_AUTOSSH))
+        takes_value = TRUE;
+      if (!takes_value)
         {
-          p->args->background = TRUE;
+          if (!func (*c, NULL, FALSE, user_data, error))
+            return FALSE;
           continue;
         }
-      if (*c == 'V')
-        {
-          p->args->version = TRUE;
-          continue;
-        }
-      if (*c != 'M' && !takes_value)
-        {
-          g_string_append_c (kept, *c);
-          continue;
-        }
-
-      /* A letter with a value: the rest of this argument, or the next one. */
-      value = c[1] != '\0' ? c + 1 : p->argv[p->i + 1];
+      value = c[1] != '\0' ? c + 1 : argv[*i + 1];
       if (value == NULL)
         {
           g_set_error (error, ASD_ERROR, ASD_ERROR_INVALID_ARGS,
@@ -82,26 +82,58 @@ parse_cluster (Parser *p, GError **error)
           return FALSE;
         }
       if (c[1] == '\0')
-        p->i++;
-      if (*c == 'M')
-        {
-          g_free (p->args->monitor_spec);
-          p->args->monitor_spec = g_strdup (value);
-        }
-      else if (c[1] != '\0')
-        g_string_append (kept, c);
-      else
-        {
-          g_string_append_c (kept, *c);
-          value_arg = value;
-        }
-      break;
+        (*i)++;
+      return func (*c, value, c[1] != '\0', user_data, error);
     }
+  return TRUE;
+}
 
+typedef struct {
+  AsdAutosshArgs *args;
+  GString *kept;              /* the cluster's letters for ssh */
+  const char *value_arg;      /* and its value as an argument of its own */
+} Parser;
+
+/* Records autossh's own letters and keeps the rest for ssh, in order. */
+static gboolean
+parse_option (char letter, const char *value, gboolean attached, gpointer user_data, GError **error)
+{
+  Parser *p = user_data;
+
+  if (letter == 'f')
+    p->args->background = TRUE;
+  else if (letter == 'V')
+    p->args->version = TRUE;
+  else if (letter == 'M')
+    {
+      g_free (p->args->monitor_spec);
+      p->args->monitor_spec = g_strdup (value);
+    }
+  else
+    {
+      g_string_append_c (p->kept, letter);
+      if (attached)
+        g_string_append (p->kept, value);
+      else
+        p->value_arg = value;
+    }
+  return TRUE;
+}
+
+/* Reads one cluster; what is ssh's stays one cluster, in its order. */
+static gboolean
+parse_cluster (AsdAutosshArgs *args, GPtrArray *out, const char * const *argv, guint *i,
+               GError **error)
+{
+  g_autoptr(GString) kept = g_string_new ("-");
+  Parser p = { args, kept, NULL };
+
+  if (!asd_ssh_args_read_cluster (argv, i, ASD_SSH_CLUSTER_AUTOSSH, parse_option, &p, error))
+    return FALSE;
   if (kept->len > 1)
-    g_ptr_array_add (p->out, g_strdup (kept->str));
-  if (value_arg != NULL)
-    g_ptr_array_add (p->out, g_strdup (value_arg));
+    g_ptr_array_add (out, g_strdup (kept->str));
+  if (p.value_arg != NULL)
+    g_ptr_array_add (out, g_strdup (p.value_arg));
   return TRUE;
 }
 
@@ -117,14 +149,13 @@ asd_autossh_args_parse (const char * const *argv, GError **error)
 {
   g_autoptr(AsdAutosshArgs) args = g_new0 (AsdAutosshArgs, 1);
   g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func (g_free);
-  Parser p = { args, out, argv, 0 };
   gboolean options_open = TRUE;
   gboolean seen_destination = FALSE;
   gboolean seen_dashdash = FALSE;
 
-  for (p.i = 0; argv[p.i] != NULL; p.i++)
+  for (guint i = 0; argv[i] != NULL; i++)
     {
-      const char *arg = argv[p.i];
+      const char *arg = argv[i];
 
       if (!options_open)
         g_ptr_array_add (out, g_strdup (arg));
@@ -137,7 +168,7 @@ asd_autossh_args_parse (const char * const *argv, GError **error)
         }
       else if (arg[0] == '-' && arg[1] != '\0')
         {
-          if (!parse_cluster (&p, error))
+          if (!parse_cluster (args, out, argv, &i, error))
             return NULL;
         }
       else
@@ -207,10 +238,14 @@ asd_monitor_spec_parse (const char *text, AsdMonitorSpec *spec, GError **error)
 }
 
 static gboolean
-is_server_alive_option (const char *option)
+find_server_alive (char letter, const char *value, gboolean attached, gpointer user_data, GError **error)
 {
-  return g_ascii_strncasecmp (option, "ServerAliveInterval", 19) == 0 ||
-         g_ascii_strncasecmp (option, "ServerAliveCountMax", 19) == 0;
+  gboolean *found = user_data;
+
+  if (letter == 'o' && (g_ascii_strncasecmp (value, "ServerAliveInterval", 19) == 0 ||
+                        g_ascii_strncasecmp (value, "ServerAliveCountMax", 19) == 0))
+    *found = TRUE;
+  return TRUE;
 }
 
 /**
@@ -225,11 +260,11 @@ gboolean
 asd_ssh_args_have_server_alive (const char * const *ssh_args)
 {
   gboolean seen_destination = FALSE;
+  gboolean found = FALSE;
 
-  for (guint i = 0; ssh_args[i] != NULL; i++)
+  for (guint i = 0; ssh_args[i] != NULL && !found; i++)
     {
       const char *arg = ssh_args[i];
-      gboolean takes_value = FALSE;
 
       if (strcmp (arg, "--") == 0)
         return FALSE;   /* what follows is no option of ssh's */
@@ -240,22 +275,11 @@ asd_ssh_args_have_server_alive (const char * const *ssh_args)
           seen_destination = TRUE;
           continue;
         }
-      for (const char *c = arg + 1; *c != '\0'; c++)
-        {
-          if (!ssh_option_known (*c, &takes_value) || !takes_value)
-            continue;
-          if (*c == 'o')
-            {
-              const char *value = c[1] != '\0' ? c + 1 : ssh_args[i + 1];
-              if (value != NULL && is_server_alive_option (value))
-                return TRUE;
-            }
-          if (c[1] == '\0' && ssh_args[i + 1] != NULL)
-            i++;
-          break;
-        }
+      /* the arguments were checked when they were made: stop at a bad one */
+      if (!asd_ssh_args_read_cluster (ssh_args, &i, ASD_SSH_CLUSTER_NONE, find_server_alive, &found, NULL))
+        break;
     }
-  return FALSE;
+  return found;
 }
 
 static void

@@ -38,6 +38,31 @@ typedef struct {
   guint16 echo_port;
 } AsdMonitorSpec;
 
+/**
+ * AsdSshClusterFlags:
+ * @ASD_SSH_CLUSTER_NONE: ssh's own options
+ * @ASD_SSH_CLUSTER_AUTOSSH: an autossh command line: -M takes a value
+ */
+typedef enum {
+  ASD_SSH_CLUSTER_NONE = 0,
+  ASD_SSH_CLUSTER_AUTOSSH = 1 << 0,
+} AsdSshClusterFlags;
+
+/* One option of a cluster: @value is %NULL for a letter without one;
+ * @attached: it was in the same argument ("-L8080:x:80"). */
+typedef gboolean (*AsdSshOptionFunc) (char         letter,
+                                      const char  *value,
+                                      gboolean     attached,
+                                      gpointer     user_data,
+                                      GError     **error);
+
+gboolean        asd_ssh_args_read_cluster (const char * const *argv,
+                                           guint              *i,
+                                           AsdSshClusterFlags  flags,
+                                           AsdSshOptionFunc    func,
+                                           gpointer            user_data,
+                                           GError            **error);
+
 AsdAutosshArgs *asd_autossh_args_parse (const char * const *argv,
                                         GError            **error);
 void            asd_autossh_args_free  (AsdAutosshArgs     *args);

@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "asd-error.h"
+#include "asd-fingerprint.h"
 #include "asd-tunnel-settings-private.h"
 
 #define MAX_ENTRY_BYTES 512
@@ -277,7 +278,7 @@ asd_settings_parse_number (const Key *key, const char *text, guint *number, GErr
 char *
 asd_settings_check_fingerprint (const Key *key, const char *text, GError **error)
 {
-  if (*text == '\0' || g_regex_match_simple ("^SHA256:[A-Za-z0-9+/]{43}$", text, 0, 0))
+  if (*text == '\0' || asd_fingerprint_is_valid (text))
     return g_strdup (text);
   asd_settings_invalid (error, _("%s “%s” is not a host key fingerprint: expected SHA256: and 43 characters, as ssh shows it"),
                         key->name, text);

@@ -9,11 +9,9 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "asd-error.h"
 #include "asd-ssh-args.h"
 #include "asd-tunnel-settings-private.h"
-
-/* The letters this mapping knows that take a value. */
-#define VALUE_LETTERS "DJLRilop"
 
 typedef struct {
   GVariantDict *dict;
@@ -50,8 +48,9 @@ set_once (CommandLine *line, char letter, const char *name, GVariant *value, GEr
 }
 
 static gboolean
-read_letter (CommandLine *line, char letter, const char *value, GError **error)
+read_letter (char letter, const char *value, gboolean attached, gpointer user_data, GError **error)
 {
+  CommandLine *line = user_data;
   const char *forward = strchr (asd_settings_forward_letters, letter);
   guint port;
 
@@ -76,31 +75,6 @@ read_letter (CommandLine *line, char letter, const char *value, GError **error)
   else
     return asd_settings_invalid (error, _("option -%c is not supported by the service: it maps -L, -R, -D, -p, -l, -i, -o, -J, -C, -4, -6 and -M to settings (other ssh options go in as -o Key=Value)"),
                                  letter);
-  return TRUE;
-}
-
-/* One cluster such as "-NL8080:x:80", with its value from the next
- * argument where needed. */
-static gboolean
-read_cluster (CommandLine *line, const char * const *argv, guint *i, GError **error)
-{
-  for (const char *c = argv[*i] + 1; *c != '\0'; c++)
-    {
-      const char *value = NULL;
-
-      if (strchr (VALUE_LETTERS, *c) != NULL)
-        {
-          value = c[1] != '\0' ? c + 1 : argv[*i + 1];
-          if (value == NULL)
-            return asd_settings_invalid (error, _("option requires an argument -- %c"), *c);
-          if (c[1] == '\0')
-            (*i)++;
-        }
-      if (!read_letter (line, *c, value, error))
-        return FALSE;
-      if (value != NULL)
-        break;
-    }
   return TRUE;
 }
 
@@ -139,8 +113,16 @@ read_ssh_args (CommandLine *line, const char * const *argv, GError **error)
         options_open = FALSE;
       else if (options_open && arg[0] == '-' && arg[1] != '\0')
         {
-          if (!read_cluster (line, argv, &i, error))
-            return FALSE;
+          g_autoptr(GError) local_error = NULL;
+
+          if (!asd_ssh_args_read_cluster (argv, &i, ASD_SSH_CLUSTER_NONE, read_letter, line, &local_error))
+            {
+              /* unknown letters and missing values are InvalidSettings here */
+              if (g_error_matches (local_error, ASD_ERROR, ASD_ERROR_INVALID_ARGS))
+                return asd_settings_invalid (error, "%s", local_error->message);
+              g_propagate_error (error, g_steal_pointer (&local_error));
+              return FALSE;
+            }
         }
       else if (!have_destination)
         {

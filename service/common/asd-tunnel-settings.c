@@ -11,6 +11,7 @@
 
 #include "asd-ssh-args.h"
 #include "asd-error.h"
+#include "asd-ssh-config.h"
 #include "asd-tunnel-settings-private.h"
 
 #define MAX_LIST_LENGTH 64
@@ -434,7 +435,12 @@ asd_tunnel_settings_ssh_argv (const AsdTunnelSettings *settings, const char *ssh
   if (settings->user != NULL)
     g_strv_builder_addv (builder, (const char *[]) { "-l", settings->user, NULL });
   if (settings->identity_file != NULL)
-    g_strv_builder_addv (builder, (const char *[]) { "-i", settings->identity_file, NULL });
+    {
+      /* absolute, so that ssh's prompt names the key as the keyring does */
+      g_autofree char *key = asd_ssh_expand_path (settings->identity_file, NULL);
+
+      g_strv_builder_addv (builder, (const char *[]) { "-i", key != NULL ? key : settings->identity_file, NULL });
+    }
   add_each (builder, "-L", settings->local_forwards);
   add_each (builder, "-R", settings->remote_forwards);
   add_each (builder, "-D", settings->dynamic_forwards);

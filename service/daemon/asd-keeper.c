@@ -121,7 +121,7 @@ setup_monitor (AsdKeeper *self, GError **error)
       return FALSE;
     }
   asd_monitor_set_timing (self->monitor, first_poll, s->poll_interval,
-                          CLAMP (s->poll_interval / 2, 1, 15));
+                          asd_monitor_net_timeout (s->poll_interval));
   g_signal_connect (self->monitor, "tested", G_CALLBACK (on_monitor_tested), self);
   return TRUE;
 }

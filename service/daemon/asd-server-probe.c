@@ -13,24 +13,12 @@
 #include <string.h>
 
 #include "asd-server-probe.h"
+#include "asd-ssh-config.h"
 
 typedef struct {
   guint timeout_s;
   gint64 started;
 } ProbeData;
-
-/* The value of "KEY value" in `ssh -G` output, or NULL. */
-static char *
-ssh_config_value (const char *output, const char *key)
-{
-  g_auto(GStrv) lines = g_strsplit (output, "\n", -1);
-  gsize key_len = strlen (key);
-
-  for (guint i = 0; lines[i] != NULL; i++)
-    if (strncmp (lines[i], key, key_len) == 0 && lines[i][key_len] == ' ')
-      return g_strdup (lines[i] + key_len + 1);
-  return NULL;
-}
 
 static void
 on_connected (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -69,10 +57,10 @@ on_config (GObject *source, GAsyncResult *result, gpointer user_data)
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  host = ssh_config_value (output, "hostname");
-  port = ssh_config_value (output, "port");
-  jump = ssh_config_value (output, "proxyjump");
-  proxy = ssh_config_value (output, "proxycommand");
+  host = asd_ssh_config_value (output, "hostname");
+  port = asd_ssh_config_value (output, "port");
+  jump = asd_ssh_config_value (output, "proxyjump");
+  proxy = asd_ssh_config_value (output, "proxycommand");
   if ((jump != NULL && strcmp (jump, "none") != 0) || (proxy != NULL && strcmp (proxy, "none") != 0))
     {
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
@@ -112,7 +100,7 @@ asd_server_probe_async (const char * const  *ssh_argv,
                         gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_auto(GStrv) argv = asd_ssh_config_argv (ssh_argv);
   g_autoptr(GSubprocess) ssh = NULL;
   g_autoptr(GError) error = NULL;
   ProbeData *data = g_new0 (ProbeData, 1);
@@ -121,13 +109,7 @@ asd_server_probe_async (const char * const  *ssh_argv,
   g_task_set_task_data (task, data, g_free);
   g_task_set_source_tag (task, asd_server_probe_async);
 
-  g_ptr_array_add (argv, (gpointer) ssh_argv[0]);
-  g_ptr_array_add (argv, (gpointer) "-G");
-  for (guint i = 1; ssh_argv[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) ssh_argv[i]);
-  g_ptr_array_add (argv, NULL);
-
-  ssh = g_subprocess_newv ((const char * const *) argv->pdata,
+  ssh = g_subprocess_newv ((const char * const *) argv,
                            G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
                            &error);
   if (ssh == NULL)

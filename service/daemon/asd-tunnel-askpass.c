@@ -15,7 +15,9 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "asd-fingerprint.h"
 #include "asd-secrets.h"
+#include "asd-ssh-config.h"
 #include "asd-tunnel-askpass.h"
 
 /* What a run's questions came to; a later note replaces an earlier one
@@ -79,12 +81,6 @@ asd_tunnel_askpass_free (AsdTunnelAskpass *self)
   g_free (self);
 }
 
-gboolean
-asd_fingerprint_is_valid (const char *fingerprint)
-{
-  return g_regex_match_simple ("^SHA256:[A-Za-z0-9+/]{43}$", fingerprint, 0, 0);
-}
-
 typedef struct {
   AsdTunnelAskpass *self;        /* not to be touched once cancelled */
   AsdAskpassRequest *request;
@@ -130,23 +126,21 @@ look_up (AsdTunnelAskpass *self, AsdAskpassRequest *request, const AsdSecretRef 
   asd_secret_lookup_async (ref, self->cancellable, on_secret, lookup);
 }
 
+/* The keyring attribute of the key ssh names in its prompt: the same
+ * rule as `autosshctl passphrase` (asd_ssh_expand_path()). */
 static char *
 key_path (const char *shown)
 {
-  if (g_str_has_prefix (shown, "~/"))
-    return g_build_filename (g_get_home_dir (), shown + 2, NULL);
-  return g_canonicalize_filename (shown, NULL);
+  char *path = asd_ssh_expand_path (shown, NULL);
+
+  return path != NULL ? path : g_strdup (shown);
 }
 
 static void
 answer_host_key (AsdTunnelAskpass *self, AsdAskpassRequest *request, const char *prompt)
 {
-  g_autoptr(GMatchInfo) match = NULL;
-  g_autoptr(GRegex) regex = g_regex_new ("SHA256:[A-Za-z0-9+/]{43}", 0, 0, NULL);
-  g_autofree char *fingerprint = NULL;
+  g_autofree char *fingerprint = asd_fingerprint_find (prompt);
 
-  if (g_regex_match (regex, prompt, 0, &match))
-    fingerprint = g_match_info_fetch (match, 0);
   if (fingerprint != NULL && g_strcmp0 (fingerprint, self->trusted_host_key) == 0)
     {
       g_message ("%s: accepting the host key %s approved for this tunnel", self->name, fingerprint);

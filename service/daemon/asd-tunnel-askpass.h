@@ -23,7 +23,6 @@ char             *asd_tunnel_askpass_outcome  (AsdTunnelAskpass *self,
                                                AsdRetry         *retry,
                                                gboolean         *keyring_locked);
 
-gboolean          asd_fingerprint_is_valid    (const char       *fingerprint);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AsdTunnelAskpass, asd_tunnel_askpass_free)
 

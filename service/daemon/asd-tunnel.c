@@ -16,6 +16,7 @@
 #include <glib/gi18n.h>
 
 #include "asd-error.h"
+#include "asd-fingerprint.h"
 #include "asd-log.h"
 #include "asd-keeper.h"
 #include "asd-tunnel.h"

@@ -5,6 +5,7 @@
  */
 #include "asd-autossh-env.h"
 #include "asd-error.h"
+#include "asd-monitor.h"
 
 static AsdAutosshEnv *
 load (const char * const *envp, GError **error)
@@ -32,7 +33,7 @@ test_defaults (void)
   g_assert_null (env->logfile);
   g_assert_cmpint (env->loglevel, ==, 6);
   g_assert_false (env->debug);
-  g_assert_cmpuint (asd_autossh_env_net_timeout (env), ==, 15);
+  g_assert_cmpuint (asd_monitor_net_timeout (env->poll), ==, 15);
 }
 
 static void
@@ -59,7 +60,7 @@ test_values (void)
   g_assert_cmpstr (env->port, ==, "20000:7");
   g_assert_cmpstr (env->logfile, ==, "/tmp/a.log");
   g_assert_cmpint (env->loglevel, ==, 3);
-  g_assert_cmpuint (asd_autossh_env_net_timeout (env), ==, 15);
+  g_assert_cmpuint (asd_monitor_net_timeout (env->poll), ==, 15);
 }
 
 static void
@@ -73,8 +74,8 @@ test_debug_and_timeouts (void)
   g_assert_true (env->debug);
   g_assert_cmpint (env->loglevel, ==, 7);
   g_assert_cmpuint (env->first_poll, ==, 2);
-  g_assert_cmpuint (asd_autossh_env_net_timeout (env), ==, 5);
-  g_assert_cmpuint (asd_autossh_env_net_timeout (env_short), ==, 1);
+  g_assert_cmpuint (asd_monitor_net_timeout (env->poll), ==, 5);
+  g_assert_cmpuint (asd_monitor_net_timeout (env_short->poll), ==, 1);
 }
 
 static void

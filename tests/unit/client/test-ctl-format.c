@@ -49,7 +49,7 @@ test_json_string (void)
 static char *
 json_of_variant (GVariant *value, gboolean *complete)
 {
-  g_autoptr(GVariant) owned = g_variant_ref_sink (value);
+  g_autoptr(GVariant) owned = g_variant_take_ref (value);
   GString *out = g_string_new (NULL);
 
   *complete = ctl_json_variant (out, owned);

@@ -725,6 +725,9 @@ static const ArgvCase argv_cases[] = {
     { FIXED, ALIVE, "-o", "CONNECTTIMEOUT=3", "--", "host", NULL } },
   { "not-a-prefix", "{'Destination': <'host'>, 'SshOptions': <['ConnectTimeoutX=3']>}",
     { FIXED, TIMEOUT, ALIVE, "-o", "ConnectTimeoutX=3", "--", "host", NULL } },
+  /* made absolute and tidied by the rule the keyring attribute follows */
+  { "key-path", "{'Destination': <'host'>, 'IdentityFile': <'/k/./x/../id'>}",
+    { FIXED, TIMEOUT, ALIVE, "-i", "/k/id", "--", "host", NULL } },
   { "everything", "{'Destination': <'example.org'>, 'User': <'bob'>, 'Port': <uint16 2222>, "
     "'IdentityFile': <'/k/id'>, 'LocalForward': <['8080:localhost:80', '8081:localhost:81']>, "
     "'RemoteForward': <['2222:localhost:22']>, 'DynamicForward': <['1080']>, "
