@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <sys/prctl.h>
 
+#include "asd-line-splitter.h"
 #include "asd-log.h"
 #include "asd-ssh-process.h"
 
@@ -36,7 +37,9 @@ struct _AsdSshProcess
   guint kill_id;
   gint pid;
   gboolean running;
-  GDataInputStream *stderr_lines;
+  GInputStream *stderr_pipe;
+  AsdLineSplitter *stderr_lines;
+  char stderr_buffer[4096];
   gboolean stderr_open;
   gboolean exit_pending;
   guint stderr_wait_id;          /* after the exit, how long stderr may stay open */
@@ -84,7 +87,7 @@ asd_ssh_process_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->kill_id, g_source_remove);
   g_clear_handle_id (&self->stderr_wait_id, g_source_remove);
-  g_clear_object (&self->stderr_lines);
+  g_clear_object (&self->stderr_pipe);
   g_clear_object (&self->subprocess);
   g_clear_object (&self->cancellable);
 
@@ -96,6 +99,7 @@ asd_ssh_process_finalize (GObject *object)
 {
   AsdSshProcess *self = ASD_SSH_PROCESS (object);
 
+  g_clear_pointer (&self->stderr_lines, asd_line_splitter_free);
   g_free (self->tunnel);
   g_strfreev (self->argv);
   g_strfreev (self->env);
@@ -205,37 +209,58 @@ on_wait_done (GObject *source, GAsyncResult *result, gpointer user_data)
   emit_exited_when_done (self);
 }
 
-static void read_stderr_line (AsdSshProcess *self);
+static void read_stderr (AsdSshProcess *self);
 
-static void
-on_stderr_line (GObject *source, GAsyncResult *result, gpointer user_data)
+static gboolean
+disposed (AsdSshProcess *self)
 {
-  AsdSshProcess *self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *raw =
-    g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (source), result, NULL, &error);
-  g_autofree char *line = NULL;
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;   /* @self is being disposed */
-  if (raw == NULL)
-    {
-      /* End of stderr, or a read error: the same for us. */
-      self->stderr_open = FALSE;
-      emit_exited_when_done (self);
-      return;
-    }
-  line = g_utf8_make_valid (raw, -1);
-  g_strchomp (line);
-  g_signal_emit (self, signals[SIGNAL_STDERR_LINE], 0, line);
-  read_stderr_line (self);
+  return self->cancellable == NULL || g_cancellable_is_cancelled (self->cancellable);
 }
 
 static void
-read_stderr_line (AsdSshProcess *self)
+emit_stderr_line (const char *line, gpointer user_data)
 {
-  g_data_input_stream_read_line_async (self->stderr_lines, G_PRIORITY_DEFAULT,
-                                       self->cancellable, on_stderr_line, self);
+  AsdSshProcess *self = user_data;
+  g_autofree char *chomped = g_strchomp (g_strdup (line));
+
+  /* a handler of an earlier line may have dropped the process */
+  if (!disposed (self))
+    g_signal_emit (self, signals[SIGNAL_STDERR_LINE], 0, chomped);
+}
+
+/* stderr is read in bounded pieces and cut into bounded lines: the
+ * server's banner arrives there too, and it can be anything. */
+static void
+on_stderr_read (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  AsdSshProcess *self = user_data;
+  g_autoptr(GError) error = NULL;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+
+  g_autoptr(AsdSshProcess) hold = NULL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;   /* @self is being disposed */
+  hold = g_object_ref (self);   /* line handlers may drop it */
+  if (n <= 0)
+    {
+      /* End of stderr, or a read error: the same for us. */
+      asd_line_splitter_finish (self->stderr_lines);
+      self->stderr_open = FALSE;
+      if (!disposed (self))
+        emit_exited_when_done (self);
+      return;
+    }
+  asd_line_splitter_feed (self->stderr_lines, self->stderr_buffer, n);
+  if (!disposed (self))
+    read_stderr (self);
+}
+
+static void
+read_stderr (AsdSshProcess *self)
+{
+  g_input_stream_read_async (self->stderr_pipe, self->stderr_buffer, sizeof self->stderr_buffer,
+                             G_PRIORITY_DEFAULT, self->cancellable, on_stderr_read, self);
 }
 
 /**
@@ -281,9 +306,10 @@ asd_ssh_process_start (AsdSshProcess *self, GError **error)
   self->running = TRUE;
   if (self->flags & ASD_SSH_PROCESS_READ_STDERR)
     {
-      self->stderr_lines = g_data_input_stream_new (g_subprocess_get_stderr_pipe (self->subprocess));
+      self->stderr_pipe = g_object_ref (g_subprocess_get_stderr_pipe (self->subprocess));
+      self->stderr_lines = asd_line_splitter_new (ASD_LINE_MAX, emit_stderr_line, self);
       self->stderr_open = TRUE;
-      read_stderr_line (self);
+      read_stderr (self);
     }
   g_subprocess_wait_async (self->subprocess, self->cancellable,
                            on_wait_done, self);

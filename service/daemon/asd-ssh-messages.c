@@ -120,7 +120,15 @@ static const Rule rules[] = {
 
 /* Whether [@text, @end) matches @pattern as a whole; the %s field, if
  * any, is stored in @field and @field_len.  Fields are as short as
- * possible. */
+ * possible.
+ *
+ * The text can come from a server (its banner), so the match must not
+ * backtrack without bound: like a glob matcher, it only ever goes back to
+ * the last %* or %s, whose end moves one character further; a choice made
+ * for an earlier one is never undone (the leftmost match of what lies
+ * between two wildcards is always a safe choice).  That is at most
+ * length of text × length of pattern steps.  %d never backtracks: in the
+ * table a digit never follows it. */
 static gboolean
 format_match (const char  *pattern,
               const char  *text,
@@ -128,50 +136,56 @@ format_match (const char  *pattern,
               const char **field,
               gsize       *field_len)
 {
-  while (*pattern != '\0')
+  const char *p = pattern, *t = text;
+  const char *star_p = NULL, *star_t = NULL;   /* after the last wildcard; where it ends now */
+  const char *field_start = NULL, *field_end = NULL;
+  gboolean star_is_field = FALSE;
+
+  for (;;)
     {
-      if (pattern[0] == '%' && pattern[1] == 'd')
+      if (*p == '\0' && t == end)
+        break;
+      if (p[0] == '%' && (p[1] == 's' || p[1] == '*'))
         {
-          const char *digits = text;
-
-          while (text < end && g_ascii_isdigit (*text))
-            text++;
-          if (text == digits)
-            return FALSE;
-          pattern += 2;
+          if (p[1] == 's' && t == end)
+            goto mismatch;           /* %s takes one character at least */
+          if (star_is_field)
+            field_end = star_t;      /* fixed from here on */
+          star_is_field = p[1] == 's';
+          if (star_is_field)
+            field_start = t++;
+          star_p = p += 2;
+          star_t = t;
+          continue;
         }
-      else if (pattern[0] == '%' && (pattern[1] == 's' || pattern[1] == '*'))
+      if (p[0] == '%' && p[1] == 'd' && t < end && g_ascii_isdigit (*t))
         {
-          const char *rest = pattern + 2;
-
-          for (const char *q = text + (pattern[1] == 's'); q <= end; q++)
-            {
-              /* Skip ends that cannot start the rest of the pattern. */
-              if (*rest != '\0' && *rest != '%' && (q == end || *q != *rest))
-                continue;
-              if (*rest == '\0' && q != end)
-                continue;
-              if (format_match (rest, q, end, field, field_len))
-                {
-                  if (pattern[1] == 's')
-                    {
-                      *field = text;
-                      *field_len = q - text;
-                    }
-                  return TRUE;
-                }
-            }
-          return FALSE;
+          while (t < end && g_ascii_isdigit (*t))
+            t++;
+          p += 2;
+          continue;
         }
-      else
+      if (*p != '\0' && *p != '%' && t < end && *t == *p)
         {
-          if (text == end || *text != *pattern)
-            return FALSE;
-          text++;
-          pattern++;
+          t++;
+          p++;
+          continue;
         }
+    mismatch:
+      if (star_p == NULL || star_t == end)
+        return FALSE;
+      t = ++star_t;
+      p = star_p;
     }
-  return text == end;
+
+  if (star_is_field)
+    field_end = star_t;
+  if (field_start != NULL)
+    {
+      *field = field_start;
+      *field_len = field_end - field_start;
+    }
+  return TRUE;
 }
 
 static gboolean

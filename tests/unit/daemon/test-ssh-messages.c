@@ -373,6 +373,35 @@ test_reasons_use_details (void)
     }
 }
 
+/* Lines a server can send in its banner, made to make a backtracking
+ * matcher take time quadratic in their length (a 200 KB one took 14.7 s
+ * of CPU): the matcher must stay linear, so these 1 MB lines are over in
+ * milliseconds; a quadratic matcher runs into the test's time limit. */
+static void
+test_hostile_lines (void)
+{
+  const struct { const char *head, *unit, *tail; AsdSshFailure failure; } cases[] = {
+    { "bind [", "]:", "", ASD_SSH_FAILURE_NONE },
+    { "bind [", "]:", "1: Address already in use", ASD_SSH_FAILURE_LOCAL_PORT_IN_USE },
+    { "", "Connection to ", "", ASD_SSH_FAILURE_NONE },
+    { "", " line 1: ", "", ASD_SSH_FAILURE_BAD_CONFIG },
+    { "x", "remote port forwarding failed for listen port ", "", ASD_SSH_FAILURE_REMOTE_PORT_IN_USE },
+    { "No ", " host key is known for ", "", ASD_SSH_FAILURE_NONE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GString) line = g_string_new (cases[i].head);
+      g_auto(AsdSshMessage) message = { 0, };
+
+      while (line->len < 1024 * 1024)
+        g_string_append (line, cases[i].unit);
+      g_string_append (line, cases[i].tail);
+      asd_ssh_message_classify (line->str, &message);
+      g_assert_cmpint (message.failure, ==, cases[i].failure);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -390,6 +419,7 @@ main (int argc, char **argv)
 
       g_test_add_data_func (path, &run_cases[i], test_run);
     }
+  g_test_add_func ("/ssh-messages/hostile-lines", test_hostile_lines);
   g_test_add_func ("/ssh-messages/retry", test_retry);
   g_test_add_func ("/ssh-messages/outranks", test_outranks);
   g_test_add_func ("/ssh-messages/reasons", test_reasons);
