@@ -7,6 +7,9 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
@@ -42,19 +45,19 @@ find_bad_line (char **lines, char **reason)
   for (guint i = 0; lines[i] != NULL; i++)
     {
       const char *line = skip_blanks (lines[i]);
-      g_autofree char *line_shown = NULL;
 
+      /* The line itself is not shown: the reason is published, and the
+       * file may be anything (a link to a file that is not a tunnel's). */
       if (*line == '\0' || *line == '#')
         continue;
-      line_shown = asd_settings_shown (g_strchomp (lines[i]));
+      g_strchomp (lines[i]);
       if (!g_utf8_validate (lines[i], -1, NULL))
         *reason = g_strdup (_("the line is not valid UTF-8"));
       else if (*line == '[' ? !is_group_line (line) : (*line == '=' || strchr (line, '=') == NULL))
-        *reason = g_strdup_printf (_("“%s” is not a key=value line, a [group] line or a # comment"),
-                                   line_shown);
+        *reason = g_strdup (_("the line is not a key=value line, a [group] line or a # comment"));
       else if (*line != '[' && !in_group)
-        *reason = g_strdup_printf (_("“%s” comes before the [%s] line"),
-                                   line_shown, ASD_TUNNEL_KEYFILE_GROUP);
+        *reason = g_strdup_printf (_("a key=value line comes before the [%s] line"),
+                                   ASD_TUNNEL_KEYFILE_GROUP);
       else
         {
           in_group = TRUE;
@@ -183,6 +186,80 @@ read_keys (AsdTunnelSettings *settings, GKeyFile *file, char **lines, const char
   return file_error (error, path, line, local_error->message);
 }
 
+static gboolean
+errno_error (GError **error, const char *path, int saved_errno)
+{
+  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+               _("cannot read %s: %s"), path, g_strerror (saved_errno));
+  return FALSE;
+}
+
+/* Reads what the open @fd holds, up to one byte more than the bound. */
+static gssize
+read_all (int fd, char *buffer, gsize size)
+{
+  gsize n = 0;
+
+  while (n < size)
+    {
+      gssize got = read (fd, buffer + n, size - n);
+
+      if (got < 0 && errno == EINTR)
+        continue;
+      if (got < 0)
+        return -1;
+      if (got == 0)
+        break;
+      n += got;
+    }
+  return n;
+}
+
+/* Reads @path if it is a regular file (a link to one is fine) of at most
+ * ASD_TUNNEL_FILE_MAX bytes: a FIFO, a device or a huge file in the
+ * tunnels directory must not block or exhaust the service.  Opened
+ * non-blocking, and checked again once open (it may have been swapped). */
+static gboolean
+read_bounded (const char *path, char **text, gsize *length, GError **error)
+{
+  g_autofree char *buffer = NULL;
+  struct stat before, after;
+  gssize n;
+  int fd;
+
+  if (g_stat (path, &before) != 0)
+    return errno_error (error, path, errno);
+  if (!S_ISREG (before.st_mode))
+    return file_error (error, path, 0, _("not a regular file"));
+  if (before.st_size > ASD_TUNNEL_FILE_MAX)
+    return file_error (error, path, 0, _("the file is too large for a tunnel's file"));
+  fd = g_open (path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0);
+  if (fd < 0)
+    return errno_error (error, path, errno);
+  if (fstat (fd, &after) != 0 || !S_ISREG (after.st_mode) ||
+      after.st_ino != before.st_ino || after.st_dev != before.st_dev)
+    {
+      g_close (fd, NULL);
+      return file_error (error, path, 0, _("not a regular file"));
+    }
+  buffer = g_malloc (ASD_TUNNEL_FILE_MAX + 2);
+  n = read_all (fd, buffer, ASD_TUNNEL_FILE_MAX + 1);
+  if (n < 0)
+    {
+      int saved_errno = errno;
+
+      g_close (fd, NULL);
+      return errno_error (error, path, saved_errno);
+    }
+  g_close (fd, NULL);
+  if (n > ASD_TUNNEL_FILE_MAX)
+    return file_error (error, path, 0, _("the file is too large for a tunnel's file"));
+  buffer[n] = '\0';
+  *length = n;
+  *text = g_steal_pointer (&buffer);
+  return TRUE;
+}
+
 /**
  * asd_tunnel_settings_load:
  * @path: a tunnel's key file
@@ -204,9 +281,9 @@ asd_tunnel_settings_load (const char *path, GError **error)
   g_autoptr(GError) local_error = NULL;
   g_autofree char *text = NULL;
   g_auto(GStrv) lines = NULL;
-  gsize length;
+  gsize length = 0;
 
-  if (!g_file_get_contents (path, &text, &length, error))
+  if (!read_bounded (path, &text, &length, error))
     return NULL;
   lines = g_strsplit (text, "\n", -1);
   if (!g_key_file_load_from_data (file, text, length, G_KEY_FILE_NONE, &local_error))
@@ -268,7 +345,7 @@ asd_tunnel_settings_save (const AsdTunnelSettings *settings, const char *path, G
   g_autoptr(GKeyFile) file = g_key_file_new ();
   g_autofree char *dir = g_path_get_dirname (path);
   g_autofree char *data = NULL;
-  gsize length;
+  gsize length = 0;
 
   for (guint i = 0; i < asd_settings_n_keys; i++)
     {

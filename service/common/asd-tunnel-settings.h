@@ -14,6 +14,8 @@ G_BEGIN_DECLS
 
 #define ASD_TUNNEL_DEFAULT_POLL 30
 #define ASD_TUNNEL_KEYFILE_GROUP "Tunnel"
+/* The largest tunnel file read, in bytes (one is a few hundred). */
+#define ASD_TUNNEL_FILE_MAX (64 * 1024)
 
 /**
  * AsdTunnelSettings:

@@ -6,6 +6,7 @@
  */
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 
 #include "asd-error.h"
@@ -614,11 +615,11 @@ typedef struct {
 
 static const LoadCase load_cases[] = {
   { "syntax-line-3", "# web\n[Tunnel]\nthis is not valid\nDestination=host\n",
-    ":3: “this is not valid” is not a key=value line, a [group] line or a # comment" },
+    ":3: the line is not a key=value line, a [group] line or a # comment" },
   { "bad-group-line", "[Tunnel]\nDestination=host\n[Oops\n",
-    ":3: “[Oops” is not a key=value line, a [group] line or a # comment" },
+    ":3: the line is not a key=value line, a [group] line or a # comment" },
   { "before-group", "Destination=host\n[Tunnel]\n",
-    ":1: “Destination=host” comes before the [Tunnel] line" },
+    ":1: a key=value line comes before the [Tunnel] line" },
   { "port-line-4", "# web\n\n[Tunnel]\nPort=abc\nDestination=host\n",
     ":4: Port “abc” is not a number from 0 to 65535" },
   { "port-big", "[Tunnel]\nDestination=host\nPort = 65536\n",
@@ -692,6 +693,66 @@ test_load_missing (void)
 
   g_assert_null (asd_tunnel_settings_load ("/nonexistent/web.conf", &error));
   g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+}
+
+/* Files in the tunnels directory that are not tunnel files: nothing may
+ * block (a FIFO with no writer), read without end (/dev/zero), or be
+ * quoted in the error (a link to a file with secrets in it). */
+static void
+test_load_special (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("asd-settings-XXXXXX", NULL);
+  g_autofree char *fifo = g_build_filename (dir, "fifo.conf", NULL);
+  g_autofree char *zero = g_build_filename (dir, "zero.conf", NULL);
+  g_autofree char *huge = g_build_filename (dir, "huge.conf", NULL);
+  g_autofree char *secret = g_build_filename (dir, "secret", NULL);
+  g_autofree char *linked = g_build_filename (dir, "linked.conf", NULL);
+  g_autofree char *good = g_build_filename (dir, "good", NULL);
+  g_autofree char *to_good = g_build_filename (dir, "to-good.conf", NULL);
+  g_autofree char *big = g_malloc0 (ASD_TUNNEL_FILE_MAX + 1);
+  const char *not_tunnels[] = { fifo, zero, huge };
+
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  g_assert_cmpint (symlink ("/dev/zero", zero), ==, 0);
+  memset (big, '#', ASD_TUNNEL_FILE_MAX);
+  big[ASD_TUNNEL_FILE_MAX] = '\n';
+  g_assert_true (g_file_set_contents (huge, big, ASD_TUNNEL_FILE_MAX + 1, NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (not_tunnels); i++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_assert_null (asd_tunnel_settings_load (not_tunnels[i], &error));
+      g_assert_error (error, ASD_ERROR, ASD_ERROR_INVALID_SETTINGS);
+      g_assert_true (g_str_has_prefix (error->message, not_tunnels[i]));
+    }
+
+  /* content is never quoted */
+  g_assert_true (g_file_set_contents (secret, "root:$y$j9T$hash:19000:0:99999:7:::\n", -1, NULL));
+  g_assert_cmpint (symlink (secret, linked), ==, 0);
+  {
+    g_autoptr(GError) error = NULL;
+
+    g_assert_null (asd_tunnel_settings_load (linked, &error));
+    g_assert_error (error, ASD_ERROR, ASD_ERROR_INVALID_SETTINGS);
+    g_assert_null (strstr (error->message, "hash"));
+    g_assert_null (strstr (error->message, "root"));
+  }
+
+  /* a link to a good file is read */
+  g_assert_true (g_file_set_contents (good, "[Tunnel]\nDestination=host\n", -1, NULL));
+  g_assert_cmpint (symlink (good, to_good), ==, 0);
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(AsdTunnelSettings) settings = asd_tunnel_settings_load (to_good, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (settings->destination, ==, "host");
+  }
+
+  for (const char *const *f = (const char *const[]) { fifo, zero, huge, secret, linked, good, to_good, NULL };
+       *f != NULL; f++)
+    g_unlink (*f);
+  g_rmdir (dir);
 }
 
 /* ---- the ssh command ---- */
@@ -799,6 +860,7 @@ main (int argc, char **argv)
   ADD_CASES ("/tunnel-settings/load-error", load_cases, test_load_error);
   g_test_add_func ("/tunnel-settings/load-good", test_load_good);
   g_test_add_func ("/tunnel-settings/load-missing", test_load_missing);
+  g_test_add_func ("/tunnel-settings/load-special", test_load_special);
   ADD_CASES ("/tunnel-settings/ssh-argv", argv_cases, test_ssh_argv);
   g_test_add_func ("/tunnel-settings/forwards", test_forwards);
   return g_test_run ();
