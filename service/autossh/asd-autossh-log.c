@@ -61,15 +61,21 @@ log_writer (GLogLevelFlags   level,
             gpointer         user_data)
 {
   const char *message = NULL;
+  const char *domain = NULL;
   gint priority = priority_of_level (level);
 
   for (gsize i = 0; i < n_fields; i++)
     {
       if (g_strcmp0 (fields[i].key, "MESSAGE") == 0)
         message = fields[i].value;
+      else if (g_strcmp0 (fields[i].key, "GLIB_DOMAIN") == 0)
+        domain = fields[i].value;
       else if (g_strcmp0 (fields[i].key, PRIORITY_FIELD) == 0)
         priority = atoi (fields[i].value);
     }
+  /* GLib's own chatter is no part of autossh's log; its warnings are */
+  if (g_strcmp0 (domain, G_LOG_DOMAIN) != 0 && priority > LOG_WARNING)
+    return G_LOG_WRITER_HANDLED;
   if (message == NULL || priority > log_level)
     return G_LOG_WRITER_HANDLED;
 

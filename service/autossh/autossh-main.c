@@ -121,6 +121,14 @@ on_restart_signal (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* autossh 1.4g survives SIGUSR2: so does the drop-in (a handler, not
+ * SIG_IGN, which ssh would inherit). */
+static gboolean
+on_ignored_signal (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
 static gboolean
 on_sigterm (gpointer user_data)
 {
@@ -247,6 +255,7 @@ main (int argc, char **argv)
   ctx.loop = g_main_loop_new (NULL, FALSE);
   g_unix_signal_add (SIGUSR1, on_restart_signal, &ctx);
   g_unix_signal_add (SIGHUP, on_restart_signal, &ctx);
+  g_unix_signal_add (SIGUSR2, on_ignored_signal, &ctx);
   g_unix_signal_add (SIGTERM, on_sigterm, &ctx);
   g_unix_signal_add (SIGINT, on_sigint, &ctx);
   g_signal_connect (ctx.autossh, "finished", G_CALLBACK (on_finished), &ctx);
