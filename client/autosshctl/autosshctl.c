@@ -196,6 +196,19 @@ main (int argc, char **argv)
 
   asd_program_init ("autosshctl", G_LOG_DOMAIN);
 
+  /* Everything goes on the bus as D-Bus strings, which must be UTF-8:
+   * say so here instead of failing deep inside with a misleading error. */
+  for (int i = 1; i < argc; i++)
+    if (!g_utf8_validate (argv[i], -1, NULL))
+      {
+        g_autofree char *shown = g_utf8_make_valid (argv[i], -1);
+        g_autofree char *message =
+          g_strdup_printf (_("argument %d (“%s”) is not valid UTF-8: names, hosts, paths and forwards must be UTF-8"),
+                           i, shown);
+
+        return usage_error (message);
+      }
+
   description = global_description ();
   options = g_option_context_new (_("COMMAND [ARGUMENTS…]"));
   g_option_context_set_summary (options, _("Controls the tunnels of autosshd, the SSH tunnel service."));
