@@ -52,12 +52,37 @@ attributes (const AsdSecretRef *ref)
   return table;
 }
 
+/* For people: valid UTF-8 whatever the key's path is. */
 static char *
 describe (const AsdSecretRef *ref)
 {
+  g_autofree char *text = NULL;
+
   if (ref->kind == ASD_SECRET_PASSPHRASE)
-    return g_strdup_printf (_("the passphrase of key %s"), ref->identity_file);
-  return g_strdup_printf (_("the password of %s@%s"), ref->user, ref->host);
+    text = g_strdup_printf (_("the passphrase of key %s"), ref->identity_file);
+  else
+    text = g_strdup_printf (_("the password of %s@%s"), ref->user, ref->host);
+  return g_utf8_make_valid (text, -1);
+}
+
+/* The Secret Service takes UTF-8 attributes only (libsecret refuses
+ * others without ever calling back). */
+static gboolean
+check_utf8 (const AsdSecretRef *ref, GError **error)
+{
+  const char *values[] = { ref->identity_file, ref->user, ref->host };
+  g_autofree char *what = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    if (values[i] != NULL && !g_utf8_validate (values[i], -1, NULL))
+      {
+        what = describe (ref);
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                     _("the keyring cannot hold %s: its name is not valid UTF-8 (rename the key file)"),
+                     what);
+        return FALSE;
+      }
+  return TRUE;
 }
 
 static void locked_async (GTask *task);
@@ -127,10 +152,18 @@ asd_secret_lookup_async (const AsdSecretRef  *ref,
                          gpointer             user_data)
 {
   GTask *task = g_task_new (NULL, cancellable, callback, user_data);
-  g_autoptr(GHashTable) attrs = attributes (ref);
+  g_autoptr(GHashTable) attrs = NULL;
+  GError *error = NULL;
 
   g_task_set_source_tag (task, asd_secret_lookup_async);
   g_task_set_task_data (task, describe (ref), g_free);
+  if (!check_utf8 (ref, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  attrs = attributes (ref);
   secret_password_lookupv (schema (), attrs, cancellable, on_lookup, task);
 }
 
@@ -158,11 +191,14 @@ asd_secret_lookup_finish (GAsyncResult *result, GError **error)
 gboolean
 asd_secret_store_sync (const AsdSecretRef *ref, const char *secret, GError **error)
 {
-  g_autoptr(GHashTable) attrs = attributes (ref);
+  g_autoptr(GHashTable) attrs = NULL;
   g_autofree char *what = describe (ref);
   g_autofree char *label = g_strdup_printf ("autosshd: %s", what);
   g_autoptr(GError) local_error = NULL;
 
+  if (!check_utf8 (ref, error))
+    return FALSE;
+  attrs = attributes (ref);
   if (secret_password_storev_sync (schema (), attrs, SECRET_COLLECTION_DEFAULT, label,
                                    secret, NULL, &local_error))
     return TRUE;
