@@ -1,8 +1,9 @@
-"""GVariant text, both ways, for the service tests: gvariant_text() writes the
-arguments of `gdbus call` (with GV for explicit types), parse_gvariant() reads
-what gdbus prints.  Standard library only."""
+"""GVariant text, both ways, for the tests that drive `gdbus call`:
+gvariant_text() writes its arguments (GV gives an explicit D-Bus type),
+parse_gvariant() reads what it prints.  Both are GLib's own (PyGObject), so
+the tests read and write exactly what gdbus does."""
 
-import re
+from gi.repository import GLib
 
 
 class GV:
@@ -11,56 +12,6 @@ class GV:
     def __init__(self, sig, value):
         self.sig = sig
         self.value = value
-
-
-def _quote(s):
-    out = ["'"]
-    for c in s:
-        if c in "\\'":
-            out.append("\\" + c)
-        elif c == "\n":
-            out.append("\\n")
-        elif ord(c) < 0x20:
-            out.append("\\u%04x" % ord(c))
-        else:
-            out.append(c)
-    out.append("'")
-    return "".join(out)
-
-
-_INT_PREFIX = {"y": "byte", "n": "int16", "q": "uint16", "i": "int32", "u": "uint32",
-               "x": "int64", "t": "uint64"}
-
-
-def gvariant_text(value, sig=None):
-    """GVariant text for gdbus call.  Python str→s, bool→b, int→i32 (use GV for
-    other types), list of str→as, dict→a{sv} with values typed by _guess."""
-    if sig == "v":
-        return "<%s>" % gvariant_text(value)
-    if isinstance(value, GV):
-        return gvariant_text(value.value, value.sig)
-    if sig is None:
-        sig = _guess(value)
-    if sig in ("s", "o", "g"):
-        text = _quote(value)
-        return text if sig == "s" else {"o": "objectpath ", "g": "signature "}[sig] + text
-    if sig == "b":
-        return "true" if value else "false"
-    if sig in _INT_PREFIX:
-        return "%s %d" % (_INT_PREFIX[sig], value)
-    if sig == "d":
-        return repr(float(value))
-    if sig.startswith("a{"):
-        ksig, vsig = sig[2], sig[3:-1]
-        if not value:
-            return "@%s {}" % sig
-        return "{%s}" % ", ".join("%s: %s" % (gvariant_text(k, ksig), gvariant_text(v, vsig))
-                                  for k, v in value.items())
-    if sig.startswith("a"):
-        if not value:
-            return "@%s []" % sig
-        return "[%s]" % ", ".join(gvariant_text(v, sig[1:]) for v in value)
-    raise ValueError("unsupported signature %r" % sig)
 
 
 def _guess(value):
@@ -79,134 +30,25 @@ def _guess(value):
     raise ValueError("cannot guess a D-Bus type for %r" % (value,))
 
 
-class _Parser:
-    """A small parser for the GVariant text gdbus prints (tuples, strings,
-    object paths, numbers with or without type words, booleans, arrays,
-    dictionaries, variants, @type annotations)."""
+def to_variant(value, sig=None):
+    """A GLib.Variant of value: str→s, bool→b, int→i (GV for other types),
+    list of str→as, dict→a{sv} with each value's type guessed the same way."""
+    if isinstance(value, GV):
+        return to_variant(value.value, value.sig)
+    if sig is None:
+        sig = _guess(value)
+    if sig == "v":
+        return GLib.Variant("v", to_variant(value))
+    if sig.startswith("a{") and sig.endswith("v}"):
+        return GLib.Variant(sig, {k: to_variant(v) for k, v in value.items()})
+    return GLib.Variant(sig, value)
 
-    WORDS = ("objectpath", "signature", "byte", "int16", "uint16", "int32", "uint32",
-             "int64", "uint64", "handle", "double")
 
-    def __init__(self, text):
-        self.s = text
-        self.i = 0
-
-    def error(self, what):
-        raise ValueError("GVariant text: %s at %d in %r" % (what, self.i, self.s))
-
-    def ws(self):
-        while self.i < len(self.s) and self.s[self.i].isspace():
-            self.i += 1
-
-    def peek(self):
-        self.ws()
-        return self.s[self.i] if self.i < len(self.s) else ""
-
-    def eat(self, c):
-        if self.peek() != c:
-            self.error("expected %r" % c)
-        self.i += 1
-
-    def value(self):
-        c = self.peek()
-        if c == "@":                         # @as [] : skip the type annotation
-            m = re.compile(r"@\S+").match(self.s, self.i)
-            self.i = m.end()
-            return self.value()
-        if c == "(":
-            return tuple(self.seq("(", ")"))
-        if c == "[":
-            return self.seq("[", "]")
-        if c == "{":
-            return self.dict()
-        if c == "<":
-            self.i += 1
-            v = self.value()
-            self.eat(">")
-            return v
-        if c in "'\"":
-            return self.string()
-        if c == "b" and self.s[self.i:self.i + 2] in ("b'", 'b"'):
-            self.i += 1
-            return self.string()
-        m = re.compile(r"[A-Za-z][A-Za-z0-9]*").match(self.s, self.i)
-        if m:
-            word = m.group()
-            self.i = m.end()
-            if word == "true":
-                return True
-            if word == "false":
-                return False
-            if word == "nothing":
-                return None
-            if word == "just":
-                return self.value()
-            if word in self.WORDS:
-                return self.value()
-            self.error("unknown word %r" % word)
-        m = re.compile(r"[-+]?(0x[0-9a-fA-F]+|[0-9.]+(e[-+]?\d+)?|inf|nan)").match(self.s, self.i)
-        if m:
-            self.i = m.end()
-            t = m.group()
-            if t.startswith(("0x", "-0x", "+0x")):
-                return int(t, 16)
-            return float(t) if any(x in t for x in ".en") else int(t)
-        self.error("unexpected %r" % c)
-
-    def seq(self, open_, close):
-        self.eat(open_)
-        items = []
-        while self.peek() != close:
-            items.append(self.value())
-            if self.peek() == ",":
-                self.i += 1
-            elif self.peek() != close:
-                self.error("expected ',' or %r" % close)
-        self.i += 1
-        return items
-
-    def dict(self):
-        self.eat("{")
-        out = {}
-        while self.peek() != "}":
-            k = self.value()
-            self.eat(":")
-            out[k] = self.value()
-            if self.peek() == ",":
-                self.i += 1
-        self.i += 1
-        return out
-
-    def string(self):
-        q = self.s[self.i]
-        self.i += 1
-        out = []
-        while True:
-            if self.i >= len(self.s):
-                self.error("unterminated string")
-            c = self.s[self.i]
-            self.i += 1
-            if c == q:
-                return "".join(out)
-            if c == "\\":
-                e = self.s[self.i]
-                self.i += 1
-                if e == "u":
-                    out.append(chr(int(self.s[self.i:self.i + 4], 16)))
-                    self.i += 4
-                elif e == "U":
-                    out.append(chr(int(self.s[self.i:self.i + 8], 16)))
-                    self.i += 8
-                else:
-                    out.append({"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b",
-                                "f": "\f", "v": "\v"}.get(e, e))
-            else:
-                out.append(c)
+def gvariant_text(value, sig=None):
+    """GVariant text for gdbus call, with type annotations where needed."""
+    return to_variant(value, sig).print_(True)
 
 
 def parse_gvariant(text):
-    p = _Parser(text.strip())
-    v = p.value()
-    if p.peek():
-        p.error("trailing text")
-    return v
+    """gdbus call's output (GVariant text) as Python values (a tuple)."""
+    return GLib.Variant.parse(None, text.strip(), None, None).unpack()
