@@ -432,6 +432,7 @@ class Service:
         self.seen = []                  # ProcRefs of every descendant seen
         self.stopping = False           # a test signalled it to end
         self.last_signal = None
+        self.expected = 0               # its exit status, unless SIGKILLed
         bus.fx.dump_on_failure("autosshd #%d" % Service._count, self.log_path)
         bus.fx.defer(self.cleanup)
 
@@ -475,6 +476,12 @@ class Service:
         elif not self.ref.alive():
             self.stopping = True
             raise TestFailure("autosshd (%r) died unexpectedly" % self.ref)
+
+    def expect_status(self, status):
+        """The exit status the test expects instead of 0."""
+        self.expected = status
+        if self.proc is None and self.ref is not None:
+            self.bus.expected_status[self.ref.pid] = status
 
     @property
     def pid(self):
@@ -539,7 +546,7 @@ class Service:
             self.bus.fx.problem("%s did not exit within 6 s of SIGTERM" % what)
             self.bus.expected_status[self.ref.pid] = -signal.SIGKILL
         if self.proc is not None:
-            expected = -signal.SIGKILL if self.last_signal == signal.SIGKILL else 0
+            expected = -signal.SIGKILL if self.last_signal == signal.SIGKILL else self.expected
             self.bus.fx.check_exit(what, self.proc.returncode, None if killed else expected,
                                    [self.log_path])
 
