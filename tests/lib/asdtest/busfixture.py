@@ -130,6 +130,7 @@ class Bus:
         self.activated_log = os.path.join(d, "autosshd-activated.log")
         self.expected_status = {}       # service pid → returncode, default 0
         os.makedirs(self.activated_dir)
+        open(self.activated_log, "w").close()
         self.conf = os.path.join(d, "bus.conf")
         with open(self.conf, "w") as f:
             f.write(BUS_CONF.format(sockdir=self.sockdir, servicedir=self.servicedir))
