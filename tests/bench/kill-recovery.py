@@ -13,8 +13,10 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
-import sshfixture as sf  # noqa: E402
+sys.dont_write_bytecode = True
+# the integration tests' fixtures: the asdtest package in tests/lib
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import asdtest.sshfixture as sf  # noqa: E402
 
 DEBIAN_AUTOSSH = "/usr/lib/autossh/autossh"
 

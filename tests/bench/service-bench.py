@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Benchmark of the session service autosshd, on a private bus against a
 private sshd (the integration tests' fixtures).  Prints figures; asserts
 nothing.  Needs root and /usr/sbin/sshd, like the integration tests.
@@ -18,10 +18,12 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "service"))
 sys.dont_write_bytecode = True
-import test_service as ts  # noqa: E402  (World, wait_state, tunnel_path)
-import sshfixture as sf  # noqa: E402
+# the integration tests' fixtures: the asdtest package in tests/lib (it needs
+# PyGObject: Debian's python3-gi, hence /usr/bin/python3 above)
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+import asdtest.busfixture as ts  # noqa: E402  (World, wait_state, tunnel_path)
+import asdtest.sshfixture as sf  # noqa: E402
 
 
 def ms(values):

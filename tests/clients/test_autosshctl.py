@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Integration tests for `autosshctl`, the command line of autosshd: the built
 client against the built service on a private dbus-daemon, with a real sshd
-on 127.0.0.1 (tests/service/busfixture.py, tests/integration/sshfixture.py).
+on 127.0.0.1 (tests/lib/asdtest: busfixture.py, sshfixture.py).
 
-Usage: AUTOSSHD_BIN=... AUTOSSHCTL_BIN=... test_autosshctl.py TESTNAME
+Run by meson, one test per case (`meson test -C build autosshctl-list`);
+by hand: PYTHONPATH=tests/lib AUTOSSHD_BIN=... AUTOSSHCTL_BIN=...
+/usr/bin/python3 test_autosshctl.py [AutosshctlTest.test_NAME | NAME ...]
 Exit status: 0 pass, 1 fail, 77 skipped (not root, or no /usr/sbin/sshd).
 
 The passphrase and trust commands need a real gnome-keyring / an unknown
@@ -21,17 +23,16 @@ import time
 
 sys.dont_write_bytecode = True      # no __pycache__ in the source tree
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "service"))
 
-from busfixture import (  # noqa: E402  (also puts ../integration on sys.path)
+from asdtest import Skip, TestCase, main, requires  # noqa: E402
+from asdtest.busfixture import (  # noqa: E402
     BUS_NAME, GV, MANAGER_IFACE, MANAGER_PATH, ProcRef, Service, World,
     read_keyfile, tunnel_path, wait_state)
-from sshfixture import (  # noqa: E402
-    Skip, run_test_main, sshd_skip_reason,
+from asdtest.sshfixture import (  # noqa: E402
+    sshd_skip_reason,
     TestFailure, check, free_port, kill_refs,
     wait_forward, wait_until)
 
-TESTS = {}
 COMMANDS = ["list", "status", "add", "remove", "start", "stop", "restart", "enable",
             "disable", "passphrase", "trust", "monitor", "version"]
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID, EXIT_NOT_FOUND, EXIT_UNAVAILABLE = range(5)
@@ -39,15 +40,6 @@ TIME_RE = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"
 DURATION_RE = r"\d+\.\d s|\d+ s|\d+ min \d+ s|\d+ h \d+ min|\d+ d \d+ h"
 # Properties that change on their own while a tunnel runs
 VOLATILE = {"LastProbe", "ProbeLatency", "NextRetry"}
-
-
-def test(needs_sshd=True, name=None):
-    """Registers a test; name (default: the function's) is what meson runs."""
-    def register(fn):
-        fn.needs_sshd = needs_sshd
-        TESTS[name or fn.__name__] = fn
-        return fn
-    return register
 
 
 def ctl_bin():
@@ -200,589 +192,582 @@ class Lines:
 
 # ---------------------------------------------------------------- tests
 
-@test(name="list")
-def list_tunnels(fx):
-    w = World(fx)
-    bus = w.bus
-    lport = w.add("web-1")
-    w.add("idle", start=False)
-    w.connected("web-1")
-    errors = []
+class AutosshctlTest(TestCase):
+    """autosshctl against the service on a private bus (one method per meson test)."""
 
-    res = ctl_ok(bus, "list")
-    rows = table(res)
-    check(sorted(rows) == ["idle", "web-1"], "rows %r" % sorted(rows))
-    web, idle = rows["web-1"], rows["idle"]
-    fwd = "-L %d:127.0.0.1:%d" % (lport, w.target.port)
-    check(web[1:4] == ["connected", "root@127.0.0.1", fwd], "web-1 row %r" % web)
-    check(len(web) == 5 and re.fullmatch(DURATION_RE, web[4]),
-          "web-1's uptime %r is not like '2 min 13 s'" % web[4:])
-    reason = bus.tunnel_prop("idle", "StateReason")
-    check(idle[1] == "stopped" and idle[4] == reason,
-          "idle row %r (reason on the bus %r)" % (idle, reason))
-    check(res.stdout.splitlines()[1].startswith("idle "), "rows are not sorted by name")
+    # ---------------------------------------------------------------- tests
 
-    # --json before or after the command: an array, property names as in the API
-    for args in (["--json", "list"], ["list", "--json"]):
-        got = ctl_ok(bus, *args).json()
-        check(isinstance(got, list) and [t.get("Name") for t in got] == ["idle", "web-1"],
-              "%s: %r" % (" ".join(args), got))
-        for obj in got:
-            compare_props(obj, bus.tunnel_props(obj["Name"]), " ".join(args) + " " + obj["Name"],
-                          errors)
-    names = ctl_ok(bus, "list", "--names").stdout
-    check(names == "idle\nweb-1\n", "list --names printed %r" % names)
-    report(errors)
+    @requires(sshd_skip_reason)
+    def test_list(self):
+        fx = self.fx
+        w = World(fx)
+        bus = w.bus
+        lport = w.add("web-1")
+        w.add("idle", start=False)
+        w.connected("web-1")
+        errors = []
 
-    # no tunnels at all
-    for name in ("idle", "web-1"):
-        bus.manager("RemoveTunnel", name, check_ok=True)
-    check(ctl_ok(bus, "--json", "list").json() == [], "list --json of no tunnels is not []")
-    check(ctl_ok(bus, "list").stdout.strip() == "No tunnels.", "list of no tunnels")
+        res = ctl_ok(bus, "list")
+        rows = table(res)
+        check(sorted(rows) == ["idle", "web-1"], "rows %r" % sorted(rows))
+        web, idle = rows["web-1"], rows["idle"]
+        fwd = "-L %d:127.0.0.1:%d" % (lport, w.target.port)
+        check(web[1:4] == ["connected", "root@127.0.0.1", fwd], "web-1 row %r" % web)
+        check(len(web) == 5 and re.fullmatch(DURATION_RE, web[4]),
+              "web-1's uptime %r is not like '2 min 13 s'" % web[4:])
+        reason = bus.tunnel_prop("idle", "StateReason")
+        check(idle[1] == "stopped" and idle[4] == reason,
+              "idle row %r (reason on the bus %r)" % (idle, reason))
+        check(res.stdout.splitlines()[1].startswith("idle "), "rows are not sorted by name")
 
+        # --json before or after the command: an array, property names as in the API
+        for args in (["--json", "list"], ["list", "--json"]):
+            got = ctl_ok(bus, *args).json()
+            check(isinstance(got, list) and [t.get("Name") for t in got] == ["idle", "web-1"],
+                  "%s: %r" % (" ".join(args), got))
+            for obj in got:
+                compare_props(obj, bus.tunnel_props(obj["Name"]), " ".join(args) + " " + obj["Name"],
+                              errors)
+        names = ctl_ok(bus, "list", "--names").stdout
+        check(names == "idle\nweb-1\n", "list --names printed %r" % names)
+        report(errors)
 
-@test()
-def status(fx):
-    w = World(fx)
-    bus = w.bus
-    lport = w.add("web-1")
-    props = w.connected("web-1")
-    errors = []
+        # no tunnels at all
+        for name in ("idle", "web-1"):
+            bus.manager("RemoveTunnel", name, check_ok=True)
+        check(ctl_ok(bus, "--json", "list").json() == [], "list --json of no tunnels is not []")
+        check(ctl_ok(bus, "list").stdout.strip() == "No tunnels.", "list of no tunnels")
 
-    text = ctl_ok(bus, "status", "web-1").stdout
-    fields = {}
-    for line in text.splitlines():
-        m = re.match(r"^([^ :][^:]*):\s+(.*)$", line)
-        if m:
-            fields[m.group(1)] = m.group(2)
-    want = {
-        "Name": "web-1",
-        "State": "connected",
-        "Reason": props["StateReason"],
-        "Destination": "root@127.0.0.1",
-        "Forwards": "-L %d:127.0.0.1:%d" % (lport, w.target.port),
-        "Next retry": "none",
-        "ssh process": str(props["Pid"]),
-        "Restarts": str(props["Restarts"]),
-        "Start with the service": "yes",
-        "Identity file": w.sshd.client_key,
-        "Monitor port": "none (ssh keep-alives)",
-        "Poll interval": "%d s" % props["PollInterval"],
-    }
-    for key, value in want.items():
-        if fields.get(key) != value:
-            errors.append("status: %s is %r, expected %r" % (key, fields.get(key), value))
-    since = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(props["ConnectedSince"] / 1e6))
-    if not re.fullmatch(re.escape(since) + r" \((%s) ago\)" % DURATION_RE,
-                        fields.get("Connected since", "")):
-        errors.append("status: Connected since %r, expected %s (… ago)"
-                      % (fields.get("Connected since"), since))
-    for key in ("Last probe", "Probe latency", "Command"):
-        if key not in fields:
-            errors.append("status: no %s line in:\n%s" % (key, text))
-    if not fields.get("Command", "").split(" ")[-2:] == ["--", "127.0.0.1"]:
-        errors.append("status: Command %r" % fields.get("Command"))
+    @requires(sshd_skip_reason)
+    def test_status(self):
+        fx = self.fx
+        w = World(fx)
+        bus = w.bus
+        lport = w.add("web-1")
+        props = w.connected("web-1")
+        errors = []
 
-    got = ctl_ok(bus, "status", "web-1", "--json").json()
-    check(isinstance(got, dict), "status --json is not an object: %r" % got)
-    compare_props(got, bus.tunnel_props("web-1"), "status --json", errors)
-    got = ctl_ok(bus, "--json", "status", "web-1").json()
-    check(got.get("Name") == "web-1", "--json status: %r" % got)
+        text = ctl_ok(bus, "status", "web-1").stdout
+        fields = {}
+        for line in text.splitlines():
+            m = re.match(r"^([^ :][^:]*):\s+(.*)$", line)
+            if m:
+                fields[m.group(1)] = m.group(2)
+        want = {
+            "Name": "web-1",
+            "State": "connected",
+            "Reason": props["StateReason"],
+            "Destination": "root@127.0.0.1",
+            "Forwards": "-L %d:127.0.0.1:%d" % (lport, w.target.port),
+            "Next retry": "none",
+            "ssh process": str(props["Pid"]),
+            "Restarts": str(props["Restarts"]),
+            "Start with the service": "yes",
+            "Identity file": w.sshd.client_key,
+            "Monitor port": "none (ssh keep-alives)",
+            "Poll interval": "%d s" % props["PollInterval"],
+        }
+        for key, value in want.items():
+            if fields.get(key) != value:
+                errors.append("status: %s is %r, expected %r" % (key, fields.get(key), value))
+        since = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(props["ConnectedSince"] / 1e6))
+        if not re.fullmatch(re.escape(since) + r" \((%s) ago\)" % DURATION_RE,
+                            fields.get("Connected since", "")):
+            errors.append("status: Connected since %r, expected %s (… ago)"
+                          % (fields.get("Connected since"), since))
+        for key in ("Last probe", "Probe latency", "Command"):
+            if key not in fields:
+                errors.append("status: no %s line in:\n%s" % (key, text))
+        if not fields.get("Command", "").split(" ")[-2:] == ["--", "127.0.0.1"]:
+            errors.append("status: Command %r" % fields.get("Command"))
 
-    # a tunnel waiting for its next try: the reason, and the retry as a time
-    w.add("down", Port=GV("q", free_port()))
-    retrying = wait_state(bus, "down", "retrying", 20)
-    text = ctl_ok(bus, "status", "down").stdout
-    if not re.search(r"^Next retry:\s+%s \(in (%s)\)$" % (TIME_RE, DURATION_RE), text, re.M):
-        errors.append("status of a retrying tunnel has no 'Next retry: TIME (in …)':\n" + text)
-    if not re.search(r"^Reason:\s+\S", text, re.M):
-        errors.append("status of a retrying tunnel has no Reason:\n" + text)
-    row = table(ctl_ok(bus, "list"))["down"]
-    if row[1] != "retrying" or "next try in" not in row[4]:
-        errors.append("list row of a retrying tunnel %r (reason %r)"
-                      % (row, retrying["StateReason"]))
-    report(errors)
+        got = ctl_ok(bus, "status", "web-1", "--json").json()
+        check(isinstance(got, dict), "status --json is not an object: %r" % got)
+        compare_props(got, bus.tunnel_props("web-1"), "status --json", errors)
+        got = ctl_ok(bus, "--json", "status", "web-1").json()
+        check(got.get("Name") == "web-1", "--json status: %r" % got)
 
+        # a tunnel waiting for its next try: the reason, and the retry as a time
+        w.add("down", Port=GV("q", free_port()))
+        retrying = wait_state(bus, "down", "retrying", 20)
+        text = ctl_ok(bus, "status", "down").stdout
+        if not re.search(r"^Next retry:\s+%s \(in (%s)\)$" % (TIME_RE, DURATION_RE), text, re.M):
+            errors.append("status of a retrying tunnel has no 'Next retry: TIME (in …)':\n" + text)
+        if not re.search(r"^Reason:\s+\S", text, re.M):
+            errors.append("status of a retrying tunnel has no Reason:\n" + text)
+        row = table(ctl_ok(bus, "list"))["down"]
+        if row[1] != "retrying" or "next try in" not in row[4]:
+            errors.append("list row of a retrying tunnel %r (reason %r)"
+                          % (row, retrying["StateReason"]))
+        report(errors)
 
-@test()
-def add(fx):
-    w = ssh_config_world(fx)
-    bus = w.bus
-    lport = free_port()
-    args = ["--", "-M", "0", "-N", "-L", "%d:127.0.0.1:%d" % (lport, w.target.port),
-            "root@127.0.0.1"]
-    ctl_ok(bus, "add", "web", *args)
-    props = w.connected("web")
-    wait_forward(lport, w.target.payload, timeout=10, what="the forward of the added tunnel")
-    check(props["Destination"] == "root@127.0.0.1" and props["AutoStart"] is True,
-          "added tunnel: %r" % props)
-    kf = read_keyfile(bus.conf_path("web")).get("Tunnel", {})
-    check(kf.get("Destination") == "127.0.0.1" and kf.get("User") == "root",
-          "the added tunnel's file: %r" % kf)
+    @requires(sshd_skip_reason)
+    def test_add(self):
+        fx = self.fx
+        w = ssh_config_world(fx)
+        bus = w.bus
+        lport = free_port()
+        args = ["--", "-M", "0", "-N", "-L", "%d:127.0.0.1:%d" % (lport, w.target.port),
+                "root@127.0.0.1"]
+        ctl_ok(bus, "add", "web", *args)
+        props = w.connected("web")
+        wait_forward(lport, w.target.payload, timeout=10, what="the forward of the added tunnel")
+        check(props["Destination"] == "root@127.0.0.1" and props["AutoStart"] is True,
+              "added tunnel: %r" % props)
+        kf = read_keyfile(bus.conf_path("web")).get("Tunnel", {})
+        check(kf.get("Destination") == "127.0.0.1" and kf.get("User") == "root",
+              "the added tunnel's file: %r" % kf)
 
-    # --no-start --no-autostart: stopped, and AutoStart=false on the bus and on disk
-    lport2 = free_port()
-    ctl_ok(bus, "add", "--no-start", "web2", "--no-autostart", "--", "-M", "0",
-           "-L", "%d:127.0.0.1:%d" % (lport2, w.target.port), "root@127.0.0.1")
-    p2 = bus.tunnel_props("web2")
-    check(p2["State"] == "stopped" and p2["AutoStart"] is False,
-          "web2 after add --no-start --no-autostart: %r" % p2)
-    kf = read_keyfile(bus.conf_path("web2")).get("Tunnel", {})
-    check(kf.get("AutoStart") == "false", "web2's file: %r" % kf)
+        # --no-start --no-autostart: stopped, and AutoStart=false on the bus and on disk
+        lport2 = free_port()
+        ctl_ok(bus, "add", "--no-start", "web2", "--no-autostart", "--", "-M", "0",
+               "-L", "%d:127.0.0.1:%d" % (lport2, w.target.port), "root@127.0.0.1")
+        p2 = bus.tunnel_props("web2")
+        check(p2["State"] == "stopped" and p2["AutoStart"] is False,
+              "web2 after add --no-start --no-autostart: %r" % p2)
+        kf = read_keyfile(bus.conf_path("web2")).get("Tunnel", {})
+        check(kf.get("AutoStart") == "false", "web2's file: %r" % kf)
 
-    # --transient: connected, and never written to disk
-    lport3 = free_port()
-    ctl_ok(bus, "add", "--transient", "t1", "--", "-M", "0", "-N",
-           "-L", "%d:127.0.0.1:%d" % (lport3, w.target.port), "root@127.0.0.1")
-    w.connected("t1")
-    wait_forward(lport3, w.target.payload, timeout=10, what="the forward of the transient tunnel")
-    check(not os.path.exists(bus.conf_path("t1")), "add --transient wrote %s" % bus.conf_path("t1"))
-    ctl_ok(bus, "remove", "t1")
+        # --transient: connected, and never written to disk
+        lport3 = free_port()
+        ctl_ok(bus, "add", "--transient", "t1", "--", "-M", "0", "-N",
+               "-L", "%d:127.0.0.1:%d" % (lport3, w.target.port), "root@127.0.0.1")
+        w.connected("t1")
+        wait_forward(lport3, w.target.payload, timeout=10, what="the forward of the transient tunnel")
+        check(not os.path.exists(bus.conf_path("t1")), "add --transient wrote %s" % bus.conf_path("t1"))
+        ctl_ok(bus, "remove", "t1")
 
-    errors = []
-    expect_exit(ctl(bus, "add", "web", *args), EXIT_INVALID, "add of an existing name",
-                "a tunnel named “web” exists already", errors)
-    expect_exit(ctl(bus, "add", "t2", "-M", "0", "root@127.0.0.1"), EXIT_INVALID,
-                "add without --", "“--”", errors)
-    expect_exit(ctl(bus, "add", "t3", "--"), EXIT_INVALID, "add with nothing after --",
-                None, errors)
-    expect_exit(ctl(bus, "add", "a b", *args), EXIT_INVALID, "add of a bad name",
-                "not a valid tunnel name", errors)
-    bad = ctl(bus, "add", "t4", "--", "-M", "0", "-Z", "root@127.0.0.1")
-    expect_exit(bad, EXIT_INVALID, "add with an autossh option the service refuses", None, errors)
-    expect_exit(ctl(bus, "add", "t5", "--", "root@127.0.0.1", "uptime"), EXIT_INVALID,
-                "add with a remote command", None, errors)
-    paths = bus.tunnel_paths()
-    if paths != [tunnel_path("web"), tunnel_path("web2")]:
-        errors.append("failed adds left objects: %r" % paths)
-    report(errors)
+        errors = []
+        expect_exit(ctl(bus, "add", "web", *args), EXIT_INVALID, "add of an existing name",
+                    "a tunnel named “web” exists already", errors)
+        expect_exit(ctl(bus, "add", "t2", "-M", "0", "root@127.0.0.1"), EXIT_INVALID,
+                    "add without --", "“--”", errors)
+        expect_exit(ctl(bus, "add", "t3", "--"), EXIT_INVALID, "add with nothing after --",
+                    None, errors)
+        expect_exit(ctl(bus, "add", "a b", *args), EXIT_INVALID, "add of a bad name",
+                    "not a valid tunnel name", errors)
+        bad = ctl(bus, "add", "t4", "--", "-M", "0", "-Z", "root@127.0.0.1")
+        expect_exit(bad, EXIT_INVALID, "add with an autossh option the service refuses", None, errors)
+        expect_exit(ctl(bus, "add", "t5", "--", "root@127.0.0.1", "uptime"), EXIT_INVALID,
+                    "add with a remote command", None, errors)
+        paths = bus.tunnel_paths()
+        if paths != [tunnel_path("web"), tunnel_path("web2")]:
+            errors.append("failed adds left objects: %r" % paths)
+        report(errors)
 
+    @requires(sshd_skip_reason)
+    def test_remove(self):
+        fx = self.fx
+        w = World(fx)
+        bus = w.bus
+        w.add("gone")
+        props = w.connected("gone")
+        ssh = ProcRef(props["Pid"])
+        ctl_ok(bus, "remove", "gone")
+        check(tunnel_path("gone") not in bus.tunnel_paths(), "the object is still there")
+        check(not os.path.exists(bus.conf_path("gone")), "the file is still there")
+        wait_until(lambda: not ssh.alive(), 8, "the removed tunnel's ssh to exit")
+        expect_exit(ctl(bus, "remove", "gone"), EXIT_NOT_FOUND, "remove twice",
+                    "there is no tunnel named “gone”")
 
-@test()
-def remove(fx):
-    w = World(fx)
-    bus = w.bus
-    w.add("gone")
-    props = w.connected("gone")
-    ssh = ProcRef(props["Pid"])
-    ctl_ok(bus, "remove", "gone")
-    check(tunnel_path("gone") not in bus.tunnel_paths(), "the object is still there")
-    check(not os.path.exists(bus.conf_path("gone")), "the file is still there")
-    wait_until(lambda: not ssh.alive(), 8, "the removed tunnel's ssh to exit")
-    expect_exit(ctl(bus, "remove", "gone"), EXIT_NOT_FOUND, "remove twice",
-                "there is no tunnel named “gone”")
+    @requires(sshd_skip_reason)
+    def test_start_stop_restart(self):
+        fx = self.fx
+        w = World(fx)
+        bus = w.bus
+        lport = w.add("s", start=False)
+        check(bus.tunnel_prop("s", "State") == "stopped", "not stopped after AddTunnel(start=false)")
+        ctl_ok(bus, "start", "s")
+        first = w.connected("s")
+        wait_forward(lport, w.target.payload, timeout=10)
+        mark = w.rec.mark()
+        ctl_ok(bus, "restart", "s")
+        w.rec.wait("StateChanged", tunnel_path("s"), since=mark, timeout=10,
+                   pred=lambda s: s.args[1] == "connected", what="connected again after restart")
+        after = bus.tunnel_props("s")
+        check(after["State"] == "connected" and after["Pid"] != first["Pid"],
+              "after restart: State %r, Pid %r (was %r)" % (after["State"], after["Pid"], first["Pid"]))
+        ctl_ok(bus, "stop", "s")
+        wait_state(bus, "s", "stopped", 8)
+        ssh = ProcRef(after["Pid"])
+        wait_until(lambda: not ssh.alive(), 8, "ssh to exit after stop")
+        check(bus.tunnel_prop("s", "Pid") == 0, "Pid after stop")
+        ctl_ok(bus, "start", "s")
+        w.connected("s")
 
+    @requires(sshd_skip_reason)
+    def test_enable_disable(self):
+        fx = self.fx
+        w = World(fx)
+        bus = w.bus
+        w.add("e")
+        w.connected("e")
+        conf = bus.conf_path("e")
 
-@test()
-def start_stop_restart(fx):
-    w = World(fx)
-    bus = w.bus
-    lport = w.add("s", start=False)
-    check(bus.tunnel_prop("s", "State") == "stopped", "not stopped after AddTunnel(start=false)")
-    ctl_ok(bus, "start", "s")
-    first = w.connected("s")
-    wait_forward(lport, w.target.payload, timeout=10)
-    mark = w.rec.mark()
-    ctl_ok(bus, "restart", "s")
-    w.rec.wait("StateChanged", tunnel_path("s"), since=mark, timeout=10,
-               pred=lambda s: s.args[1] == "connected", what="connected again after restart")
-    after = bus.tunnel_props("s")
-    check(after["State"] == "connected" and after["Pid"] != first["Pid"],
-          "after restart: State %r, Pid %r (was %r)" % (after["State"], after["Pid"], first["Pid"]))
-    ctl_ok(bus, "stop", "s")
-    wait_state(bus, "s", "stopped", 8)
-    ssh = ProcRef(after["Pid"])
-    wait_until(lambda: not ssh.alive(), 8, "ssh to exit after stop")
-    check(bus.tunnel_prop("s", "Pid") == 0, "Pid after stop")
-    ctl_ok(bus, "start", "s")
-    w.connected("s")
+        def auto():
+            return read_keyfile(conf).get("Tunnel", {}).get("AutoStart")
+        ctl_ok(bus, "disable", "e")
+        check(bus.tunnel_prop("e", "AutoStart") is False, "AutoStart after disable")
+        wait_until(lambda: auto() == "false", 5, "AutoStart=false in the file")
+        ctl_ok(bus, "enable", "e")
+        check(bus.tunnel_prop("e", "AutoStart") is True, "AutoStart after enable")
+        # true is the default: the file says so, or leaves the key out
+        wait_until(lambda: auto() in (None, "true"), 5, "AutoStart=true (or no AutoStart) in the file")
+        check(os.stat(conf).st_mode & 0o777 == 0o600, "file mode %o" % (os.stat(conf).st_mode & 0o777))
+        ctl_ok(bus, "disable", "e")
+        text = ctl_ok(bus, "status", "e").stdout
+        check(re.search(r"^Start with the service:\s+no$", text, re.M), "status after disable:\n" + text)
+        check(bus.tunnel_prop("e", "State") == "connected", "disable changed the state")
 
+    @requires(sshd_skip_reason)
+    def test_monitor(self):
+        fx = self.fx
+        w = World(fx)
+        bus = w.bus
+        w.add("k9")
+        props = w.connected("k9")
+        text = Lines(fx, bus, "monitor")
+        js = Lines(fx, bus, "--json", "monitor")
+        line_re = re.compile(r"^%s (.*)$" % TIME_RE)
+        text.wait(lambda l: l.endswith(" k9: connected: " + props["StateReason"]),
+                  "monitor's line for the tunnel that is there")
+        js.wait(lambda l: json.loads(l).get("event") == "Present", "monitor --json's Present line")
+        tm, jm = text.mark(), js.mark()
 
-@test()
-def enable_disable(fx):
-    w = World(fx)
-    bus = w.bus
-    w.add("e")
-    w.connected("e")
-    conf = bus.conf_path("e")
+        os.kill(props["Pid"], signal.SIGKILL)
+        i_drop, _ = text.wait(lambda l: " k9: dropped: " in l, "a 'dropped' line", since=tm)
+        i_back, back = text.wait(lambda l: re.search(r" k9: back after (%s) \(\d+ attempts?\)$"
+                                                     % DURATION_RE, l),
+                                 "a 'back after' line", since=tm)
+        check(i_drop < i_back, "dropped after back: %r" % text.since(tm))
+        check(any(re.search(r" k9: \w+ → connected: ", l) for l in text.since(tm)),
+              "no StateChanged line to connected: %r" % text.since(tm))
+        for line in text.since():
+            check(line_re.match(line), "monitor line without a timestamp: %r" % line)
 
-    def auto():
-        return read_keyfile(conf).get("Tunnel", {}).get("AutoStart")
-    ctl_ok(bus, "disable", "e")
-    check(bus.tunnel_prop("e", "AutoStart") is False, "AutoStart after disable")
-    wait_until(lambda: auto() == "false", 5, "AutoStart=false in the file")
-    ctl_ok(bus, "enable", "e")
-    check(bus.tunnel_prop("e", "AutoStart") is True, "AutoStart after enable")
-    # true is the default: the file says so, or leaves the key out
-    wait_until(lambda: auto() in (None, "true"), 5, "AutoStart=true (or no AutoStart) in the file")
-    check(os.stat(conf).st_mode & 0o777 == 0o600, "file mode %o" % (os.stat(conf).st_mode & 0o777))
-    ctl_ok(bus, "disable", "e")
-    text = ctl_ok(bus, "status", "e").stdout
-    check(re.search(r"^Start with the service:\s+no$", text, re.M), "status after disable:\n" + text)
-    check(bus.tunnel_prop("e", "State") == "connected", "disable changed the state")
+        js.wait(lambda l: json.loads(l).get("event") == "Reconnected", "a Reconnected object",
+                since=jm)
+        events = [json.loads(l) for l in js.since(jm)]
+        for e in events:
+            check(re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", e.get("time", "")) and
+                  e.get("tunnel") == "k9", "monitor --json object %r" % e)
+        kinds = [e["event"] for e in events]
+        check("Dropped" in kinds and kinds.index("Dropped") < kinds.index("Reconnected"),
+              "events %r" % kinds)
+        drop = events[kinds.index("Dropped")]
+        rec = events[kinds.index("Reconnected")]
+        check(isinstance(drop.get("reason"), str) and drop["reason"], "Dropped %r" % drop)
+        check(type(rec.get("downtime_us")) is int and rec["downtime_us"] > 0 and
+              type(rec.get("attempts")) is int and rec["attempts"] >= 1, "Reconnected %r" % rec)
+        sc = [e for e in events if e["event"] == "StateChanged"]
+        check(sc and sc[-1]["new_state"] == "connected" and all(
+            isinstance(e.get("old_state"), str) and isinstance(e.get("reason"), str) for e in sc),
+            "StateChanged objects %r" % sc)
 
+        # tunnels added and removed
+        tm, jm = text.mark(), js.mark()
+        w.add("new", start=False)
+        text.wait(lambda l: " new: added (stopped: " in l, "an 'added' line", since=tm)
+        bus.manager("RemoveTunnel", "new", check_ok=True)
+        text.wait(lambda l: l.endswith(" new: removed"), "a 'removed' line", since=tm)
+        js.wait(lambda l: json.loads(l) == dict(json.loads(l), event="TunnelRemoved", tunnel="new"),
+                "a TunnelRemoved object", since=jm)
+        added = [json.loads(l) for l in js.since(jm) if json.loads(l)["event"] == "TunnelAdded"]
+        check(added and added[0]["tunnel"] == "new" and added[0]["state"] == "stopped",
+              "TunnelAdded objects %r" % added)
 
-@test()
-def monitor(fx):
-    w = World(fx)
-    bus = w.bus
-    w.add("k9")
-    props = w.connected("k9")
-    text = Lines(fx, bus, "monitor")
-    js = Lines(fx, bus, "--json", "monitor")
-    line_re = re.compile(r"^%s (.*)$" % TIME_RE)
-    text.wait(lambda l: l.endswith(" k9: connected: " + props["StateReason"]),
-              "monitor's line for the tunnel that is there")
-    js.wait(lambda l: json.loads(l).get("event") == "Present", "monitor --json's Present line")
-    tm, jm = text.mark(), js.mark()
+        # the service goes away and comes back
+        tm = text.mark()
+        w.restart_service()
+        text.wait(lambda l: l.endswith(" autosshd stopped"), "'autosshd stopped'", since=tm)
+        text.wait(lambda l: l.endswith(" autosshd started"), "'autosshd started'", since=tm)
 
-    os.kill(props["Pid"], signal.SIGKILL)
-    i_drop, _ = text.wait(lambda l: " k9: dropped: " in l, "a 'dropped' line", since=tm)
-    i_back, back = text.wait(lambda l: re.search(r" k9: back after (%s) \(\d+ attempts?\)$"
-                                                 % DURATION_RE, l),
-                             "a 'back after' line", since=tm)
-    check(i_drop < i_back, "dropped after back: %r" % text.since(tm))
-    check(any(re.search(r" k9: \w+ → connected: ", l) for l in text.since(tm)),
-          "no StateChanged line to connected: %r" % text.since(tm))
-    for line in text.since():
-        check(line_re.match(line), "monitor line without a timestamp: %r" % line)
+        # SIGINT and SIGTERM end it with status 0
+        for lines, sig in ((text, signal.SIGINT), (js, signal.SIGTERM)):
+            lines.ref.signal(sig)
+            try:
+                rc = lines.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                raise TestFailure("monitor did not exit within 5 s of signal %d" % sig)
+            check(rc == 0, "monitor exited %d after signal %d" % (rc, sig))
 
-    js.wait(lambda l: json.loads(l).get("event") == "Reconnected", "a Reconnected object",
-            since=jm)
-    events = [json.loads(l) for l in js.since(jm)]
-    for e in events:
-        check(re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", e.get("time", "")) and
-              e.get("tunnel") == "k9", "monitor --json object %r" % e)
-    kinds = [e["event"] for e in events]
-    check("Dropped" in kinds and kinds.index("Dropped") < kinds.index("Reconnected"),
-          "events %r" % kinds)
-    drop = events[kinds.index("Dropped")]
-    rec = events[kinds.index("Reconnected")]
-    check(isinstance(drop.get("reason"), str) and drop["reason"], "Dropped %r" % drop)
-    check(type(rec.get("downtime_us")) is int and rec["downtime_us"] > 0 and
-          type(rec.get("attempts")) is int and rec["attempts"] >= 1, "Reconnected %r" % rec)
-    sc = [e for e in events if e["event"] == "StateChanged"]
-    check(sc and sc[-1]["new_state"] == "connected" and all(
-        isinstance(e.get("old_state"), str) and isinstance(e.get("reason"), str) for e in sc),
-        "StateChanged objects %r" % sc)
+    def test_version(self):
+        fx = self.fx
+        # the first call activates the service
+        w = World(fx, sshd=False, start=False)
+        bus = w.bus
+        check(not bus.name_has_owner(), "the service runs before any call")
+        res = ctl_ok(bus, "version")
+        adopt_activated(bus)
+        want = bus.get_property(MANAGER_PATH, MANAGER_IFACE, "Version")
+        lines = res.stdout.splitlines()
+        check(len(lines) == 2 and re.fullmatch(r"autosshctl \d+\.\d+\S*", lines[0]) and
+              lines[1] == "autosshd " + want, "version printed %r (service Version %r)"
+              % (res.stdout, want))
+        check(ctl_ok(bus, "--version").stdout == lines[0] + "\n", "--version")
+        check(ctl_ok(bus, "list").stdout.strip() == "No tunnels.", "list of the activated service")
 
-    # tunnels added and removed
-    tm, jm = text.mark(), js.mark()
-    w.add("new", start=False)
-    text.wait(lambda l: " new: added (stopped: " in l, "an 'added' line", since=tm)
-    bus.manager("RemoveTunnel", "new", check_ok=True)
-    text.wait(lambda l: l.endswith(" new: removed"), "a 'removed' line", since=tm)
-    js.wait(lambda l: json.loads(l) == dict(json.loads(l), event="TunnelRemoved", tunnel="new"),
-            "a TunnelRemoved object", since=jm)
-    added = [json.loads(l) for l in js.since(jm) if json.loads(l)["event"] == "TunnelAdded"]
-    check(added and added[0]["tunnel"] == "new" and added[0]["state"] == "stopped",
-          "TunnelAdded objects %r" % added)
+    @requires(sshd_skip_reason)
+    def test_exit_invalid(self):
+        fx = self.fx
+        w = World(fx)
+        bus = w.bus
+        w.add("web", start=False)
+        errors = []
+        for bad in ("a b", "-x", "a" * 65, "ä", ""):
+            for cmd in ("status", "start", "stop", "restart", "enable", "disable", "remove",
+                        "passphrase"):
+                expect_exit(ctl(bus, cmd, bad), EXIT_INVALID, "%s %r" % (cmd, bad), None, errors)
+        res = ctl(bus, "status", "a b")
+        expect_exit(res, EXIT_INVALID, "status 'a b'", "“a b” is not a valid tunnel name", errors)
+        # the service's own message for a bad fingerprint
+        gd = bus.tunnel("web", "TrustHostKey", "not-a-fingerprint")
+        check(not gd.ok and gd.error_name == "io.github.autosshd1.Error.InvalidSettings",
+              "gdbus TrustHostKey: " + gd.describe())
+        res = ctl(bus, "trust", "web", "not-a-fingerprint")
+        expect_exit(res, EXIT_INVALID, "trust with a bad fingerprint", None, errors)
+        if res.stderr.strip() != "autosshctl: " + remote_message(gd):
+            errors.append("trust printed %r, the service says %r" % (res.stderr, remote_message(gd)))
+        # usage
+        for args, what in ((["frobnicate"], "an unknown command"), ([], "no command"),
+                           (["--bogus", "list"], "an unknown global option"),
+                           (["list", "--bogus"], "an unknown option"),
+                           (["list", "extra"], "an extra argument"),
+                           (["status"], "a missing argument"),
+                           (["trust", "web"], "a missing fingerprint"),
+                           (["start", "web", "web"], "two names")):
+            res = ctl(bus, *args)
+            if res.rc != EXIT_INVALID:
+                errors.append("%s: expected exit 2, got %s" % (what, res.describe()))
+        check(bus.tunnel_paths() == [tunnel_path("web")], "bad input changed the tunnels")
+        report(errors)
 
-    # the service goes away and comes back
-    tm = text.mark()
-    w.restart_service()
-    text.wait(lambda l: l.endswith(" autosshd stopped"), "'autosshd stopped'", since=tm)
-    text.wait(lambda l: l.endswith(" autosshd started"), "'autosshd started'", since=tm)
+    def test_exit_not_found(self):
+        fx = self.fx
+        w = World(fx, sshd=False)
+        bus = w.bus
+        errors = []
+        msg = "there is no tunnel named “nope”"
+        for args in (["status", "nope"], ["start", "nope"], ["stop", "nope"], ["restart", "nope"],
+                     ["enable", "nope"], ["disable", "nope"], ["remove", "nope"],
+                     ["trust", "nope", "SHA256:" + "A" * 43], ["passphrase", "nope"],
+                     ["passphrase", "--password", "nope"], ["--json", "status", "nope"]):
+            res = ctl(bus, *args)
+            expect_exit(res, EXIT_NOT_FOUND, " ".join(args), msg, errors)
+            if res.stdout:
+                errors.append("%s printed on stdout: %r" % (" ".join(args), res.stdout))
+        report(errors)
 
-    # SIGINT and SIGTERM end it with status 0
-    for lines, sig in ((text, signal.SIGINT), (js, signal.SIGTERM)):
-        lines.ref.signal(sig)
-        try:
-            rc = lines.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            raise TestFailure("monitor did not exit within 5 s of signal %d" % sig)
-        check(rc == 0, "monitor exited %d after signal %d" % (rc, sig))
+    def test_exit_unavailable(self):
+        fx = self.fx
+        errors = []
+        # no bus at all
+        w = World(fx, sshd=False, start=False)
+        bus = w.bus
+        env = dict(bus.env, DBUS_SESSION_BUS_ADDRESS="unix:path=" + os.path.join(bus.dir, "nobus"))
+        for args in (["list"], ["status", "web"], ["start", "web"], ["monitor"], ["version"]):
+            p = subprocess.run([ctl_bin()] + args, env=env, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
+            if p.returncode != EXIT_UNAVAILABLE or not p.stderr.startswith("autosshctl: "):
+                errors.append("no bus: %s exited %d, stderr %r" % (args, p.returncode, p.stderr))
+        # an activation file pointing to a missing binary
+        bus.write_service_file(os.path.join(bus.dir, "no-such-autosshd"))
+        for args in (["list"], ["status", "web"], ["version"], ["monitor"], ["add", "x", "--", "h"]):
+            expect_exit(ctl(bus, *args), EXIT_UNAVAILABLE, "missing binary: %s" % args,
+                        "cannot reach the autosshd service", errors)
+        # a service that exits at once
+        bus.write_service_file("/bin/false")
+        expect_exit(ctl(bus, "list"), EXIT_UNAVAILABLE, "service exits at once", None, errors)
+        # no activation file (ServiceUnknown)
+        os.unlink(os.path.join(bus.servicedir, BUS_NAME + ".service"))
+        for args in (["list"], ["status", "web"], ["start", "web"], ["monitor"], ["version"]):
+            expect_exit(ctl(bus, *args), EXIT_UNAVAILABLE, "no activation file: %s" % args, None,
+                        errors)
+        check(not bus.name_has_owner(), "something owns %s" % BUS_NAME)
+        report(errors)
 
+    def test_help(self):
+        """--help of the program and of every command exits 0 without a bus."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DBUS_")}
+        env.update(DBUS_SESSION_BUS_ADDRESS="unix:path=/nonexistent/bus", LC_ALL="C.UTF-8",
+                   LANGUAGE="C")
+        errors = []
 
-@test(needs_sshd=False)
-def version(fx):
-    # the first call activates the service
-    w = World(fx, sshd=False, start=False)
-    bus = w.bus
-    check(not bus.name_has_owner(), "the service runs before any call")
-    res = ctl_ok(bus, "version")
-    adopt_activated(bus)
-    want = bus.get_property(MANAGER_PATH, MANAGER_IFACE, "Version")
-    lines = res.stdout.splitlines()
-    check(len(lines) == 2 and re.fullmatch(r"autosshctl \d+\.\d+\S*", lines[0]) and
-          lines[1] == "autosshd " + want, "version printed %r (service Version %r)"
-          % (res.stdout, want))
-    check(ctl_ok(bus, "--version").stdout == lines[0] + "\n", "--version")
-    check(ctl_ok(bus, "list").stdout.strip() == "No tunnels.", "list of the activated service")
+        def run(*args):
+            return subprocess.run([ctl_bin()] + list(args), env=env, stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  timeout=10)
+        main = run("--help")
+        if main.returncode != 0:
+            errors.append("--help exited %d: %r" % (main.returncode, main.stderr))
+        for cmd in COMMANDS:
+            if not re.search(r"^  %s\b" % cmd, main.stdout, re.M):
+                errors.append("--help does not list %s" % cmd)
+        for code in range(5):
+            if not re.search(r"^  %d  \S" % code, main.stdout, re.M):
+                errors.append("--help does not document exit status %d" % code)
+        for cmd in COMMANDS:
+            for args in ([cmd, "--help"], [cmd, "-h"], ["help", cmd]):
+                p = run(*args)
+                if p.returncode != 0 or "Usage:" not in p.stdout or \
+                        not re.search(r"autosshctl \[OPTION…\] %s\b" % cmd, p.stdout):
+                    errors.append("%s: exit %d, stdout %r, stderr %r"
+                                  % (" ".join(args), p.returncode, p.stdout[:200], p.stderr))
+        p = run("help")
+        if p.returncode != 0 or p.stdout != main.stdout:
+            errors.append("`autosshctl help` differs from --help (exit %d)" % p.returncode)
+        for cmd, option in (("list", "--json"), ("status", "--json"), ("monitor", "--json"),
+                            ("add", "--no-start"), ("add", "--no-autostart"),
+                            ("add", "--transient"), ("passphrase", "--password")):
+            if option not in run(cmd, "--help").stdout:
+                errors.append("%s --help does not show %s" % (cmd, option))
+        report(errors)
 
+    def test_completion(self):
+        """data/autosshctl.bash-completion: commands, options, and tunnel names
+        from the running service."""
+        fx = self.fx
+        w = World(fx, sshd=False)
+        bus = w.bus
+        for name in ("web-1", "db"):
+            bus.manager("AddTunnel", name, {"Destination": "example.invalid"}, False, check_ok=True)
+        script = os.path.join(HERE, "..", "..", "data", "autosshctl.bash-completion")
+        env = dict(bus.env, PATH=os.pathsep.join([os.path.dirname(ctl_bin()), bus.env["PATH"]]))
+        errors = []
 
-@test()
-def exit_invalid(fx):
-    w = World(fx)
-    bus = w.bus
-    w.add("web", start=False)
-    errors = []
-    for bad in ("a b", "-x", "a" * 65, "ä", ""):
-        for cmd in ("status", "start", "stop", "restart", "enable", "disable", "remove",
-                    "passphrase"):
-            expect_exit(ctl(bus, cmd, bad), EXIT_INVALID, "%s %r" % (cmd, bad), None, errors)
-    res = ctl(bus, "status", "a b")
-    expect_exit(res, EXIT_INVALID, "status 'a b'", "“a b” is not a valid tunnel name", errors)
-    # the service's own message for a bad fingerprint
-    gd = bus.tunnel("web", "TrustHostKey", "not-a-fingerprint")
-    check(not gd.ok and gd.error_name == "io.github.autosshd1.Error.InvalidSettings",
-          "gdbus TrustHostKey: " + gd.describe())
-    res = ctl(bus, "trust", "web", "not-a-fingerprint")
-    expect_exit(res, EXIT_INVALID, "trust with a bad fingerprint", None, errors)
-    if res.stderr.strip() != "autosshctl: " + remote_message(gd):
-        errors.append("trust printed %r, the service says %r" % (res.stderr, remote_message(gd)))
-    # usage
-    for args, what in ((["frobnicate"], "an unknown command"), ([], "no command"),
-                       (["--bogus", "list"], "an unknown global option"),
-                       (["list", "--bogus"], "an unknown option"),
-                       (["list", "extra"], "an extra argument"),
-                       (["status"], "a missing argument"),
-                       (["trust", "web"], "a missing fingerprint"),
-                       (["start", "web", "web"], "two names")):
-        res = ctl(bus, *args)
-        if res.rc != EXIT_INVALID:
-            errors.append("%s: expected exit 2, got %s" % (what, res.describe()))
-    check(bus.tunnel_paths() == [tunnel_path("web")], "bad input changed the tunnels")
-    report(errors)
+        def complete(*words):
+            # the last word is the one being completed
+            code = ('source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); '
+                    '_autosshctl; printf "%s\\n" "${COMPREPLY[@]}"')
+            p = subprocess.run(["bash", "--norc", "--noprofile", "-c", code, "bash", script] +
+                               list(words), env=env, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
+            check(p.returncode == 0, "completion of %r: exit %d, %r" % (words, p.returncode, p.stderr))
+            return sorted(x for x in p.stdout.split("\n") if x)
 
+        cases = [
+            (("autosshctl", "st"), ["start", "status", "stop"]),
+            (("autosshctl", "--json", "l"), ["list"]),
+            (("autosshctl", "--j"), ["--json"]),
+            (("autosshctl", "start", ""), ["db", "web-1"]),
+            (("autosshctl", "status", "w"), ["web-1"]),
+            (("autosshctl", "--json", "status", ""), ["db", "web-1"]),
+            (("autosshctl", "trust", "db", ""), []),
+            (("autosshctl", "list", "--"), ["--help", "--json"]),
+            (("autosshctl", "add", "--no"), ["--no-autostart", "--no-start"]),
+            (("autosshctl", "passphrase", "--p"), ["--password"]),
+            (("autosshctl", "help", "mon"), ["monitor"]),
+        ]
+        for words, want in cases:
+            got = complete(*words)
+            if got != want:
+                errors.append("completion of %r: %r, expected %r" % (" ".join(words), got, want))
+        report(errors)
 
-@test(needs_sshd=False)
-def exit_not_found(fx):
-    w = World(fx, sshd=False)
-    bus = w.bus
-    errors = []
-    msg = "there is no tunnel named “nope”"
-    for args in (["status", "nope"], ["start", "nope"], ["stop", "nope"], ["restart", "nope"],
-                 ["enable", "nope"], ["disable", "nope"], ["remove", "nope"],
-                 ["trust", "nope", "SHA256:" + "A" * 43], ["passphrase", "nope"],
-                 ["passphrase", "--password", "nope"], ["--json", "status", "nope"]):
-        res = ctl(bus, *args)
-        expect_exit(res, EXIT_NOT_FOUND, " ".join(args), msg, errors)
-        if res.stdout:
-            errors.append("%s printed on stdout: %r" % (" ".join(args), res.stdout))
-    report(errors)
+    def test_german(self):
+        """With LANGUAGE=de, autosshctl speaks German (po/de.po): its help, its
+        own errors and its output about the fixture's service.  The binary reads
+        its catalogue from LOCALEDIR only, so the built .mo is bind-mounted there
+        in a private mount namespace (the real system is left as it is)."""
+        fx = self.fx
+        import shutil
+        mo = os.environ.get("AUTOSSHD_MO")
+        localedir = os.environ.get("AUTOSSHD_LOCALEDIR")
+        check(mo and localedir, "AUTOSSHD_MO and AUTOSSHD_LOCALEDIR are not set")
+        check(os.path.isfile(mo), "the German catalogue %s was not built" % mo)
+        # `meson test` builds only what tests depend on, and not the catalogues
+        po = os.path.join(HERE, "..", "..", "po", "de.po")
+        check(os.path.getmtime(mo) >= os.path.getmtime(po),
+              "%s is older than po/de.po: run `meson compile` first" % mo)
+        if os.geteuid() != 0 or not shutil.which("unshare"):
+            raise Skip("mounting the catalogue onto %s needs root and unshare" % localedir)
+        target_dir = os.path.join(localedir, "de", "LC_MESSAGES")
+        target = os.path.join(target_dir, "autosshd.mo")
+        # Where the path ends on this system: a tmpfs there (in the namespace
+        # only) lets the missing directories and the file be made.
+        tmpfs = ""
+        if not os.path.isfile(target):
+            tmpfs = target_dir
+            while not os.path.isdir(tmpfs):
+                tmpfs = os.path.dirname(tmpfs)
+            for path in (ctl_bin(), os.path.realpath(mo), sys.executable):
+                if tmpfs == "/" or os.path.realpath(path).startswith(tmpfs.rstrip("/") + "/"):
+                    raise Skip("a tmpfs on %s would hide %s" % (tmpfs, path))
+        wrap = [shutil.which("unshare"), "--mount", "--propagation", "private", "--",
+                "/bin/sh", "-ec",
+                'if [ -n "$3" ]; then mount -t tmpfs autosshd-locale "$3"; fi\n'
+                'mkdir -p "$2"; [ -e "$2/autosshd.mo" ] || : > "$2/autosshd.mo"\n'
+                'mount --bind "$1" "$2/autosshd.mo"; shift 3; exec "$@"',
+                "sh", mo, target_dir, tmpfs]
 
+        w = World(fx, sshd=False)
+        bus = w.bus
+        bus.manager("AddTunnel", "web", {"Destination": "example.invalid"}, False, check_ok=True)
+        errors = []
 
-@test(needs_sshd=False)
-def exit_unavailable(fx):
-    errors = []
-    # no bus at all
-    w = World(fx, sshd=False, start=False)
-    bus = w.bus
-    env = dict(bus.env, DBUS_SESSION_BUS_ADDRESS="unix:path=" + os.path.join(bus.dir, "nobus"))
-    for args in (["list"], ["status", "web"], ["start", "web"], ["monitor"], ["version"]):
-        p = subprocess.run([ctl_bin()] + args, env=env, stdin=subprocess.DEVNULL,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
-        if p.returncode != EXIT_UNAVAILABLE or not p.stderr.startswith("autosshctl: "):
-            errors.append("no bus: %s exited %d, stderr %r" % (args, p.returncode, p.stderr))
-    # an activation file pointing to a missing binary
-    bus.write_service_file(os.path.join(bus.dir, "no-such-autosshd"))
-    for args in (["list"], ["status", "web"], ["version"], ["monitor"], ["add", "x", "--", "h"]):
-        expect_exit(ctl(bus, *args), EXIT_UNAVAILABLE, "missing binary: %s" % args,
-                    "cannot reach the autosshd service", errors)
-    # a service that exits at once
-    bus.write_service_file("/bin/false")
-    expect_exit(ctl(bus, "list"), EXIT_UNAVAILABLE, "service exits at once", None, errors)
-    # no activation file (ServiceUnknown)
-    os.unlink(os.path.join(bus.servicedir, BUS_NAME + ".service"))
-    for args in (["list"], ["status", "web"], ["start", "web"], ["monitor"], ["version"]):
-        expect_exit(ctl(bus, *args), EXIT_UNAVAILABLE, "no activation file: %s" % args, None,
-                    errors)
-    check(not bus.name_has_owner(), "something owns %s" % BUS_NAME)
-    report(errors)
+        def run(language, *args):
+            env = dict(bus.env, LANGUAGE=language, LC_ALL="C.UTF-8")
+            p = subprocess.run(wrap + [ctl_bin()] + list(args), env=env, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               timeout=30)
+            check(not re.search(r"^(mount|unshare|mkdir|sh): ", p.stderr, re.M) and
+                  p.returncode not in (126, 127),
+                  "the namespace for %s failed (exit %d): %r" % (args, p.returncode, p.stderr))
+            return p
 
+        def expect(what, text, *phrases):
+            for phrase in phrases:
+                if phrase not in text:
+                    errors.append("%s lacks %r:\n%s" % (what, phrase, text))
 
-@test(needs_sshd=False, name="help")
-def help_everywhere(fx):
-    """--help of the program and of every command exits 0 without a bus."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DBUS_")}
-    env.update(DBUS_SESSION_BUS_ADDRESS="unix:path=/nonexistent/bus", LC_ALL="C.UTF-8",
-               LANGUAGE="C")
-    errors = []
+        # the same namespace without LANGUAGE=de: English, so the German below
+        # comes from the catalogue
+        p = run("C", "--help")
+        expect("--help with LANGUAGE=C", p.stdout, "Commands:", "Exit status:")
 
-    def run(*args):
-        return subprocess.run([ctl_bin()] + list(args), env=env, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                              timeout=10)
-    main = run("--help")
-    if main.returncode != 0:
-        errors.append("--help exited %d: %r" % (main.returncode, main.stderr))
-    for cmd in COMMANDS:
-        if not re.search(r"^  %s\b" % cmd, main.stdout, re.M):
-            errors.append("--help does not list %s" % cmd)
-    for code in range(5):
-        if not re.search(r"^  %d  \S" % code, main.stdout, re.M):
-            errors.append("--help does not document exit status %d" % code)
-    for cmd in COMMANDS:
-        for args in ([cmd, "--help"], [cmd, "-h"], ["help", cmd]):
-            p = run(*args)
-            if p.returncode != 0 or "Usage:" not in p.stdout or \
-                    not re.search(r"autosshctl \[OPTION…\] %s\b" % cmd, p.stdout):
-                errors.append("%s: exit %d, stdout %r, stderr %r"
-                              % (" ".join(args), p.returncode, p.stdout[:200], p.stderr))
-    p = run("help")
-    if p.returncode != 0 or p.stdout != main.stdout:
-        errors.append("`autosshctl help` differs from --help (exit %d)" % p.returncode)
-    for cmd, option in (("list", "--json"), ("status", "--json"), ("monitor", "--json"),
-                        ("add", "--no-start"), ("add", "--no-autostart"),
-                        ("add", "--transient"), ("passphrase", "--password")):
-        if option not in run(cmd, "--help").stdout:
-            errors.append("%s --help does not show %s" % (cmd, option))
-    report(errors)
+        p = run("de", "--help")
+        if p.returncode != 0:
+            errors.append("--help exited %d: %r" % (p.returncode, p.stderr))
+        expect("--help", p.stdout, "Steuert die Tunnel von autosshd, dem SSH-Tunneldienst.",
+               "Befehle:", "  start NAME             Einen Tunnel verbinden und verbunden halten",
+               "  trust NAME FINGERABDRUCK", "Exit-Status:", "  3  kein Tunnel mit diesem Namen",
+               "„autosshctl BEFEHL --help“ zeigt die Argumente und Optionen eines Befehls.")
+        if "Commands:" in p.stdout or "Exit status:" in p.stdout:
+            errors.append("--help is still partly English:\n" + p.stdout)
+        p = run("de", "add", "--help")
+        expect("add --help", p.stdout, "AUTOSSH-ARGUMENTE…",
+               "Den Tunnel hinzufügen, ohne ihn zu starten")
 
+        # its own errors (exit 2, before anything goes on the bus)
+        p = run("de", "start", "a b")
+        if p.returncode != EXIT_INVALID:
+            errors.append("start 'a b' exited %d: %r" % (p.returncode, p.stderr))
+        expect("start 'a b'", p.stderr, "autosshctl: „a b“ ist kein gültiger Tunnelname: "
+               "erlaubt sind 1 bis 64 Zeichen aus A–Z, a–z, 0–9, „_“ und „-“")
+        p = run("de", "frobnicate")
+        expect("an unknown command", p.stderr, "autosshctl: unbekannter Befehl „frobnicate“",
+               "„autosshctl --help“ zeigt die Befehle.")
+        p = run("de", "status")
+        expect("status without a name", p.stderr,
+               "status: Argumente fehlen; Aufruf: autosshctl status NAME")
 
-@test(needs_sshd=False)
-def completion(fx):
-    """data/autosshctl.bash-completion: commands, options, and tunnel names
-    from the running service."""
-    w = World(fx, sshd=False)
-    bus = w.bus
-    for name in ("web-1", "db"):
-        bus.manager("AddTunnel", name, {"Destination": "example.invalid"}, False, check_ok=True)
-    script = os.path.join(HERE, "..", "..", "data", "autosshctl.bash-completion")
-    env = dict(bus.env, PATH=os.pathsep.join([os.path.dirname(ctl_bin()), bus.env["PATH"]]))
-    errors = []
-
-    def complete(*words):
-        # the last word is the one being completed
-        code = ('source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); '
-                '_autosshctl; printf "%s\\n" "${COMPREPLY[@]}"')
-        p = subprocess.run(["bash", "--norc", "--noprofile", "-c", code, "bash", script] +
-                           list(words), env=env, stdin=subprocess.DEVNULL,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
-        check(p.returncode == 0, "completion of %r: exit %d, %r" % (words, p.returncode, p.stderr))
-        return sorted(x for x in p.stdout.split("\n") if x)
-
-    cases = [
-        (("autosshctl", "st"), ["start", "status", "stop"]),
-        (("autosshctl", "--json", "l"), ["list"]),
-        (("autosshctl", "--j"), ["--json"]),
-        (("autosshctl", "start", ""), ["db", "web-1"]),
-        (("autosshctl", "status", "w"), ["web-1"]),
-        (("autosshctl", "--json", "status", ""), ["db", "web-1"]),
-        (("autosshctl", "trust", "db", ""), []),
-        (("autosshctl", "list", "--"), ["--help", "--json"]),
-        (("autosshctl", "add", "--no"), ["--no-autostart", "--no-start"]),
-        (("autosshctl", "passphrase", "--p"), ["--password"]),
-        (("autosshctl", "help", "mon"), ["monitor"]),
-    ]
-    for words, want in cases:
-        got = complete(*words)
-        if got != want:
-            errors.append("completion of %r: %r, expected %r" % (" ".join(words), got, want))
-    report(errors)
-
-
-@test(needs_sshd=False)
-def german(fx):
-    """With LANGUAGE=de, autosshctl speaks German (po/de.po): its help, its
-    own errors and its output about the fixture's service.  The binary reads
-    its catalogue from LOCALEDIR only, so the built .mo is bind-mounted there
-    in a private mount namespace (the real system is left as it is)."""
-    import shutil
-    mo = os.environ.get("AUTOSSHD_MO")
-    localedir = os.environ.get("AUTOSSHD_LOCALEDIR")
-    check(mo and localedir, "AUTOSSHD_MO and AUTOSSHD_LOCALEDIR are not set")
-    check(os.path.isfile(mo), "the German catalogue %s was not built" % mo)
-    # `meson test` builds only what tests depend on, and not the catalogues
-    po = os.path.join(HERE, "..", "..", "po", "de.po")
-    check(os.path.getmtime(mo) >= os.path.getmtime(po),
-          "%s is older than po/de.po: run `meson compile` first" % mo)
-    if os.geteuid() != 0 or not shutil.which("unshare"):
-        raise Skip("mounting the catalogue onto %s needs root and unshare" % localedir)
-    target_dir = os.path.join(localedir, "de", "LC_MESSAGES")
-    target = os.path.join(target_dir, "autosshd.mo")
-    # Where the path ends on this system: a tmpfs there (in the namespace
-    # only) lets the missing directories and the file be made.
-    tmpfs = ""
-    if not os.path.isfile(target):
-        tmpfs = target_dir
-        while not os.path.isdir(tmpfs):
-            tmpfs = os.path.dirname(tmpfs)
-        for path in (ctl_bin(), os.path.realpath(mo), sys.executable):
-            if tmpfs == "/" or os.path.realpath(path).startswith(tmpfs.rstrip("/") + "/"):
-                raise Skip("a tmpfs on %s would hide %s" % (tmpfs, path))
-    wrap = [shutil.which("unshare"), "--mount", "--propagation", "private", "--",
-            "/bin/sh", "-ec",
-            'if [ -n "$3" ]; then mount -t tmpfs autosshd-locale "$3"; fi\n'
-            'mkdir -p "$2"; [ -e "$2/autosshd.mo" ] || : > "$2/autosshd.mo"\n'
-            'mount --bind "$1" "$2/autosshd.mo"; shift 3; exec "$@"',
-            "sh", mo, target_dir, tmpfs]
-
-    w = World(fx, sshd=False)
-    bus = w.bus
-    bus.manager("AddTunnel", "web", {"Destination": "example.invalid"}, False, check_ok=True)
-    errors = []
-
-    def run(language, *args):
-        env = dict(bus.env, LANGUAGE=language, LC_ALL="C.UTF-8")
-        p = subprocess.run(wrap + [ctl_bin()] + list(args), env=env, stdin=subprocess.DEVNULL,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                           timeout=30)
-        check(not re.search(r"^(mount|unshare|mkdir|sh): ", p.stderr, re.M) and
-              p.returncode not in (126, 127),
-              "the namespace for %s failed (exit %d): %r" % (args, p.returncode, p.stderr))
-        return p
-
-    def expect(what, text, *phrases):
-        for phrase in phrases:
-            if phrase not in text:
-                errors.append("%s lacks %r:\n%s" % (what, phrase, text))
-
-    # the same namespace without LANGUAGE=de: English, so the German below
-    # comes from the catalogue
-    p = run("C", "--help")
-    expect("--help with LANGUAGE=C", p.stdout, "Commands:", "Exit status:")
-
-    p = run("de", "--help")
-    if p.returncode != 0:
-        errors.append("--help exited %d: %r" % (p.returncode, p.stderr))
-    expect("--help", p.stdout, "Steuert die Tunnel von autosshd, dem SSH-Tunneldienst.",
-           "Befehle:", "  start NAME             Einen Tunnel verbinden und verbunden halten",
-           "  trust NAME FINGERABDRUCK", "Exit-Status:", "  3  kein Tunnel mit diesem Namen",
-           "„autosshctl BEFEHL --help“ zeigt die Argumente und Optionen eines Befehls.")
-    if "Commands:" in p.stdout or "Exit status:" in p.stdout:
-        errors.append("--help is still partly English:\n" + p.stdout)
-    p = run("de", "add", "--help")
-    expect("add --help", p.stdout, "AUTOSSH-ARGUMENTE…",
-           "Den Tunnel hinzufügen, ohne ihn zu starten")
-
-    # its own errors (exit 2, before anything goes on the bus)
-    p = run("de", "start", "a b")
-    if p.returncode != EXIT_INVALID:
-        errors.append("start 'a b' exited %d: %r" % (p.returncode, p.stderr))
-    expect("start 'a b'", p.stderr, "autosshctl: „a b“ ist kein gültiger Tunnelname: "
-           "erlaubt sind 1 bis 64 Zeichen aus A–Z, a–z, 0–9, „_“ und „-“")
-    p = run("de", "frobnicate")
-    expect("an unknown command", p.stderr, "autosshctl: unbekannter Befehl „frobnicate“",
-           "„autosshctl --help“ zeigt die Befehle.")
-    p = run("de", "status")
-    expect("status without a name", p.stderr,
-           "status: Argumente fehlen; Aufruf: autosshctl status NAME")
-
-    # what it prints about the service's tunnels (the reasons are the
-    # service's, which runs with LANGUAGE=C)
-    p = run("de", "list")
-    if p.returncode != 0:
-        errors.append("list exited %d: %r" % (p.returncode, p.stderr))
-    header = split_row(p.stdout.splitlines()[0]) if p.stdout else []
-    if header != ["NAME", "ZUSTAND", "ZIEL", "WEITERLEITUNGEN", "LAUFZEIT/GRUND"]:
-        errors.append("list header %r:\n%s" % (header, p.stdout))
-    p = run("de", "status", "web")
-    expect("status", p.stdout, "Zustand:", "Weiterleitungen:", "Nächster Versuch:",
-           "Identitätsdatei:", "von ssh gewählt", "Überwachungsport:")
-    if not re.search(r"^Mit dem Dienst starten:\s+ja$", p.stdout, re.M):
-        errors.append("status has no 'Mit dem Dienst starten: ja':\n" + p.stdout)
-    bus.manager("RemoveTunnel", "web", check_ok=True)
-    expect("list of no tunnels", run("de", "list").stdout, "Keine Tunnel.")
-    report(errors)
-
-
-# ---------------------------------------------------------------- runner
-
-def skip_reason(fn):
-    return sshd_skip_reason() if fn.needs_sshd else None
+        # what it prints about the service's tunnels (the reasons are the
+        # service's, which runs with LANGUAGE=C)
+        p = run("de", "list")
+        if p.returncode != 0:
+            errors.append("list exited %d: %r" % (p.returncode, p.stderr))
+        header = split_row(p.stdout.splitlines()[0]) if p.stdout else []
+        if header != ["NAME", "ZUSTAND", "ZIEL", "WEITERLEITUNGEN", "LAUFZEIT/GRUND"]:
+            errors.append("list header %r:\n%s" % (header, p.stdout))
+        p = run("de", "status", "web")
+        expect("status", p.stdout, "Zustand:", "Weiterleitungen:", "Nächster Versuch:",
+               "Identitätsdatei:", "von ssh gewählt", "Überwachungsport:")
+        if not re.search(r"^Mit dem Dienst starten:\s+ja$", p.stdout, re.M):
+            errors.append("status has no 'Mit dem Dienst starten: ja':\n" + p.stdout)
+        bus.manager("RemoveTunnel", "web", check_ok=True)
+        expect("list of no tunnels", run("de", "list").stdout, "Keine Tunnel.")
+        report(errors)
 
 
 if __name__ == "__main__":
-    sys.exit(run_test_main(TESTS, sys.argv, skip_reason))
+    sys.exit(main())

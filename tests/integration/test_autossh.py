@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Integration tests for the drop-in `autossh` against a real sshd.
 
-Usage: AUTOSSH_BIN=/path/to/autossh test_autossh.py TESTNAME
+Run by meson, one test per case (`meson test -C build autossh-kill9_ssh`);
+by hand: PYTHONPATH=tests/lib AUTOSSH_BIN=/path/to/autossh
+/usr/bin/python3 test_autossh.py [AutosshTest.test_NAME | NAME ...]
 Exit status: 0 pass, 1 fail, 77 skipped (not root, or no /usr/sbin/sshd).
 """
 
@@ -12,23 +14,13 @@ import sys
 import time
 
 sys.dont_write_bytecode = True      # no __pycache__ in the source tree
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from sshfixture import (  # noqa: E402
-    run_test_main, sshd_skip_reason,
+from asdtest import TestCase, main, requires  # noqa: E402
+from asdtest.sshfixture import (  # noqa: E402
+    sshd_skip_reason,
     Autossh, Netns, ProcRef, Sshd, TestFailure, check, echo_server,
     free_port, free_port_pair, hello_server, port_accepts, socks5_read,
     stays_true, wait_forward, wait_until, write_script)
-
-TESTS = {}
-
-
-def test(needs_sshd=True):
-    def register(fn):
-        fn.needs_sshd = needs_sshd
-        TESTS[fn.__name__] = fn
-        return fn
-    return register
 
 
 # ---------------------------------------------------------------- shared setups
@@ -73,244 +65,8 @@ def lines_of(path):
         return None
 
 
-# ---------------------------------------------------------------- tldr examples
-
-@test()
-def tldr_monitor_off(fx):
-    _, target, port, a = tunnel(fx, ["-M", "0", "-N", "-o", "ServerAliveInterval 30",
-                                     "-o", "ServerAliveCountMax 3"])
-    a.start()
-    wait_forward(port, target.payload)
-    ssh = a.wait_ssh()
-    check(a.ssh_pid_from_log() == ssh,
-          "log 'ssh child pid is N' says %s, /proc says %d" % (a.ssh_pid_from_log(), ssh))
-    check(a.count("starting ssh (count 1)") == 1, "no 'starting ssh (count 1)' in log")
-    check(a.running(), "autossh is not running")
-
-
-@test()
-def tldr_background(fx):
-    sshd, target, port, a = tunnel(fx, ["-M", "0", "-f", "-N"])
-    pidfile = os.path.join(fx.tempdir(), "autossh.pid")
-    a.env["AUTOSSH_PIDFILE"] = pidfile
-    t0 = time.monotonic()
-    rc = a.run(timeout=10)
-    check(rc == 0, "autossh -f parent exited %d, expected 0" % rc)
-    check(time.monotonic() - t0 < 5, "autossh -f parent took %.1f s to exit"
-          % (time.monotonic() - t0))
-    bg = read_pidfile(pidfile)
-    check(bg != a.proc.pid, "pidfile holds the parent's pid %d, not the background's" % bg)
-    a.adopt(bg)
-    check(a.ref.alive(), "background autossh %d from the pidfile is not alive" % bg)
-    wait_forward(port, target.payload)
-    ssh = ProcRef(a.wait_ssh())
-    a.signal(signal.SIGTERM)
-    gone(a.ref, 10, "background autossh after SIGTERM")
-    gone(ssh, 5, "ssh child after autossh's SIGTERM")
-    wait_until(lambda: not os.path.exists(pidfile), 3, "pidfile removal")
-    check(not port_accepts("127.0.0.1", port), "forward port still open after exit")
-
-
-@test()
-def tldr_socks(fx):
-    sshd = Sshd(fx)
-    target = hello_server(fx)
-    port = free_port()
-    pidfile = os.path.join(fx.tempdir(), "autossh.pid")
-    a = Autossh(fx, ["-M", "0", "-f", "-N", "-D", str(port)] + sshd.ssh_opts()
-                + [sshd.dest], env={"AUTOSSH_PIDFILE": pidfile})
-    rc = a.run(timeout=10)
-    check(rc == 0, "autossh -f parent exited %d, expected 0" % rc)
-    a.adopt(read_pidfile(pidfile))
-    wait_until(lambda: socks5_read(port, "127.0.0.1", target.port, target.payload), 30,
-               "SOCKS5 CONNECT through 127.0.0.1:%d to the target" % port, interval=0.1)
-
-
-@test()
-def tldr_remote_forward(fx):
-    _, target, port, a = tunnel(fx, ["-M", "0", "-N"], forward="-R")
-    a.start()
-    wait_forward(port, target.payload,
-                 what="remote forward 127.0.0.1:%d (server side) to the target" % port)
-
-
-@test()
-def tldr_echo_monitor(fx):
-    sshd = Sshd(fx)
-    echo = echo_server(fx)
-    mport = free_port()
-    a = Autossh(fx, ["-M", "%d:%d" % (mport, echo.port), "-N"] + sshd.ssh_opts()
-                + [sshd.dest],
-                env={"AUTOSSH_POLL": "2", "AUTOSSH_FIRST_POLL": "1",
-                     "AUTOSSH_MESSAGE": "it-msg"}).start()
-    a.wait_ssh()
-    ok = stays_true(lambda: a.running() and a.count("starting ssh") == 1
-                    and a.count("port down") == 0, 5.5)
-    check(ok, "ssh was restarted or autossh exited during healthy polls: running=%s, "
-          "'starting ssh' lines=%d, 'port down' lines=%d"
-          % (a.running(), a.count("starting ssh"), a.count("port down")))
-    check(echo.connections >= 2, "only %d monitor connection(s) reached the echo "
-          "service in 5.5 s (POLL=2, FIRST_POLL=1)" % echo.connections)
-    data = [d for d in echo.received if d]
-    check(data, "the echo service got no test string")
-    s = data[0].decode(errors="replace")
-    node = os.uname().nodename
-    check(s.startswith(node + " ") and s.endswith("it-msg\r\n"),
-          "test string %r is not '<nodename=%s> <progname> <pid> <random> it-msg\\r\\n'"
-          % (s, node))
-
-
-# ---------------------------------------------------------------- faults and signals
-
-@test()
-def kill9_ssh(fx):
-    _, target, port, a = tunnel(fx, ["-M", "0", "-N"])
-    a.start()
-    wait_forward(port, target.payload)
-    ssh1 = a.wait_ssh()
-    os.kill(ssh1, signal.SIGKILL)
-    ssh2 = a.wait_ssh(exclude=[ssh1])
-    wait_forward(port, target.payload, what="the forward to work again after kill -9 ssh")
-    a.wait_log("ssh exited on signal 9, restarting ssh", timeout=5)
-    a.wait_log("ssh child pid is %d" % ssh2, timeout=5)
-
-
-@test()
-def sigusr1_restart(fx):
-    _, target, port, a = tunnel(fx, ["-M", "0", "-N"])
-    a.start()
-    wait_forward(port, target.payload)
-    seen = [a.wait_ssh()]
-    for n, sig in enumerate((signal.SIGUSR1, signal.SIGHUP), 1):
-        a.signal(sig)
-        a.wait_log("signalled to kill and restart ssh", timeout=10, count=n)
-        seen.append(a.wait_ssh(exclude=seen))
-        wait_forward(port, target.payload,
-                     what="the forward to work again after %s" % sig.name)
-        check(a.running(), "autossh exited after %s" % sig.name)
-
-
-@test()
-def sigterm_exit(fx):
-    _, target, port, a = tunnel(fx, ["-M", "0", "-N"])
-    pidfile = os.path.join(fx.tempdir(), "autossh.pid")
-    a.env["AUTOSSH_PIDFILE"] = pidfile
-    a.start()
-    wait_forward(port, target.payload)
-    check(read_pidfile(pidfile) == a.proc.pid, "pidfile does not hold autossh's pid")
-    ssh = ProcRef(a.wait_ssh())
-    a.signal(signal.SIGTERM)
-    rc = a.wait_exit(10)
-    check(rc == 1, "autossh exited %s after SIGTERM, expected 1" % rc)
-    gone(ssh, 5, "ssh child after autossh's SIGTERM")
-    check(not os.path.exists(pidfile), "pidfile %s not removed" % pidfile)
-    a.wait_log("received signal to exit (15)", timeout=1)
-
-
-@test()
-def kill9_autossh(fx):
-    _, target, port, a = tunnel(fx, ["-M", "0", "-N"])
-    a.start()
-    wait_forward(port, target.payload)
-    ssh = ProcRef(a.wait_ssh())
-    a.signal(signal.SIGKILL)
-    a.wait_exit(5)
-    wait_until(lambda: not ssh.alive(), 2.5,
-               "ssh %r to die with its SIGKILLed autossh (orphaned ssh)" % ssh)
-    wait_until(lambda: not port_accepts("127.0.0.1", port), 2,
-               "forward port %d to close" % port)
-
-
-# ---------------------------------------------------------------- stalls
-
-@test()
-def stall_echo_mode(fx):
-    sshd, target, port, a = tunnel(fx, [])
-    echo = echo_server(fx)
-    mport = free_port()
-    a.args[1:1] = ["-M", "%d:%d" % (mport, echo.port), "-N"]
-    a.env.update({"AUTOSSH_POLL": "4", "AUTOSSH_FIRST_POLL": "2"})
-    a.start()
-    wait_forward(port, target.payload)
-    ssh1 = a.wait_ssh()
-    session = ProcRef(wait_until(lambda: _single(sshd.sessions()), 10,
-                                 "exactly one sshd session process"))
-    fx.defer(session.signal, signal.SIGCONT)
-    session.signal(signal.SIGSTOP)
-    a.wait_log("port down, restarting ssh", timeout=20)
-    a.wait_ssh(exclude=[ssh1])
-    wait_forward(port, target.payload, what="the forward to work with the new ssh")
-
-
-@test()
-def stall_loop_mode(fx):
-    ns = Netns(fx)
-    sshd = Sshd(fx, host=ns.addr, netns=ns.name)
-    mport = free_port_pair()
-    port = free_port()
-    banner = b"SSH-2.0-"
-    a = Autossh(fx, ["-M", str(mport), "-N", "-L", "%d:%s:%d" % (port, ns.addr, sshd.port)]
-                + sshd.ssh_opts() + [sshd.dest],
-                env={"AUTOSSH_POLL": "4", "AUTOSSH_FIRST_POLL": "2"}).start()
-    wait_forward(port, banner)
-    ssh1 = a.wait_ssh()
-    ok = stays_true(lambda: a.running() and a.count("starting ssh") == 1
-                    and a.count("port down") == 0, 9)
-    check(ok, "ssh restarted or autossh exited while the loop was healthy: running=%s, "
-          "'starting ssh' lines=%d, 'port down' lines=%d"
-          % (a.running(), a.count("starting ssh"), a.count("port down")))
-    session = ProcRef(wait_until(lambda: _single(sshd.sessions()), 10,
-                                 "exactly one sshd session process in the namespace"))
-    fx.defer(session.signal, signal.SIGCONT)
-    session.signal(signal.SIGSTOP)
-    a.wait_log("port down, restarting ssh", timeout=20)
-    a.wait_ssh(exclude=[ssh1])
-    session.signal(signal.SIGCONT)
-    wait_forward(port, banner, what="the -L forward to the namespace sshd to work again")
-    check(a.running(), "autossh exited")
-
-
 def _single(items):
     return items[0] if len(items) == 1 else None
-
-
-# ---------------------------------------------------------------- limits
-
-@test()
-def maxlifetime(fx):
-    _, target, port, a = tunnel(fx, ["-M", "0", "-N"], env={"AUTOSSH_MAXLIFETIME": "3"})
-    t0 = time.monotonic()
-    a.start()
-    ssh = ProcRef(a.wait_ssh())
-    rc = a.wait_exit(8)
-    took = time.monotonic() - t0
-    check(rc == 0, "autossh exited %d at max lifetime, expected 0" % rc)
-    check(took <= 6.5, "autossh took %.1f s to exit with AUTOSSH_MAXLIFETIME=3" % took)
-    gone(ssh, 3, "ssh after the max lifetime")
-    a.wait_log("exceeded maximum time to live, shutting down", timeout=1)
-
-
-@test(needs_sshd=False)
-def maxstart(fx):
-    d = fx.tempdir()
-    fake = stand_in(fx, d, 'echo start >> "$D/starts"\nexit 255\n')
-    a = Autossh(fx, ["-M", "0", "-N", "host"],
-                env={"AUTOSSH_PATH": fake, "AUTOSSH_MAXSTART": "2",
-                     "AUTOSSH_GATETIME": "0"})
-    rc = a.run(timeout=15)
-    starts = lines_of(os.path.join(d, "starts")) or []
-    check(rc == 0, "MAXSTART=2: autossh exited %d, expected 0" % rc)
-    check(len(starts) == 2, "MAXSTART=2: ssh started %d times, expected 2" % len(starts))
-    check(a.count("starting ssh") == 2, "MAXSTART=2: %d 'starting ssh' log lines"
-          % a.count("starting ssh"))
-    check(a.count("max start count reached") == 1, "no 'max start count reached' line")
-
-    os.unlink(os.path.join(d, "starts"))
-    b = Autossh(fx, ["-M", "0", "-N", "host"],
-                env={"AUTOSSH_PATH": fake, "AUTOSSH_MAXSTART": "0"})
-    rc = b.run(timeout=10)
-    check(rc == 0, "MAXSTART=0: autossh exited %d, expected 0" % rc)
-    check(not os.path.exists(os.path.join(d, "starts")), "MAXSTART=0: ssh was started")
 
 
 EXIT_CASES = [
@@ -331,55 +87,6 @@ EXIT_CASES = [
      ["kill", "1", "0"], 0, ["ssh exited on signal 9, restarting ssh",
                              "ssh exited with error status 1; restarting ssh"]),
 ]
-
-
-@test(needs_sshd=False)
-def exit_status_table(fx):
-    errors = []
-    for desc, env, seq, want_rc, want_log in EXIT_CASES:
-        d = fx.tempdir()
-        with open(os.path.join(d, "seq"), "w") as f:
-            f.write("\n".join(seq) + "\n")
-        fake = stand_in(fx, d, 'n=$(cat "$D/count" 2>/dev/null || echo 0)\n'
-                        'n=$((n + 1)); echo "$n" > "$D/count"\n'
-                        'st=$(sed -n "${n}p" "$D/seq")\n'
-                        '[ "$st" = kill ] && kill -KILL $$\n'
-                        'exit "$st"\n')
-        e = dict(env, AUTOSSH_PATH=fake)
-        a = Autossh(fx, ["-M", "0", "-N", "host"], env=e, workdir=d, dump=False)
-        try:
-            rc = a.run(timeout=15)
-        except TestFailure as ex:
-            errors.append("%s: %s" % (desc, ex))
-            continue
-        runs = int((lines_of(os.path.join(d, "count")) or ["0"])[0])
-        problems = []
-        if rc != want_rc:
-            problems.append("exit %d, expected %d" % (rc, want_rc))
-        if runs != len(seq):
-            problems.append("ssh ran %d times, expected %d" % (runs, len(seq)))
-        for line in want_log:
-            if a.count(line) == 0:
-                problems.append("no log line %r" % line)
-        if problems:
-            errors.append("%s: %s; log: %r" % (desc, "; ".join(problems), a.messages()))
-    check(not errors, "\n  ".join(["exit status table:"] + errors))
-
-
-# ---------------------------------------------------------------- command line
-
-@test(needs_sshd=False)
-def version(fx):
-    d = fx.tempdir()
-    fake = stand_in(fx, d, 'touch "$D/started"\nexit 0\n')
-    a = Autossh(fx, ["-V"], env={"AUTOSSH_PATH": fake})
-    rc = a.run(timeout=10)
-    with open(a.stdout_path, errors="replace") as f:
-        out = f.read()
-    check(rc == 0, "-V exited %d" % rc)
-    check(re.search(r"autossh.*\d+\.\d+", out),
-          "-V printed no version line on stdout: %r (stderr %r)" % (out, a.stderr()))
-    check(not os.path.exists(os.path.join(d, "started")), "-V started ssh")
 
 
 BAD_INPUT = [
@@ -412,39 +119,6 @@ BAD_INPUT = [
     ("-f with AUTOSSH_POLL=abc", ["-f", "-M", "0", "-N", "host"],
      {"AUTOSSH_POLL": "abc"}, ["AUTOSSH_POLL"]),
 ]
-
-
-@test(needs_sshd=False)
-def bad_input(fx):
-    errors = []
-    for desc, args, env, needles in BAD_INPUT:
-        d = fx.tempdir()
-        fake = stand_in(fx, d, 'touch "$D/started"\nexit 0\n')
-        # GATETIME=0 so a wrongly started stand-in is not judged premature;
-        # the case's own variables win.
-        a = Autossh(fx, args, env=dict({"AUTOSSH_GATETIME": "0"}, **env, AUTOSSH_PATH=fake),
-                    workdir=d, dump=False)
-        try:
-            rc = a.run(timeout=10)
-        except TestFailure as ex:
-            errors.append("%s: %s" % (desc, ex))
-            continue
-        err = a.stderr()
-        # a -f child that went on would start ssh a moment after the parent exits
-        started = os.path.join(d, "started")
-        if "-f" in args:
-            stays_true(lambda: not os.path.exists(started), 0.5)
-        problems = []
-        if rc != 1:
-            problems.append("exit %d, expected 1" % rc)
-        if not any(n in err for n in needles):
-            problems.append("stderr does not name the problem (one of %r): %r"
-                            % (needles, a.stderr(160)))
-        if os.path.exists(started):
-            problems.append("ssh was started")
-        if problems:
-            errors.append("%s: %s" % (desc, "; ".join(problems)))
-    check(not errors, "\n  ".join(["bad input:"] + errors))
 
 
 def _loop(n):
@@ -481,56 +155,369 @@ def argv_cases():
     ]
 
 
-@test(needs_sshd=False)
-def argv_passthrough(fx):
-    errors = []
-    for desc, args, env, want in argv_cases():
+# ---------------------------------------------------------------- tests
+
+class AutosshTest(TestCase):
+    """The drop-in autossh against a real sshd (one method per meson test)."""
+
+    # ---------------------------------------------------------------- tldr examples
+
+    @requires(sshd_skip_reason)
+    def test_tldr_monitor_off(self):
+        fx = self.fx
+        _, target, port, a = tunnel(fx, ["-M", "0", "-N", "-o", "ServerAliveInterval 30",
+                                         "-o", "ServerAliveCountMax 3"])
+        a.start()
+        wait_forward(port, target.payload)
+        ssh = a.wait_ssh()
+        check(a.ssh_pid_from_log() == ssh,
+              "log 'ssh child pid is N' says %s, /proc says %d" % (a.ssh_pid_from_log(), ssh))
+        check(a.count("starting ssh (count 1)") == 1, "no 'starting ssh (count 1)' in log")
+        check(a.running(), "autossh is not running")
+
+    @requires(sshd_skip_reason)
+    def test_tldr_background(self):
+        fx = self.fx
+        sshd, target, port, a = tunnel(fx, ["-M", "0", "-f", "-N"])
+        pidfile = os.path.join(fx.tempdir(), "autossh.pid")
+        a.env["AUTOSSH_PIDFILE"] = pidfile
+        t0 = time.monotonic()
+        rc = a.run(timeout=10)
+        check(rc == 0, "autossh -f parent exited %d, expected 0" % rc)
+        check(time.monotonic() - t0 < 5, "autossh -f parent took %.1f s to exit"
+              % (time.monotonic() - t0))
+        bg = read_pidfile(pidfile)
+        check(bg != a.proc.pid, "pidfile holds the parent's pid %d, not the background's" % bg)
+        a.adopt(bg)
+        check(a.ref.alive(), "background autossh %d from the pidfile is not alive" % bg)
+        wait_forward(port, target.payload)
+        ssh = ProcRef(a.wait_ssh())
+        a.signal(signal.SIGTERM)
+        gone(a.ref, 10, "background autossh after SIGTERM")
+        gone(ssh, 5, "ssh child after autossh's SIGTERM")
+        wait_until(lambda: not os.path.exists(pidfile), 3, "pidfile removal")
+        check(not port_accepts("127.0.0.1", port), "forward port still open after exit")
+
+    @requires(sshd_skip_reason)
+    def test_tldr_socks(self):
+        fx = self.fx
+        sshd = Sshd(fx)
+        target = hello_server(fx)
+        port = free_port()
+        pidfile = os.path.join(fx.tempdir(), "autossh.pid")
+        a = Autossh(fx, ["-M", "0", "-f", "-N", "-D", str(port)] + sshd.ssh_opts()
+                    + [sshd.dest], env={"AUTOSSH_PIDFILE": pidfile})
+        rc = a.run(timeout=10)
+        check(rc == 0, "autossh -f parent exited %d, expected 0" % rc)
+        a.adopt(read_pidfile(pidfile))
+        wait_until(lambda: socks5_read(port, "127.0.0.1", target.port, target.payload), 30,
+                   "SOCKS5 CONNECT through 127.0.0.1:%d to the target" % port, interval=0.1)
+
+    @requires(sshd_skip_reason)
+    def test_tldr_remote_forward(self):
+        fx = self.fx
+        _, target, port, a = tunnel(fx, ["-M", "0", "-N"], forward="-R")
+        a.start()
+        wait_forward(port, target.payload,
+                     what="remote forward 127.0.0.1:%d (server side) to the target" % port)
+
+    @requires(sshd_skip_reason)
+    def test_tldr_echo_monitor(self):
+        fx = self.fx
+        sshd = Sshd(fx)
+        echo = echo_server(fx)
+        mport = free_port()
+        a = Autossh(fx, ["-M", "%d:%d" % (mport, echo.port), "-N"] + sshd.ssh_opts()
+                    + [sshd.dest],
+                    env={"AUTOSSH_POLL": "2", "AUTOSSH_FIRST_POLL": "1",
+                         "AUTOSSH_MESSAGE": "it-msg"}).start()
+        a.wait_ssh()
+        ok = stays_true(lambda: a.running() and a.count("starting ssh") == 1
+                        and a.count("port down") == 0, 5.5)
+        check(ok, "ssh was restarted or autossh exited during healthy polls: running=%s, "
+              "'starting ssh' lines=%d, 'port down' lines=%d"
+              % (a.running(), a.count("starting ssh"), a.count("port down")))
+        check(echo.connections >= 2, "only %d monitor connection(s) reached the echo "
+              "service in 5.5 s (POLL=2, FIRST_POLL=1)" % echo.connections)
+        data = [d for d in echo.received if d]
+        check(data, "the echo service got no test string")
+        s = data[0].decode(errors="replace")
+        node = os.uname().nodename
+        check(s.startswith(node + " ") and s.endswith("it-msg\r\n"),
+              "test string %r is not '<nodename=%s> <progname> <pid> <random> it-msg\\r\\n'"
+              % (s, node))
+
+    # ---------------------------------------------------------------- faults and signals
+
+    @requires(sshd_skip_reason)
+    def test_kill9_ssh(self):
+        fx = self.fx
+        _, target, port, a = tunnel(fx, ["-M", "0", "-N"])
+        a.start()
+        wait_forward(port, target.payload)
+        ssh1 = a.wait_ssh()
+        os.kill(ssh1, signal.SIGKILL)
+        ssh2 = a.wait_ssh(exclude=[ssh1])
+        wait_forward(port, target.payload, what="the forward to work again after kill -9 ssh")
+        a.wait_log("ssh exited on signal 9, restarting ssh", timeout=5)
+        a.wait_log("ssh child pid is %d" % ssh2, timeout=5)
+
+    @requires(sshd_skip_reason)
+    def test_sigusr1_restart(self):
+        fx = self.fx
+        _, target, port, a = tunnel(fx, ["-M", "0", "-N"])
+        a.start()
+        wait_forward(port, target.payload)
+        seen = [a.wait_ssh()]
+        for n, sig in enumerate((signal.SIGUSR1, signal.SIGHUP), 1):
+            a.signal(sig)
+            a.wait_log("signalled to kill and restart ssh", timeout=10, count=n)
+            seen.append(a.wait_ssh(exclude=seen))
+            wait_forward(port, target.payload,
+                         what="the forward to work again after %s" % sig.name)
+            check(a.running(), "autossh exited after %s" % sig.name)
+
+    @requires(sshd_skip_reason)
+    def test_sigterm_exit(self):
+        fx = self.fx
+        _, target, port, a = tunnel(fx, ["-M", "0", "-N"])
+        pidfile = os.path.join(fx.tempdir(), "autossh.pid")
+        a.env["AUTOSSH_PIDFILE"] = pidfile
+        a.start()
+        wait_forward(port, target.payload)
+        check(read_pidfile(pidfile) == a.proc.pid, "pidfile does not hold autossh's pid")
+        ssh = ProcRef(a.wait_ssh())
+        a.signal(signal.SIGTERM)
+        rc = a.wait_exit(10)
+        check(rc == 1, "autossh exited %s after SIGTERM, expected 1" % rc)
+        gone(ssh, 5, "ssh child after autossh's SIGTERM")
+        check(not os.path.exists(pidfile), "pidfile %s not removed" % pidfile)
+        a.wait_log("received signal to exit (15)", timeout=1)
+
+    @requires(sshd_skip_reason)
+    def test_kill9_autossh(self):
+        fx = self.fx
+        _, target, port, a = tunnel(fx, ["-M", "0", "-N"])
+        a.start()
+        wait_forward(port, target.payload)
+        ssh = ProcRef(a.wait_ssh())
+        a.signal(signal.SIGKILL)
+        a.wait_exit(5)
+        wait_until(lambda: not ssh.alive(), 2.5,
+                   "ssh %r to die with its SIGKILLed autossh (orphaned ssh)" % ssh)
+        wait_until(lambda: not port_accepts("127.0.0.1", port), 2,
+                   "forward port %d to close" % port)
+
+    # ---------------------------------------------------------------- stalls
+
+    @requires(sshd_skip_reason)
+    def test_stall_echo_mode(self):
+        fx = self.fx
+        sshd, target, port, a = tunnel(fx, [])
+        echo = echo_server(fx)
+        mport = free_port()
+        a.args[1:1] = ["-M", "%d:%d" % (mport, echo.port), "-N"]
+        a.env.update({"AUTOSSH_POLL": "4", "AUTOSSH_FIRST_POLL": "2"})
+        a.start()
+        wait_forward(port, target.payload)
+        ssh1 = a.wait_ssh()
+        session = ProcRef(wait_until(lambda: _single(sshd.sessions()), 10,
+                                     "exactly one sshd session process"))
+        fx.defer(session.signal, signal.SIGCONT)
+        session.signal(signal.SIGSTOP)
+        a.wait_log("port down, restarting ssh", timeout=20)
+        a.wait_ssh(exclude=[ssh1])
+        wait_forward(port, target.payload, what="the forward to work with the new ssh")
+
+    @requires(sshd_skip_reason)
+    def test_stall_loop_mode(self):
+        fx = self.fx
+        ns = Netns(fx)
+        sshd = Sshd(fx, host=ns.addr, netns=ns.name)
+        mport = free_port_pair()
+        port = free_port()
+        banner = b"SSH-2.0-"
+        a = Autossh(fx, ["-M", str(mport), "-N", "-L", "%d:%s:%d" % (port, ns.addr, sshd.port)]
+                    + sshd.ssh_opts() + [sshd.dest],
+                    env={"AUTOSSH_POLL": "4", "AUTOSSH_FIRST_POLL": "2"}).start()
+        wait_forward(port, banner)
+        ssh1 = a.wait_ssh()
+        ok = stays_true(lambda: a.running() and a.count("starting ssh") == 1
+                        and a.count("port down") == 0, 9)
+        check(ok, "ssh restarted or autossh exited while the loop was healthy: running=%s, "
+              "'starting ssh' lines=%d, 'port down' lines=%d"
+              % (a.running(), a.count("starting ssh"), a.count("port down")))
+        session = ProcRef(wait_until(lambda: _single(sshd.sessions()), 10,
+                                     "exactly one sshd session process in the namespace"))
+        fx.defer(session.signal, signal.SIGCONT)
+        session.signal(signal.SIGSTOP)
+        a.wait_log("port down, restarting ssh", timeout=20)
+        a.wait_ssh(exclude=[ssh1])
+        session.signal(signal.SIGCONT)
+        wait_forward(port, banner, what="the -L forward to the namespace sshd to work again")
+        check(a.running(), "autossh exited")
+
+    # ---------------------------------------------------------------- limits
+
+    @requires(sshd_skip_reason)
+    def test_maxlifetime(self):
+        fx = self.fx
+        _, target, port, a = tunnel(fx, ["-M", "0", "-N"], env={"AUTOSSH_MAXLIFETIME": "3"})
+        t0 = time.monotonic()
+        a.start()
+        ssh = ProcRef(a.wait_ssh())
+        rc = a.wait_exit(8)
+        took = time.monotonic() - t0
+        check(rc == 0, "autossh exited %d at max lifetime, expected 0" % rc)
+        check(took <= 6.5, "autossh took %.1f s to exit with AUTOSSH_MAXLIFETIME=3" % took)
+        gone(ssh, 3, "ssh after the max lifetime")
+        a.wait_log("exceeded maximum time to live, shutting down", timeout=1)
+
+    def test_maxstart(self):
+        fx = self.fx
         d = fx.tempdir()
-        out = os.path.join(d, "argv")
-        fake = stand_in(fx, d, 'printf "%s\\n" "$@" > "$D/argv.tmp"\n'
-                        'mv "$D/argv.tmp" "$D/argv"\nexit 0\n')
-        e = dict(env, AUTOSSH_PATH=fake, AUTOSSH_GATETIME="0",
-                 AUTOSSH_PIDFILE=os.path.join(d, "pid"))
-        a = Autossh(fx, args, env=e, workdir=d, dump=False)
-        try:
-            rc = a.run(timeout=10)
-            check(rc == 0, "exit %d, expected 0; stderr %r" % (rc, a.stderr(160)))
-            if "-afx" in args:          # background: wait for its ssh and its exit
-                wait_until(lambda: os.path.exists(out), 10, "the background ssh run")
-                wait_until(lambda: not os.path.exists(os.path.join(d, "pid")), 10,
-                           "the background autossh to exit")
-            got = lines_of(out)
-            check(got == want, "ssh argv %r, expected %r; stderr %r"
-                  % (got, want, a.stderr(160)))
-        except TestFailure as ex:
-            errors.append("%s: %s" % (desc, ex))
-    check(not errors, "\n  ".join(["argv passthrough:"] + errors))
+        fake = stand_in(fx, d, 'echo start >> "$D/starts"\nexit 255\n')
+        a = Autossh(fx, ["-M", "0", "-N", "host"],
+                    env={"AUTOSSH_PATH": fake, "AUTOSSH_MAXSTART": "2",
+                         "AUTOSSH_GATETIME": "0"})
+        rc = a.run(timeout=15)
+        starts = lines_of(os.path.join(d, "starts")) or []
+        check(rc == 0, "MAXSTART=2: autossh exited %d, expected 0" % rc)
+        check(len(starts) == 2, "MAXSTART=2: ssh started %d times, expected 2" % len(starts))
+        check(a.count("starting ssh") == 2, "MAXSTART=2: %d 'starting ssh' log lines"
+              % a.count("starting ssh"))
+        check(a.count("max start count reached") == 1, "no 'max start count reached' line")
 
+        os.unlink(os.path.join(d, "starts"))
+        b = Autossh(fx, ["-M", "0", "-N", "host"],
+                    env={"AUTOSSH_PATH": fake, "AUTOSSH_MAXSTART": "0"})
+        rc = b.run(timeout=10)
+        check(rc == 0, "MAXSTART=0: autossh exited %d, expected 0" % rc)
+        check(not os.path.exists(os.path.join(d, "starts")), "MAXSTART=0: ssh was started")
 
-# ---------------------------------------------------------------- extra
+    def test_exit_status_table(self):
+        fx = self.fx
+        errors = []
+        for desc, env, seq, want_rc, want_log in EXIT_CASES:
+            d = fx.tempdir()
+            with open(os.path.join(d, "seq"), "w") as f:
+                f.write("\n".join(seq) + "\n")
+            fake = stand_in(fx, d, 'n=$(cat "$D/count" 2>/dev/null || echo 0)\n'
+                            'n=$((n + 1)); echo "$n" > "$D/count"\n'
+                            'st=$(sed -n "${n}p" "$D/seq")\n'
+                            '[ "$st" = kill ] && kill -KILL $$\n'
+                            'exit "$st"\n')
+            e = dict(env, AUTOSSH_PATH=fake)
+            a = Autossh(fx, ["-M", "0", "-N", "host"], env=e, workdir=d, dump=False)
+            try:
+                rc = a.run(timeout=15)
+            except TestFailure as ex:
+                errors.append("%s: %s" % (desc, ex))
+                continue
+            runs = int((lines_of(os.path.join(d, "count")) or ["0"])[0])
+            problems = []
+            if rc != want_rc:
+                problems.append("exit %d, expected %d" % (rc, want_rc))
+            if runs != len(seq):
+                problems.append("ssh ran %d times, expected %d" % (runs, len(seq)))
+            for line in want_log:
+                if a.count(line) == 0:
+                    problems.append("no log line %r" % line)
+            if problems:
+                errors.append("%s: %s; log: %r" % (desc, "; ".join(problems), a.messages()))
+        check(not errors, "\n  ".join(["exit status table:"] + errors))
 
-@test()
-def server_restart(fx):
-    """sshd stopped and started again on the same port: the tunnel comes back."""
-    sshd, target, port, a = tunnel(fx, ["-M", "0", "-N"],
-                                   env={"AUTOSSH_GATETIME": "0", "AUTOSSH_POLL": "10"})
-    a.start()
-    wait_forward(port, target.payload)
-    ssh1 = a.wait_ssh()
-    sshd.stop()
-    a.wait_log("ssh exited with error status 255; restarting ssh", timeout=10)
-    time.sleep(1)
-    sshd.start()
-    wait_forward(port, target.payload, what="the forward after sshd came back")
-    check(a.running(), "autossh exited while sshd was down")
-    check(ssh1 not in a.ssh_pids(), "the first ssh is still the child")
+    # ---------------------------------------------------------------- command line
 
+    def test_version(self):
+        fx = self.fx
+        d = fx.tempdir()
+        fake = stand_in(fx, d, 'touch "$D/started"\nexit 0\n')
+        a = Autossh(fx, ["-V"], env={"AUTOSSH_PATH": fake})
+        rc = a.run(timeout=10)
+        with open(a.stdout_path, errors="replace") as f:
+            out = f.read()
+        check(rc == 0, "-V exited %d" % rc)
+        check(re.search(r"autossh.*\d+\.\d+", out),
+              "-V printed no version line on stdout: %r (stderr %r)" % (out, a.stderr()))
+        check(not os.path.exists(os.path.join(d, "started")), "-V started ssh")
 
-# ---------------------------------------------------------------- runner
+    def test_bad_input(self):
+        fx = self.fx
+        errors = []
+        for desc, args, env, needles in BAD_INPUT:
+            d = fx.tempdir()
+            fake = stand_in(fx, d, 'touch "$D/started"\nexit 0\n')
+            # GATETIME=0 so a wrongly started stand-in is not judged premature;
+            # the case's own variables win.
+            a = Autossh(fx, args, env=dict({"AUTOSSH_GATETIME": "0"}, **env, AUTOSSH_PATH=fake),
+                        workdir=d, dump=False)
+            try:
+                rc = a.run(timeout=10)
+            except TestFailure as ex:
+                errors.append("%s: %s" % (desc, ex))
+                continue
+            err = a.stderr()
+            # a -f child that went on would start ssh a moment after the parent exits
+            started = os.path.join(d, "started")
+            if "-f" in args:
+                stays_true(lambda: not os.path.exists(started), 0.5)
+            problems = []
+            if rc != 1:
+                problems.append("exit %d, expected 1" % rc)
+            if not any(n in err for n in needles):
+                problems.append("stderr does not name the problem (one of %r): %r"
+                                % (needles, a.stderr(160)))
+            if os.path.exists(started):
+                problems.append("ssh was started")
+            if problems:
+                errors.append("%s: %s" % (desc, "; ".join(problems)))
+        check(not errors, "\n  ".join(["bad input:"] + errors))
 
-def skip_reason(fn):
-    return sshd_skip_reason() if fn.needs_sshd else None
+    def test_argv_passthrough(self):
+        fx = self.fx
+        errors = []
+        for desc, args, env, want in argv_cases():
+            d = fx.tempdir()
+            out = os.path.join(d, "argv")
+            fake = stand_in(fx, d, 'printf "%s\\n" "$@" > "$D/argv.tmp"\n'
+                            'mv "$D/argv.tmp" "$D/argv"\nexit 0\n')
+            e = dict(env, AUTOSSH_PATH=fake, AUTOSSH_GATETIME="0",
+                     AUTOSSH_PIDFILE=os.path.join(d, "pid"))
+            a = Autossh(fx, args, env=e, workdir=d, dump=False)
+            try:
+                rc = a.run(timeout=10)
+                check(rc == 0, "exit %d, expected 0; stderr %r" % (rc, a.stderr(160)))
+                if "-afx" in args:          # background: wait for its ssh and its exit
+                    wait_until(lambda: os.path.exists(out), 10, "the background ssh run")
+                    wait_until(lambda: not os.path.exists(os.path.join(d, "pid")), 10,
+                               "the background autossh to exit")
+                got = lines_of(out)
+                check(got == want, "ssh argv %r, expected %r; stderr %r"
+                      % (got, want, a.stderr(160)))
+            except TestFailure as ex:
+                errors.append("%s: %s" % (desc, ex))
+        check(not errors, "\n  ".join(["argv passthrough:"] + errors))
+
+    # ---------------------------------------------------------------- extra
+
+    @requires(sshd_skip_reason)
+    def test_server_restart(self):
+        """sshd stopped and started again on the same port: the tunnel comes back."""
+        fx = self.fx
+        sshd, target, port, a = tunnel(fx, ["-M", "0", "-N"],
+                                       env={"AUTOSSH_GATETIME": "0", "AUTOSSH_POLL": "10"})
+        a.start()
+        wait_forward(port, target.payload)
+        ssh1 = a.wait_ssh()
+        sshd.stop()
+        a.wait_log("ssh exited with error status 255; restarting ssh", timeout=10)
+        time.sleep(1)
+        sshd.start()
+        wait_forward(port, target.payload, what="the forward after sshd came back")
+        check(a.running(), "autossh exited while sshd was down")
+        check(ssh1 not in a.ssh_pids(), "the first ssh is still the child")
 
 
 if __name__ == "__main__":
-    sys.exit(run_test_main(TESTS, sys.argv, skip_reason))
+    sys.exit(main())

@@ -5,7 +5,9 @@ service on a private bus (../service/busfixture.py), a real sshd
 headlessly on the same bus with the same HOME and XDG_RUNTIME_DIR, the real
 secret-tool, and the real askpass helper (AUTOSSHD_ASKPASS).
 
-Usage: AUTOSSHD_BIN=... AUTOSSHD_ASKPASS=... test_secrets.py TESTNAME
+Run by meson, one test per case (`meson test -C build secrets-leak_test`);
+by hand: PYTHONPATH=tests/lib AUTOSSHD_BIN=... AUTOSSHD_ASKPASS=... AUTOSSHCTL_BIN=...
+/usr/bin/python3 test_secrets.py [SecretsTest.test_NAME | NAME ...]
 Exit status: 0 pass, 1 fail, 77 skipped (not root, no sshd, no
 gnome-keyring-daemon or secret-tool).
 """
@@ -23,12 +25,12 @@ import threading
 import time
 
 sys.dont_write_bytecode = True      # no __pycache__ in the source tree
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "service"))
 
-from busfixture import (  # noqa: E402  (also puts ../integration on sys.path)
+from asdtest import TestCase, main, requires  # noqa: E402
+from asdtest.busfixture import (  # noqa: E402
     Raw, Service, World, tunnel_path, wait_state)
-from sshfixture import (  # noqa: E402
-    run_test_main, sshd_skip_reason,
+from asdtest.sshfixture import (  # noqa: E402
+    sshd_skip_reason,
     SSH_KEYGEN, ProcRef, TestFailure, check, comm,
     descendants, kill_refs, run, stays_true, wait_forward, wait_until)
 
@@ -42,7 +44,6 @@ KEYRING_PASSWORD = "pw"
 ASKPASS_COMM = "autosshd-askpass"[:15]       # /proc/PID/comm is cut at 15 bytes
 ISOLATED_ENV = "AUTOSSHD_SECRETS_TEST_NETNS"
 SYSTEM_PYTHON = "/usr/bin/python3"     # Debian's, with python3-gi
-TESTS = {}
 
 UNLOCK_PY = r"""
 import sys
@@ -63,14 +64,6 @@ bus.call_sync(name, root, "org.gnome.keyring.InternalUnsupportedGuiltRiddenInter
 def have_system_gi():
     return subprocess.run([SYSTEM_PYTHON, "-c", "from gi.repository import Gio"],
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
-
-
-def test(needs=("sshd", "keyring")):
-    def register(fn):
-        fn.needs = needs
-        TESTS[fn.__name__] = fn
-        return fn
-    return register
 
 
 def askpass_bin():
@@ -303,115 +296,6 @@ def run_askpass(env_extra, prompt, as_nobody=False, timeout=40):
     return p
 
 
-# ---------------------------------------------------------------- tests
-
-@test()
-def passphrase_key_connects(fx):
-    w, kr = secret_world(fx)
-    pw = random_secret()
-    key = passphrase_key(w, pw)
-    kr.store_passphrase(key, pw)
-    lport = w.add("pp", IdentityFile=key)
-    props = w.connected("pp", timeout=25)
-    wait_forward(lport, w.target.payload, timeout=10, what="the forward of a passphrase key")
-    check(props["IdentityFile"] == key, "IdentityFile %r" % props["IdentityFile"])
-    log = sshd_log(w.sshd)
-    check(re.search(r"Accepted publickey for root .*ED25519 SHA256:", log)
-          and fingerprint(key + ".pub") in log,
-          "sshd did not log an accepted login with the passphrase key %s" % fingerprint(key + ".pub"))
-
-
-@test()
-def passphrase_missing(fx):
-    w, kr = secret_world(fx)
-    key = passphrase_key(w, random_secret())
-    w.add("nopass", IdentityFile=key)
-    props = wait_state(w.bus, "nopass", "failed", 25)
-    reason = props["StateReason"]
-    print("reason: %r" % reason)
-    check(key in reason, "StateReason does not name the key %s: %r" % (key, reason))
-    check("autosshctl passphrase nopass" in reason,
-          "StateReason does not say `autosshctl passphrase nopass`: %r" % reason)
-    check(props["Pid"] == 0 and props["NextRetry"] == 0,
-          "Pid %r NextRetry %r when failed" % (props["Pid"], props["NextRetry"]))
-    settle_connections(w.sshd)
-    stays_failed_without_connections(w, "nopass", 6)
-
-
-@test()
-def passphrase_wrong(fx):
-    w, kr = secret_world(fx)
-    key = passphrase_key(w, random_secret())
-    kr.store_passphrase(key, random_secret())
-    c_before = connections(w.sshd)
-    w.add("wrong", IdentityFile=key)
-    props = wait_state(w.bus, "wrong", "failed", 25)
-    reason = props["StateReason"]
-    print("reason: %r" % reason)
-    errs = []
-    # no storm first (the reason is checked after, so a failure reports both)
-    t0 = time.monotonic()
-    settle_connections(w.sshd)
-    try:
-        stays_failed_without_connections(w, "wrong", max(0.0, 8 - (time.monotonic() - t0)))
-    except TestFailure as e:
-        errs.append(str(e))
-    n = connections(w.sshd) - c_before
-    if n != 1:
-        errs.append("sshd logged %d connections for one attempt with a wrong passphrase" % n)
-    if not (re.search(r"not accepted", reason) and key in reason):
-        errs.append("StateReason does not say the stored secret for %s was not accepted: %r"
-                    % (key, reason))
-    if "autosshctl passphrase wrong" not in reason:
-        errs.append("StateReason does not say `autosshctl passphrase wrong`: %r" % reason)
-    check(not errs, "; ".join(errs))
-
-
-@test()
-def password_auth(fx):
-    w, kr = secret_world(fx)
-    user = None
-    for _ in range(20):
-        cand = "asdtest%03d" % secrets.randbelow(1000)
-        if subprocess.run(["getent", "passwd", cand], stdout=subprocess.DEVNULL).returncode != 0:
-            user = cand
-            break
-    check(user, "no free asdtestNNN user name")
-    p = subprocess.run(["useradd", "-M", "-s", "/bin/sh", user], stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, text=True)
-    check(p.returncode == 0, "useradd %s: %s" % (user, p.stdout))
-    def remove_user():
-        w.sshd.stop()           # userdel refuses while the user's sshd session runs
-        w.service.cleanup()
-        r = subprocess.run(["userdel", user], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           text=True)
-        if r.returncode != 0:
-            print("WARNING: userdel %s: %s" % (user, r.stdout.strip()))
-    fx.defer(remove_user)
-    password = random_secret()
-    p = subprocess.run(["chpasswd"], input="%s:%s\n" % (user, password), text=True,
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    check(p.returncode == 0, "chpasswd: %s" % p.stdout)
-    # The same sshd, with password logins allowed explicitly (UsePAM no: sshd
-    # reads /etc/shadow itself).
-    with open(w.sshd.config, "a") as f:
-        f.write("PasswordAuthentication yes\nKbdInteractiveAuthentication no\n")
-    w.sshd.restart()
-    kr.store(password, "type", "password", "user", user, "host", "127.0.0.1")
-    lport = w.add("pwd", User=user, IdentityFile=None,
-                  SshOptions=["PubkeyAuthentication=no", "UserKnownHostsFile=%s" % w.known_hosts,
-                              "StrictHostKeyChecking=yes"])
-    try:
-        w.connected("pwd", timeout=25)
-    except TestFailure:
-        log = sshd_log(w.sshd)
-        raise TestFailure("password login of %s did not connect; sshd says: %s"
-                          % (user, " | ".join(l for l in log.splitlines() if user in l)[-800:]))
-    wait_forward(lport, w.target.payload, timeout=10, what="the forward of a password login")
-    check(re.search(r"Accepted password for %s from 127\.0\.0\.1" % user, sshd_log(w.sshd)),
-          "sshd did not log `Accepted password for %s`" % user)
-
-
 def host_key_world(fx):
     w, kr = secret_world(fx)
     empty = os.path.join(w.bus.dir, "empty_known_hosts")
@@ -437,167 +321,6 @@ def wait_new_failure(w, name, mark, timeout=25):
     st = wait_until(done, timeout, "a new run of %s to end" % name, interval=0.1)
     check(st[-1][1] == "failed", "%s: expected a new failed run, StateChanged %r" % (name, st))
     return st[-1][2]
-
-
-@test()
-def unknown_host_trusted(fx):
-    w, kr, kh = host_key_world(fx)
-    real = fingerprint(w.sshd.host_key + ".pub")
-    opts = ["IdentitiesOnly=yes", "UserKnownHostsFile=%s" % kh]
-    lport = w.add("newhost", SshOptions=opts)
-    props = wait_state(w.bus, "newhost", "failed", 25)
-    reason = props["StateReason"]
-    print("reason: %r" % reason)
-    check(real in reason, "StateReason lacks the server's fingerprint %s: %r" % (real, reason))
-    check("autosshctl trust" in reason, "StateReason lacks `autosshctl trust`: %r" % reason)
-    # well formed, not the server's: ssh is told no
-    wrong = "SHA256:" + base64.b64encode(os.urandom(32)).decode().rstrip("=")
-    check(len(wrong) == 50 and wrong != real, "made a bad fake fingerprint %r" % wrong)
-    mark = w.rec.mark()
-    trust(w, "newhost", wrong)
-    reason = wait_new_failure(w, "newhost", mark)
-    print("after trusting a wrong fingerprint: %r" % reason)
-    check(real in reason, "reason after a wrong approval lacks %s: %r" % (real, reason))
-    check(os.path.getsize(kh) == 0, "known_hosts was written after a wrong approval: %r"
-          % read_text(kh))
-    # the right one
-    trust(w, "newhost", real)
-    w.connected("newhost", timeout=25)
-    wait_forward(lport, w.target.payload, timeout=10, what="the forward after TrustHostKey")
-    blob = key_blob(w.sshd.host_key + ".pub")
-    check(blob in read_text(kh), "known_hosts does not hold the host key after approval: %r"
-          % read_text(kh))
-    conf = read_text(w.bus.conf_path("newhost"))
-    check("TrustedHostKey=%s" % real in conf, "the tunnel file lacks TrustedHostKey=%s:\n%s"
-          % (real, conf))
-
-
-@test()
-def autosshctl_passphrase_and_trust(fx):
-    """The README's way, with nothing typed into ssh: `autosshctl passphrase
-    NAME` (one line on stdin) stores the key's passphrase, `autosshctl trust
-    NAME FINGERPRINT` approves the unknown host key, and the tunnel connects."""
-    w, kr, kh = host_key_world(fx)
-    ctl = os.environ.get("AUTOSSHCTL_BIN")
-    check(ctl and os.access(ctl, os.X_OK), "AUTOSSHCTL_BIN is not an executable (%r)" % ctl)
-    pw = random_secret()
-    key = passphrase_key(w, pw)
-    lport = w.add("cli", start=False, IdentityFile=key,
-                  SshOptions=["IdentitiesOnly=yes", "UserKnownHostsFile=%s" % kh])
-    res = w.bus.run([ctl, "passphrase", "cli"], input=pw + "\n")
-    check(res.rc == 0, "autosshctl passphrase: " + res.describe())
-    check(pw not in res.stdout + res.stderr, "autosshctl passphrase printed the passphrase")
-    got = kr.tool("lookup", "type", "passphrase", "identity-file", key)
-    check(got.returncode == 0 and got.stdout == pw,
-          "the keyring does not hold what autosshctl passphrase stored (status %d)" % got.returncode)
-    res = w.bus.run([ctl, "start", "cli"])
-    check(res.rc == 0, "autosshctl start: " + res.describe())
-    reason = wait_state(w.bus, "cli", "failed", 25)["StateReason"]
-    real = fingerprint(w.sshd.host_key + ".pub")
-    check(real in reason and "autosshctl trust cli" in reason,
-          "the unknown host key's reason: %r" % reason)
-    res = w.bus.run([ctl, "trust", "cli", real])
-    check(res.rc == 0, "autosshctl trust: " + res.describe())
-    w.connected("cli", timeout=25)
-    wait_forward(lport, w.target.payload, timeout=10, what="the forward after passphrase and trust")
-
-
-@test()
-def changed_host_key(fx):
-    w, kr, kh = host_key_world(fx)
-    real = fingerprint(w.sshd.host_key + ".pub")
-    other = os.path.join(w.bus.dir, "other_host")
-    run([SSH_KEYGEN, "-q", "-t", "ed25519", "-N", "", "-f", other])
-    with open(kh, "w") as f:
-        f.write("[127.0.0.1]:%d %s\n" % (w.sshd.port, " ".join(read_text(other + ".pub").split()[:2])))
-    before = read_text(kh)
-    w.add("changed", SshOptions=["IdentitiesOnly=yes", "UserKnownHostsFile=%s" % kh])
-    props = wait_state(w.bus, "changed", "failed", 25)
-    reason = props["StateReason"]
-    print("reason: %r" % reason)
-    check("CHANGED" in reason, "StateReason does not say CHANGED: %r" % reason)
-    mark = w.rec.mark()
-    trust(w, "changed", real)
-    # TrustHostKey on a failed tunnel starts it again: that run must fail too
-    reason = wait_new_failure(w, "changed", mark)
-    print("after TrustHostKey(real): %r" % reason)
-    check("CHANGED" in reason, "reason after TrustHostKey: %r" % reason)
-    check(stays_true(lambda: w.bus.tunnel_prop("changed", "State") == "failed", 3),
-          "the tunnel left failed: %r" % w.bus.tunnel_prop("changed", "State"))
-    check(read_text(kh) == before, "known_hosts changed: %r" % read_text(kh))
-
-
-@test(needs=("sshd", "keyring", "gi"))
-def keyring_locked(fx):
-    w, kr = secret_world(fx)
-    pw = random_secret()
-    key = passphrase_key(w, pw)
-    kr.store_passphrase(key, pw)
-    kr.lock()
-    check(kr.tool("lookup", "type", "passphrase", "identity-file", key).returncode != 0,
-          "secret-tool lookup still works on the locked keyring")
-    lport = w.add("locked", IdentityFile=key)
-    props = wait_state(w.bus, "locked", ("retrying", "failed"), 25)
-    reason = props["StateReason"]
-    print("while locked: %s: %r" % (props["State"], reason))
-    errs = []
-    if not re.search(r"\blocked\b", reason):
-        errs.append("StateReason does not say the keyring is locked: %s %r"
-                    % (props["State"], reason))
-    mark = w.rec.mark()
-    t0 = time.monotonic()
-    kr.unlock_in_place()
-    try:
-        w.connected("locked", timeout=20)
-        print("connected %.1f s after the unlock" % (time.monotonic() - t0))
-        wait_forward(lport, w.target.payload, timeout=10)
-    except TestFailure as e:
-        errs.append("after the unlock (without Start): %s; StateChanged since: %r"
-                    % (e, w.rec.states(tunnel_path("locked"), mark)))
-    check(not errs, "; ".join(errs))
-
-
-@test()
-def keyring_restarted(fx):
-    """The keyring daemon is replaced while the service runs (crash, a new
-    login, `gnome-keyring-daemon --replace`): the next lookup must work."""
-    w, kr = secret_world(fx)
-    pw = random_secret()
-    key = passphrase_key(w, pw)
-    kr.store_passphrase(key, pw)
-    w.add("kr", IdentityFile=key)
-    w.connected("kr", timeout=25)
-    kr.unlock_by_replace()
-    got = kr.tool("lookup", "type", "passphrase", "identity-file", key)
-    check(got.returncode == 0 and got.stdout == pw, "the replaced keyring lost the secret")
-    mark = w.rec.mark()
-    res = w.bus.tunnel("kr", "Restart")
-    check(res.ok, "Restart: " + res.describe())
-
-    def ended():
-        st = w.rec.states(tunnel_path("kr"), mark)
-        return st if st and st[-1][1] in ("connected", "failed") and len(st) >= 2 else None
-    st = wait_until(ended, 25, "the restarted run to end")
-    check(st[-1][1] == "connected", "after the keyring daemon was replaced, Restart gave %r"
-          % (st,))
-
-
-@test()
-def replace_keeps_askpass(fx):
-    """autosshd --replace: the old instance exits without deleting the new
-    one's askpass socket, and a passphrase-protected key still connects."""
-    w, kr = secret_world(fx)
-    pw = random_secret()
-    key = passphrase_key(w, pw)
-    kr.store_passphrase(key, pw)
-    sock = os.path.join(w.bus.runtime_dir, "autosshd", "askpass")
-    old = ProcRef(w.service.pid)
-    w.service.stopping = True          # its exit is asked for
-    w.service = Service(w.bus).start("--replace")
-    wait_until(lambda: not old.alive(), 15, "the replaced instance (%r) to exit" % old)
-    check(os.path.exists(sock), "the new instance's askpass socket %s is gone" % sock)
-    w.add("repl", IdentityFile=key)
-    w.connected("repl", timeout=25)
 
 
 def monitor_byte_arrays(capture):
@@ -641,195 +364,477 @@ class ProcWatch:
         self._t.join(2)
 
 
-@test()
-def leak_test(fx):
-    w = World(fx, start=False)
-    askpass_bin()
-    cap = os.path.join(w.bus.dir, "dbus-monitor.txt")
-    out = open(cap, "w")
-    mon = subprocess.Popen([DBUS_MONITOR, "--session"], env=w.bus.env, stdin=subprocess.DEVNULL,
-                           stdout=out, stderr=subprocess.STDOUT)
-    out.close()
-    mref = ProcRef(mon.pid)
-    fx.defer(kill_refs, [mref])
+# ---------------------------------------------------------------- skips
 
-    def monitoring():
-        w.bus.gdbus_call("/org/freedesktop/DBus", "org.freedesktop.DBus.GetId",
-                         dest="org.freedesktop.DBus")
-        return "GetId" in read_text(cap)
-    wait_until(monitoring, 10, "dbus-monitor to record")
-    kr = Keyring(fx, w.bus)
-    w.start_service("-v")
-    pw = random_secret(32)
-    key = passphrase_key(w, pw)
-    kr.store_passphrase(key, pw)
-    w.add("leak", start=False, IdentityFile=key)
-    watch = ProcWatch(w.service.pid)
-    fx.defer(watch.stop)
-    # Hold the keyring still while ssh asks, so the helper can be seen at work.
-    kr.signal(signal.SIGSTOP)
-    fx.defer(kr.signal, signal.SIGCONT)
-    try:
-        res = w.bus.tunnel("leak", "Start")
-        check(res.ok, "Start: " + res.describe())
-        helper = wait_until(lambda: [p for p, v in list(watch.seen.items())
-                                     if v[0] == ASKPASS_COMM], 15,
-                            "the askpass helper to run (keyring held)")[0]
-        wait_until(lambda: watch.seen[helper][2], 2, "the helper's environ")
-    finally:
-        kr.signal(signal.SIGCONT)
-    props = w.connected("leak", timeout=25)
-    time.sleep(0.3)   # let the watcher see the connected ssh once more (not an assertion)
-    watch.stop()
-    mon_ref_ok = mon.poll() is None
-    check(mon_ref_ok, "dbus-monitor died: status %s" % mon.poll())
-    # the helper's design: argv = [helper, prompt]; environ = ssh's (socket, token)
-    hc, hargv, henv = watch.seen[helper]
-    hargv = hargv.split(b"\0")[:-1]
-    check(len(hargv) == 2 and hargv[1].decode() == passphrase_prompt(key),
-          "the helper's argv: %r" % hargv)
-    check(b"AUTOSSHD_ASKPASS_TOKEN=" in henv and b"AUTOSSHD_ASKPASS_SOCKET=" in henv,
-          "the helper's environ lacks the socket/token")
-    # stop dbus-monitor so its file is complete
-    mref.signal(signal.SIGTERM)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        mon.wait(5)
-    needles = [pw.encode(), " ".join("%02x" % b for b in pw.encode()).encode(),
-               base64.b64encode(pw.encode())[:20]]
-    found = []
-
-    def search(label, data):
-        if data and any(n in data for n in needles):
-            found.append(label)
-    with open(cap, "rb") as f:
-        capture = f.read()
-    check(b"member=GetSecrets" in capture and b"io.github.autosshd1" in capture
-          and monitor_byte_arrays(capture),
-          "the dbus-monitor capture lacks GetSecrets, autosshd's traffic or byte arrays")
-    search("dbus-monitor capture (%s)" % cap, capture)
-    search("dbus-monitor capture, byte arrays decoded", monitor_byte_arrays(capture))
-    search("service log", read_text(w.service.log_path).encode())
-    search("sshd log", sshd_log(w.sshd).encode())
-    search("dbus-daemon log", read_text(w.bus.log_path).encode())
-    for pid, (c, cl, env) in sorted(watch.seen.items()):
-        search("/proc/%d/cmdline (%s)" % (pid, c), cl)
-        search("/proc/%d/environ (%s)" % (pid, c), env)
-    for top in (w.bus.config_home, w.bus.runtime_dir, w.bus.home):
-        for d, _, files in os.walk(top):
-            for n in files:
-                p = os.path.join(d, n)
-                if os.path.isfile(p) and not os.path.islink(p):
-                    with open(p, "rb") as f:
-                        search(p, f.read())
-    kinds = sorted({v[0] for v in watch.seen.values()})
-    print("processes checked: %s (%d); capture %d bytes" % (kinds, len(watch.seen), len(capture)))
-    check(ASKPASS_COMM in kinds and "ssh" in kinds, "the watcher saw %r" % kinds)
-    check("DEBUG" in read_text(w.service.log_path) or "debug" in read_text(w.service.log_path).lower(),
-          "the service log has no debug lines (-v, G_MESSAGES_DEBUG=all)")
-    check(not found, "the passphrase was found in: %s" % "; ".join(found))
-    check(props["State"] == "connected", "state %r" % props["State"])
+def sshd_root():
+    if os.geteuid() != 0:
+        return "needs root (sshd with root logins, /run/sshd, useradd, setpriv)"
+    return sshd_skip_reason()
 
 
-@test()
-def askpass_refusals(fx):
-    w, kr = secret_world(fx)
-    pw = random_secret()
-    key = passphrase_key(w, pw)
-    kr.store_passphrase(key, pw)
-    root_pw = random_secret()        # answerable, never asked by a key login
-    kr.store(root_pw, "type", "password", "user", "root", "host", "127.0.0.1")
-    w.add("ap", IdentityFile=key)
-    props = w.connected("ap", timeout=25)
-    env = proc_environ(props["Pid"])
-    check(env is not None, "cannot read ssh's environ")
-    sock = env.get(b"AUTOSSHD_ASKPASS_SOCKET", b"").decode()
-    token = env.get(b"AUTOSSHD_ASKPASS_TOKEN", b"").decode()
-    check(sock == os.path.join(w.bus.runtime_dir, "autosshd", "askpass") and
-          re.fullmatch(r"[0-9a-f]{64}", token), "ssh's askpass env: socket %r token %r"
-          % (sock, token))
-    check(env.get(b"SSH_ASKPASS", b"").decode() == os.environ["AUTOSSHD_ASKPASS"]
-          and env.get(b"SSH_ASKPASS_REQUIRE") == b"force",
-          "ssh's SSH_ASKPASS %r SSH_ASKPASS_REQUIRE %r"
-          % (env.get(b"SSH_ASKPASS"), env.get(b"SSH_ASKPASS_REQUIRE")))
-    st = os.stat(os.path.dirname(sock))
-    check(st.st_mode & 0o777 == 0o700, "socket dir mode %o" % (st.st_mode & 0o777))
-    good = {"AUTOSSHD_ASKPASS_SOCKET": sock, "AUTOSSHD_ASKPASS_TOKEN": token}
-    pprompt = passphrase_prompt(key)
-    wprompt = "root@127.0.0.1's password: "
-    errs = []
-
-    def refused(p, what):
-        if p.returncode == 0 or p.stdout:
-            errs.append("%s: status %d, stdout %r, stderr %r"
-                        % (what, p.returncode, p.stdout, p.stderr))
-        for s in (pw, root_pw):
-            if s.encode() in p.stdout + p.stderr:
-                errs.append("%s: a secret was printed" % what)
-        print("%s: status %d, stderr %r" % (what, p.returncode, p.stderr.decode().strip()))
-
-    refused(run_askpass(dict(good, AUTOSSHD_ASKPASS_TOKEN="0" * 64), wprompt), "a wrong token")
-    refused(run_askpass(dict(good, AUTOSSHD_ASKPASS_TOKEN=""), wprompt), "an empty token")
-    refused(run_askpass({}, wprompt), "no socket/token")
-    refused(run_askpass(good, pprompt), "the live token, the passphrase prompt a second time")
-    # another uid: the socket's directory is 0700, it cannot even connect
-    p = run_askpass(good, wprompt, as_nobody=True)
-    refused(p, "as nobody (socket dir 0700)")
-    if b"ermission denied" not in p.stderr:
-        errs.append("as nobody: expected a refused connect (Permission denied), stderr %r"
-                    % p.stderr)
-    # second line of defence: the directories opened up, SO_PEERCRED refuses
-    opened = [w.bus.dir, w.bus.runtime_dir, os.path.dirname(sock)]
-    modes = [(d, os.stat(d).st_mode & 0o7777) for d in opened] + \
-            [(sock, os.stat(sock).st_mode & 0o7777)]
-    try:
-        for d in opened:
-            os.chmod(d, 0o711)
-        os.chmod(sock, 0o666)
-        refused(run_askpass(good, wprompt, as_nobody=True), "as nobody (socket opened up)")
-    finally:
-        for path, m in modes:
-            os.chmod(path, m)
-    wait_until(lambda: "refused a connection from another user" in w.service.log(), 5,
-               "the service to log the refused connection from another user")
-    # control: the same question from our uid is answered (once)
-    p = run_askpass(good, wprompt)
-    if not (p.returncode == 0 and p.stdout == (root_pw + "\n").encode()):
-        errs.append("control: our own uid with the live token was not answered: status %d "
-                    "stdout-is-secret %s stderr %r" % (p.returncode,
-                                                        p.stdout == (root_pw + "\n").encode(),
-                                                        p.stderr))
-    refused(run_askpass(good, wprompt), "the password prompt a second time")
-    # the token dies with its ssh
-    ssh = ProcRef(props["Pid"])
-    res = w.bus.tunnel("ap", "Stop")
-    check(res.ok, "Stop: " + res.describe())
-    wait_until(lambda: not ssh.alive(), 10, "ssh to exit")
-    wait_state(w.bus, "ap", "stopped", 10)
-    refused(run_askpass(good, "(root@127.0.0.1) Password: "), "the token after its ssh exited")
-    check(not errs, "askpass answered where it must refuse:\n  " + "\n  ".join(errs))
-
-
-# ---------------------------------------------------------------- runner
-
-def skip_reason(fn):
-    if "sshd" in fn.needs:
-        if os.geteuid() != 0:
-            return "needs root (sshd with root logins, /run/sshd, useradd, setpriv)"
-        why = sshd_skip_reason()
-        if why:
-            return why
-    if "keyring" in fn.needs:
-        for tool in (GKD, SECRET_TOOL):
-            if not os.access(tool, os.X_OK):
-                return "%s is missing (gnome-keyring, libsecret-tools)" % tool
-    if "gi" in fn.needs and not have_system_gi():
-        return "%s lacks python3-gi (needed to unlock the keyring in place)" % SYSTEM_PYTHON
-    if fn.__name__ == "leak_test" and not os.access(DBUS_MONITOR, os.X_OK):
-        return "%s is missing" % DBUS_MONITOR
+def keyring_tools():
+    for tool in (GKD, SECRET_TOOL):
+        if not os.access(tool, os.X_OK):
+            return "%s is missing (gnome-keyring, libsecret-tools)" % tool
     return None
 
 
-def isolate(name):
+def system_gi():
+    if not have_system_gi():
+        return "%s lacks python3-gi (needed to unlock the keyring in place)" % SYSTEM_PYTHON
+    return None
+
+
+def dbus_monitor():
+    return None if os.access(DBUS_MONITOR, os.X_OK) else "%s is missing" % DBUS_MONITOR
+
+
+# ---------------------------------------------------------------- tests
+
+class SecretsTest(TestCase):
+    """Secrets and host-key approval with a real keyring (one method per meson test)."""
+
+    # ---------------------------------------------------------------- tests
+
+    @requires(sshd_root, keyring_tools)
+    def test_passphrase_key_connects(self):
+        fx = self.fx
+        w, kr = secret_world(fx)
+        pw = random_secret()
+        key = passphrase_key(w, pw)
+        kr.store_passphrase(key, pw)
+        lport = w.add("pp", IdentityFile=key)
+        props = w.connected("pp", timeout=25)
+        wait_forward(lport, w.target.payload, timeout=10, what="the forward of a passphrase key")
+        check(props["IdentityFile"] == key, "IdentityFile %r" % props["IdentityFile"])
+        log = sshd_log(w.sshd)
+        check(re.search(r"Accepted publickey for root .*ED25519 SHA256:", log)
+              and fingerprint(key + ".pub") in log,
+              "sshd did not log an accepted login with the passphrase key %s" % fingerprint(key + ".pub"))
+
+    @requires(sshd_root, keyring_tools)
+    def test_passphrase_missing(self):
+        fx = self.fx
+        w, kr = secret_world(fx)
+        key = passphrase_key(w, random_secret())
+        w.add("nopass", IdentityFile=key)
+        props = wait_state(w.bus, "nopass", "failed", 25)
+        reason = props["StateReason"]
+        print("reason: %r" % reason)
+        check(key in reason, "StateReason does not name the key %s: %r" % (key, reason))
+        check("autosshctl passphrase nopass" in reason,
+              "StateReason does not say `autosshctl passphrase nopass`: %r" % reason)
+        check(props["Pid"] == 0 and props["NextRetry"] == 0,
+              "Pid %r NextRetry %r when failed" % (props["Pid"], props["NextRetry"]))
+        settle_connections(w.sshd)
+        stays_failed_without_connections(w, "nopass", 6)
+
+    @requires(sshd_root, keyring_tools)
+    def test_passphrase_wrong(self):
+        fx = self.fx
+        w, kr = secret_world(fx)
+        key = passphrase_key(w, random_secret())
+        kr.store_passphrase(key, random_secret())
+        c_before = connections(w.sshd)
+        w.add("wrong", IdentityFile=key)
+        props = wait_state(w.bus, "wrong", "failed", 25)
+        reason = props["StateReason"]
+        print("reason: %r" % reason)
+        errs = []
+        # no storm first (the reason is checked after, so a failure reports both)
+        t0 = time.monotonic()
+        settle_connections(w.sshd)
+        try:
+            stays_failed_without_connections(w, "wrong", max(0.0, 8 - (time.monotonic() - t0)))
+        except TestFailure as e:
+            errs.append(str(e))
+        n = connections(w.sshd) - c_before
+        if n != 1:
+            errs.append("sshd logged %d connections for one attempt with a wrong passphrase" % n)
+        if not (re.search(r"not accepted", reason) and key in reason):
+            errs.append("StateReason does not say the stored secret for %s was not accepted: %r"
+                        % (key, reason))
+        if "autosshctl passphrase wrong" not in reason:
+            errs.append("StateReason does not say `autosshctl passphrase wrong`: %r" % reason)
+        check(not errs, "; ".join(errs))
+
+    @requires(sshd_root, keyring_tools)
+    def test_password_auth(self):
+        fx = self.fx
+        w, kr = secret_world(fx)
+        user = None
+        for _ in range(20):
+            cand = "asdtest%03d" % secrets.randbelow(1000)
+            if subprocess.run(["getent", "passwd", cand], stdout=subprocess.DEVNULL).returncode != 0:
+                user = cand
+                break
+        check(user, "no free asdtestNNN user name")
+        p = subprocess.run(["useradd", "-M", "-s", "/bin/sh", user], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+        check(p.returncode == 0, "useradd %s: %s" % (user, p.stdout))
+        def remove_user():
+            w.sshd.stop()           # userdel refuses while the user's sshd session runs
+            w.service.cleanup()
+            r = subprocess.run(["userdel", user], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True)
+            if r.returncode != 0:
+                print("WARNING: userdel %s: %s" % (user, r.stdout.strip()))
+        fx.defer(remove_user)
+        password = random_secret()
+        p = subprocess.run(["chpasswd"], input="%s:%s\n" % (user, password), text=True,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        check(p.returncode == 0, "chpasswd: %s" % p.stdout)
+        # The same sshd, with password logins allowed explicitly (UsePAM no: sshd
+        # reads /etc/shadow itself).
+        with open(w.sshd.config, "a") as f:
+            f.write("PasswordAuthentication yes\nKbdInteractiveAuthentication no\n")
+        w.sshd.restart()
+        kr.store(password, "type", "password", "user", user, "host", "127.0.0.1")
+        lport = w.add("pwd", User=user, IdentityFile=None,
+                      SshOptions=["PubkeyAuthentication=no", "UserKnownHostsFile=%s" % w.known_hosts,
+                                  "StrictHostKeyChecking=yes"])
+        try:
+            w.connected("pwd", timeout=25)
+        except TestFailure:
+            log = sshd_log(w.sshd)
+            raise TestFailure("password login of %s did not connect; sshd says: %s"
+                              % (user, " | ".join(l for l in log.splitlines() if user in l)[-800:]))
+        wait_forward(lport, w.target.payload, timeout=10, what="the forward of a password login")
+        check(re.search(r"Accepted password for %s from 127\.0\.0\.1" % user, sshd_log(w.sshd)),
+              "sshd did not log `Accepted password for %s`" % user)
+
+    @requires(sshd_root, keyring_tools)
+    def test_unknown_host_trusted(self):
+        fx = self.fx
+        w, kr, kh = host_key_world(fx)
+        real = fingerprint(w.sshd.host_key + ".pub")
+        opts = ["IdentitiesOnly=yes", "UserKnownHostsFile=%s" % kh]
+        lport = w.add("newhost", SshOptions=opts)
+        props = wait_state(w.bus, "newhost", "failed", 25)
+        reason = props["StateReason"]
+        print("reason: %r" % reason)
+        check(real in reason, "StateReason lacks the server's fingerprint %s: %r" % (real, reason))
+        check("autosshctl trust" in reason, "StateReason lacks `autosshctl trust`: %r" % reason)
+        # well formed, not the server's: ssh is told no
+        wrong = "SHA256:" + base64.b64encode(os.urandom(32)).decode().rstrip("=")
+        check(len(wrong) == 50 and wrong != real, "made a bad fake fingerprint %r" % wrong)
+        mark = w.rec.mark()
+        trust(w, "newhost", wrong)
+        reason = wait_new_failure(w, "newhost", mark)
+        print("after trusting a wrong fingerprint: %r" % reason)
+        check(real in reason, "reason after a wrong approval lacks %s: %r" % (real, reason))
+        check(os.path.getsize(kh) == 0, "known_hosts was written after a wrong approval: %r"
+              % read_text(kh))
+        # the right one
+        trust(w, "newhost", real)
+        w.connected("newhost", timeout=25)
+        wait_forward(lport, w.target.payload, timeout=10, what="the forward after TrustHostKey")
+        blob = key_blob(w.sshd.host_key + ".pub")
+        check(blob in read_text(kh), "known_hosts does not hold the host key after approval: %r"
+              % read_text(kh))
+        conf = read_text(w.bus.conf_path("newhost"))
+        check("TrustedHostKey=%s" % real in conf, "the tunnel file lacks TrustedHostKey=%s:\n%s"
+              % (real, conf))
+
+    @requires(sshd_root, keyring_tools)
+    def test_autosshctl_passphrase_and_trust(self):
+        """The README's way, with nothing typed into ssh: `autosshctl passphrase
+        NAME` (one line on stdin) stores the key's passphrase, `autosshctl trust
+        NAME FINGERPRINT` approves the unknown host key, and the tunnel connects."""
+        fx = self.fx
+        w, kr, kh = host_key_world(fx)
+        ctl = os.environ.get("AUTOSSHCTL_BIN")
+        check(ctl and os.access(ctl, os.X_OK), "AUTOSSHCTL_BIN is not an executable (%r)" % ctl)
+        pw = random_secret()
+        key = passphrase_key(w, pw)
+        lport = w.add("cli", start=False, IdentityFile=key,
+                      SshOptions=["IdentitiesOnly=yes", "UserKnownHostsFile=%s" % kh])
+        res = w.bus.run([ctl, "passphrase", "cli"], input=pw + "\n")
+        check(res.rc == 0, "autosshctl passphrase: " + res.describe())
+        check(pw not in res.stdout + res.stderr, "autosshctl passphrase printed the passphrase")
+        got = kr.tool("lookup", "type", "passphrase", "identity-file", key)
+        check(got.returncode == 0 and got.stdout == pw,
+              "the keyring does not hold what autosshctl passphrase stored (status %d)" % got.returncode)
+        res = w.bus.run([ctl, "start", "cli"])
+        check(res.rc == 0, "autosshctl start: " + res.describe())
+        reason = wait_state(w.bus, "cli", "failed", 25)["StateReason"]
+        real = fingerprint(w.sshd.host_key + ".pub")
+        check(real in reason and "autosshctl trust cli" in reason,
+              "the unknown host key's reason: %r" % reason)
+        res = w.bus.run([ctl, "trust", "cli", real])
+        check(res.rc == 0, "autosshctl trust: " + res.describe())
+        w.connected("cli", timeout=25)
+        wait_forward(lport, w.target.payload, timeout=10, what="the forward after passphrase and trust")
+
+    @requires(sshd_root, keyring_tools)
+    def test_changed_host_key(self):
+        fx = self.fx
+        w, kr, kh = host_key_world(fx)
+        real = fingerprint(w.sshd.host_key + ".pub")
+        other = os.path.join(w.bus.dir, "other_host")
+        run([SSH_KEYGEN, "-q", "-t", "ed25519", "-N", "", "-f", other])
+        with open(kh, "w") as f:
+            f.write("[127.0.0.1]:%d %s\n" % (w.sshd.port, " ".join(read_text(other + ".pub").split()[:2])))
+        before = read_text(kh)
+        w.add("changed", SshOptions=["IdentitiesOnly=yes", "UserKnownHostsFile=%s" % kh])
+        props = wait_state(w.bus, "changed", "failed", 25)
+        reason = props["StateReason"]
+        print("reason: %r" % reason)
+        check("CHANGED" in reason, "StateReason does not say CHANGED: %r" % reason)
+        mark = w.rec.mark()
+        trust(w, "changed", real)
+        # TrustHostKey on a failed tunnel starts it again: that run must fail too
+        reason = wait_new_failure(w, "changed", mark)
+        print("after TrustHostKey(real): %r" % reason)
+        check("CHANGED" in reason, "reason after TrustHostKey: %r" % reason)
+        check(stays_true(lambda: w.bus.tunnel_prop("changed", "State") == "failed", 3),
+              "the tunnel left failed: %r" % w.bus.tunnel_prop("changed", "State"))
+        check(read_text(kh) == before, "known_hosts changed: %r" % read_text(kh))
+
+    @requires(sshd_root, keyring_tools, system_gi)
+    def test_keyring_locked(self):
+        fx = self.fx
+        w, kr = secret_world(fx)
+        pw = random_secret()
+        key = passphrase_key(w, pw)
+        kr.store_passphrase(key, pw)
+        kr.lock()
+        check(kr.tool("lookup", "type", "passphrase", "identity-file", key).returncode != 0,
+              "secret-tool lookup still works on the locked keyring")
+        lport = w.add("locked", IdentityFile=key)
+        props = wait_state(w.bus, "locked", ("retrying", "failed"), 25)
+        reason = props["StateReason"]
+        print("while locked: %s: %r" % (props["State"], reason))
+        errs = []
+        if not re.search(r"\blocked\b", reason):
+            errs.append("StateReason does not say the keyring is locked: %s %r"
+                        % (props["State"], reason))
+        mark = w.rec.mark()
+        t0 = time.monotonic()
+        kr.unlock_in_place()
+        try:
+            w.connected("locked", timeout=20)
+            print("connected %.1f s after the unlock" % (time.monotonic() - t0))
+            wait_forward(lport, w.target.payload, timeout=10)
+        except TestFailure as e:
+            errs.append("after the unlock (without Start): %s; StateChanged since: %r"
+                        % (e, w.rec.states(tunnel_path("locked"), mark)))
+        check(not errs, "; ".join(errs))
+
+    @requires(sshd_root, keyring_tools)
+    def test_keyring_restarted(self):
+        """The keyring daemon is replaced while the service runs (crash, a new
+        login, `gnome-keyring-daemon --replace`): the next lookup must work."""
+        fx = self.fx
+        w, kr = secret_world(fx)
+        pw = random_secret()
+        key = passphrase_key(w, pw)
+        kr.store_passphrase(key, pw)
+        w.add("kr", IdentityFile=key)
+        w.connected("kr", timeout=25)
+        kr.unlock_by_replace()
+        got = kr.tool("lookup", "type", "passphrase", "identity-file", key)
+        check(got.returncode == 0 and got.stdout == pw, "the replaced keyring lost the secret")
+        mark = w.rec.mark()
+        res = w.bus.tunnel("kr", "Restart")
+        check(res.ok, "Restart: " + res.describe())
+
+        def ended():
+            st = w.rec.states(tunnel_path("kr"), mark)
+            return st if st and st[-1][1] in ("connected", "failed") and len(st) >= 2 else None
+        st = wait_until(ended, 25, "the restarted run to end")
+        check(st[-1][1] == "connected", "after the keyring daemon was replaced, Restart gave %r"
+              % (st,))
+
+    @requires(sshd_root, keyring_tools)
+    def test_replace_keeps_askpass(self):
+        """autosshd --replace: the old instance exits without deleting the new
+        one's askpass socket, and a passphrase-protected key still connects."""
+        fx = self.fx
+        w, kr = secret_world(fx)
+        pw = random_secret()
+        key = passphrase_key(w, pw)
+        kr.store_passphrase(key, pw)
+        sock = os.path.join(w.bus.runtime_dir, "autosshd", "askpass")
+        old = ProcRef(w.service.pid)
+        w.service.stopping = True          # its exit is asked for
+        w.service.expect_status(1)         # autosshd exits 1 when its name is taken over
+        w.service = Service(w.bus).start("--replace")
+        wait_until(lambda: not old.alive(), 15, "the replaced instance (%r) to exit" % old)
+        check(os.path.exists(sock), "the new instance's askpass socket %s is gone" % sock)
+        w.add("repl", IdentityFile=key)
+        w.connected("repl", timeout=25)
+
+    @requires(sshd_root, keyring_tools, dbus_monitor)
+    def test_leak_test(self):
+        fx = self.fx
+        w = World(fx, start=False)
+        askpass_bin()
+        cap = os.path.join(w.bus.dir, "dbus-monitor.txt")
+        out = open(cap, "w")
+        mon = subprocess.Popen([DBUS_MONITOR, "--session"], env=w.bus.env, stdin=subprocess.DEVNULL,
+                               stdout=out, stderr=subprocess.STDOUT)
+        out.close()
+        mref = ProcRef(mon.pid)
+        fx.defer(kill_refs, [mref])
+
+        def monitoring():
+            w.bus.gdbus_call("/org/freedesktop/DBus", "org.freedesktop.DBus.GetId",
+                             dest="org.freedesktop.DBus")
+            return "GetId" in read_text(cap)
+        wait_until(monitoring, 10, "dbus-monitor to record")
+        kr = Keyring(fx, w.bus)
+        w.start_service("-v")
+        pw = random_secret(32)
+        key = passphrase_key(w, pw)
+        kr.store_passphrase(key, pw)
+        w.add("leak", start=False, IdentityFile=key)
+        watch = ProcWatch(w.service.pid)
+        fx.defer(watch.stop)
+        # Hold the keyring still while ssh asks, so the helper can be seen at work.
+        kr.signal(signal.SIGSTOP)
+        fx.defer(kr.signal, signal.SIGCONT)
+        try:
+            res = w.bus.tunnel("leak", "Start")
+            check(res.ok, "Start: " + res.describe())
+            helper = wait_until(lambda: [p for p, v in list(watch.seen.items())
+                                         if v[0] == ASKPASS_COMM], 15,
+                                "the askpass helper to run (keyring held)")[0]
+            wait_until(lambda: watch.seen[helper][2], 2, "the helper's environ")
+        finally:
+            kr.signal(signal.SIGCONT)
+        props = w.connected("leak", timeout=25)
+        time.sleep(0.3)   # let the watcher see the connected ssh once more (not an assertion)
+        watch.stop()
+        mon_ref_ok = mon.poll() is None
+        check(mon_ref_ok, "dbus-monitor died: status %s" % mon.poll())
+        # the helper's design: argv = [helper, prompt]; environ = ssh's (socket, token)
+        hc, hargv, henv = watch.seen[helper]
+        hargv = hargv.split(b"\0")[:-1]
+        check(len(hargv) == 2 and hargv[1].decode() == passphrase_prompt(key),
+              "the helper's argv: %r" % hargv)
+        check(b"AUTOSSHD_ASKPASS_TOKEN=" in henv and b"AUTOSSHD_ASKPASS_SOCKET=" in henv,
+              "the helper's environ lacks the socket/token")
+        # stop dbus-monitor so its file is complete
+        mref.signal(signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            mon.wait(5)
+        needles = [pw.encode(), " ".join("%02x" % b for b in pw.encode()).encode(),
+                   base64.b64encode(pw.encode())[:20]]
+        found = []
+
+        def search(label, data):
+            if data and any(n in data for n in needles):
+                found.append(label)
+        with open(cap, "rb") as f:
+            capture = f.read()
+        check(b"member=GetSecrets" in capture and b"io.github.autosshd1" in capture
+              and monitor_byte_arrays(capture),
+              "the dbus-monitor capture lacks GetSecrets, autosshd's traffic or byte arrays")
+        search("dbus-monitor capture (%s)" % cap, capture)
+        search("dbus-monitor capture, byte arrays decoded", monitor_byte_arrays(capture))
+        search("service log", read_text(w.service.log_path).encode())
+        search("sshd log", sshd_log(w.sshd).encode())
+        search("dbus-daemon log", read_text(w.bus.log_path).encode())
+        for pid, (c, cl, env) in sorted(watch.seen.items()):
+            search("/proc/%d/cmdline (%s)" % (pid, c), cl)
+            search("/proc/%d/environ (%s)" % (pid, c), env)
+        for top in (w.bus.config_home, w.bus.runtime_dir, w.bus.home):
+            for d, _, files in os.walk(top):
+                for n in files:
+                    p = os.path.join(d, n)
+                    if os.path.isfile(p) and not os.path.islink(p):
+                        with open(p, "rb") as f:
+                            search(p, f.read())
+        kinds = sorted({v[0] for v in watch.seen.values()})
+        print("processes checked: %s (%d); capture %d bytes" % (kinds, len(watch.seen), len(capture)))
+        check(ASKPASS_COMM in kinds and "ssh" in kinds, "the watcher saw %r" % kinds)
+        check("DEBUG" in read_text(w.service.log_path) or "debug" in read_text(w.service.log_path).lower(),
+              "the service log has no debug lines (-v, G_MESSAGES_DEBUG=all)")
+        check(not found, "the passphrase was found in: %s" % "; ".join(found))
+        check(props["State"] == "connected", "state %r" % props["State"])
+
+    @requires(sshd_root, keyring_tools)
+    def test_askpass_refusals(self):
+        fx = self.fx
+        w, kr = secret_world(fx)
+        pw = random_secret()
+        key = passphrase_key(w, pw)
+        kr.store_passphrase(key, pw)
+        root_pw = random_secret()        # answerable, never asked by a key login
+        kr.store(root_pw, "type", "password", "user", "root", "host", "127.0.0.1")
+        w.add("ap", IdentityFile=key)
+        props = w.connected("ap", timeout=25)
+        env = proc_environ(props["Pid"])
+        check(env is not None, "cannot read ssh's environ")
+        sock = env.get(b"AUTOSSHD_ASKPASS_SOCKET", b"").decode()
+        token = env.get(b"AUTOSSHD_ASKPASS_TOKEN", b"").decode()
+        check(sock == os.path.join(w.bus.runtime_dir, "autosshd", "askpass") and
+              re.fullmatch(r"[0-9a-f]{64}", token), "ssh's askpass env: socket %r token %r"
+              % (sock, token))
+        check(env.get(b"SSH_ASKPASS", b"").decode() == os.environ["AUTOSSHD_ASKPASS"]
+              and env.get(b"SSH_ASKPASS_REQUIRE") == b"force",
+              "ssh's SSH_ASKPASS %r SSH_ASKPASS_REQUIRE %r"
+              % (env.get(b"SSH_ASKPASS"), env.get(b"SSH_ASKPASS_REQUIRE")))
+        st = os.stat(os.path.dirname(sock))
+        check(st.st_mode & 0o777 == 0o700, "socket dir mode %o" % (st.st_mode & 0o777))
+        good = {"AUTOSSHD_ASKPASS_SOCKET": sock, "AUTOSSHD_ASKPASS_TOKEN": token}
+        pprompt = passphrase_prompt(key)
+        wprompt = "root@127.0.0.1's password: "
+        errs = []
+
+        def refused(p, what):
+            if p.returncode == 0 or p.stdout:
+                errs.append("%s: status %d, stdout %r, stderr %r"
+                            % (what, p.returncode, p.stdout, p.stderr))
+            for s in (pw, root_pw):
+                if s.encode() in p.stdout + p.stderr:
+                    errs.append("%s: a secret was printed" % what)
+            print("%s: status %d, stderr %r" % (what, p.returncode, p.stderr.decode().strip()))
+
+        refused(run_askpass(dict(good, AUTOSSHD_ASKPASS_TOKEN="0" * 64), wprompt), "a wrong token")
+        refused(run_askpass(dict(good, AUTOSSHD_ASKPASS_TOKEN=""), wprompt), "an empty token")
+        refused(run_askpass({}, wprompt), "no socket/token")
+        refused(run_askpass(good, pprompt), "the live token, the passphrase prompt a second time")
+        # another uid: the socket's directory is 0700, it cannot even connect
+        p = run_askpass(good, wprompt, as_nobody=True)
+        refused(p, "as nobody (socket dir 0700)")
+        if b"ermission denied" not in p.stderr:
+            errs.append("as nobody: expected a refused connect (Permission denied), stderr %r"
+                        % p.stderr)
+        # second line of defence: the directories opened up, SO_PEERCRED refuses
+        opened = [w.bus.dir, w.bus.runtime_dir, os.path.dirname(sock)]
+        modes = [(d, os.stat(d).st_mode & 0o7777) for d in opened] + \
+                [(sock, os.stat(sock).st_mode & 0o7777)]
+        try:
+            for d in opened:
+                os.chmod(d, 0o711)
+            os.chmod(sock, 0o666)
+            refused(run_askpass(good, wprompt, as_nobody=True), "as nobody (socket opened up)")
+        finally:
+            for path, m in modes:
+                os.chmod(path, m)
+        wait_until(lambda: "refused a connection from another user" in w.service.log(), 5,
+                   "the service to log the refused connection from another user")
+        # control: the same question from our uid is answered (once)
+        p = run_askpass(good, wprompt)
+        if not (p.returncode == 0 and p.stdout == (root_pw + "\n").encode()):
+            errs.append("control: our own uid with the live token was not answered: status %d "
+                        "stdout-is-secret %s stderr %r" % (p.returncode,
+                                                            p.stdout == (root_pw + "\n").encode(),
+                                                            p.stderr))
+        refused(run_askpass(good, wprompt), "the password prompt a second time")
+        # the token dies with its ssh
+        ssh = ProcRef(props["Pid"])
+        res = w.bus.tunnel("ap", "Stop")
+        check(res.ok, "Stop: " + res.describe())
+        wait_until(lambda: not ssh.alive(), 10, "ssh to exit")
+        wait_state(w.bus, "ap", "stopped", 10)
+        refused(run_askpass(good, "(root@127.0.0.1) Password: "), "the token after its ssh exited")
+        check(not errs, "askpass answered where it must refuse:\n  " + "\n  ".join(errs))
+
+
+def isolate(names):
     """Its own network namespace (only lo): the service retries tunnels on
     every network change, and other tests on the machine add and remove
     veths and namespaces; here no change can start a failed tunnel."""
@@ -839,8 +844,8 @@ def isolate(name):
         sys.stdout.flush()
         os.execvp("unshare", ["unshare", "--net", "--", "/bin/sh", "-c",
                               'ip link set lo up && exec "$@"', "sh", sys.executable,
-                              os.path.abspath(sys.argv[0]), name])
+                              os.path.abspath(sys.argv[0])] + names)
 
 
 if __name__ == "__main__":
-    sys.exit(run_test_main(TESTS, sys.argv, skip_reason, before=isolate))
+    sys.exit(main(before=isolate))

@@ -3,7 +3,9 @@
 (only our own servicedir), a real sshd on 127.0.0.1, and the real `gdbus` and
 `busctl` commands scripts use.
 
-Usage: AUTOSSHD_BIN=/path/to/autosshd test_service.py TESTNAME
+Run by meson, one test per case (`meson test -C build service-add_connected`);
+by hand: PYTHONPATH=tests/lib AUTOSSHD_BIN=/path/to/autosshd
+/usr/bin/python3 test_service.py [ServiceTest.test_NAME | NAME ...]
 Exit status: 0 pass, 1 fail, 77 skipped (not root, or no /usr/sbin/sshd).
 """
 
@@ -15,13 +17,13 @@ import sys
 import time
 
 sys.dont_write_bytecode = True      # no __pycache__ in the source tree
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from busfixture import (  # noqa: E402  (also puts ../integration on sys.path)
+from asdtest import TestCase, main, requires  # noqa: E402
+from asdtest.busfixture import (  # noqa: E402
     BUS_NAME, ERROR_PREFIX, MANAGER_IFACE, MANAGER_PATH, TUNNEL_IFACE, Bus, Service, World,
     read_keyfile, tunnel_path, wait_state)
-from sshfixture import (  # noqa: E402
-    run_test_main, sshd_skip_reason,
+from asdtest.sshfixture import (  # noqa: E402
+    sshd_skip_reason,
     SSH_KEYGEN, ProcRef, TestFailure, alive, check, comm,
     descendants,
     free_port, kill_refs, port_accepts, read_expected, run, stays_true,
@@ -29,15 +31,6 @@ from sshfixture import (  # noqa: E402
 
 SRCDIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                        "..", ".."))
-TESTS = {}
-
-
-def test(needs_sshd=True):
-    def register(fn):
-        fn.needs_sshd = needs_sshd
-        TESTS[fn.__name__] = fn
-        return fn
-    return register
 
 
 def expect_error(res, name, what, errors=None):
@@ -58,578 +51,6 @@ def expect_error(res, name, what, errors=None):
 def sshd_log(sshd):
     with open(sshd.stderr_path, errors="replace") as f:
         return f.read()
-
-
-# ---------------------------------------------------------------- tests
-
-@test(needs_sshd=False)
-def activation_and_version(fx):
-    w = World(fx, sshd=False, start=False)
-    bus = w.bus
-    check(not bus.name_has_owner(), "%s is owned before any call" % BUS_NAME)
-    svc = Service(bus)
-    res = svc.activate()
-    check(res.ok, "the first gdbus call did not activate the service: " + res.describe())
-    version = res.value()[0]
-    check(isinstance(version, str) and re.match(r"^\d+\.\d+", version),
-          "Version property %r" % (version,))
-    pid = bus.owner_pid()
-    check(pid, "no owner of %s after activation" % BUS_NAME)
-    exe = os.path.realpath("/proc/%d/exe" % pid)
-    check(exe == os.path.realpath(bus.bin), "the bus name is owned by %s, not %s"
-          % (exe, bus.bin))
-    with open("/proc/%d/environ" % pid, "rb") as f:
-        environ = dict(kv.split(b"=", 1) for kv in f.read().split(b"\0") if b"=" in kv)
-    check(environ.get(b"XDG_CONFIG_HOME") == bus.config_home.encode(),
-          "the activated service's XDG_CONFIG_HOME is %r" % environ.get(b"XDG_CONFIG_HOME"))
-    intro = bus.run(["gdbus", "introspect", "--session", "--dest", BUS_NAME,
-                     "--object-path", MANAGER_PATH], check_ok=True).stdout
-    for iface in (MANAGER_IFACE, "org.freedesktop.DBus.ObjectManager"):
-        check("interface %s" % iface in intro, "%s missing from introspection:\n%s"
-              % (iface, intro))
-    check(bus.get_property(MANAGER_PATH, MANAGER_IFACE, "Version") == version,
-          "busctl and gdbus disagree on Version")
-    check(bus.managed_objects().keys() <= {MANAGER_PATH},
-          "GetManagedObjects of a fresh service: %r" % bus.managed_objects())
-    # autosshd --version
-    p = subprocess.run([bus.bin, "--version"], env=bus.env, stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, text=True, timeout=10)
-    check(p.returncode == 0 and version in p.stdout,
-          "`autosshd --version`: status %d, stdout %r, stderr %r (Version %r)"
-          % (p.returncode, p.stdout, p.stderr, version))
-    # --replace takes the name over; the activated instance goes away
-    first = ProcRef(pid)
-    second = Service(bus).start("--replace")
-    wait_until(lambda: not first.alive(), 10, "the replaced instance (%r) to exit" % first)
-    check(bus.owner_pid() == second.pid, "the --replace instance does not own the name")
-
-
-@test()
-def add_connected(fx):
-    w = World(fx)
-    bus = w.bus
-    mark = w.rec.mark()
-    lport = w.add("web-1")
-    path = tunnel_path("web-1")
-    check(path == MANAGER_PATH + "/tunnel/web_2d1", "path %s" % path)
-    props = w.connected("web-1")
-    wait_forward(lport, w.target.payload, timeout=10, what="the tunnel's forward")
-    pid = props["Pid"]
-    check(pid and comm(pid) == "ssh" and alive(pid), "Pid %r is not a live ssh (comm %r)"
-          % (pid, comm(pid) if pid else None))
-    check(pid in w.service.ssh_children(), "ssh %d is not below the service" % pid)
-    cmd = props["Command"]
-    check(cmd and os.path.basename(cmd[0]) == "ssh", "Command %r does not start with ssh" % cmd)
-    joined = " ".join(cmd)
-    for want in ("-N", "ExitOnForwardFailure=yes", "ConnectTimeout=10",
-                 "ServerAliveInterval=5", "ServerAliveCountMax=2"):
-        check(want in joined, "Command lacks %r: %r" % (want, cmd))
-    check(cmd[-2:] == ["--", "127.0.0.1"] or cmd[-2:] == ["--", "root@127.0.0.1"],
-          "Command does not end with -- DEST: %r" % cmd)
-    with open("/proc/%d/cmdline" % pid, "rb") as f:
-        argv = f.read().split(b"\0")[:-1]
-    check([a.decode() for a in argv[1:]] == cmd[1:],
-          "Command %r differs from ssh's argv %r" % (cmd, argv))
-    check(props["Name"] == "web-1", "Name %r" % props["Name"])
-    check(props["Destination"] == "root@127.0.0.1", "Destination %r" % props["Destination"])
-    fwd = "-L %d:127.0.0.1:%d" % (lport, w.target.port)
-    check(props["Forwards"] == [fwd], "Forwards %r, expected [%r]" % (props["Forwards"], fwd))
-    now_us = time.time() * 1e6
-    check(0 < props["ConnectedSince"] <= now_us + 1e6,
-          "ConnectedSince %r (now %d)" % (props["ConnectedSince"], now_us))
-    check(props["NextRetry"] == 0, "NextRetry %r while connected" % props["NextRetry"])
-    check(props["AutoStart"] is True, "AutoStart %r by default" % props["AutoStart"])
-    # the file
-    st = os.stat(bus.conf_path("web-1"))
-    check(st.st_mode & 0o777 == 0o600, "file mode %o" % (st.st_mode & 0o777))
-    kf = read_keyfile(bus.conf_path("web-1")).get("Tunnel", {})
-    check(kf.get("Destination") == "127.0.0.1" and kf.get("Port") == str(w.sshd.port),
-          "file content: %r" % kf)
-    # bus view
-    check(path in bus.managed_objects(), "tunnel not in GetManagedObjects")
-    check(bus.call(MANAGER_PATH, MANAGER_IFACE + ".GetTunnel", "web-1")[0] == path,
-          "GetTunnel")
-    w.rec.wait("InterfacesAdded", MANAGER_PATH, since=mark, timeout=5,
-               pred=lambda s: s.args and s.args[0] == path)
-    states = w.rec.states(path, mark)
-    check(states and states[-1][1] == "connected" and
-          [s[1] for s in states][:2] in (["connecting", "connected"],),
-          "StateChanged sequence %r, expected connecting then connected" % states)
-    check(states[0][0] == "stopped", "first StateChanged old state %r" % (states[0],))
-    for old, new, reason in states:
-        check(reason, "StateChanged %s→%s has no reason" % (old, new))
-    pc = [s for s in w.rec.find("PropertiesChanged", path, mark)
-          if s.args and s.args[0] == TUNNEL_IFACE and "State" in (s.args[1] or {})]
-    check(pc, "no PropertiesChanged carrying State")
-
-
-@test()
-def kill9_ssh_reconnects(fx):
-    w = World(fx)
-    lport = w.add("k9")
-    props = w.connected("k9")
-    wait_forward(lport, w.target.payload, timeout=10)
-    path = tunnel_path("k9")
-    mark = w.rec.mark()
-    pid, restarts = props["Pid"], props["Restarts"]
-    os.kill(pid, signal.SIGKILL)
-    w.rec.wait("Dropped", path, since=mark, timeout=5)
-    after = wait_state(w.bus, "k9", "connected", 5,
-                       "connected again within 5 s of kill -9 of ssh")
-    w.rec.wait("Reconnected", path, since=mark, timeout=5)
-    seq = [s.member for s in w.rec.find(None, path, mark)
-           if s.member in ("Dropped", "Reconnected")]
-    check(seq == ["Dropped", "Reconnected"], "Dropped/Reconnected sequence %r" % seq)
-    rc = w.rec.find("Reconnected", path, mark)[0]
-    check(rc.args[0] > 0 and rc.args[1] >= 1, "Reconnected args %r" % (rc.args,))
-    check(after["Restarts"] > restarts, "Restarts %r → %r" % (restarts, after["Restarts"]))
-    check(after["Pid"] != pid and comm(after["Pid"]) == "ssh", "Pid after %r" % after["Pid"])
-    states = [s[1] for s in w.rec.states(path, mark)]
-    check(states[-1] == "connected" and "connected" not in states[:-1],
-          "StateChanged after the kill: %r" % w.rec.states(path, mark))
-    wait_forward(lport, w.target.payload, timeout=5, what="the forward after reconnecting")
-
-
-@test()
-def server_down_and_back(fx):
-    w = World(fx)
-    lport = w.add("srv")
-    w.connected("srv")
-    path = tunnel_path("srv")
-    mark = w.rec.mark()
-    w.sshd.stop()
-    w.rec.wait("Dropped", path, since=mark, timeout=15)
-    last = {}
-
-    def refused():
-        last.update(w.bus.tunnel_props("srv"))
-        return (last if last["State"] == "retrying"
-                and re.search(r"refused|not running", last["StateReason"], re.I) else None)
-    try:
-        props = wait_until(refused, 15, "State retrying with a StateReason that says "
-                           "refused / not running", interval=0.2)
-    except TestFailure as e:
-        raise TestFailure("%s; last State %r, StateReason %r"
-                          % (e, last.get("State"), last.get("StateReason")))
-    print("retrying while sshd is down: %r" % props["StateReason"])
-    check(props["NextRetry"] > 0, "NextRetry %r while retrying" % props["NextRetry"])
-    # stay down a while: the service must not spawn ssh after ssh over and over
-    r0 = props["Restarts"]
-    time.sleep(6)                     # the fault's duration, not an assertion
-    props = w.bus.tunnel_props("srv")
-    check(props["State"] in ("retrying", "connecting"), "State while down: %r" % props)
-    print("ssh restarts during 6 s with sshd down: %d" % (props["Restarts"] - r0))
-    check(props["Restarts"] - r0 <= 2, "Restarts went %d → %d in 6 s with sshd down: "
-          "ssh is started again and again instead of probing the port"
-          % (r0, props["Restarts"]))
-    w.sshd.start()
-    back = time.monotonic()
-    wait_state(w.bus, "srv", "connected", 6, "connected within 6 s of sshd's restart")
-    w.rec.wait("Reconnected", path, since=mark, timeout=2)
-    wait_forward(lport, w.target.payload, timeout=5)
-    print("connected %.1f s after sshd restarted" % (time.monotonic() - back))
-
-
-@test()
-def stall_detected(fx):
-    w = World(fx)
-    lport = w.add("stall")
-    w.connected("stall")
-    wait_forward(lport, w.target.payload, timeout=10)
-    path = tunnel_path("stall")
-    sessions = wait_until(w.sshd.sessions, 5, "the sshd session process")
-    refs = [ProcRef(p) for p in sessions]
-    fx.defer(kill_refs, refs)          # SIGCONT + SIGTERM, then SIGKILL
-    mark = w.rec.mark()
-    t0 = time.monotonic()
-    for r in refs:
-        r.signal(signal.SIGSTOP)
-    w.rec.wait("Dropped", path, since=mark, timeout=25,
-               what="Dropped within 25 s of stalling the server session")
-    print("Dropped %.1f s after the stall" % (time.monotonic() - t0))
-    wait_state(w.bus, "stall", "connected", 20)
-    w.rec.wait("Reconnected", path, since=mark, timeout=2)
-    wait_forward(lport, w.target.payload, timeout=5)
-
-
-@test()
-def sleep_and_wake(fx):
-    """logind (python3-dbusmock's template on a private system bus) says
-    PrepareForSleep(true): ssh is closed cleanly and the delay inhibitor
-    released; PrepareForSleep(false): connected again at once."""
-    system = Bus(fx, activatable=False, private_home=False)
-    mock = subprocess.Popen(["/usr/bin/python3", "-m", "dbusmock", "--system", "-t", "logind"],
-                            env=dict(system.env, DBUS_SYSTEM_BUS_ADDRESS=system.address),
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    fx.defer(lambda: (mock.terminate(), mock.wait(5)))
-    login1 = ["--address", system.address, "--dest", "org.freedesktop.login1",
-              "--object-path", "/org/freedesktop/login1"]
-
-    def gdbus(*args):
-        return system.run(["gdbus", "call"] + login1 + list(args), timeout=10)
-
-    def inhibitors():
-        res = gdbus("--method", "org.freedesktop.login1.Manager.ListInhibitors")
-        return res.stdout.count("'autosshd'") if res.ok else -1
-
-    wait_until(lambda: inhibitors() == 0, 10, "the mock logind on the private system bus")
-    w = World(fx, start=False)
-    w.bus.service_env["DBUS_SYSTEM_BUS_ADDRESS"] = system.address
-    w.start_service()
-    lport = w.add("nap")
-    pid = w.connected("nap")["Pid"]
-    wait_until(lambda: inhibitors() == 1, 10, "the service to take a delay inhibitor")
-
-    def prepare(start):
-        res = gdbus("--method", "org.freedesktop.DBus.Mock.EmitSignal",
-                    "org.freedesktop.login1.Manager", "PrepareForSleep", "b",
-                    "[<%s>]" % ("true" if start else "false"))
-        check(res.ok, "emitting PrepareForSleep: " + res.describe())
-
-    prepare(True)
-    props = wait_state(w.bus, "nap", "retrying", 10)
-    check("asleep" in props["StateReason"], "reason while asleep: %r" % props["StateReason"])
-    wait_until(lambda: not ProcRef(pid).alive(), 10, "ssh %d to be closed for sleep" % pid)
-    wait_until(lambda: inhibitors() == 0, 10, "the inhibitor to be released once ssh is closed")
-    check(stays_true(lambda: w.bus.tunnel_prop("nap", "State") == "retrying", 2),
-          "the tunnel reconnected while the system sleeps")
-    prepare(False)
-    w.connected("nap", timeout=10)
-    wait_forward(lport, w.target.payload, timeout=10, what="the forward after waking up")
-    wait_until(lambda: inhibitors() == 1, 10, "the inhibitor to be taken again after waking up")
-
-
-@test()
-def mass_start_paced(fx):
-    """30 tunnels started at once (StartAll) against an sshd that refuses
-    more than 10 unfinished logins (MaxStartups 10): the service logs in a
-    few at a time, so every tunnel connects and none is refused."""
-    w = World(fx, max_startups=10)
-    names = ["m%02d" % i for i in range(30)]
-    for name in names:
-        w.add(name, start=False)
-    res = w.bus.manager("StartAll")
-    check(res.ok, "StartAll: " + res.describe())
-    for name in names:
-        w.connected(name, timeout=60)
-    log = sshd_log(w.sshd)
-    dropped = log.count("past MaxStartups")
-    check(dropped == 0, "sshd refused %d logins past MaxStartups:\n%s" % (dropped, log[-2000:]))
-
-
-@test()
-def remote_port_taken(fx):
-    import socket
-    w = World(fx)
-    rport = free_port()
-    holders = []
-    for fam, addr in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
-        try:
-            s = socket.socket(fam, socket.SOCK_STREAM)
-            s.bind((addr, rport))
-            s.listen(1)
-            holders.append(s)
-        except OSError:
-            pass
-    check(holders, "could not hold port %d" % rport)
-    fx.defer(lambda: [s.close() for s in holders])
-    res = w.bus.manager("AddTunnel", "rem", w.settings(
-        RemoteForward=["%d:127.0.0.1:%d" % (rport, w.target.port)]), True)
-    check(res.ok, res.describe())
-    props = wait_state(w.bus, "rem", "retrying", 15)
-    reason = props["StateReason"]
-    print("remote port held: %r" % reason)
-    check(re.search(r"remote port|%d" % rport, reason, re.I),
-          "StateReason %r does not say the server holds the remote port %d" % (reason, rport))
-    now_us = time.time() * 1e6
-    check(props["NextRetry"] > 0 and -2e6 < props["NextRetry"] - now_us <= 30e6,
-          "NextRetry %.1f s away: not a short retry" % ((props["NextRetry"] - now_us) / 1e6))
-    r0 = props["Restarts"]
-    wait_until(lambda: w.bus.tunnel_prop("rem", "Restarts") > r0, 30,
-               "another attempt while the port is held (Restarts > %d)" % r0)
-    for s in holders:
-        s.close()
-    wait_state(w.bus, "rem", "connected", 30)
-    wait_until(lambda: read_expected(rport, w.target.payload), 5,
-               "the remote forward on 127.0.0.1:%d to deliver" % rport)
-
-
-@test()
-def auth_failure_no_retry(fx):
-    w = World(fx)
-    wrong = os.path.join(w.bus.dir, "wrong_key")
-    run([SSH_KEYGEN, "-q", "-t", "ed25519", "-N", "", "-f", wrong])
-    path = tunnel_path("auth")
-    mark = w.rec.mark()
-    w.add("auth", IdentityFile=wrong)
-    props = wait_state(w.bus, "auth", "failed", 20)
-    print("wrong key: %r" % props["StateReason"])
-    check(re.search(r"permission denied|authenticat|publickey", props["StateReason"], re.I),
-          "StateReason %r" % props["StateReason"])
-    check(props["Pid"] == 0 and props["NextRetry"] == 0, "Pid %r NextRetry %r when failed"
-          % (props["Pid"], props["NextRetry"]))
-    check(w.rec.states(path, mark)[-1][1] == "failed", "StateChanged %r"
-          % w.rec.states(path, mark))
-    # a host key that does not match: failed as well
-    bad_kh = os.path.join(w.bus.dir, "bad_known_hosts")
-    other = os.path.join(w.bus.dir, "other_host")
-    run([SSH_KEYGEN, "-q", "-t", "ed25519", "-N", "", "-f", other])
-    with open(other + ".pub") as f:
-        k = f.read().split()
-    with open(bad_kh, "w") as f:
-        f.write("[127.0.0.1]:%d %s %s\n" % (w.sshd.port, k[0], k[1]))
-    w.add("hostkey", SshOptions=["IdentitiesOnly=yes", "UserKnownHostsFile=%s" % bad_kh,
-                                 "StrictHostKeyChecking=yes"])
-    props = wait_state(w.bus, "hostkey", "failed", 20)
-    print("wrong host key: %r" % props["StateReason"])
-    check(re.search(r"host.?key|identification", props["StateReason"], re.I),
-          "StateReason for a changed host key: %r" % props["StateReason"])
-
-    pats = ("Connection from", "Failed publickey", "Connection closed")
-
-    def counts():
-        log = sshd_log(w.sshd)
-        return tuple(log.count(p) for p in pats)
-    wait_until(lambda: counts()[2] >= 2, 5, "sshd to log both closed connections")
-    time.sleep(0.5)
-    c0 = counts()
-    check(c0[1] >= 1, "sshd logged no failed publickey: %r" % (c0,))
-    t_end = time.monotonic() + 8
-    while time.monotonic() < t_end:
-        c = counts()
-        check(c == c0, "sshd saw more attempts after failed: %s %r → %r"
-              % (pats, c0, c))
-        for name in ("auth", "hostkey"):
-            check(w.bus.tunnel_prop(name, "State") == "failed", "%s left failed" % name)
-        time.sleep(0.5)
-
-
-@test()
-def bad_input(fx):
-    """Every error of the API, checked by its D-Bus name; bad input changes
-    nothing on disk or on the bus.  Every case runs; all failures are listed."""
-    w = World(fx, start=False)
-    bus = w.bus
-    broken_text = "[Tunnel]\nDestination=127.0.0.1\nPort=abc\n"
-    broken = bus.write_tunnel_file("broken", broken_text)
-    w.start_service()
-    lport = w.add("dup", start=False)
-    files0, paths0 = bus.tunnel_files(), bus.tunnel_paths()
-    pwned = os.path.join(bus.dir, "pwned")
-    errors = []
-
-    def case(what, res, error, undo_name=None):
-        expect_error(res, error, what, errors)
-        files, paths = bus.tunnel_files(), bus.tunnel_paths()
-        if files != files0 or paths != paths0:
-            errors.append("%s changed things: files %r → %r, objects %r → %r"
-                          % (what, sorted(files0), sorted(files), paths0, paths))
-            if res.ok and undo_name is not None:       # put things back, go on
-                bus.manager("RemoveTunnel", undo_name)
-
-    good = w.settings(lport)
-    for name in ("", "a b", "-x", "a" * 65, "ä"):
-        case("AddTunnel(%r)" % name, bus.manager("AddTunnel", name, good, True),
-             "InvalidName", name)
-    bad_settings = [
-        ("unknown key", dict(good, Bogus="x")),
-        ("Port as a string", dict(good, Port="22")),
-        ("Destination -oProxyCommand", dict(good, Destination="-oProxyCommand=touch " + pwned)),
-        ("forward with spaces", dict(good, LocalForward=["80 80:localhost:80"])),
-        ("no Destination", {k: v for k, v in good.items() if k != "Destination"}),
-    ]
-    for what, s in bad_settings:
-        case("AddTunnel with " + what, bus.manager("AddTunnel", "new", s, True),
-             "InvalidSettings", "new")
-    case("AddTunnelFromCommandLine with a remote command",
-         bus.manager("AddTunnelFromCommandLine", "new",
-                     ["-M", "0", "-N", "-p", str(w.sshd.port), "root@127.0.0.1", "ls"], True),
-         "InvalidSettings", "new")
-    case("Configure with Port as a string", bus.tunnel("dup", "Configure", {"Port": "22"}),
-         "InvalidSettings")
-    for member in ("GetTunnel", "RemoveTunnel"):
-        case("%s(nope)" % member, bus.manager(member, "nope"), "NotFound")
-    case("AddTunnel of an existing name",
-         bus.manager("AddTunnel", "dup", w.settings(free_port()), True), "Exists")
-    case("Start of a tunnel with a broken file", bus.tunnel("broken", "Start"),
-         "BrokenConfig")
-    with open(broken) as f:
-        if f.read() != broken_text:
-            errors.append("the broken file was changed")
-    time.sleep(1)          # time for a wrongly started ssh to run its ProxyCommand
-    if os.path.exists(pwned):
-        errors.append("the ProxyCommand destination ran: %s exists" % pwned)
-    check(w.service.running(), "the service died on bad input")
-    check(not errors, "%d case(s) failed:\n  " % len(errors) + "\n  ".join(errors))
-
-
-@test()
-def broken_config_file(fx):
-    w = World(fx, start=False)
-    bus = w.bus
-    good_port, fix_port = free_port(), free_port()
-    bus.write_tunnel_file("good", w.keyfile_text(good_port))
-    bad1 = bus.write_tunnel_file("bad1", "[Tunnel]\nDestination=127.0.0.1\n"
-                                 "this is not a key\nPort=%d\n" % w.sshd.port)
-    bad2 = bus.write_tunnel_file("bad2", "[Tunnel]\nPort=abc\nDestination=127.0.0.1\n")
-    old = time.time() - 3600
-    for p in (bad1, bad2):
-        os.utime(p, (old, old))
-
-    def snapshot():
-        out = {}
-        for p in (bad1, bad2):
-            st = os.stat(p)
-            with open(p, "rb") as f:
-                out[p] = (f.read(), st.st_mtime_ns)
-        return out
-    snap = snapshot()
-    w.start_service()
-    w.connected("good")
-    wait_forward(good_port, w.target.payload, timeout=10)
-    for name, line in (("bad1", 3), ("bad2", 2)):
-        props = wait_state(bus, name, "failed", 5)
-        reason = props["StateReason"]
-        print("%s: %r" % (name, reason))
-        check("%s.conf" % name in reason, "%s's StateReason %r does not name the file"
-              % (name, reason))
-        check(re.search(r"(line\s*%d\b|:%d\b)" % (line, line), reason, re.I),
-              "%s's StateReason %r does not name line %d" % (name, reason, line))
-    # things that write files must leave the broken ones alone
-    bus.busctl("set-property", BUS_NAME, tunnel_path("good"), TUNNEL_IFACE, "AutoStart",
-               "b", "false", check_ok=True)
-    wait_until(lambda: read_keyfile(bus.conf_path("good"))["Tunnel"].get("AutoStart")
-               == "false", 5, "good.conf to get AutoStart=false")
-    bus.busctl("set-property", BUS_NAME, tunnel_path("bad1"), TUNNEL_IFACE, "AutoStart",
-               "b", "false")                         # may fail; must not write
-    expect_error(bus.tunnel("bad1", "Start"), "BrokenConfig", "Start of bad1")
-    bus.manager("StopAll", check_ok=True)
-    bus.manager("StartAll", check_ok=True)
-    bus.manager("Reload", check_ok=True)
-    w.connected("good")
-    check(snapshot() == snap, "the service rewrote a broken file")
-    for name in ("bad1", "bad2"):
-        check(bus.tunnel_prop(name, "State") == "failed", "%s not failed after Reload" % name)
-    # fix bad1, Reload: usable
-    bus.write_tunnel_file("bad1", w.keyfile_text(fix_port, autostart=False))
-    bus.manager("Reload", check_ok=True)
-    res = bus.tunnel("bad1", "Start")
-    check(res.ok, "Start after fixing and Reload: " + res.describe())
-    w.connected("bad1")
-    wait_forward(fix_port, w.target.payload, timeout=10)
-    check(bus.tunnel_prop("bad2", "State") == "failed", "bad2 is not failed any more")
-    check(w.service.running(), "the service died")
-
-
-@test()
-def persistence_across_restart(fx):
-    w = World(fx)
-    lport = w.add("keep")
-    w.connected("keep")
-    wait_forward(lport, w.target.payload, timeout=10)
-    p = w.bus.conf_path("keep")
-    check(os.path.exists(p), "no %s" % p)
-    check(os.stat(p).st_mode & 0o777 == 0o600, "mode %o" % (os.stat(p).st_mode & 0o777))
-    w.restart_service()
-    w.connected("keep")
-    wait_forward(lport, w.target.payload, timeout=10, what="the forward after the restart")
-    check(w.bus.tunnel_paths() == [tunnel_path("keep")], "objects %r" % w.bus.tunnel_paths())
-
-
-@test()
-def sigterm_stops_ssh(fx):
-    w = World(fx)
-    ports = [w.add("a"), w.add("b")]
-    for n in ("a", "b"):
-        w.connected(n)
-    sshs = [ProcRef(p) for p in w.service.ssh_children()]
-    check(len(sshs) == 2, "ssh children %r" % sshs)
-    w.service.signal(signal.SIGTERM)
-    status = w.service.wait_exit(10)
-    print("autosshd exited with status %s on SIGTERM" % status)
-    for r in sshs:
-        wait_until(lambda: not r.alive(), 6, "ssh %r to exit" % r)
-    wait_until(lambda: not w.sshd.sessions(), 5, "sshd's sessions to close")
-    for p in ports:
-        check(not port_accepts("127.0.0.1", p, 0.3), "forward port %d still open" % p)
-
-
-@test()
-def kill9_service_no_orphans(fx):
-    w = World(fx)
-    for n in ("a", "b"):
-        w.add(n)
-    for n in ("a", "b"):
-        w.connected(n)
-    sshs = [ProcRef(p) for p in w.service.ssh_children()]
-    check(len(sshs) == 2, "ssh children %r" % sshs)
-    w.service.signal(signal.SIGKILL)
-    w.service.wait_exit(5)
-    for r in sshs:
-        wait_until(lambda: not r.alive(), 5, "ssh %r to die with the killed service" % r)
-
-
-@test()
-def transient_not_saved(fx):
-    w = World(fx)
-    lport = w.add("tmp", Transient=True)
-    w.connected("tmp")
-    wait_forward(lport, w.target.payload, timeout=10)
-    check(w.bus.tunnel_files() == {}, "files written: %r" % sorted(w.bus.tunnel_files()))
-    w.bus.busctl("set-property", BUS_NAME, tunnel_path("tmp"), TUNNEL_IFACE, "AutoStart",
-                 "b", "false")
-    w.bus.manager("Reload", check_ok=True)
-    check(tunnel_path("tmp") in w.bus.tunnel_paths(), "Reload removed the transient tunnel")
-    check(w.bus.tunnel_files() == {}, "files written: %r" % sorted(w.bus.tunnel_files()))
-    for root, _dirs, files in os.walk(w.bus.dir):
-        for f in files:
-            check(not f.startswith("tmp."), "a file for the transient tunnel: %s"
-                  % os.path.join(root, f))
-    w.restart_service()
-    expect_error(w.bus.manager("GetTunnel", "tmp"), "NotFound",
-                 "GetTunnel of a transient tunnel after a restart")
-    # RemoveTunnel stops ssh, deletes file and object (a persistent one, for contrast)
-    w.add("gone")
-    check(os.path.exists(w.bus.conf_path("gone")), "gone.conf not written")
-    ssh = ProcRef(w.connected("gone")["Pid"])
-    w.bus.manager("RemoveTunnel", "gone", check_ok=True)
-    wait_until(lambda: not ssh.alive(), 6, "RemoveTunnel to end the tunnel's ssh %r" % ssh)
-    check(not os.path.exists(w.bus.conf_path("gone")), "RemoveTunnel left gone.conf")
-    check(tunnel_path("gone") not in w.bus.tunnel_paths(), "RemoveTunnel left the object")
-
-
-@test()
-def autostart_property_persisted(fx):
-    w = World(fx)
-    lport = w.add("auto")
-    w.connected("auto")
-    path = tunnel_path("auto")
-    conf = w.bus.conf_path("auto")
-    mark = w.rec.mark()
-    inode = os.stat(conf).st_ino
-    w.bus.busctl("set-property", BUS_NAME, path, TUNNEL_IFACE, "AutoStart", "b", "false",
-                 check_ok=True)
-    check(w.bus.tunnel_prop("auto", "AutoStart") is False, "AutoStart still true")
-    wait_until(lambda: read_keyfile(conf)["Tunnel"].get("AutoStart") == "false", 5,
-               "the file to say AutoStart=false")
-    check(os.stat(conf).st_mode & 0o777 == 0o600, "mode after rewrite %o"
-          % (os.stat(conf).st_mode & 0o777))
-    check(os.stat(conf).st_ino != inode, "the file was rewritten in place, not atomically "
-          "(write a temp file and rename it)")
-    check(not [f for f in os.listdir(w.bus.tunnels_dir) if f != "auto.conf"],
-          "left-overs in the tunnels dir: %r" % os.listdir(w.bus.tunnels_dir))
-    w.rec.wait("PropertiesChanged", path, since=mark, timeout=5,
-               pred=lambda s: "AutoStart" in (s.args[1] or {}))
-    check(w.bus.tunnel_prop("auto", "State") == "connected",
-          "changing AutoStart changed the state")
-    w.restart_service()
-    props = w.bus.tunnel_props("auto")
-    check(props["AutoStart"] is False, "AutoStart %r after restart" % props["AutoStart"])
-    check(stays_true(lambda: w.bus.tunnel_prop("auto", "State") == "stopped", 3),
-          "the tunnel did not stay stopped: %r" % w.bus.tunnel_props("auto"))
-    check(not w.service.ssh_children(), "ssh runs for a tunnel with AutoStart=false")
-    check(not port_accepts("127.0.0.1", lport, 0.3), "the forward port is open")
 
 
 # ---------------------------------------------------------------- README
@@ -664,55 +85,627 @@ def scripting_blocks(readme):
     return blocks
 
 
-@test()
-def readme_examples(fx):
-    readme = os.path.join(SRCDIR, "README.md")
-    blocks = scripting_blocks(readme)
-    check(blocks is not None, "README has no Scripting section (%s)" % readme)
-    check(blocks, "README's Scripting section has no sh code blocks")
-    w = World(fx, start=False)
-    # The blocks run verbatim in bash -e from the source root, on the test bus
-    # (service activatable), with the build dirs on PATH.  `myserver` is a Host
-    # in the service's ~/.ssh/config (the bus runs with HOME mounted over the
-    # passwd home) for the test sshd; AUTOSSHD_TEST_* describe it as well.
-    check(w.bus.wrap, "cannot give the service a private ~/.ssh/config (needs root "
-          "and unshare)")
-    w.bus.write_ssh_config(
-        "Host myserver\n  HostName 127.0.0.1\n  Port %d\n  User root\n"
-        "  IdentityFile %s\n  IdentitiesOnly yes\n  UserKnownHostsFile %s\n"
-        "  StrictHostKeyChecking yes\n"
-        % (w.sshd.port, w.sshd.client_key, w.known_hosts))
-    def stop_activated():
-        pid = w.bus.owner_pid()
-        if pid:
-            refs = [ProcRef(pid)] + [ProcRef(p) for p in descendants(pid)]
-            kill_refs(refs, 6.0)
-    fx.defer(stop_activated)
-    env = dict(w.bus.env)
-    bindir = os.path.dirname(os.path.abspath(w.bus.bin))
-    builddir = os.path.dirname(bindir)
-    env["PATH"] = os.pathsep.join([bindir, os.path.join(builddir, "client"), env["PATH"]])
-    env.update({"AUTOSSHD_TEST_PORT": str(w.sshd.port),
-                "AUTOSSHD_TEST_KEY": w.sshd.client_key,
-                "AUTOSSHD_TEST_KNOWN_HOSTS": w.known_hosts,
-                "AUTOSSHD_TEST_TARGET_PORT": str(w.target.port)})
-    for i, block in enumerate(blocks):
+# ---------------------------------------------------------------- tests
+
+class ServiceTest(TestCase):
+    """The service on a private bus with a real sshd (one method per meson test)."""
+
+    # ---------------------------------------------------------------- tests
+
+    def test_activation_and_version(self):
+        fx = self.fx
+        w = World(fx, sshd=False, start=False)
+        bus = w.bus
+        check(not bus.name_has_owner(), "%s is owned before any call" % BUS_NAME)
+        svc = Service(bus)
+        res = svc.activate()
+        check(res.ok, "the first gdbus call did not activate the service: " + res.describe())
+        version = res.value()[0]
+        check(isinstance(version, str) and re.match(r"^\d+\.\d+", version),
+              "Version property %r" % (version,))
+        pid = bus.owner_pid()
+        check(pid, "no owner of %s after activation" % BUS_NAME)
+        exe = os.path.realpath("/proc/%d/exe" % pid)
+        check(exe == os.path.realpath(bus.bin), "the bus name is owned by %s, not %s"
+              % (exe, bus.bin))
+        with open("/proc/%d/environ" % pid, "rb") as f:
+            environ = dict(kv.split(b"=", 1) for kv in f.read().split(b"\0") if b"=" in kv)
+        check(environ.get(b"XDG_CONFIG_HOME") == bus.config_home.encode(),
+              "the activated service's XDG_CONFIG_HOME is %r" % environ.get(b"XDG_CONFIG_HOME"))
+        intro = bus.run(["gdbus", "introspect", "--session", "--dest", BUS_NAME,
+                         "--object-path", MANAGER_PATH], check_ok=True).stdout
+        for iface in (MANAGER_IFACE, "org.freedesktop.DBus.ObjectManager"):
+            check("interface %s" % iface in intro, "%s missing from introspection:\n%s"
+                  % (iface, intro))
+        check(bus.get_property(MANAGER_PATH, MANAGER_IFACE, "Version") == version,
+              "busctl and gdbus disagree on Version")
+        check(bus.managed_objects().keys() <= {MANAGER_PATH},
+              "GetManagedObjects of a fresh service: %r" % bus.managed_objects())
+        # autosshd --version
+        p = subprocess.run([bus.bin, "--version"], env=bus.env, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, timeout=10)
+        check(p.returncode == 0 and version in p.stdout,
+              "`autosshd --version`: status %d, stdout %r, stderr %r (Version %r)"
+              % (p.returncode, p.stdout, p.stderr, version))
+        # --replace takes the name over; the activated instance goes away
+        first = ProcRef(pid)
+        second = Service(bus).start("--replace")
+        svc.expect_status(1)        # autosshd exits 1 when its name is taken over
+        wait_until(lambda: not first.alive(), 10, "the replaced instance (%r) to exit" % first)
+        check(bus.owner_pid() == second.pid, "the --replace instance does not own the name")
+
+    @requires(sshd_skip_reason)
+    def test_add_connected(self):
+        fx = self.fx
+        w = World(fx)
+        bus = w.bus
+        mark = w.rec.mark()
+        lport = w.add("web-1")
+        path = tunnel_path("web-1")
+        check(path == MANAGER_PATH + "/tunnel/web_2d1", "path %s" % path)
+        props = w.connected("web-1")
+        wait_forward(lport, w.target.payload, timeout=10, what="the tunnel's forward")
+        pid = props["Pid"]
+        check(pid and comm(pid) == "ssh" and alive(pid), "Pid %r is not a live ssh (comm %r)"
+              % (pid, comm(pid) if pid else None))
+        check(pid in w.service.ssh_children(), "ssh %d is not below the service" % pid)
+        cmd = props["Command"]
+        check(cmd and os.path.basename(cmd[0]) == "ssh", "Command %r does not start with ssh" % cmd)
+        joined = " ".join(cmd)
+        for want in ("-N", "ExitOnForwardFailure=yes", "ConnectTimeout=10",
+                     "ServerAliveInterval=5", "ServerAliveCountMax=2"):
+            check(want in joined, "Command lacks %r: %r" % (want, cmd))
+        check(cmd[-2:] == ["--", "127.0.0.1"] or cmd[-2:] == ["--", "root@127.0.0.1"],
+              "Command does not end with -- DEST: %r" % cmd)
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            argv = f.read().split(b"\0")[:-1]
+        check([a.decode() for a in argv[1:]] == cmd[1:],
+              "Command %r differs from ssh's argv %r" % (cmd, argv))
+        check(props["Name"] == "web-1", "Name %r" % props["Name"])
+        check(props["Destination"] == "root@127.0.0.1", "Destination %r" % props["Destination"])
+        fwd = "-L %d:127.0.0.1:%d" % (lport, w.target.port)
+        check(props["Forwards"] == [fwd], "Forwards %r, expected [%r]" % (props["Forwards"], fwd))
+        now_us = time.time() * 1e6
+        check(0 < props["ConnectedSince"] <= now_us + 1e6,
+              "ConnectedSince %r (now %d)" % (props["ConnectedSince"], now_us))
+        check(props["NextRetry"] == 0, "NextRetry %r while connected" % props["NextRetry"])
+        check(props["AutoStart"] is True, "AutoStart %r by default" % props["AutoStart"])
+        # the file
+        st = os.stat(bus.conf_path("web-1"))
+        check(st.st_mode & 0o777 == 0o600, "file mode %o" % (st.st_mode & 0o777))
+        kf = read_keyfile(bus.conf_path("web-1")).get("Tunnel", {})
+        check(kf.get("Destination") == "127.0.0.1" and kf.get("Port") == str(w.sshd.port),
+              "file content: %r" % kf)
+        # bus view
+        check(path in bus.managed_objects(), "tunnel not in GetManagedObjects")
+        check(bus.call(MANAGER_PATH, MANAGER_IFACE + ".GetTunnel", "web-1")[0] == path,
+              "GetTunnel")
+        w.rec.wait("InterfacesAdded", MANAGER_PATH, since=mark, timeout=5,
+                   pred=lambda s: s.args and s.args[0] == path)
+        states = w.rec.states(path, mark)
+        check(states and states[-1][1] == "connected" and
+              [s[1] for s in states][:2] in (["connecting", "connected"],),
+              "StateChanged sequence %r, expected connecting then connected" % states)
+        check(states[0][0] == "stopped", "first StateChanged old state %r" % (states[0],))
+        for old, new, reason in states:
+            check(reason, "StateChanged %s→%s has no reason" % (old, new))
+        pc = [s for s in w.rec.find("PropertiesChanged", path, mark)
+              if s.args and s.args[0] == TUNNEL_IFACE and "State" in (s.args[1] or {})]
+        check(pc, "no PropertiesChanged carrying State")
+
+    @requires(sshd_skip_reason)
+    def test_kill9_ssh_reconnects(self):
+        fx = self.fx
+        w = World(fx)
+        lport = w.add("k9")
+        props = w.connected("k9")
+        wait_forward(lport, w.target.payload, timeout=10)
+        path = tunnel_path("k9")
+        mark = w.rec.mark()
+        pid, restarts = props["Pid"], props["Restarts"]
+        os.kill(pid, signal.SIGKILL)
+        w.rec.wait("Dropped", path, since=mark, timeout=5)
+        after = wait_state(w.bus, "k9", "connected", 5,
+                           "connected again within 5 s of kill -9 of ssh")
+        w.rec.wait("Reconnected", path, since=mark, timeout=5)
+        seq = [s.member for s in w.rec.find(None, path, mark)
+               if s.member in ("Dropped", "Reconnected")]
+        check(seq == ["Dropped", "Reconnected"], "Dropped/Reconnected sequence %r" % seq)
+        rc = w.rec.find("Reconnected", path, mark)[0]
+        check(rc.args[0] > 0 and rc.args[1] >= 1, "Reconnected args %r" % (rc.args,))
+        check(after["Restarts"] > restarts, "Restarts %r → %r" % (restarts, after["Restarts"]))
+        check(after["Pid"] != pid and comm(after["Pid"]) == "ssh", "Pid after %r" % after["Pid"])
+        states = [s[1] for s in w.rec.states(path, mark)]
+        check(states[-1] == "connected" and "connected" not in states[:-1],
+              "StateChanged after the kill: %r" % w.rec.states(path, mark))
+        wait_forward(lport, w.target.payload, timeout=5, what="the forward after reconnecting")
+
+    @requires(sshd_skip_reason)
+    def test_server_down_and_back(self):
+        fx = self.fx
+        w = World(fx)
+        lport = w.add("srv")
+        w.connected("srv")
+        path = tunnel_path("srv")
+        mark = w.rec.mark()
+        w.sshd.stop()
+        w.rec.wait("Dropped", path, since=mark, timeout=15)
+        last = {}
+
+        def refused():
+            last.update(w.bus.tunnel_props("srv"))
+            return (last if last["State"] == "retrying"
+                    and re.search(r"refused|not running", last["StateReason"], re.I) else None)
         try:
-            p = subprocess.run(["bash", "-e", "-c", block], cwd=SRCDIR, env=env,
-                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, timeout=60)
-        except subprocess.TimeoutExpired:
-            raise TestFailure("README Scripting block %d did not finish in 60 s:\n%s"
-                              % (i + 1, block))
-        check(p.returncode == 0, "README Scripting block %d exited %d:\n%s\n--- output:\n%s"
-              % (i + 1, p.returncode, block, p.stdout))
+            props = wait_until(refused, 15, "State retrying with a StateReason that says "
+                               "refused / not running", interval=0.2)
+        except TestFailure as e:
+            raise TestFailure("%s; last State %r, StateReason %r"
+                              % (e, last.get("State"), last.get("StateReason")))
+        print("retrying while sshd is down: %r" % props["StateReason"])
+        check(props["NextRetry"] > 0, "NextRetry %r while retrying" % props["NextRetry"])
+        # stay down a while: the service must not spawn ssh after ssh over and over
+        r0 = props["Restarts"]
+        time.sleep(6)                     # the fault's duration, not an assertion
+        props = w.bus.tunnel_props("srv")
+        check(props["State"] in ("retrying", "connecting"), "State while down: %r" % props)
+        print("ssh restarts during 6 s with sshd down: %d" % (props["Restarts"] - r0))
+        check(props["Restarts"] - r0 <= 2, "Restarts went %d → %d in 6 s with sshd down: "
+              "ssh is started again and again instead of probing the port"
+              % (r0, props["Restarts"]))
+        w.sshd.start()
+        back = time.monotonic()
+        wait_state(w.bus, "srv", "connected", 6, "connected within 6 s of sshd's restart")
+        w.rec.wait("Reconnected", path, since=mark, timeout=2)
+        wait_forward(lport, w.target.payload, timeout=5)
+        print("connected %.1f s after sshd restarted" % (time.monotonic() - back))
 
+    @requires(sshd_skip_reason)
+    def test_stall_detected(self):
+        fx = self.fx
+        w = World(fx)
+        lport = w.add("stall")
+        w.connected("stall")
+        wait_forward(lport, w.target.payload, timeout=10)
+        path = tunnel_path("stall")
+        sessions = wait_until(w.sshd.sessions, 5, "the sshd session process")
+        refs = [ProcRef(p) for p in sessions]
+        fx.defer(kill_refs, refs)          # SIGCONT + SIGTERM, then SIGKILL
+        mark = w.rec.mark()
+        t0 = time.monotonic()
+        for r in refs:
+            r.signal(signal.SIGSTOP)
+        w.rec.wait("Dropped", path, since=mark, timeout=25,
+                   what="Dropped within 25 s of stalling the server session")
+        print("Dropped %.1f s after the stall" % (time.monotonic() - t0))
+        wait_state(w.bus, "stall", "connected", 20)
+        w.rec.wait("Reconnected", path, since=mark, timeout=2)
+        wait_forward(lport, w.target.payload, timeout=5)
 
-# ---------------------------------------------------------------- runner
+    @requires(sshd_skip_reason)
+    def test_sleep_and_wake(self):
+        """logind (python3-dbusmock's template on a private system bus) says
+        PrepareForSleep(true): ssh is closed cleanly and the delay inhibitor
+        released; PrepareForSleep(false): connected again at once."""
+        fx = self.fx
+        system = Bus(fx, activatable=False, private_home=False)
+        mock = subprocess.Popen(["/usr/bin/python3", "-m", "dbusmock", "--system", "-t", "logind"],
+                                env=dict(system.env, DBUS_SYSTEM_BUS_ADDRESS=system.address),
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        fx.defer(lambda: (mock.terminate(), mock.wait(5)))
+        login1 = ["--address", system.address, "--dest", "org.freedesktop.login1",
+                  "--object-path", "/org/freedesktop/login1"]
 
-def skip_reason(fn):
-    return sshd_skip_reason() if fn.needs_sshd else None
+        def gdbus(*args):
+            return system.run(["gdbus", "call"] + login1 + list(args), timeout=10)
+
+        def inhibitors():
+            res = gdbus("--method", "org.freedesktop.login1.Manager.ListInhibitors")
+            return res.stdout.count("'autosshd'") if res.ok else -1
+
+        wait_until(lambda: inhibitors() == 0, 10, "the mock logind on the private system bus")
+        w = World(fx, start=False)
+        w.bus.service_env["DBUS_SYSTEM_BUS_ADDRESS"] = system.address
+        w.start_service()
+        lport = w.add("nap")
+        pid = w.connected("nap")["Pid"]
+        wait_until(lambda: inhibitors() == 1, 10, "the service to take a delay inhibitor")
+
+        def prepare(start):
+            res = gdbus("--method", "org.freedesktop.DBus.Mock.EmitSignal",
+                        "org.freedesktop.login1.Manager", "PrepareForSleep", "b",
+                        "[<%s>]" % ("true" if start else "false"))
+            check(res.ok, "emitting PrepareForSleep: " + res.describe())
+
+        prepare(True)
+        props = wait_state(w.bus, "nap", "retrying", 10)
+        check("asleep" in props["StateReason"], "reason while asleep: %r" % props["StateReason"])
+        wait_until(lambda: not ProcRef(pid).alive(), 10, "ssh %d to be closed for sleep" % pid)
+        wait_until(lambda: inhibitors() == 0, 10, "the inhibitor to be released once ssh is closed")
+        check(stays_true(lambda: w.bus.tunnel_prop("nap", "State") == "retrying", 2),
+              "the tunnel reconnected while the system sleeps")
+        prepare(False)
+        w.connected("nap", timeout=10)
+        wait_forward(lport, w.target.payload, timeout=10, what="the forward after waking up")
+        wait_until(lambda: inhibitors() == 1, 10, "the inhibitor to be taken again after waking up")
+
+    @requires(sshd_skip_reason)
+    def test_mass_start_paced(self):
+        """30 tunnels started at once (StartAll) against an sshd that refuses
+        more than 10 unfinished logins (MaxStartups 10): the service logs in a
+        few at a time, so every tunnel connects and none is refused."""
+        fx = self.fx
+        w = World(fx, max_startups=10)
+        names = ["m%02d" % i for i in range(30)]
+        for name in names:
+            w.add(name, start=False)
+        res = w.bus.manager("StartAll")
+        check(res.ok, "StartAll: " + res.describe())
+        for name in names:
+            w.connected(name, timeout=60)
+        log = sshd_log(w.sshd)
+        dropped = log.count("past MaxStartups")
+        check(dropped == 0, "sshd refused %d logins past MaxStartups:\n%s" % (dropped, log[-2000:]))
+
+    @requires(sshd_skip_reason)
+    def test_remote_port_taken(self):
+        fx = self.fx
+        import socket
+        w = World(fx)
+        rport = free_port()
+        holders = []
+        for fam, addr in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+            try:
+                s = socket.socket(fam, socket.SOCK_STREAM)
+                s.bind((addr, rport))
+                s.listen(1)
+                holders.append(s)
+            except OSError:
+                pass
+        check(holders, "could not hold port %d" % rport)
+        fx.defer(lambda: [s.close() for s in holders])
+        res = w.bus.manager("AddTunnel", "rem", w.settings(
+            RemoteForward=["%d:127.0.0.1:%d" % (rport, w.target.port)]), True)
+        check(res.ok, res.describe())
+        props = wait_state(w.bus, "rem", "retrying", 15)
+        reason = props["StateReason"]
+        print("remote port held: %r" % reason)
+        check(re.search(r"remote port|%d" % rport, reason, re.I),
+              "StateReason %r does not say the server holds the remote port %d" % (reason, rport))
+        now_us = time.time() * 1e6
+        check(props["NextRetry"] > 0 and -2e6 < props["NextRetry"] - now_us <= 30e6,
+              "NextRetry %.1f s away: not a short retry" % ((props["NextRetry"] - now_us) / 1e6))
+        r0 = props["Restarts"]
+        wait_until(lambda: w.bus.tunnel_prop("rem", "Restarts") > r0, 30,
+                   "another attempt while the port is held (Restarts > %d)" % r0)
+        for s in holders:
+            s.close()
+        wait_state(w.bus, "rem", "connected", 30)
+        wait_until(lambda: read_expected(rport, w.target.payload), 5,
+                   "the remote forward on 127.0.0.1:%d to deliver" % rport)
+
+    @requires(sshd_skip_reason)
+    def test_auth_failure_no_retry(self):
+        fx = self.fx
+        w = World(fx)
+        wrong = os.path.join(w.bus.dir, "wrong_key")
+        run([SSH_KEYGEN, "-q", "-t", "ed25519", "-N", "", "-f", wrong])
+        path = tunnel_path("auth")
+        mark = w.rec.mark()
+        w.add("auth", IdentityFile=wrong)
+        props = wait_state(w.bus, "auth", "failed", 20)
+        print("wrong key: %r" % props["StateReason"])
+        check(re.search(r"permission denied|authenticat|publickey", props["StateReason"], re.I),
+              "StateReason %r" % props["StateReason"])
+        check(props["Pid"] == 0 and props["NextRetry"] == 0, "Pid %r NextRetry %r when failed"
+              % (props["Pid"], props["NextRetry"]))
+        check(w.rec.states(path, mark)[-1][1] == "failed", "StateChanged %r"
+              % w.rec.states(path, mark))
+        # a host key that does not match: failed as well
+        bad_kh = os.path.join(w.bus.dir, "bad_known_hosts")
+        other = os.path.join(w.bus.dir, "other_host")
+        run([SSH_KEYGEN, "-q", "-t", "ed25519", "-N", "", "-f", other])
+        with open(other + ".pub") as f:
+            k = f.read().split()
+        with open(bad_kh, "w") as f:
+            f.write("[127.0.0.1]:%d %s %s\n" % (w.sshd.port, k[0], k[1]))
+        w.add("hostkey", SshOptions=["IdentitiesOnly=yes", "UserKnownHostsFile=%s" % bad_kh,
+                                     "StrictHostKeyChecking=yes"])
+        props = wait_state(w.bus, "hostkey", "failed", 20)
+        print("wrong host key: %r" % props["StateReason"])
+        check(re.search(r"host.?key|identification", props["StateReason"], re.I),
+              "StateReason for a changed host key: %r" % props["StateReason"])
+
+        pats = ("Connection from", "Failed publickey", "Connection closed")
+
+        def counts():
+            log = sshd_log(w.sshd)
+            return tuple(log.count(p) for p in pats)
+        wait_until(lambda: counts()[2] >= 2, 5, "sshd to log both closed connections")
+        time.sleep(0.5)
+        c0 = counts()
+        check(c0[1] >= 1, "sshd logged no failed publickey: %r" % (c0,))
+        t_end = time.monotonic() + 8
+        while time.monotonic() < t_end:
+            c = counts()
+            check(c == c0, "sshd saw more attempts after failed: %s %r → %r"
+                  % (pats, c0, c))
+            for name in ("auth", "hostkey"):
+                check(w.bus.tunnel_prop(name, "State") == "failed", "%s left failed" % name)
+            time.sleep(0.5)
+
+    @requires(sshd_skip_reason)
+    def test_bad_input(self):
+        """Every error of the API, checked by its D-Bus name; bad input changes
+        nothing on disk or on the bus.  Every case runs; all failures are listed."""
+        fx = self.fx
+        w = World(fx, start=False)
+        bus = w.bus
+        broken_text = "[Tunnel]\nDestination=127.0.0.1\nPort=abc\n"
+        broken = bus.write_tunnel_file("broken", broken_text)
+        w.start_service()
+        lport = w.add("dup", start=False)
+        files0, paths0 = bus.tunnel_files(), bus.tunnel_paths()
+        pwned = os.path.join(bus.dir, "pwned")
+        errors = []
+
+        def case(what, res, error, undo_name=None):
+            expect_error(res, error, what, errors)
+            files, paths = bus.tunnel_files(), bus.tunnel_paths()
+            if files != files0 or paths != paths0:
+                errors.append("%s changed things: files %r → %r, objects %r → %r"
+                              % (what, sorted(files0), sorted(files), paths0, paths))
+                if res.ok and undo_name is not None:       # put things back, go on
+                    bus.manager("RemoveTunnel", undo_name)
+
+        good = w.settings(lport)
+        for name in ("", "a b", "-x", "a" * 65, "ä"):
+            case("AddTunnel(%r)" % name, bus.manager("AddTunnel", name, good, True),
+                 "InvalidName", name)
+        bad_settings = [
+            ("unknown key", dict(good, Bogus="x")),
+            ("Port as a string", dict(good, Port="22")),
+            ("Destination -oProxyCommand", dict(good, Destination="-oProxyCommand=touch " + pwned)),
+            ("forward with spaces", dict(good, LocalForward=["80 80:localhost:80"])),
+            ("no Destination", {k: v for k, v in good.items() if k != "Destination"}),
+        ]
+        for what, s in bad_settings:
+            case("AddTunnel with " + what, bus.manager("AddTunnel", "new", s, True),
+                 "InvalidSettings", "new")
+        case("AddTunnelFromCommandLine with a remote command",
+             bus.manager("AddTunnelFromCommandLine", "new",
+                         ["-M", "0", "-N", "-p", str(w.sshd.port), "root@127.0.0.1", "ls"], True),
+             "InvalidSettings", "new")
+        case("Configure with Port as a string", bus.tunnel("dup", "Configure", {"Port": "22"}),
+             "InvalidSettings")
+        for member in ("GetTunnel", "RemoveTunnel"):
+            case("%s(nope)" % member, bus.manager(member, "nope"), "NotFound")
+        case("AddTunnel of an existing name",
+             bus.manager("AddTunnel", "dup", w.settings(free_port()), True), "Exists")
+        case("Start of a tunnel with a broken file", bus.tunnel("broken", "Start"),
+             "BrokenConfig")
+        with open(broken) as f:
+            if f.read() != broken_text:
+                errors.append("the broken file was changed")
+        time.sleep(1)          # time for a wrongly started ssh to run its ProxyCommand
+        if os.path.exists(pwned):
+            errors.append("the ProxyCommand destination ran: %s exists" % pwned)
+        check(w.service.running(), "the service died on bad input")
+        check(not errors, "%d case(s) failed:\n  " % len(errors) + "\n  ".join(errors))
+
+    @requires(sshd_skip_reason)
+    def test_broken_config_file(self):
+        fx = self.fx
+        w = World(fx, start=False)
+        bus = w.bus
+        good_port, fix_port = free_port(), free_port()
+        bus.write_tunnel_file("good", w.keyfile_text(good_port))
+        bad1 = bus.write_tunnel_file("bad1", "[Tunnel]\nDestination=127.0.0.1\n"
+                                     "this is not a key\nPort=%d\n" % w.sshd.port)
+        bad2 = bus.write_tunnel_file("bad2", "[Tunnel]\nPort=abc\nDestination=127.0.0.1\n")
+        old = time.time() - 3600
+        for p in (bad1, bad2):
+            os.utime(p, (old, old))
+
+        def snapshot():
+            out = {}
+            for p in (bad1, bad2):
+                st = os.stat(p)
+                with open(p, "rb") as f:
+                    out[p] = (f.read(), st.st_mtime_ns)
+            return out
+        snap = snapshot()
+        w.start_service()
+        w.connected("good")
+        wait_forward(good_port, w.target.payload, timeout=10)
+        for name, line in (("bad1", 3), ("bad2", 2)):
+            props = wait_state(bus, name, "failed", 5)
+            reason = props["StateReason"]
+            print("%s: %r" % (name, reason))
+            check("%s.conf" % name in reason, "%s's StateReason %r does not name the file"
+                  % (name, reason))
+            check(re.search(r"(line\s*%d\b|:%d\b)" % (line, line), reason, re.I),
+                  "%s's StateReason %r does not name line %d" % (name, reason, line))
+        # things that write files must leave the broken ones alone
+        bus.busctl("set-property", BUS_NAME, tunnel_path("good"), TUNNEL_IFACE, "AutoStart",
+                   "b", "false", check_ok=True)
+        wait_until(lambda: read_keyfile(bus.conf_path("good"))["Tunnel"].get("AutoStart")
+                   == "false", 5, "good.conf to get AutoStart=false")
+        bus.busctl("set-property", BUS_NAME, tunnel_path("bad1"), TUNNEL_IFACE, "AutoStart",
+                   "b", "false")                         # may fail; must not write
+        expect_error(bus.tunnel("bad1", "Start"), "BrokenConfig", "Start of bad1")
+        bus.manager("StopAll", check_ok=True)
+        bus.manager("StartAll", check_ok=True)
+        bus.manager("Reload", check_ok=True)
+        w.connected("good")
+        check(snapshot() == snap, "the service rewrote a broken file")
+        for name in ("bad1", "bad2"):
+            check(bus.tunnel_prop(name, "State") == "failed", "%s not failed after Reload" % name)
+        # fix bad1, Reload: usable
+        bus.write_tunnel_file("bad1", w.keyfile_text(fix_port, autostart=False))
+        bus.manager("Reload", check_ok=True)
+        res = bus.tunnel("bad1", "Start")
+        check(res.ok, "Start after fixing and Reload: " + res.describe())
+        w.connected("bad1")
+        wait_forward(fix_port, w.target.payload, timeout=10)
+        check(bus.tunnel_prop("bad2", "State") == "failed", "bad2 is not failed any more")
+        check(w.service.running(), "the service died")
+
+    @requires(sshd_skip_reason)
+    def test_persistence_across_restart(self):
+        fx = self.fx
+        w = World(fx)
+        lport = w.add("keep")
+        w.connected("keep")
+        wait_forward(lport, w.target.payload, timeout=10)
+        p = w.bus.conf_path("keep")
+        check(os.path.exists(p), "no %s" % p)
+        check(os.stat(p).st_mode & 0o777 == 0o600, "mode %o" % (os.stat(p).st_mode & 0o777))
+        w.restart_service()
+        w.connected("keep")
+        wait_forward(lport, w.target.payload, timeout=10, what="the forward after the restart")
+        check(w.bus.tunnel_paths() == [tunnel_path("keep")], "objects %r" % w.bus.tunnel_paths())
+
+    @requires(sshd_skip_reason)
+    def test_sigterm_stops_ssh(self):
+        fx = self.fx
+        w = World(fx)
+        ports = [w.add("a"), w.add("b")]
+        for n in ("a", "b"):
+            w.connected(n)
+        sshs = [ProcRef(p) for p in w.service.ssh_children()]
+        check(len(sshs) == 2, "ssh children %r" % sshs)
+        w.service.signal(signal.SIGTERM)
+        status = w.service.wait_exit(10)
+        print("autosshd exited with status %s on SIGTERM" % status)
+        for r in sshs:
+            wait_until(lambda: not r.alive(), 6, "ssh %r to exit" % r)
+        wait_until(lambda: not w.sshd.sessions(), 5, "sshd's sessions to close")
+        for p in ports:
+            check(not port_accepts("127.0.0.1", p, 0.3), "forward port %d still open" % p)
+
+    @requires(sshd_skip_reason)
+    def test_kill9_service_no_orphans(self):
+        fx = self.fx
+        w = World(fx)
+        for n in ("a", "b"):
+            w.add(n)
+        for n in ("a", "b"):
+            w.connected(n)
+        sshs = [ProcRef(p) for p in w.service.ssh_children()]
+        check(len(sshs) == 2, "ssh children %r" % sshs)
+        w.service.signal(signal.SIGKILL)
+        w.service.wait_exit(5)
+        for r in sshs:
+            wait_until(lambda: not r.alive(), 5, "ssh %r to die with the killed service" % r)
+
+    @requires(sshd_skip_reason)
+    def test_transient_not_saved(self):
+        fx = self.fx
+        w = World(fx)
+        lport = w.add("tmp", Transient=True)
+        w.connected("tmp")
+        wait_forward(lport, w.target.payload, timeout=10)
+        check(w.bus.tunnel_files() == {}, "files written: %r" % sorted(w.bus.tunnel_files()))
+        w.bus.busctl("set-property", BUS_NAME, tunnel_path("tmp"), TUNNEL_IFACE, "AutoStart",
+                     "b", "false")
+        w.bus.manager("Reload", check_ok=True)
+        check(tunnel_path("tmp") in w.bus.tunnel_paths(), "Reload removed the transient tunnel")
+        check(w.bus.tunnel_files() == {}, "files written: %r" % sorted(w.bus.tunnel_files()))
+        for root, _dirs, files in os.walk(w.bus.dir):
+            for f in files:
+                check(not f.startswith("tmp."), "a file for the transient tunnel: %s"
+                      % os.path.join(root, f))
+        w.restart_service()
+        expect_error(w.bus.manager("GetTunnel", "tmp"), "NotFound",
+                     "GetTunnel of a transient tunnel after a restart")
+        # RemoveTunnel stops ssh, deletes file and object (a persistent one, for contrast)
+        w.add("gone")
+        check(os.path.exists(w.bus.conf_path("gone")), "gone.conf not written")
+        ssh = ProcRef(w.connected("gone")["Pid"])
+        w.bus.manager("RemoveTunnel", "gone", check_ok=True)
+        wait_until(lambda: not ssh.alive(), 6, "RemoveTunnel to end the tunnel's ssh %r" % ssh)
+        check(not os.path.exists(w.bus.conf_path("gone")), "RemoveTunnel left gone.conf")
+        check(tunnel_path("gone") not in w.bus.tunnel_paths(), "RemoveTunnel left the object")
+
+    @requires(sshd_skip_reason)
+    def test_autostart_property_persisted(self):
+        fx = self.fx
+        w = World(fx)
+        lport = w.add("auto")
+        w.connected("auto")
+        path = tunnel_path("auto")
+        conf = w.bus.conf_path("auto")
+        mark = w.rec.mark()
+        inode = os.stat(conf).st_ino
+        w.bus.busctl("set-property", BUS_NAME, path, TUNNEL_IFACE, "AutoStart", "b", "false",
+                     check_ok=True)
+        check(w.bus.tunnel_prop("auto", "AutoStart") is False, "AutoStart still true")
+        wait_until(lambda: read_keyfile(conf)["Tunnel"].get("AutoStart") == "false", 5,
+                   "the file to say AutoStart=false")
+        check(os.stat(conf).st_mode & 0o777 == 0o600, "mode after rewrite %o"
+              % (os.stat(conf).st_mode & 0o777))
+        check(os.stat(conf).st_ino != inode, "the file was rewritten in place, not atomically "
+              "(write a temp file and rename it)")
+        check(not [f for f in os.listdir(w.bus.tunnels_dir) if f != "auto.conf"],
+              "left-overs in the tunnels dir: %r" % os.listdir(w.bus.tunnels_dir))
+        w.rec.wait("PropertiesChanged", path, since=mark, timeout=5,
+                   pred=lambda s: "AutoStart" in (s.args[1] or {}))
+        check(w.bus.tunnel_prop("auto", "State") == "connected",
+              "changing AutoStart changed the state")
+        w.restart_service()
+        props = w.bus.tunnel_props("auto")
+        check(props["AutoStart"] is False, "AutoStart %r after restart" % props["AutoStart"])
+        check(stays_true(lambda: w.bus.tunnel_prop("auto", "State") == "stopped", 3),
+              "the tunnel did not stay stopped: %r" % w.bus.tunnel_props("auto"))
+        check(not w.service.ssh_children(), "ssh runs for a tunnel with AutoStart=false")
+        check(not port_accepts("127.0.0.1", lport, 0.3), "the forward port is open")
+
+    @requires(sshd_skip_reason)
+    def test_readme_examples(self):
+        fx = self.fx
+        readme = os.path.join(SRCDIR, "README.md")
+        blocks = scripting_blocks(readme)
+        check(blocks is not None, "README has no Scripting section (%s)" % readme)
+        check(blocks, "README's Scripting section has no sh code blocks")
+        w = World(fx, start=False)
+        # The blocks run verbatim in bash -e from the source root, on the test bus
+        # (service activatable), with the build dirs on PATH.  `myserver` is a Host
+        # in the service's ~/.ssh/config (the bus runs with HOME mounted over the
+        # passwd home) for the test sshd; AUTOSSHD_TEST_* describe it as well.
+        check(w.bus.wrap, "cannot give the service a private ~/.ssh/config (needs root "
+              "and unshare)")
+        w.bus.write_ssh_config(
+            "Host myserver\n  HostName 127.0.0.1\n  Port %d\n  User root\n"
+            "  IdentityFile %s\n  IdentitiesOnly yes\n  UserKnownHostsFile %s\n"
+            "  StrictHostKeyChecking yes\n"
+            % (w.sshd.port, w.sshd.client_key, w.known_hosts))
+        def stop_activated():
+            pid = w.bus.owner_pid()
+            if pid:
+                refs = [ProcRef(pid)] + [ProcRef(p) for p in descendants(pid)]
+                kill_refs(refs, 6.0)
+        fx.defer(stop_activated)
+        env = dict(w.bus.env)
+        bindir = os.path.dirname(os.path.abspath(w.bus.bin))
+        builddir = os.path.dirname(bindir)
+        env["PATH"] = os.pathsep.join([bindir, os.path.join(builddir, "client"), env["PATH"]])
+        env.update({"AUTOSSHD_TEST_PORT": str(w.sshd.port),
+                    "AUTOSSHD_TEST_KEY": w.sshd.client_key,
+                    "AUTOSSHD_TEST_KNOWN_HOSTS": w.known_hosts,
+                    "AUTOSSHD_TEST_TARGET_PORT": str(w.target.port)})
+        for i, block in enumerate(blocks):
+            try:
+                p = subprocess.run(["bash", "-e", "-c", block], cwd=SRCDIR, env=env,
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, text=True, timeout=60)
+            except subprocess.TimeoutExpired:
+                raise TestFailure("README Scripting block %d did not finish in 60 s:\n%s"
+                                  % (i + 1, block))
+            check(p.returncode == 0, "README Scripting block %d exited %d:\n%s\n--- output:\n%s"
+                  % (i + 1, p.returncode, block, p.stdout))
 
 
 if __name__ == "__main__":
-    sys.exit(run_test_main(TESTS, sys.argv, skip_reason))
+    sys.exit(main())

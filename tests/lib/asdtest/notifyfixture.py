@@ -2,8 +2,10 @@
 (python3-dbusmock's notification_daemon template), the notifier under test,
 its notify.conf, and a real X display (Xvfb) with dunst for screenshots.
 
-Standard library only.  Builds on ../service/busfixture.py (World, Bus, the
-signal recorder) and ../integration/sshfixture.py, imported, never copied.
+Builds on busfixture.py (World, Bus, the signal recorder) and
+sshfixture.py, imported, never copied.  The notifier is checked at the end
+of the test: exit status 0 (it is stopped with SIGTERM), no sanitizer report
+in its log.
 """
 
 import contextlib
@@ -11,14 +13,11 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 
-sys.dont_write_bytecode = True
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "service"))
-
-from busfixture import GV, Raw, gvariant_text  # noqa: E402,F401  (puts ../integration on the path)
-from sshfixture import ProcRef, TestFailure, check, kill_refs, wait_until  # noqa: E402
+from .busfixture import Raw
+from .gvariant import gvariant_text
+from .sshfixture import ProcRef, TestFailure, check, kill_refs, wait_until
 
 SYSTEM_PYTHON = "/usr/bin/python3"        # the one with Debian's dbusmock and gi
 NOTIFICATIONS = "org.freedesktop.Notifications"
@@ -154,6 +153,7 @@ class Notifier:
                                      stdin=subprocess.DEVNULL, stdout=log, stderr=log)
         log.close()
         self.ref = ProcRef(self.proc.pid)
+        self.last_signal = None
         bus.fx.dump_on_failure("autossh-notify #%d" % Notifier._count, self.log_path)
         bus.fx.defer(self.stop)
 
@@ -172,16 +172,25 @@ class Notifier:
         wait_until(seen, timeout, "autossh-notify to log %r (%d time(s))" % (text, count))
 
     def signal(self, sig):
+        self.last_signal = sig
         self.ref.signal(sig)
 
     def stop(self):
+        killed = False
         if self.proc.poll() is None:
             self.ref.signal(signal.SIGTERM)
             try:
                 self.proc.wait(5)
             except subprocess.TimeoutExpired:
+                killed = True
                 self.ref.signal(signal.SIGKILL)
                 self.proc.wait(5)
+        what = "autossh-notify (pid %d)" % self.proc.pid
+        if killed:
+            self.bus.fx.problem("%s did not exit within 5 s of SIGTERM" % what)
+        expected = -signal.SIGKILL if self.last_signal == signal.SIGKILL else 0
+        self.bus.fx.check_exit(what, self.proc.returncode, None if killed else expected,
+                               [self.log_path])
 
 
 # ---------------------------------------------------------------- a real display

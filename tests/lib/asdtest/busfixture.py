@@ -1,9 +1,12 @@
 """Fixtures for the autosshd service tests: a private dbus-daemon with its own
 config and servicedir, the service (activated or started by hand), the real
-`gdbus` and `busctl` commands and a signal recorder (GVariant text: gvtext.py).
+`gdbus` and `busctl` commands and a signal recorder (GVariant text: gvariant.py).
 
-Standard library only.  Builds on ../integration/sshfixture.py (Fixtures, Sshd,
-waits, /proc helpers), imported through sys.path; nothing of it is copied here.
+Builds on sshfixture.py (Fixtures, Sshd, waits, /proc helpers).  Every
+autosshd a test starts, by hand or by D-Bus activation, is checked at the end
+of the test: exit status 0 (killed by SIGKILL if the test sent that), no
+sanitizer report in its output.  Activated ones run through a small wrapper
+(activation_wrapper) that keeps their output and exit status in the bus's dir.
 """
 
 import contextlib
@@ -11,21 +14,17 @@ import json
 import os
 import pwd
 import re
+import shlex
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 
-sys.dont_write_bytecode = True
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "integration"))
-
-from gvtext import GV, gvariant_text, parse_gvariant  # noqa: E402,F401
-from sshfixture import (  # noqa: E402
+from .gvariant import GV, gvariant_text, parse_gvariant  # noqa: F401
+from .sshfixture import (
     ProcRef, Sshd, TestFailure, alive, check, comm, descendants, free_port, hello_server,
-    kill_refs, wait_until)
+    kill_refs, wait_until, write_script)
 
 BUS_NAME = "io.github.autosshd1"
 MANAGER_PATH = "/io/github/autosshd1"
@@ -126,7 +125,12 @@ class Bus:
                   self.sockdir):
             os.makedirs(p, mode=0o700, exist_ok=True)
             os.chmod(p, 0o700)
-        self.log_path = os.path.join(d, "dbus-daemon.log")   # + activated services
+        self.log_path = os.path.join(d, "dbus-daemon.log")
+        self.activated_dir = os.path.join(d, "activated")    # N.pid, N.status
+        self.activated_log = os.path.join(d, "autosshd-activated.log")
+        self.expected_status = {}       # service pid → returncode, default 0
+        os.makedirs(self.activated_dir)
+        open(self.activated_log, "w").close()
         self.conf = os.path.join(d, "bus.conf")
         with open(self.conf, "w") as f:
             f.write(BUS_CONF.format(sockdir=self.sockdir, servicedir=self.servicedir))
@@ -163,7 +167,8 @@ class Bus:
                          "--", "/bin/sh", "-c",
                          'mount --bind "$1" "$2" && shift 2 && exec "$@"', "sh",
                          self.home, pw_home]
-        fx.dump_on_failure("dbus-daemon and activated services", self.log_path)
+        fx.dump_on_failure("dbus-daemon", self.log_path)
+        fx.dump_on_failure("D-Bus activated autosshd", self.activated_log)
         self.proc = None
         self.guard = None               # set by Service: raises if it died
         self._start_daemon()
@@ -173,10 +178,64 @@ class Bus:
                     if k not in ("G_DEBUG", "G_MESSAGES_DEBUG")}
 
     def write_service_file(self, exec_line=None):
+        """The activation file; by default it runs $AUTOSSHD_BIN through
+        activation_wrapper(), a test's own exec_line as it is."""
         path = os.path.join(self.servicedir, BUS_NAME + ".service")
         with open(path, "w") as f:
-            f.write("[D-BUS Service]\nName=%s\nExec=%s\n" % (BUS_NAME, exec_line or self.bin))
+            f.write("[D-BUS Service]\nName=%s\nExec=%s\n"
+                    % (BUS_NAME, exec_line or self.activation_wrapper()))
         return path
+
+    def activation_wrapper(self):
+        """A script that dbus-daemon runs to activate the service: autosshd's
+        output goes to activated_log, and for each activation N (the script's
+        pid) activated/N.pid holds the service's pid and activated/N.status
+        its exit status once it ends (128+n: killed by signal n)."""
+        q = shlex.quote
+        return write_script(self.dir, "activate-autosshd", (
+            "# run by dbus-daemon for %s (tests/lib/asdtest/busfixture.py)\n"
+            "d=%s\n"
+            "/bin/sh -c 'echo $$ > \"$0\"; exec \"$@\"' \"$d/$$.pid\" %s \"$@\" >>%s 2>&1\n"
+            "echo $? > \"$d/$$.status.tmp\" && mv \"$d/$$.status.tmp\" \"$d/$$.status\"\n"
+            % (BUS_NAME, q(self.activated_dir), q(self.bin), q(self.activated_log))))
+
+    def activations(self):
+        """{service pid: returncode, or None while it runs} of every activation."""
+        out = {}
+        for n in os.listdir(self.activated_dir):
+            if not n.endswith(".pid"):
+                continue
+            try:
+                with open(os.path.join(self.activated_dir, n)) as f:
+                    pid = int(f.read())
+            except (OSError, ValueError):
+                continue                  # being written
+            try:
+                with open(os.path.join(self.activated_dir, n[:-4] + ".status")) as f:
+                    st = int(f.read())
+            except (OSError, ValueError):
+                st = None
+            out[pid] = -(st - 128) if st is not None and st > 128 else st
+        return out
+
+    def _check_activations(self):
+        """Stop every activated service still running (SIGTERM, as a Service's
+        cleanup does), then check how each one ended and its output."""
+        running = [ProcRef(pid) for pid, st in self.activations().items() if st is None]
+        for r in kill_refs(running, grace=6.0):
+            self.fx.problem("D-Bus activated autosshd (pid %d) did not exit within 6 s of "
+                            "SIGTERM" % r.pid)
+            self.expected_status[r.pid] = -signal.SIGKILL
+        try:
+            wait_until(lambda: None not in self.activations().values(), 5,
+                       "the activation wrapper to record every exit status")
+        except TestFailure as e:
+            self.fx.problem(str(e))
+        for pid, st in sorted(self.activations().items()):
+            if st is not None:
+                self.fx.check_exit("D-Bus activated autosshd (pid %d)" % pid, st,
+                                   self.expected_status.get(pid, 0))
+        self.fx.check_exit("D-Bus activated autosshd", None, None, [self.activated_log])
 
     def _start_daemon(self):
         r, w = os.pipe()
@@ -190,6 +249,7 @@ class Bus:
         os.close(w)
         self.ref = ProcRef(self.proc.pid)
         self.fx.defer(self._stop_daemon)
+        self.fx.defer(self._check_activations)
         with os.fdopen(r) as f:
             line = f.readline().strip()
         check(line.startswith("unix:"), "dbus-daemon printed no address (%r), status %s"
@@ -357,7 +417,10 @@ def read_keyfile(path):
 class Service:
     """One autosshd process, started by hand (start()) or by D-Bus activation
     (activate()); its output goes to a log file printed when the test fails.
-    Cleanup: SIGTERM, then SIGKILL, and SIGKILL of any ssh it left behind."""
+    Cleanup: SIGTERM, then SIGKILL, and SIGKILL of any ssh it left behind;
+    then its exit status must be 0 (killed by SIGKILL if the test sent that)
+    and its log free of sanitizer reports (for an activated one the Bus
+    checks both at its own teardown)."""
 
     _count = 0
 
@@ -369,6 +432,8 @@ class Service:
         self.ref = None
         self.seen = []                  # ProcRefs of every descendant seen
         self.stopping = False           # a test signalled it to end
+        self.last_signal = None
+        self.expected = 0               # its exit status, unless SIGKILLed
         bus.fx.dump_on_failure("autosshd #%d" % Service._count, self.log_path)
         bus.fx.defer(self.cleanup)
 
@@ -413,6 +478,12 @@ class Service:
             self.stopping = True
             raise TestFailure("autosshd (%r) died unexpectedly" % self.ref)
 
+    def expect_status(self, status):
+        """The exit status the test expects instead of 0."""
+        self.expected = status
+        if self.proc is None and self.ref is not None:
+            self.bus.expected_status[self.ref.pid] = status
+
     @property
     def pid(self):
         return self.ref.pid if self.ref else None
@@ -438,6 +509,9 @@ class Service:
         self.ssh_children()
         if sig in (signal.SIGTERM, signal.SIGKILL, signal.SIGINT):
             self.stopping = True
+        self.last_signal = sig
+        if sig == signal.SIGKILL:
+            self.bus.expected_status[self.ref.pid] = -signal.SIGKILL
         self.ref.signal(sig)
 
     def wait_exit(self, timeout):
@@ -463,11 +537,19 @@ class Service:
             return
         self.stopping = True
         self.ssh_children()
-        kill_refs([self.ref], grace=6.0)
+        killed = kill_refs([self.ref], grace=6.0)
         if self.proc is not None:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(3)
         kill_refs(self.seen, grace=1.0)
+        what = "autosshd (pid %d)" % self.ref.pid
+        if killed:
+            self.bus.fx.problem("%s did not exit within 6 s of SIGTERM" % what)
+            self.bus.expected_status[self.ref.pid] = -signal.SIGKILL
+        if self.proc is not None:
+            expected = -signal.SIGKILL if self.last_signal == signal.SIGKILL else self.expected
+            self.bus.fx.check_exit(what, self.proc.returncode, None if killed else expected,
+                                   [self.log_path])
 
 
 # ---------------------------------------------------------------- signals

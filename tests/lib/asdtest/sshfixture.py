@@ -1,8 +1,10 @@
-"""Fixtures for the autossh integration tests: a real sshd on loopback or in a
-network namespace, small TCP target servers, and /proc process helpers.
+"""Fixtures for the integration tests: a real sshd on loopback or in a network
+namespace, small TCP target servers, /proc process helpers, the drop-in
+autossh, and the checks every program under test gets at the end of a test
+(its exit status, and no sanitizer report in its output).
 
 Standard library only.  Every fixture registers its own cleanup on the
-Fixtures stack (run in a finally by the test runner and again at exit), and
+Fixtures stack (closed by the test case's cleanup, and again at exit), and
 every wait has a deadline: no fixed long sleeps, no global process-name
 matching — processes are only ever found as descendants of pids we started.
 """
@@ -19,15 +21,15 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
 
 SSHD = "/usr/sbin/sshd"
 SSH_KEYGEN = shutil.which("ssh-keygen") or "/usr/bin/ssh-keygen"
 IP = shutil.which("ip") or "/usr/sbin/ip"
 
 
-class TestFailure(Exception):
-    """A check failed; the message says what was expected and what was seen."""
+class TestFailure(AssertionError):
+    """A check failed; the message says what was expected and what was seen
+    (an AssertionError, so unittest counts it as a failure)."""
 
 
 def check(cond, msg):
@@ -188,7 +190,8 @@ class ProcRef:
 
 
 def kill_refs(refs, grace=2.0):
-    """SIGCONT + SIGTERM the live ones, then SIGKILL whatever is left after grace."""
+    """SIGCONT + SIGTERM the live ones, then SIGKILL whatever is left after
+    grace; returns the ones that needed the SIGKILL."""
     refs = [r for r in refs if r.alive()]
     for r in refs:
         r.signal(signal.SIGCONT)
@@ -196,19 +199,60 @@ def kill_refs(refs, grace=2.0):
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline and any(r.alive() for r in refs):
         time.sleep(0.05)
-    for r in refs:
+    left = [r for r in refs if r.alive()]
+    for r in left:
         r.signal(signal.SIGKILL)
+    return left
+
+
+# ---------------------------------------------------------------- exit checks
+
+# What the sanitizers (ASan, LSan, UBSan; CI runs the suites in such a build)
+# print; any of it in a program's output fails the test.
+SANITIZER_RE = re.compile(r"ERROR: AddressSanitizer|LeakSanitizer|runtime error:|==ERROR"
+                          r"|ERROR: ThreadSanitizer|WARNING: MemorySanitizer")
+
+
+def sanitizer_report(path, context=40):
+    """The first sanitizer report in the file (up to context lines), or None."""
+    try:
+        with open(path, errors="replace") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return None
+    for i, line in enumerate(lines):
+        if SANITIZER_RE.search(line):
+            return "\n".join(lines[i:i + context])
+    return None
+
+
+def describe_status(status):
+    """subprocess's returncode (negative: killed by that signal) in words."""
+    if status is None:
+        return "no exit status"
+    if status < 0:
+        try:
+            return "killed by %s" % signal.Signals(-status).name
+        except ValueError:
+            return "killed by signal %d" % -status
+    return "exit status %d" % status
 
 
 # ---------------------------------------------------------------- fixtures stack
 
 class Fixtures:
-    """A LIFO cleanup stack plus files to print when a test fails."""
+    """A LIFO cleanup stack, files to print when a test fails, and the
+    problems the cleanups find (a program that ended with the wrong status or
+    printed a sanitizer report): close() raises TestFailure listing them,
+    with the files printed, before the temp dirs go."""
 
     def __init__(self):
         self._stack = contextlib.ExitStack()
         self._dumps = []          # (label, path)
+        self._tempdirs = []
+        self._problems = []
         self._closed = False
+        self.dumped = False       # the files were printed (the test failed)
         atexit.register(self.close)
 
     def defer(self, fn, *args, **kw):
@@ -218,6 +262,7 @@ class Fixtures:
         self._dumps.append((label, path))
 
     def print_dumps(self, out=sys.stdout):
+        self.dumped = True
         for label, path in self._dumps:
             try:
                 with open(path, errors="replace") as f:
@@ -230,14 +275,42 @@ class Fixtures:
         out.write("----- end -----\n")
         out.flush()
 
+    def problem(self, msg):
+        """Something a cleanup found wrong: the test fails at close()."""
+        self._problems.append(msg)
+
+    def check_exit(self, what, status, expected, logs=()):
+        """The end of a program under test: status (a returncode) must be
+        expected (None: any status, the test checked it), and none of its
+        logs may hold a sanitizer report."""
+        if expected is not None and status != expected:
+            self.problem("%s ended with %s, expected %s" % (
+                what, describe_status(status), describe_status(expected)))
+        for path in logs:
+            report = sanitizer_report(path)
+            if report:
+                self.problem("%s printed a sanitizer report (%s):\n%s" % (what, path, report))
+
     def close(self):
-        if not self._closed:
-            self._closed = True
+        if self._closed:
+            return
+        self._closed = True
+        try:
             self._stack.close()
+        finally:
+            problems = list(self._problems)
+            if problems:
+                print("FAIL at the end of the test:\n  " + "\n  ".join(problems))
+                if not self.dumped:
+                    self.print_dumps()
+            for path in self._tempdirs:
+                shutil.rmtree(path, ignore_errors=True)
+        if problems:
+            raise TestFailure("\n  ".join(["at the end of the test:"] + problems))
 
     def tempdir(self):
         path = tempfile.mkdtemp(prefix="autossh-it-")
-        self.defer(shutil.rmtree, path, ignore_errors=True)
+        self._tempdirs.append(path)
         return path
 
 
@@ -559,6 +632,12 @@ class Autossh:
     env: extra/override variables (value None removes one).  Every AUTOSSH_*
     variable of the caller's environment is dropped first.  Unless the test
     overrides them, AUTOSSH_LOGFILE is a temp file and AUTOSSH_LOGLEVEL=7.
+
+    At the end of the test its exit status is checked (unless the test was
+    handed it by run()/wait_exit() and checks it itself): killed by SIGKILL
+    when the test sent that, else 1 (autossh's exit on SIGTERM/SIGINT, also
+    how the cleanup stops one still running); its stderr must hold no
+    sanitizer report.
     """
 
     def __init__(self, fx, args, env=None, workdir=None, dump=True):
@@ -584,6 +663,8 @@ class Autossh:
         self.proc = None
         self.ref = None
         self.tracked = []            # ProcRefs of ssh children seen, for cleanup
+        self.last_signal = None      # the last one the test sent
+        self.status_seen = False     # run()/wait_exit() gave the test the status
         if dump:        # table-driven tests put the details in their message instead
             fx.dump_on_failure("autossh log", self.logfile)
             fx.dump_on_failure("autossh stderr", self.stderr_path)
@@ -603,14 +684,18 @@ class Autossh:
         """Run to completion; returns the exit status."""
         self.start()
         try:
-            return self.proc.wait(timeout)
+            status = self.proc.wait(timeout)
+            self.status_seen = True
+            return status
         except subprocess.TimeoutExpired:
             raise TestFailure("autossh %s did not exit within %d s"
                               % (" ".join(self.args[1:]), timeout))
 
     def wait_exit(self, timeout):
         try:
-            return self.proc.wait(timeout)
+            status = self.proc.wait(timeout)
+            self.status_seen = True
+            return status
         except subprocess.TimeoutExpired:
             raise TestFailure("autossh did not exit within %.1f s" % timeout)
 
@@ -628,6 +713,7 @@ class Autossh:
         return self.ref.alive()
 
     def signal(self, sig):
+        self.last_signal = sig
         self.ref.signal(sig)
 
     def ssh_pids(self):
@@ -694,11 +780,26 @@ class Autossh:
         if self.ref.same():
             self.ssh_pids()
             self.tracked.extend(ProcRef(p) for p in descendants(self.ref.pid))
-        kill_refs([self.ref])
+        ours = self.proc is not None and self.proc.pid == self.ref.pid
+        running = ours and self.proc.poll() is None
+        killed = kill_refs([self.ref], grace=5.0 if running else 2.0)
         if self.proc:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(3)
         kill_refs(self.tracked)
+        what = "autossh (pid %d)" % self.ref.pid
+        if killed and ours:
+            self.fx.problem("%s did not exit within 5 s of SIGTERM" % what)
+        if self.last_signal == signal.SIGKILL:
+            expected = -signal.SIGKILL
+        elif running or self.last_signal in (signal.SIGTERM, signal.SIGINT):
+            expected = 1
+        else:
+            expected = None if self.status_seen else 0
+        if not ours or killed:       # a background (-f) one: not our child
+            expected = None
+        self.fx.check_exit(what, self.proc.returncode if self.proc else None, expected,
+                           [self.stderr_path])
 
 
 def write_script(directory, name, body):
@@ -710,19 +811,7 @@ def write_script(directory, name, body):
     return path
 
 
-# ---------------------------------------------------------------- the test scripts' runner
-
-class Terminated(BaseException):
-    """SIGTERM (meson's timeout); a BaseException so no test loop swallows it."""
-
-
-class Skip(Exception):
-    """A test cannot run here; the reason is printed and the exit is 77."""
-
-
-def _terminated(signum, frame):
-    raise Terminated("terminated by signal %d (test timeout?)" % signum)
-
+# ---------------------------------------------------------------- skips
 
 def sshd_skip_reason():
     """Why a test that starts sshd cannot run here, or None."""
@@ -731,43 +820,3 @@ def sshd_skip_reason():
     if not os.access(SSHD, os.X_OK):
         return "%s is missing" % SSHD
     return None
-
-
-def run_test_main(tests, argv, skip_reason=lambda fn: None, before=None):
-    """The command line of every integration test script: `SCRIPT TESTNAME`.
-    Exit status 0 pass, 1 fail (with the fixtures' logs), 77 skipped (with
-    the reason: CI counts it as a failure).  before(name), if given, runs
-    first (it may re-exec the script, e.g. in a namespace)."""
-    if len(argv) != 2 or argv[1] not in tests:
-        sys.stderr.write("usage: %s TESTNAME\ntests: %s\n" % (argv[0], " ".join(tests)))
-        return 1
-    name = argv[1]
-    fn = tests[name]
-    why = skip_reason(fn)
-    if why:
-        print("SKIP %s: %s" % (name, why))
-        return 77
-    if before is not None:
-        before(name)
-    # meson's timeout sends SIGTERM: raise so the failure is reported and cleanups run
-    signal.signal(signal.SIGTERM, _terminated)
-    fx = Fixtures()
-    rc = 1
-    try:
-        fn(fx)
-        print("PASS %s" % name)
-        rc = 0
-    except Skip as e:
-        print("SKIP %s: %s" % (name, e))
-        rc = 77
-    except (TestFailure, Terminated) as e:
-        print("FAIL %s: %s" % (name, e))
-        fx.print_dumps()
-    except Exception:
-        print("FAIL %s: unexpected error" % name)
-        traceback.print_exc(file=sys.stdout)
-        fx.print_dumps()
-    finally:
-        fx.close()
-    sys.stdout.flush()
-    return rc
