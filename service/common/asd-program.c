@@ -76,5 +76,7 @@ asd_program_start_session (GOptionContext *context, int *argc, char ***argv, int
   bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
   if (bus == NULL)
     g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+  else
+    *exit_code = EXIT_SUCCESS;   /* unless the program fails later */
   return bus;
 }
