@@ -539,6 +539,13 @@ class AutosshctlTest(TestCase):
             res = ctl(bus, *args)
             if res.rc != EXIT_INVALID:
                 errors.append("%s: expected exit 2, got %s" % (what, res.describe()))
+        # an argument that is not UTF-8 cannot go on the bus: said up front,
+        # without GLib criticals, and nothing is added
+        latin1 = os.fsdecode(b"-L8080:h\xf6st:80")
+        res = ctl(bus, "add", "bad", "--", "-M", "0", latin1, "host")
+        expect_exit(res, EXIT_INVALID, "add with a Latin-1 forward", "is not valid UTF-8", errors)
+        if "CRITICAL" in res.stderr:
+            errors.append("add with a Latin-1 forward printed a critical: %r" % res.stderr)
         check(bus.tunnel_paths() == [tunnel_path("web")], "bad input changed the tunnels")
         report(errors)
 

@@ -278,6 +278,21 @@ class AutosshTest(TestCase):
             check(a.running(), "autossh exited after %s" % sig.name)
 
     @requires(sshd_skip_reason)
+    def test_sigusr2_survived(self):
+        """autossh 1.4g survives SIGUSR2, and so do ssh and the tunnel."""
+        fx = self.fx
+        _, target, port, a = tunnel(fx, ["-M", "0", "-N"])
+        a.start()
+        wait_forward(port, target.payload)
+        ssh = a.wait_ssh()
+        a.signal(signal.SIGUSR2)
+        a.signal(signal.SIGUSR1)   # handled after SIGUSR2: autossh is alive
+        a.wait_log("signalled to kill and restart ssh", timeout=10)
+        check(a.running(), "autossh died of SIGUSR2")
+        a.wait_ssh(exclude=[ssh])
+        wait_forward(port, target.payload, what="the forward after SIGUSR2")
+
+    @requires(sshd_skip_reason)
     def test_sigterm_exit(self):
         fx = self.fx
         _, target, port, a = tunnel(fx, ["-M", "0", "-N"])
