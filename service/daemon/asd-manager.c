@@ -1,9 +1,9 @@
 /* asd-manager.c: the set of tunnels, on D-Bus
  *
  * Holds one AsdTunnel per name, exported through a
- * GDBusObjectManagerServer; reads and writes the tunnels' files (one
- * GKeyFile per tunnel in the tunnels directory); answers the Manager
- * interface; tells tunnels when the network changes.
+ * GDBusObjectManagerServer; asks the AsdTunnelStore which tunnels have a
+ * file and what is in them; answers the Manager interface; tells tunnels
+ * when the network changes.
  *
  * A file that cannot be read makes its tunnel "failed" with the file, line
  * and reason, and is never written by the service: only Reload, after the
@@ -14,21 +14,19 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <string.h>
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
 
 #include "asd-error.h"
 #include "asd-manager.h"
 #include "asd-sleep-monitor.h"
 #include "asd-tunnel.h"
+#include "asd-tunnel-store.h"
 
 struct _AsdManager
 {
   AsdDbusManagerSkeleton parent_instance;
 
-  char *tunnels_dir;
+  AsdTunnelStore *store;
   GHashTable *tunnels;                  /* name → AsdTunnel */
   GDBusObjectManagerServer *objects;
   GNetworkMonitor *network;
@@ -51,14 +49,6 @@ static void asd_manager_iface_init (AsdDbusManagerIface *iface);
 
 G_DEFINE_TYPE_WITH_CODE (AsdManager, asd_manager, ASD_DBUS_TYPE_MANAGER_SKELETON,
                          G_IMPLEMENT_INTERFACE (ASD_DBUS_TYPE_MANAGER, asd_manager_iface_init))
-
-static char *
-config_path (AsdManager *self, const char *name)
-{
-  g_autofree char *file = g_strconcat (name, ".conf", NULL);
-
-  return g_build_filename (self->tunnels_dir, file, NULL);
-}
 
 static void check_shut_down (AsdManager *self);
 
@@ -119,10 +109,9 @@ remove_tunnel_object (AsdManager *self, AsdTunnel *tunnel)
 static AsdTunnel *
 load_tunnel (AsdManager *self, const char *name)
 {
-  g_autofree char *path = config_path (self, name);
   g_autoptr(GError) error = NULL;
-  AsdTunnelSettings *settings = asd_tunnel_settings_load (path, &error);
-  AsdTunnel *tunnel = asd_tunnel_new (name, settings, path);
+  AsdTunnelSettings *settings = asd_tunnel_store_load (self->store, name, &error);
+  AsdTunnel *tunnel = asd_tunnel_new (name, settings, self->store);
 
   if (settings == NULL)
     {
@@ -132,46 +121,19 @@ load_tunnel (AsdManager *self, const char *name)
   return tunnel;
 }
 
-/* The names of the tunnel files in the directory, sorted. */
-static GPtrArray *
-list_tunnel_files (AsdManager *self)
-{
-  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GDir) dir = g_dir_open (self->tunnels_dir, 0, NULL);
-  const char *file;
-
-  while (dir != NULL && (file = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *name = NULL;
-
-      if (!g_str_has_suffix (file, ".conf"))
-        continue;
-      name = g_strndup (file, strlen (file) - strlen (".conf"));
-      if (!asd_tunnel_name_is_valid (name))
-        {
-          g_warning ("ignoring %s/%s: “%s” is not a valid tunnel name ([A-Za-z0-9_-]{1,64})",
-                     self->tunnels_dir, file, name);
-          continue;
-        }
-      g_ptr_array_add (names, g_steal_pointer (&name));
-    }
-  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
-  return g_steal_pointer (&names);
-}
-
 /* Makes the tunnels match the files; new ones start (if AutoStart) only
  * with @start_new. */
 static void
 reload (AsdManager *self, gboolean start_new)
 {
-  g_autoptr(GPtrArray) names = list_tunnel_files (self);
+  g_autoptr(GPtrArray) names = asd_tunnel_store_list (self->store);
   g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func (g_object_unref);
   GHashTableIter iter;
   AsdTunnel *tunnel;
 
   g_hash_table_iter_init (&iter, self->tunnels);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &tunnel))
-    if (asd_tunnel_get_config_path (tunnel) != NULL &&
+    if (asd_tunnel_get_store (tunnel) != NULL &&
         !g_ptr_array_find_with_equal_func (names, asd_tunnel_get_name (tunnel), g_str_equal, NULL))
       g_ptr_array_add (gone, g_object_ref (tunnel));
   for (guint i = 0; i < gone->len; i++)
@@ -236,17 +198,14 @@ create_tunnel (AsdManager *self, const char *name, AsdTunnelSettings *settings,
                gboolean start, GError **error)
 {
   g_autoptr(AsdTunnelSettings) owned = settings;
-  g_autofree char *path = owned->transient ? NULL : config_path (self, name);
+  AsdTunnelStore *store = owned->transient ? NULL : self->store;
   AsdTunnel *tunnel;
 
   if (!asd_tunnel_settings_validate (owned, error))
     return NULL;
-  if (path != NULL && !asd_tunnel_settings_save (owned, path, error))
-    {
-      asd_error_ensure_domain (error);
-      return NULL;
-    }
-  tunnel = asd_tunnel_new (name, g_steal_pointer (&owned), path);
+  if (store != NULL && !asd_tunnel_store_save (store, name, owned, error))
+    return NULL;
+  tunnel = asd_tunnel_new (name, g_steal_pointer (&owned), store);
   add_tunnel_object (self, tunnel);
   g_object_unref (tunnel);
   if (start)
@@ -307,19 +266,12 @@ handle_remove_tunnel (AsdDbusManager *object, GDBusMethodInvocation *invocation,
   AsdManager *self = ASD_MANAGER (object);
   g_autoptr(GError) error = NULL;
   AsdTunnel *tunnel = find_tunnel (self, name, &error);
-  const char *path;
 
-  if (tunnel == NULL)
+  if (tunnel == NULL ||
+      (asd_tunnel_get_store (tunnel) != NULL &&
+       !asd_tunnel_store_delete (asd_tunnel_get_store (tunnel), name, &error)))
     {
       g_dbus_method_invocation_return_gerror (invocation, error);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
-  path = asd_tunnel_get_config_path (tunnel);
-  if (path != NULL && g_unlink (path) != 0 && errno != ENOENT)
-    {
-      int saved_errno = errno;
-      g_dbus_method_invocation_return_error (invocation, ASD_ERROR, ASD_ERROR_FAILED,
-                                             _("cannot remove %s: %s"), path, g_strerror (saved_errno));
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
   remove_tunnel_object (self, tunnel);
@@ -501,6 +453,7 @@ asd_manager_dispose (GObject *object)
   g_clear_object (&self->objects);
   g_clear_object (&self->askpass);
   g_clear_object (&self->pacer);
+  g_clear_object (&self->store);
 
   G_OBJECT_CLASS (asd_manager_parent_class)->dispose (object);
 }
@@ -508,7 +461,6 @@ asd_manager_dispose (GObject *object)
 static void
 asd_manager_finalize (GObject *object)
 {
-  g_free (ASD_MANAGER (object)->tunnels_dir);
   g_free (ASD_MANAGER (object)->askpass_helper);
 
   G_OBJECT_CLASS (asd_manager_parent_class)->finalize (object);
@@ -568,7 +520,7 @@ asd_manager_new (const char *tunnels_dir)
 {
   AsdManager *self = g_object_new (ASD_TYPE_MANAGER, NULL);
 
-  self->tunnels_dir = g_strdup (tunnels_dir);
+  self->store = asd_tunnel_store_new (tunnels_dir);
   self->pacer = asd_login_pacer_new (ASD_LOGIN_PACER_DEFAULT_SLOTS);
   asd_dbus_manager_set_version (ASD_DBUS_MANAGER (self), VERSION);
   start_askpass (self);
