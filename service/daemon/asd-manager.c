@@ -9,6 +9,11 @@
  * and reason, and is never written by the service: only Reload, after the
  * user fixed it, brings the tunnel back.
  *
+ * A tunnel removed (RemoveTunnel, or Reload after its file went) leaves
+ * the bus and the table at once, but the manager keeps it until its ssh
+ * has ended: dropping it would kill ssh (SIGKILL) right after its SIGTERM,
+ * and the server would never see a clean close.
+ *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -28,6 +33,8 @@ struct _AsdManager
 
   AsdTunnelStore *store;
   GHashTable *tunnels;                  /* name → AsdTunnel */
+  GPtrArray *leaving;                   /* removed AsdTunnels whose ssh still runs */
+  guint reap_id;                        /* drops the leaving whose ssh ended */
   GDBusObjectManagerServer *objects;
   GNetworkMonitor *network;
   AsdSleepMonitor *sleep;
@@ -50,7 +57,7 @@ static void asd_manager_iface_init (AsdDbusManagerIface *iface);
 G_DEFINE_TYPE_WITH_CODE (AsdManager, asd_manager, ASD_DBUS_TYPE_MANAGER_SKELETON,
                          G_IMPLEMENT_INTERFACE (ASD_DBUS_TYPE_MANAGER, asd_manager_iface_init))
 
-static void check_shut_down (AsdManager *self);
+static void on_ssh_changed (AsdManager *self);
 
 typedef void (*TunnelFunc) (AsdTunnel *tunnel);
 
@@ -91,18 +98,25 @@ add_tunnel_object (AsdManager *self, AsdTunnel *tunnel)
   asd_tunnel_set_askpass (tunnel, self->askpass, self->askpass_helper);
   asd_tunnel_set_pacer (tunnel, self->pacer);
   g_hash_table_insert (self->tunnels, g_strdup (asd_tunnel_get_name (tunnel)), g_object_ref (tunnel));
-  g_signal_connect_swapped (tunnel, "notify::pid", G_CALLBACK (check_shut_down), self);
+  g_signal_connect_swapped (tunnel, "notify::pid", G_CALLBACK (on_ssh_changed), self);
   g_dbus_object_manager_server_export (self->objects, G_DBUS_OBJECT_SKELETON (object));
 }
 
+/* Off the bus and out of the table; kept in self->leaving while its ssh
+ * ends (on_ssh_changed drops it then). */
 static void
 remove_tunnel_object (AsdManager *self, AsdTunnel *tunnel)
 {
+  g_autoptr(AsdTunnel) keep = g_object_ref (tunnel);
   g_autofree char *path = asd_tunnel_object_path (asd_tunnel_get_name (tunnel));
 
   asd_tunnel_stop (tunnel);
   g_dbus_object_manager_server_unexport (self->objects, path);
   g_hash_table_remove (self->tunnels, asd_tunnel_get_name (tunnel));
+  if (asd_tunnel_has_ssh (tunnel))
+    g_ptr_array_add (self->leaving, g_steal_pointer (&keep));
+  else
+    g_signal_handlers_disconnect_by_data (tunnel, self);
 }
 
 /* A tunnel from its file; a file that cannot be read gives a broken one. */
@@ -354,7 +368,30 @@ any_ssh (AsdManager *self)
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &tunnel))
     if (asd_tunnel_has_ssh (tunnel))
       return TRUE;
+  for (guint i = 0; i < self->leaving->len; i++)
+    if (asd_tunnel_has_ssh (g_ptr_array_index (self->leaving, i)))
+      return TRUE;
   return FALSE;
+}
+
+/* Drops the removed tunnels whose ssh has ended. */
+static gboolean
+reap_leaving (gpointer user_data)
+{
+  AsdManager *self = user_data;
+
+  self->reap_id = 0;
+  for (guint i = self->leaving->len; i-- > 0;)
+    {
+      AsdTunnel *tunnel = g_ptr_array_index (self->leaving, i);
+
+      if (asd_tunnel_has_ssh (tunnel))
+        continue;
+      g_debug ("%s: ssh has ended; the removed tunnel is gone", asd_tunnel_get_name (tunnel));
+      g_signal_handlers_disconnect_by_data (tunnel, self);
+      g_ptr_array_remove_index_fast (self->leaving, i);
+    }
+  return G_SOURCE_REMOVE;
 }
 
 /* Called whenever an ssh ends: finishes a shutdown or a going to sleep. */
@@ -373,6 +410,16 @@ check_shut_down (AsdManager *self)
       self->shutting_down = FALSE;
       g_signal_emit (self, signals[SIGNAL_SHUT_DOWN], 0);
     }
+}
+
+/* A tunnel's ssh started or ended.  A removed tunnel is dropped from an
+ * idle: now its keeper is still telling what happened. */
+static void
+on_ssh_changed (AsdManager *self)
+{
+  if (self->leaving->len > 0 && self->reap_id == 0)
+    self->reap_id = g_idle_add (reap_leaving, self);
+  check_shut_down (self);
 }
 
 static void
@@ -450,6 +497,10 @@ asd_manager_dispose (GObject *object)
         g_signal_handlers_disconnect_by_data (tunnel, self);
     }
   g_clear_pointer (&self->tunnels, g_hash_table_unref);
+  g_clear_handle_id (&self->reap_id, g_source_remove);
+  for (guint i = 0; self->leaving != NULL && i < self->leaving->len; i++)
+    g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->leaving, i), self);
+  g_clear_pointer (&self->leaving, g_ptr_array_unref);
   g_clear_object (&self->objects);
   g_clear_object (&self->askpass);
   g_clear_object (&self->pacer);
@@ -488,6 +539,7 @@ static void
 asd_manager_init (AsdManager *self)
 {
   self->tunnels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->leaving = g_ptr_array_new_with_free_func (g_object_unref);
   self->objects = g_dbus_object_manager_server_new (ASD_MANAGER_PATH);
 }
 

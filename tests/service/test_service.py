@@ -599,6 +599,56 @@ def transient_not_saved(fx):
     check(tunnel_path("gone") not in w.bus.tunnel_paths(), "RemoveTunnel left the object")
 
 
+def ends_cleanly(w, name, act, what):
+    """act() ends the connected tunnel `name`: its ssh must go by SIGTERM alone,
+    saying goodbye to sshd (a SIGKILL shows in sshd's log as a dropped
+    connection, and the server never learns the forwards are gone)."""
+    ssh = ProcRef(w.connected(name)["Pid"])
+    with open(w.sshd.stderr_path, errors="replace") as f:
+        f.seek(0, os.SEEK_END)
+        start = f.tell()
+
+    def since():
+        with open(w.sshd.stderr_path, errors="replace") as f:
+            f.seek(start)
+            return f.read()
+    act()
+    wait_until(lambda: not ssh.alive(), 8, "%s to end the tunnel's ssh %r" % (what, ssh))
+    clean = re.compile(r"Received disconnect from 127\.0\.0\.1 port \d+:11: "
+                       r"disconnected by user|Disconnected from user root 127\.0\.0\.1")
+    try:
+        wait_until(lambda: clean.search(since()), 5, "sshd to see a clean disconnect")
+    except TestFailure:
+        raise TestFailure("after %s, sshd saw no clean disconnect from ssh (SIGKILL?):\n%s"
+                          % (what, since()))
+    bad = re.search(r"Connection (reset|closed) by .*|Read error.*", since())
+    check(bad is None, "after %s, sshd logged %r" % (what, bad and bad.group(0)))
+
+
+@test()
+def remove_terminates_cleanly(fx):
+    w = World(fx)
+    bus = w.bus
+    w.add("gone")
+    ends_cleanly(w, "gone", lambda: bus.manager("RemoveTunnel", "gone", check_ok=True),
+                 "RemoveTunnel")
+    check(not os.path.exists(bus.conf_path("gone")), "RemoveTunnel left gone.conf")
+    check(tunnel_path("gone") not in bus.tunnel_paths(), "RemoveTunnel left the object")
+    # the same for Reload after the tunnel's file was deleted
+    w.add("deleted")
+
+    def delete_and_reload():
+        os.unlink(bus.conf_path("deleted"))
+        bus.manager("Reload", check_ok=True)
+    ends_cleanly(w, "deleted", delete_and_reload, "Reload without deleted.conf")
+    check(tunnel_path("deleted") not in bus.tunnel_paths(), "Reload left the object")
+    expect_error(bus.manager("GetTunnel", "deleted"), "NotFound", "GetTunnel after Reload")
+    # the name is free at once, even while an old ssh may still be ending
+    w.add("gone")
+    w.connected("gone")
+    check(w.service.running(), "the service died")
+
+
 @test()
 def autostart_property_persisted(fx):
     w = World(fx)
