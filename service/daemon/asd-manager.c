@@ -40,7 +40,7 @@ struct _AsdManager
   AsdSleepMonitor *sleep;
   AsdLoginPacer *pacer;
   gboolean going_to_sleep;
-  AsdAskpassServer *askpass;            /* NULL if it could not listen */
+  AsdAskpassServer *askpass;
   char *askpass_helper;
   gboolean shutting_down;
 };
@@ -52,10 +52,17 @@ enum {
 
 static guint signals[N_SIGNALS];
 
+enum {
+  PROP_0,
+  PROP_TUNNELS_DIR,
+};
+
 static void asd_manager_iface_init (AsdDbusManagerIface *iface);
+static void asd_manager_initable_iface_init (GInitableIface *iface);
 
 G_DEFINE_TYPE_WITH_CODE (AsdManager, asd_manager, ASD_DBUS_TYPE_MANAGER_SKELETON,
-                         G_IMPLEMENT_INTERFACE (ASD_DBUS_TYPE_MANAGER, asd_manager_iface_init))
+                         G_IMPLEMENT_INTERFACE (ASD_DBUS_TYPE_MANAGER, asd_manager_iface_init)
+                         G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE, asd_manager_initable_iface_init))
 
 static void on_ssh_changed (AsdManager *self);
 
@@ -517,6 +524,23 @@ asd_manager_finalize (GObject *object)
   G_OBJECT_CLASS (asd_manager_parent_class)->finalize (object);
 }
 
+/* "tunnels-dir": construct-only, the store's directory. */
+static void
+asd_manager_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  AsdManager *self = ASD_MANAGER (object);
+
+  switch (prop_id)
+    {
+    case PROP_TUNNELS_DIR:
+      if (g_value_get_string (value) != NULL)
+        self->store = asd_tunnel_store_new (g_value_get_string (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
 static void
 asd_manager_class_init (AsdManagerClass *klass)
 {
@@ -524,6 +548,11 @@ asd_manager_class_init (AsdManagerClass *klass)
 
   object_class->dispose = asd_manager_dispose;
   object_class->finalize = asd_manager_finalize;
+  object_class->set_property = asd_manager_set_property;
+
+  g_object_class_install_property (object_class, PROP_TUNNELS_DIR,
+    g_param_spec_string ("tunnels-dir", NULL, NULL, NULL,
+                         G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
 
   /**
    * AsdManager::shut-down:
@@ -544,42 +573,64 @@ asd_manager_init (AsdManager *self)
 }
 
 /* The private channel of ssh's askpass helper; AUTOSSHD_ASKPASS names
- * the helper when the service runs from a build tree. */
-static void
-start_askpass (AsdManager *self)
+ * the helper when the service runs from a build tree.  Without it ssh's
+ * questions (passphrases, host keys) would go unanswered: the service
+ * does not start. */
+static gboolean
+start_askpass (AsdManager *self, GError **error)
 {
   g_autofree char *socket = g_build_filename (g_get_user_runtime_dir (), "autosshd", "askpass", NULL);
   const char *helper = g_getenv ("AUTOSSHD_ASKPASS");
-  g_autoptr(GError) error = NULL;
 
   self->askpass_helper = g_strdup (helper != NULL ? helper : LIBEXECDIR "/autosshd-askpass");
-  self->askpass = asd_askpass_server_new (socket, &error);
+  self->askpass = asd_askpass_server_new (socket, error);
   if (self->askpass == NULL)
-    g_warning ("cannot listen on %s: %s; ssh's questions (passphrases, host keys) will not be answered",
-               socket, error->message);
+    {
+      g_prefix_error (error, _("ssh's questions (passphrases, host keys) cannot be answered: "));
+      return FALSE;
+    }
+  return TRUE;
 }
 
-/**
- * asd_manager_new:
- * @tunnels_dir: the directory of the tunnels' files
- *
- * Reads every tunnel file (none is started yet).
- *
- * Returns: (transfer full): the manager
- */
-AsdManager *
-asd_manager_new (const char *tunnels_dir)
+/* Reads every tunnel file (none is started yet); fails if the askpass
+ * server cannot listen. */
+static gboolean
+asd_manager_initable_init (GInitable *initable, GCancellable *cancellable, GError **error)
 {
-  AsdManager *self = g_object_new (ASD_TYPE_MANAGER, NULL);
+  AsdManager *self = ASD_MANAGER (initable);
 
-  self->store = asd_tunnel_store_new (tunnels_dir);
+  g_return_val_if_fail (self->store != NULL, FALSE);
+
+  if (!start_askpass (self, error))
+    return FALSE;
   self->pacer = asd_login_pacer_new (ASD_LOGIN_PACER_DEFAULT_SLOTS);
   asd_dbus_manager_set_version (ASD_DBUS_MANAGER (self), VERSION);
-  start_askpass (self);
   reload (self, FALSE);
   self->network = g_object_ref (g_network_monitor_get_default ());
   g_signal_connect (self->network, "network-changed", G_CALLBACK (on_network_changed), self);
   self->sleep = asd_sleep_monitor_new ();
   g_signal_connect (self->sleep, "prepare-for-sleep", G_CALLBACK (on_prepare_for_sleep), self);
-  return self;
+  return TRUE;
+}
+
+static void
+asd_manager_initable_iface_init (GInitableIface *iface)
+{
+  iface->init = asd_manager_initable_init;
+}
+
+/**
+ * asd_manager_new:
+ * @tunnels_dir: the directory of the tunnels' files
+ * @error: return location for an error
+ *
+ * Reads every tunnel file (none is started yet).
+ *
+ * Returns: (transfer full): the manager, or %NULL if a part of the service
+ *   cannot work (the askpass server cannot listen)
+ */
+AsdManager *
+asd_manager_new (const char *tunnels_dir, GError **error)
+{
+  return g_initable_new (ASD_TYPE_MANAGER, NULL, error, "tunnels-dir", tunnels_dir, NULL);
 }

@@ -649,6 +649,41 @@ def remove_terminates_cleanly(fx):
     check(w.service.running(), "the service died")
 
 
+@test(needs_sshd=False)
+def askpass_socket_unusable(fx):
+    """A service that cannot listen for ssh's askpass helper must not run
+    half-blind: it says why and exits non-zero, never owning the name."""
+    w = World(fx, sshd=False, start=False)
+    bus = w.bus
+    blocker = os.path.join(bus.runtime_dir, "autosshd")
+    with open(blocker, "w") as f:
+        f.write("not a directory\n")
+    mark = w.rec.mark()
+    proc = subprocess.Popen(bus.wrap + [bus.bin], env=bus.service_env,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        out, err = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        raise TestFailure("autosshd kept running without its askpass socket:\n" + err)
+    print("autosshd exited %d: %s" % (proc.returncode, err.strip().splitlines()[-1:]))
+    check(proc.returncode != 0, "autosshd exited 0 without its askpass socket")
+    check(blocker in err and "Not a directory" in err,
+          "autosshd's message does not say what is wrong with %s:\n%s" % (blocker, err))
+    check(not bus.name_has_owner(), "%s is owned" % BUS_NAME)
+    # activated by a call, the same: the call fails, the name stays unowned
+    res = Service(bus).activate()
+    check(not res.ok, "a call activated a service without its askpass socket: "
+          + res.describe())
+    owned = [s for s in w.rec.find("NameOwnerChanged", since=mark)
+             if s.args and s.args[0] == BUS_NAME and s.args[2]]
+    check(not owned, "%s was owned: %r" % (BUS_NAME, owned))
+    with open(bus.log_path, errors="replace") as f:
+        check(blocker in f.read(), "the activated service's message is not in the bus log")
+
+
 @test()
 def autostart_property_persisted(fx):
     w = World(fx)
