@@ -69,7 +69,8 @@ request_free (AsdAskpassRequest *request)
   g_clear_object (&request->connection);
   if (request->buffer != NULL)
     {
-      memset (request->buffer->data, 0, request->buffer->len);
+      if (request->buffer->len > 0)
+        memset (request->buffer->data, 0, request->buffer->len);
       g_byte_array_unref (request->buffer);
     }
   g_free (request);
@@ -125,11 +126,16 @@ asd_askpass_request_refuse (AsdAskpassRequest *request, const char *why)
 static void
 dispatch (AsdAskpassServer *self, AsdAskpassRequest *request)
 {
-  g_autofree char *text = g_strndup ((const char *) request->buffer->data, request->buffer->len);
-  char *newline = strchr (text, '\n');
+  g_autofree char *text = NULL;
+  char *newline;
   Registration *registration;
   const char *prompt;
 
+  /* A client that connected and said nothing has an empty buffer, whose
+   * data is NULL: that is no string to look into. */
+  if (request->buffer->len > 0)
+    text = g_strndup ((const char *) request->buffer->data, request->buffer->len);
+  newline = text != NULL ? strchr (text, '\n') : NULL;
   if (newline == NULL)
     {
       asd_askpass_request_refuse (request, "malformed request");
