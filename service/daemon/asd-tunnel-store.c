@@ -96,6 +96,12 @@ asd_tunnel_store_path (AsdTunnelStore *self, const char *name)
   return g_build_filename (self->dir, file, NULL);
 }
 
+static gint
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
 /**
  * asd_tunnel_store_list:
  * @self: a store
@@ -132,7 +138,7 @@ asd_tunnel_store_list (AsdTunnelStore *self)
         }
       g_ptr_array_add (names, g_steal_pointer (&name));
     }
-  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
+  g_ptr_array_sort (names, compare_names);
   return g_steal_pointer (&names);
 }
 

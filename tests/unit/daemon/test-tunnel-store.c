@@ -116,7 +116,6 @@ test_list (Fixture *fx, gconstpointer data)
   g_free (write_file (fx, ".conf", "[Tunnel]\n"));
   g_setenv ("TEST_STORE_DIR", fx->dir, TRUE);
   g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
-  g_unsetenv ("TEST_STORE_DIR");
   g_test_trap_assert_passed ();
   g_test_trap_assert_stdout ("[a-1_B][web]");
   g_test_trap_assert_stderr ("*/bad name.conf: *bad name* is not a valid tunnel name*");
