@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/random.h>
+#include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <gio/gunixsocketaddress.h>
 #include <gio/gunixcredentialsmessage.h>
@@ -45,7 +46,15 @@ struct _AsdAskpassRequest
   GByteArray *buffer;
 };
 
-G_DEFINE_TYPE (AsdAskpassServer, asd_askpass_server, G_TYPE_OBJECT)
+enum {
+  PROP_0,
+  PROP_PATH,
+};
+
+static void asd_askpass_server_initable_iface_init (GInitableIface *iface);
+
+G_DEFINE_TYPE_WITH_CODE (AsdAskpassServer, asd_askpass_server, G_TYPE_OBJECT,
+                         G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE, asd_askpass_server_initable_iface_init))
 
 static void
 registration_free (Registration *registration)
@@ -60,7 +69,8 @@ request_free (AsdAskpassRequest *request)
   g_clear_object (&request->connection);
   if (request->buffer != NULL)
     {
-      memset (request->buffer->data, 0, request->buffer->len);
+      if (request->buffer->len > 0)
+        memset (request->buffer->data, 0, request->buffer->len);
       g_byte_array_unref (request->buffer);
     }
   g_free (request);
@@ -116,11 +126,16 @@ asd_askpass_request_refuse (AsdAskpassRequest *request, const char *why)
 static void
 dispatch (AsdAskpassServer *self, AsdAskpassRequest *request)
 {
-  g_autofree char *text = g_strndup ((const char *) request->buffer->data, request->buffer->len);
-  char *newline = strchr (text, '\n');
+  g_autofree char *text = NULL;
+  char *newline;
   Registration *registration;
   const char *prompt;
 
+  /* A client that connected and said nothing has an empty buffer, whose
+   * data is NULL: that is no string to look into. */
+  if (request->buffer->len > 0)
+    text = g_strndup ((const char *) request->buffer->data, request->buffer->len);
+  newline = text != NULL ? strchr (text, '\n') : NULL;
   if (newline == NULL)
     {
       asd_askpass_request_refuse (request, "malformed request");
@@ -285,12 +300,33 @@ asd_askpass_server_finalize (GObject *object)
 }
 
 static void
+asd_askpass_server_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  AsdAskpassServer *self = ASD_ASKPASS_SERVER (object);
+
+  switch (prop_id)
+    {
+    case PROP_PATH:
+      g_free (self->path);
+      self->path = g_value_dup_string (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 asd_askpass_server_class_init (AsdAskpassServerClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->dispose = asd_askpass_server_dispose;
   object_class->finalize = asd_askpass_server_finalize;
+  object_class->set_property = asd_askpass_server_set_property;
+
+  g_object_class_install_property (object_class, PROP_PATH,
+    g_param_spec_string ("path", NULL, NULL, NULL,
+                         G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
 }
 
 static void
@@ -298,6 +334,47 @@ asd_askpass_server_init (AsdAskpassServer *self)
 {
   self->tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify) registration_free);
+}
+
+/* Makes the directory 0700, listens on the socket, makes it 0600. */
+static gboolean
+asd_askpass_server_initable_init (GInitable *initable, GCancellable *cancellable, GError **error)
+{
+  AsdAskpassServer *self = ASD_ASKPASS_SERVER (initable);
+  g_autofree char *dir = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+
+  g_return_val_if_fail (self->path != NULL && self->service == NULL, FALSE);
+
+  dir = g_path_get_dirname (self->path);
+  if (g_mkdir_with_parents (dir, 0700) != 0 || g_chmod (dir, 0700) != 0)
+    {
+      int saved_errno = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   _("cannot make %s: %s"), dir, g_strerror (saved_errno));
+      return FALSE;
+    }
+  g_unlink (self->path);   /* left by an instance that was replaced or killed */
+  address = g_unix_socket_address_new (self->path);
+  self->service = g_socket_service_new ();
+  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), address,
+                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
+                                      NULL, NULL, error))
+    {
+      g_prefix_error (error, _("cannot listen on %s: "), self->path);
+      return FALSE;
+    }
+  g_chmod (self->path, 0600);
+  g_stat (self->path, &self->bound);
+  g_signal_connect (self->service, "incoming", G_CALLBACK (on_incoming), self);
+  g_socket_service_start (self->service);
+  return TRUE;
+}
+
+static void
+asd_askpass_server_initable_iface_init (GInitableIface *iface)
+{
+  iface->init = asd_askpass_server_initable_init;
 }
 
 /**
@@ -310,27 +387,5 @@ asd_askpass_server_init (AsdAskpassServer *self)
 AsdAskpassServer *
 asd_askpass_server_new (const char *socket_path, GError **error)
 {
-  g_autoptr(AsdAskpassServer) self = g_object_new (ASD_TYPE_ASKPASS_SERVER, NULL);
-  g_autofree char *dir = g_path_get_dirname (socket_path);
-  g_autoptr(GSocketAddress) address = g_unix_socket_address_new (socket_path);
-
-  if (g_mkdir_with_parents (dir, 0700) != 0 || g_chmod (dir, 0700) != 0)
-    {
-      int saved_errno = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   "cannot make %s: %s", dir, g_strerror (saved_errno));
-      return NULL;
-    }
-  g_unlink (socket_path);   /* left by an instance that was replaced or killed */
-  self->path = g_strdup (socket_path);
-  self->service = g_socket_service_new ();
-  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), address,
-                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
-                                      NULL, NULL, error))
-    return NULL;
-  g_chmod (socket_path, 0600);
-  g_stat (socket_path, &self->bound);
-  g_signal_connect (self->service, "incoming", G_CALLBACK (on_incoming), self);
-  g_socket_service_start (self->service);
-  return g_steal_pointer (&self);
+  return g_initable_new (ASD_TYPE_ASKPASS_SERVER, NULL, error, "path", socket_path, NULL);
 }

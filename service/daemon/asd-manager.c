@@ -1,41 +1,46 @@
 /* asd-manager.c: the set of tunnels, on D-Bus
  *
  * Holds one AsdTunnel per name, exported through a
- * GDBusObjectManagerServer; reads and writes the tunnels' files (one
- * GKeyFile per tunnel in the tunnels directory); answers the Manager
- * interface; tells tunnels when the network changes.
+ * GDBusObjectManagerServer; asks the AsdTunnelStore which tunnels have a
+ * file and what is in them; answers the Manager interface; tells tunnels
+ * when the network changes.
  *
  * A file that cannot be read makes its tunnel "failed" with the file, line
  * and reason, and is never written by the service: only Reload, after the
  * user fixed it, brings the tunnel back.
+ *
+ * A tunnel removed (RemoveTunnel, or Reload after its file went) leaves
+ * the bus and the table at once, but the manager keeps it until its ssh
+ * has ended: dropping it would kill ssh (SIGKILL) right after its SIGTERM,
+ * and the server would never see a clean close.
  *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "config.h"
 
-#include <errno.h>
-#include <string.h>
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
 
 #include "asd-error.h"
 #include "asd-manager.h"
 #include "asd-sleep-monitor.h"
 #include "asd-tunnel.h"
+#include "asd-tunnel-store.h"
 
 struct _AsdManager
 {
   AsdDbusManagerSkeleton parent_instance;
 
-  char *tunnels_dir;
+  AsdTunnelStore *store;
   GHashTable *tunnels;                  /* name → AsdTunnel */
+  GPtrArray *leaving;                   /* removed AsdTunnels whose ssh still runs */
+  guint reap_id;                        /* drops the leaving whose ssh ended */
   GDBusObjectManagerServer *objects;
   GNetworkMonitor *network;
   AsdSleepMonitor *sleep;
   AsdLoginPacer *pacer;
   gboolean going_to_sleep;
-  AsdAskpassServer *askpass;            /* NULL if it could not listen */
+  AsdAskpassServer *askpass;
   char *askpass_helper;
   gboolean shutting_down;
 };
@@ -47,20 +52,19 @@ enum {
 
 static guint signals[N_SIGNALS];
 
+enum {
+  PROP_0,
+  PROP_TUNNELS_DIR,
+};
+
 static void asd_manager_iface_init (AsdDbusManagerIface *iface);
+static void asd_manager_initable_iface_init (GInitableIface *iface);
 
 G_DEFINE_TYPE_WITH_CODE (AsdManager, asd_manager, ASD_DBUS_TYPE_MANAGER_SKELETON,
-                         G_IMPLEMENT_INTERFACE (ASD_DBUS_TYPE_MANAGER, asd_manager_iface_init))
+                         G_IMPLEMENT_INTERFACE (ASD_DBUS_TYPE_MANAGER, asd_manager_iface_init)
+                         G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE, asd_manager_initable_iface_init))
 
-static char *
-config_path (AsdManager *self, const char *name)
-{
-  g_autofree char *file = g_strconcat (name, ".conf", NULL);
-
-  return g_build_filename (self->tunnels_dir, file, NULL);
-}
-
-static void check_shut_down (AsdManager *self);
+static void on_ssh_changed (AsdManager *self);
 
 typedef void (*TunnelFunc) (AsdTunnel *tunnel);
 
@@ -101,28 +105,34 @@ add_tunnel_object (AsdManager *self, AsdTunnel *tunnel)
   asd_tunnel_set_askpass (tunnel, self->askpass, self->askpass_helper);
   asd_tunnel_set_pacer (tunnel, self->pacer);
   g_hash_table_insert (self->tunnels, g_strdup (asd_tunnel_get_name (tunnel)), g_object_ref (tunnel));
-  g_signal_connect_swapped (tunnel, "notify::pid", G_CALLBACK (check_shut_down), self);
+  g_signal_connect_swapped (tunnel, "notify::pid", G_CALLBACK (on_ssh_changed), self);
   g_dbus_object_manager_server_export (self->objects, G_DBUS_OBJECT_SKELETON (object));
 }
 
+/* Off the bus and out of the table; kept in self->leaving while its ssh
+ * ends (on_ssh_changed drops it then). */
 static void
 remove_tunnel_object (AsdManager *self, AsdTunnel *tunnel)
 {
+  g_autoptr(AsdTunnel) keep = g_object_ref (tunnel);
   g_autofree char *path = asd_tunnel_object_path (asd_tunnel_get_name (tunnel));
 
   asd_tunnel_stop (tunnel);
   g_dbus_object_manager_server_unexport (self->objects, path);
   g_hash_table_remove (self->tunnels, asd_tunnel_get_name (tunnel));
+  if (asd_tunnel_has_ssh (tunnel))
+    g_ptr_array_add (self->leaving, g_steal_pointer (&keep));
+  else
+    g_signal_handlers_disconnect_by_data (tunnel, self);
 }
 
 /* A tunnel from its file; a file that cannot be read gives a broken one. */
 static AsdTunnel *
 load_tunnel (AsdManager *self, const char *name)
 {
-  g_autofree char *path = config_path (self, name);
   g_autoptr(GError) error = NULL;
-  AsdTunnelSettings *settings = asd_tunnel_settings_load (path, &error);
-  AsdTunnel *tunnel = asd_tunnel_new (name, settings, path);
+  AsdTunnelSettings *settings = asd_tunnel_store_load (self->store, name, &error);
+  AsdTunnel *tunnel = asd_tunnel_new (name, settings, self->store);
 
   if (settings == NULL)
     {
@@ -132,46 +142,19 @@ load_tunnel (AsdManager *self, const char *name)
   return tunnel;
 }
 
-/* The names of the tunnel files in the directory, sorted. */
-static GPtrArray *
-list_tunnel_files (AsdManager *self)
-{
-  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GDir) dir = g_dir_open (self->tunnels_dir, 0, NULL);
-  const char *file;
-
-  while (dir != NULL && (file = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *name = NULL;
-
-      if (!g_str_has_suffix (file, ".conf"))
-        continue;
-      name = g_strndup (file, strlen (file) - strlen (".conf"));
-      if (!asd_tunnel_name_is_valid (name))
-        {
-          g_warning ("ignoring %s/%s: “%s” is not a valid tunnel name ([A-Za-z0-9_-]{1,64})",
-                     self->tunnels_dir, file, name);
-          continue;
-        }
-      g_ptr_array_add (names, g_steal_pointer (&name));
-    }
-  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
-  return g_steal_pointer (&names);
-}
-
 /* Makes the tunnels match the files; new ones start (if AutoStart) only
  * with @start_new. */
 static void
 reload (AsdManager *self, gboolean start_new)
 {
-  g_autoptr(GPtrArray) names = list_tunnel_files (self);
+  g_autoptr(GPtrArray) names = asd_tunnel_store_list (self->store);
   g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func (g_object_unref);
   GHashTableIter iter;
   AsdTunnel *tunnel;
 
   g_hash_table_iter_init (&iter, self->tunnels);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &tunnel))
-    if (asd_tunnel_get_config_path (tunnel) != NULL &&
+    if (asd_tunnel_get_store (tunnel) != NULL &&
         !g_ptr_array_find_with_equal_func (names, asd_tunnel_get_name (tunnel), g_str_equal, NULL))
       g_ptr_array_add (gone, g_object_ref (tunnel));
   for (guint i = 0; i < gone->len; i++)
@@ -236,17 +219,14 @@ create_tunnel (AsdManager *self, const char *name, AsdTunnelSettings *settings,
                gboolean start, GError **error)
 {
   g_autoptr(AsdTunnelSettings) owned = settings;
-  g_autofree char *path = owned->transient ? NULL : config_path (self, name);
+  AsdTunnelStore *store = owned->transient ? NULL : self->store;
   AsdTunnel *tunnel;
 
   if (!asd_tunnel_settings_validate (owned, error))
     return NULL;
-  if (path != NULL && !asd_tunnel_settings_save (owned, path, error))
-    {
-      asd_error_ensure_domain (error);
-      return NULL;
-    }
-  tunnel = asd_tunnel_new (name, g_steal_pointer (&owned), path);
+  if (store != NULL && !asd_tunnel_store_save (store, name, owned, error))
+    return NULL;
+  tunnel = asd_tunnel_new (name, g_steal_pointer (&owned), store);
   add_tunnel_object (self, tunnel);
   g_object_unref (tunnel);
   if (start)
@@ -307,19 +287,12 @@ handle_remove_tunnel (AsdDbusManager *object, GDBusMethodInvocation *invocation,
   AsdManager *self = ASD_MANAGER (object);
   g_autoptr(GError) error = NULL;
   AsdTunnel *tunnel = find_tunnel (self, name, &error);
-  const char *path;
 
-  if (tunnel == NULL)
+  if (tunnel == NULL ||
+      (asd_tunnel_get_store (tunnel) != NULL &&
+       !asd_tunnel_store_delete (asd_tunnel_get_store (tunnel), name, &error)))
     {
       g_dbus_method_invocation_return_gerror (invocation, error);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
-  path = asd_tunnel_get_config_path (tunnel);
-  if (path != NULL && g_unlink (path) != 0 && errno != ENOENT)
-    {
-      int saved_errno = errno;
-      g_dbus_method_invocation_return_error (invocation, ASD_ERROR, ASD_ERROR_FAILED,
-                                             _("cannot remove %s: %s"), path, g_strerror (saved_errno));
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
   remove_tunnel_object (self, tunnel);
@@ -402,7 +375,30 @@ any_ssh (AsdManager *self)
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &tunnel))
     if (asd_tunnel_has_ssh (tunnel))
       return TRUE;
+  for (guint i = 0; i < self->leaving->len; i++)
+    if (asd_tunnel_has_ssh (g_ptr_array_index (self->leaving, i)))
+      return TRUE;
   return FALSE;
+}
+
+/* Drops the removed tunnels whose ssh has ended. */
+static gboolean
+reap_leaving (gpointer user_data)
+{
+  AsdManager *self = user_data;
+
+  self->reap_id = 0;
+  for (guint i = self->leaving->len; i-- > 0;)
+    {
+      AsdTunnel *tunnel = g_ptr_array_index (self->leaving, i);
+
+      if (asd_tunnel_has_ssh (tunnel))
+        continue;
+      g_debug ("%s: ssh has ended; the removed tunnel is gone", asd_tunnel_get_name (tunnel));
+      g_signal_handlers_disconnect_by_data (tunnel, self);
+      g_ptr_array_remove_index_fast (self->leaving, i);
+    }
+  return G_SOURCE_REMOVE;
 }
 
 /* Called whenever an ssh ends: finishes a shutdown or a going to sleep. */
@@ -421,6 +417,16 @@ check_shut_down (AsdManager *self)
       self->shutting_down = FALSE;
       g_signal_emit (self, signals[SIGNAL_SHUT_DOWN], 0);
     }
+}
+
+/* A tunnel's ssh started or ended.  A removed tunnel is dropped from an
+ * idle: now its keeper is still telling what happened. */
+static void
+on_ssh_changed (AsdManager *self)
+{
+  if (self->leaving->len > 0 && self->reap_id == 0)
+    self->reap_id = g_idle_add (reap_leaving, self);
+  check_shut_down (self);
 }
 
 static void
@@ -498,9 +504,14 @@ asd_manager_dispose (GObject *object)
         g_signal_handlers_disconnect_by_data (tunnel, self);
     }
   g_clear_pointer (&self->tunnels, g_hash_table_unref);
+  g_clear_handle_id (&self->reap_id, g_source_remove);
+  for (guint i = 0; self->leaving != NULL && i < self->leaving->len; i++)
+    g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->leaving, i), self);
+  g_clear_pointer (&self->leaving, g_ptr_array_unref);
   g_clear_object (&self->objects);
   g_clear_object (&self->askpass);
   g_clear_object (&self->pacer);
+  g_clear_object (&self->store);
 
   G_OBJECT_CLASS (asd_manager_parent_class)->dispose (object);
 }
@@ -508,10 +519,26 @@ asd_manager_dispose (GObject *object)
 static void
 asd_manager_finalize (GObject *object)
 {
-  g_free (ASD_MANAGER (object)->tunnels_dir);
   g_free (ASD_MANAGER (object)->askpass_helper);
 
   G_OBJECT_CLASS (asd_manager_parent_class)->finalize (object);
+}
+
+/* "tunnels-dir": construct-only, the store's directory. */
+static void
+asd_manager_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  AsdManager *self = ASD_MANAGER (object);
+
+  switch (prop_id)
+    {
+    case PROP_TUNNELS_DIR:
+      if (g_value_get_string (value) != NULL)
+        self->store = asd_tunnel_store_new (g_value_get_string (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
 }
 
 static void
@@ -521,6 +548,11 @@ asd_manager_class_init (AsdManagerClass *klass)
 
   object_class->dispose = asd_manager_dispose;
   object_class->finalize = asd_manager_finalize;
+  object_class->set_property = asd_manager_set_property;
+
+  g_object_class_install_property (object_class, PROP_TUNNELS_DIR,
+    g_param_spec_string ("tunnels-dir", NULL, NULL, NULL,
+                         G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
 
   /**
    * AsdManager::shut-down:
@@ -536,46 +568,69 @@ static void
 asd_manager_init (AsdManager *self)
 {
   self->tunnels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->leaving = g_ptr_array_new_with_free_func (g_object_unref);
   self->objects = g_dbus_object_manager_server_new (ASD_MANAGER_PATH);
 }
 
 /* The private channel of ssh's askpass helper; AUTOSSHD_ASKPASS names
- * the helper when the service runs from a build tree. */
-static void
-start_askpass (AsdManager *self)
+ * the helper when the service runs from a build tree.  Without it ssh's
+ * questions (passphrases, host keys) would go unanswered: the service
+ * does not start. */
+static gboolean
+start_askpass (AsdManager *self, GError **error)
 {
   g_autofree char *socket = g_build_filename (g_get_user_runtime_dir (), "autosshd", "askpass", NULL);
   const char *helper = g_getenv ("AUTOSSHD_ASKPASS");
-  g_autoptr(GError) error = NULL;
 
   self->askpass_helper = g_strdup (helper != NULL ? helper : LIBEXECDIR "/autosshd-askpass");
-  self->askpass = asd_askpass_server_new (socket, &error);
+  self->askpass = asd_askpass_server_new (socket, error);
   if (self->askpass == NULL)
-    g_warning ("cannot listen on %s: %s; ssh's questions (passphrases, host keys) will not be answered",
-               socket, error->message);
+    {
+      g_prefix_error (error, _("ssh's questions (passphrases, host keys) cannot be answered: "));
+      return FALSE;
+    }
+  return TRUE;
 }
 
-/**
- * asd_manager_new:
- * @tunnels_dir: the directory of the tunnels' files
- *
- * Reads every tunnel file (none is started yet).
- *
- * Returns: (transfer full): the manager
- */
-AsdManager *
-asd_manager_new (const char *tunnels_dir)
+/* Reads every tunnel file (none is started yet); fails if the askpass
+ * server cannot listen. */
+static gboolean
+asd_manager_initable_init (GInitable *initable, GCancellable *cancellable, GError **error)
 {
-  AsdManager *self = g_object_new (ASD_TYPE_MANAGER, NULL);
+  AsdManager *self = ASD_MANAGER (initable);
 
-  self->tunnels_dir = g_strdup (tunnels_dir);
+  g_return_val_if_fail (self->store != NULL, FALSE);
+
+  if (!start_askpass (self, error))
+    return FALSE;
   self->pacer = asd_login_pacer_new (ASD_LOGIN_PACER_DEFAULT_SLOTS);
   asd_dbus_manager_set_version (ASD_DBUS_MANAGER (self), VERSION);
-  start_askpass (self);
   reload (self, FALSE);
   self->network = g_object_ref (g_network_monitor_get_default ());
   g_signal_connect (self->network, "network-changed", G_CALLBACK (on_network_changed), self);
   self->sleep = asd_sleep_monitor_new ();
   g_signal_connect (self->sleep, "prepare-for-sleep", G_CALLBACK (on_prepare_for_sleep), self);
-  return self;
+  return TRUE;
+}
+
+static void
+asd_manager_initable_iface_init (GInitableIface *iface)
+{
+  iface->init = asd_manager_initable_init;
+}
+
+/**
+ * asd_manager_new:
+ * @tunnels_dir: the directory of the tunnels' files
+ * @error: return location for an error
+ *
+ * Reads every tunnel file (none is started yet).
+ *
+ * Returns: (transfer full): the manager, or %NULL if a part of the service
+ *   cannot work (the askpass server cannot listen)
+ */
+AsdManager *
+asd_manager_new (const char *tunnels_dir, GError **error)
+{
+  return g_initable_new (ASD_TYPE_MANAGER, NULL, error, "tunnels-dir", tunnels_dir, NULL);
 }

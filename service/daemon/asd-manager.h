@@ -10,11 +10,11 @@
 
 G_BEGIN_DECLS
 
-
 #define ASD_TYPE_MANAGER (asd_manager_get_type ())
 G_DECLARE_FINAL_TYPE (AsdManager, asd_manager, ASD, MANAGER, AsdDbusManagerSkeleton)
 
-AsdManager *asd_manager_new              (const char      *tunnels_dir);
+AsdManager *asd_manager_new              (const char      *tunnels_dir,
+                                          GError         **error);
 gboolean    asd_manager_export           (AsdManager      *self,
                                           GDBusConnection *connection,
                                           GError         **error);

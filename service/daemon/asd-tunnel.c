@@ -29,7 +29,7 @@ struct _AsdTunnel
   AsdDbusTunnelSkeleton parent_instance;
 
   char *name;
-  char *config_path;             /* NULL: transient */
+  AsdTunnelStore *store;         /* where its file is; NULL: transient */
   AsdTunnelSettings *settings;   /* NULL: the file is broken */
   AsdKeeper *keeper;             /* ssh, and what happens to it */
   GPtrArray *stop_invocations;   /* Stop calls answered when ssh is gone */
@@ -266,10 +266,11 @@ asd_tunnel_get_name (AsdTunnel *self)
   return self->name;
 }
 
-const char *
-asd_tunnel_get_config_path (AsdTunnel *self)
+/* The store that keeps the tunnel's file; %NULL for a transient one. */
+AsdTunnelStore *
+asd_tunnel_get_store (AsdTunnel *self)
 {
-  return self->config_path;
+  return self->store;
 }
 
 const AsdTunnelSettings *
@@ -295,11 +296,7 @@ asd_tunnel_has_ssh (AsdTunnel *self)
 static gboolean
 save_settings (AsdTunnel *self, const AsdTunnelSettings *settings, GError **error)
 {
-  if (self->config_path == NULL ||
-      asd_tunnel_settings_save (settings, self->config_path, error))
-    return TRUE;
-  asd_error_ensure_domain (error);
-  return FALSE;
+  return self->store == NULL || asd_tunnel_store_save (self->store, self->name, settings, error);
 }
 
 /* The file is broken: says why, and with @hint what to do. */
@@ -469,7 +466,7 @@ asd_tunnel_finalize (GObject *object)
   AsdTunnel *self = ASD_TUNNEL (object);
 
   g_free (self->name);
-  g_free (self->config_path);
+  g_clear_object (&self->store);
   asd_tunnel_settings_free (self->settings);
   g_ptr_array_unref (self->stop_invocations);
 
@@ -511,17 +508,18 @@ asd_tunnel_set_askpass (AsdTunnel *self, AsdAskpassServer *server, const char *h
  * @name: a valid tunnel name
  * @settings: (transfer full) (nullable): its settings; %NULL when its file
  *   is broken (then call asd_tunnel_set_broken())
- * @config_path: (nullable): its file, %NULL for a transient tunnel
+ * @store: (nullable): the store that keeps its file, %NULL for a
+ *   transient tunnel
  *
  * Returns: (transfer full): a stopped tunnel
  */
 AsdTunnel *
-asd_tunnel_new (const char *name, AsdTunnelSettings *settings, const char *config_path)
+asd_tunnel_new (const char *name, AsdTunnelSettings *settings, AsdTunnelStore *store)
 {
   AsdTunnel *self = g_object_new (ASD_TYPE_TUNNEL, NULL);
 
   self->name = g_strdup (name);
-  self->config_path = g_strdup (config_path);
+  self->store = store != NULL ? g_object_ref (store) : NULL;
   self->settings = settings;
   self->keeper = asd_keeper_new (name, &keeper_events, self);
   asd_dbus_tunnel_set_name (iface (self), name);

@@ -9,6 +9,7 @@
 #include "asd-askpass-server.h"
 #include "asd-login-pacer.h"
 #include "asd-tunnel-settings.h"
+#include "asd-tunnel-store.h"
 
 G_BEGIN_DECLS
 
@@ -17,9 +18,9 @@ G_DECLARE_FINAL_TYPE (AsdTunnel, asd_tunnel, ASD, TUNNEL, AsdDbusTunnelSkeleton)
 
 AsdTunnel               *asd_tunnel_new             (const char        *name,
                                                      AsdTunnelSettings *settings,
-                                                     const char        *config_path);
+                                                     AsdTunnelStore    *store);
 const char              *asd_tunnel_get_name        (AsdTunnel         *self);
-const char              *asd_tunnel_get_config_path (AsdTunnel         *self);
+AsdTunnelStore          *asd_tunnel_get_store       (AsdTunnel         *self);
 const AsdTunnelSettings *asd_tunnel_get_settings    (AsdTunnel         *self);
 gboolean                 asd_tunnel_is_broken       (AsdTunnel         *self);
 gboolean                 asd_tunnel_has_ssh         (AsdTunnel         *self);

@@ -109,14 +109,15 @@ main (int argc, char **argv)
     return ctx.exit_code;
 
   tunnels_dir = g_build_filename (g_get_user_config_dir (), "autosshd", "tunnels", NULL);
-  ctx.loop = g_main_loop_new (NULL, FALSE);
-  ctx.manager = asd_manager_new (tunnels_dir);
-  g_signal_connect (ctx.manager, "shut-down", G_CALLBACK (on_shut_down), &ctx);
-  if (!asd_manager_export (ctx.manager, bus, &error))
+  ctx.manager = asd_manager_new (tunnels_dir, &error);
+  if (ctx.manager == NULL || !asd_manager_export (ctx.manager, bus, &error))
     {
       g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      g_clear_object (&ctx.manager);
       return EXIT_FAILURE;
     }
+  ctx.loop = g_main_loop_new (NULL, FALSE);
+  g_signal_connect (ctx.manager, "shut-down", G_CALLBACK (on_shut_down), &ctx);
 
   g_unix_signal_add (SIGTERM, on_signal, &ctx);
   g_unix_signal_add (SIGINT, on_signal, &ctx);

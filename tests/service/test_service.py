@@ -87,6 +87,34 @@ def scripting_blocks(readme):
 
 # ---------------------------------------------------------------- tests
 
+def ends_cleanly(w, name, act, what):
+    """act() ends the connected tunnel `name`: its ssh must go by SIGTERM alone,
+    saying goodbye to sshd (a SIGKILL shows in sshd's log as a dropped
+    connection, and the server never learns the forwards are gone)."""
+    ssh = ProcRef(w.connected(name)["Pid"])
+    with open(w.sshd.stderr_path, errors="replace") as f:
+        f.seek(0, os.SEEK_END)
+        start = f.tell()
+
+    def since():
+        with open(w.sshd.stderr_path, errors="replace") as f:
+            f.seek(start)
+            return f.read()
+    act()
+    wait_until(lambda: not ssh.alive(), 8, "%s to end the tunnel's ssh %r" % (what, ssh))
+    clean = re.compile(r"Received disconnect from 127\.0\.0\.1 port \d+:11: "
+                       r"disconnected by user|Disconnected from user root 127\.0\.0\.1")
+    try:
+        wait_until(lambda: clean.search(since()), 5, "sshd to see a clean disconnect")
+    except TestFailure:
+        raise TestFailure("after %s, sshd saw no clean disconnect from ssh (SIGKILL?):\n%s"
+                          % (what, since()))
+    bad = re.search(r"Connection (reset|closed) by .*|Read error.*", since())
+    check(bad is None, "after %s, sshd logged %r" % (what, bad and bad.group(0)))
+
+
+
+
 class ServiceTest(TestCase):
     """The service on a private bus with a real sshd (one method per meson test)."""
 
@@ -628,6 +656,67 @@ class ServiceTest(TestCase):
         wait_until(lambda: not ssh.alive(), 6, "RemoveTunnel to end the tunnel's ssh %r" % ssh)
         check(not os.path.exists(w.bus.conf_path("gone")), "RemoveTunnel left gone.conf")
         check(tunnel_path("gone") not in w.bus.tunnel_paths(), "RemoveTunnel left the object")
+
+    @requires(sshd_skip_reason)
+    def test_remove_terminates_cleanly(self):
+        fx = self.fx
+        w = World(fx)
+        bus = w.bus
+        w.add("gone")
+        ends_cleanly(w, "gone", lambda: bus.manager("RemoveTunnel", "gone", check_ok=True),
+                     "RemoveTunnel")
+        check(not os.path.exists(bus.conf_path("gone")), "RemoveTunnel left gone.conf")
+        check(tunnel_path("gone") not in bus.tunnel_paths(), "RemoveTunnel left the object")
+        # the same for Reload after the tunnel's file was deleted
+        w.add("deleted")
+
+        def delete_and_reload():
+            os.unlink(bus.conf_path("deleted"))
+            bus.manager("Reload", check_ok=True)
+        ends_cleanly(w, "deleted", delete_and_reload, "Reload without deleted.conf")
+        check(tunnel_path("deleted") not in bus.tunnel_paths(), "Reload left the object")
+        expect_error(bus.manager("GetTunnel", "deleted"), "NotFound", "GetTunnel after Reload")
+        # the name is free at once, even while an old ssh may still be ending
+        w.add("gone")
+        w.connected("gone")
+        check(w.service.running(), "the service died")
+
+    def test_askpass_socket_unusable(self):
+        """A service that cannot listen for ssh's askpass helper must not run
+        half-blind: it says why and exits non-zero, never owning the name."""
+        fx = self.fx
+        w = World(fx, sshd=False, start=False)
+        bus = w.bus
+        blocker = os.path.join(bus.runtime_dir, "autosshd")
+        with open(blocker, "w") as f:
+            f.write("not a directory\n")
+        mark = w.rec.mark()
+        proc = subprocess.Popen(bus.wrap + [bus.bin], env=bus.service_env,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        try:
+            out, err = proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+            raise TestFailure("autosshd kept running without its askpass socket:\n" + err)
+        print("autosshd exited %d: %s" % (proc.returncode, err.strip().splitlines()[-1:]))
+        check(proc.returncode == 1, "autosshd exited %d without its askpass socket, expected 1"
+              % proc.returncode)
+        check(blocker in err and "Not a directory" in err,
+              "autosshd's message does not say what is wrong with %s:\n%s" % (blocker, err))
+        check(not bus.name_has_owner(), "%s is owned" % BUS_NAME)
+        # activated by a call, the same: the call fails, the name stays unowned
+        res = Service(bus).activate()
+        check(not res.ok, "a call activated a service without its askpass socket: "
+              + res.describe())
+        for pid in bus.activations():
+            bus.expected_status[pid] = 1
+        owned = [s for s in w.rec.find("NameOwnerChanged", since=mark)
+                 if s.args and s.args[0] == BUS_NAME and s.args[2]]
+        check(not owned, "%s was owned: %r" % (BUS_NAME, owned))
+        with open(bus.activated_log, errors="replace") as f:
+            check(blocker in f.read(), "the activated service's message is not in its log")
 
     @requires(sshd_skip_reason)
     def test_autostart_property_persisted(self):

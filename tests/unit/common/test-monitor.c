@@ -1,0 +1,184 @@
+/* test-monitor.c: AsdMonitor's echo-mode test against a local echo server
+ *
+ * The monitor is what finds a stalled connection that never exits.  Its
+ * test passes only when the string it sent comes back intact: a server
+ * that answers something else, or nothing, must fail it (a monitor that
+ * did not compare the echo once passed every other test).  The servers
+ * here listen on 127.0.0.1, port 0, each connection in a thread.
+ *
+ * Copyright 2026 The autosshd developers
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <string.h>
+
+#include "asd-monitor.h"
+
+typedef enum {
+  ECHO,          /* sends back what it read */
+  WRONG,         /* sends back as many bytes, one of them changed */
+  SILENT,        /* reads, never answers */
+} Mode;
+
+typedef struct {
+  GSocketService *service;
+  guint16 port;
+  gint connections;
+} Server;
+
+static gboolean
+on_run (GThreadedSocketService *service, GSocketConnection *connection,
+        GObject *source_object, gpointer user_data)
+{
+  Mode mode = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (service), "mode"));
+  Server *server = user_data;
+  GInputStream *input = g_io_stream_get_input_stream (G_IO_STREAM (connection));
+  GOutputStream *output = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+  char buffer[1024];
+  gsize len = 0;
+  gssize n;
+
+  g_atomic_int_inc (&server->connections);
+  while (len < sizeof buffer &&
+         (n = g_input_stream_read (input, buffer + len, sizeof buffer - len, NULL, NULL)) > 0)
+    {
+      len += n;
+      if (memchr (buffer, '\n', len) != NULL)
+        break;
+    }
+  if (mode == WRONG && len > 0)
+    buffer[0] = buffer[0] == 'x' ? 'y' : 'x';
+  if (mode == SILENT)
+    while (g_input_stream_read (input, buffer, sizeof buffer, NULL, NULL) > 0)
+      ;   /* until the monitor gives up and closes */
+  else
+    g_output_stream_write_all (output, buffer, len, NULL, NULL, NULL);
+  return TRUE;
+}
+
+static void
+server_start (Server *server, Mode mode)
+{
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+
+  server->service = g_threaded_socket_service_new (4);
+  g_object_set_data (G_OBJECT (server->service), "mode", GINT_TO_POINTER (mode));
+  g_socket_listener_add_address (G_SOCKET_LISTENER (server->service), address,
+                                 G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                 NULL, &bound, &error);
+  g_assert_no_error (error);
+  server->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_signal_connect (server->service, "run", G_CALLBACK (on_run), server);
+  g_socket_service_start (server->service);
+}
+
+static void
+server_stop (Server *server)
+{
+  g_socket_service_stop (server->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (server->service));
+  g_clear_object (&server->service);
+}
+
+typedef struct {
+  gboolean done;
+  gboolean ok;
+  guint64 latency;
+} Result;
+
+static void
+on_tested (AsdMonitor *monitor, gboolean ok, guint64 latency, gpointer user_data)
+{
+  Result *result = user_data;
+
+  result->done = TRUE;
+  result->ok = ok;
+  result->latency = latency;
+}
+
+static gboolean
+on_too_long (gpointer user_data)
+{
+  g_assert_not_reached ();
+  return G_SOURCE_REMOVE;
+}
+
+/* One test of a monitor in echo mode against a server in @mode; the
+ * network timeout is 1 s per step. */
+static Result
+run_test (Mode mode, gint *connections)
+{
+  Server server = { 0 };
+  AsdMonitorSpec spec = { 0 };
+  g_autoptr(AsdMonitor) monitor = NULL;
+  Result result = { FALSE, FALSE, 0 };
+  guint guard;
+
+  server_start (&server, mode);
+  spec.port = server.port;
+  spec.echo_port = 7;
+  monitor = asd_monitor_new (&spec, "unit test");
+  asd_monitor_set_timing (monitor, 60, 60, 1);
+  g_signal_connect (monitor, "tested", G_CALLBACK (on_tested), &result);
+  g_assert_true (asd_monitor_listen (monitor, NULL));   /* nothing to do in echo mode */
+  asd_monitor_start (monitor);
+  asd_monitor_test_now (monitor);
+  guard = g_timeout_add_seconds (10, on_too_long, NULL);
+  while (!result.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (guard);
+  asd_monitor_stop (monitor);
+  g_clear_object (&monitor);
+  *connections = g_atomic_int_get (&server.connections);
+  server_stop (&server);
+  return result;
+}
+
+static void
+test_echo_ok (void)
+{
+  gint connections;
+  Result result = run_test (ECHO, &connections);
+
+  g_assert_true (result.ok);
+  g_assert_cmpuint (result.latency, >, 0);
+  g_assert_cmpint (connections, ==, 1);
+}
+
+/* The echo must be the string sent, not just as many bytes. */
+static void
+test_echo_wrong (void)
+{
+  gint connections;
+  Result result = run_test (WRONG, &connections);
+
+  g_assert_false (result.ok);
+  g_assert_cmpuint (result.latency, ==, 0);
+  g_assert_cmpint (connections, ==, ASD_MONITOR_ATTEMPTS);
+}
+
+/* No answer: each attempt times out, then the test fails. */
+static void
+test_echo_silent (void)
+{
+  gint64 started = g_get_monotonic_time ();
+  gint connections;
+  Result result = run_test (SILENT, &connections);
+
+  g_assert_false (result.ok);
+  g_assert_cmpint (connections, ==, ASD_MONITOR_ATTEMPTS);
+  g_assert_cmpint (g_get_monotonic_time () - started, >=, (ASD_MONITOR_ATTEMPTS - 1) * G_USEC_PER_SEC);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/monitor/echo/ok", test_echo_ok);
+  g_test_add_func ("/monitor/echo/wrong-answer", test_echo_wrong);
+  g_test_add_func ("/monitor/echo/no-answer", test_echo_silent);
+
+  return g_test_run ();
+}
