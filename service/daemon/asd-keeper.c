@@ -142,8 +142,7 @@ backoff_delay_ms (AsdKeeper *self)
 }
 
 static void
-after_failed_run (AsdKeeper *self, gboolean was_connected, const char *reason,
-                  AsdRetry retry, gboolean keyring_locked)
+after_failed_run (AsdKeeper *self, gboolean was_connected, const char *reason, AsdRetry retry)
 {
   if (was_connected)
     {
@@ -152,20 +151,28 @@ after_failed_run (AsdKeeper *self, gboolean was_connected, const char *reason,
       self->events->dropped (self->user_data, reason);
     }
 
-  if (retry == ASD_RETRY_NEVER && !keyring_locked)
+  if (retry == ASD_RETRY_NEVER)
     {
       give_up (self, reason);
       return;
     }
   tell_state (self, ASD_TUNNEL_STATE_RETRYING, reason);
-  if (keyring_locked)
-    asd_retry_wait_for_keyring (self->wait);
-  else if (retry == ASD_RETRY_SHORT)
-    asd_retry_wait_after (self->wait, SHORT_RETRY_S * 1000);
-  else if (retry == ASD_RETRY_WHEN_REACHABLE)
-    asd_retry_wait_for_server (self->wait, (const char * const *) self->argv, backoff_delay_ms (self));
-  else
-    asd_retry_wait_after (self->wait, backoff_delay_ms (self));
+  switch (retry)
+    {
+    case ASD_RETRY_WHEN_UNLOCKED:
+      asd_retry_wait_for_keyring (self->wait);
+      break;
+    case ASD_RETRY_SHORT:
+      asd_retry_wait_after (self->wait, SHORT_RETRY_S * 1000);
+      break;
+    case ASD_RETRY_WHEN_REACHABLE:
+      asd_retry_wait_for_server (self->wait, (const char * const *) self->argv, backoff_delay_ms (self));
+      break;
+    case ASD_RETRY_BACKOFF:
+    default:
+      asd_retry_wait_after (self->wait, backoff_delay_ms (self));
+      break;
+    }
 }
 
 static void
@@ -248,9 +255,8 @@ on_run_ended (AsdSshRun *run, gpointer user_data)
 {
   AsdKeeper *self = user_data;
   gboolean was_connected = self->state == ASD_TUNNEL_STATE_CONNECTED;
-  gboolean keyring_locked = FALSE;
   AsdRetry retry = ASD_RETRY_BACKOFF;
-  g_autofree char *reason = asd_ssh_run_explain (run, &retry, &keyring_locked);
+  g_autofree char *reason = asd_ssh_run_explain (run, &retry);
 
   clear_run (self);
   if (self->restart_pending)
@@ -266,7 +272,7 @@ on_run_ended (AsdSshRun *run, gpointer user_data)
         tell_state (self, ASD_TUNNEL_STATE_STOPPED, _("stopped"));
     }
   else
-    after_failed_run (self, was_connected, reason, retry, keyring_locked);
+    after_failed_run (self, was_connected, reason, retry);
   self->events->ssh_ended (self->user_data);
 }
 

@@ -187,7 +187,6 @@ asd_ssh_run_get_pid (AsdSshRun *self)
  * asd_ssh_run_explain:
  * @self: a run that has ended
  * @retry: (out): what to do next
- * @keyring_locked: (out): the keyring is locked: retry when it opens
  *
  * What ssh asked and got explains a failed login best; then our own reason
  * to stop it; then ssh's most telling line; then how it exited.
@@ -195,17 +194,16 @@ asd_ssh_run_get_pid (AsdSshRun *self)
  * Returns: (transfer full): why the run ended, for people
  */
 char *
-asd_ssh_run_explain (AsdSshRun *self, AsdRetry *retry, gboolean *keyring_locked)
+asd_ssh_run_explain (AsdSshRun *self, AsdRetry *retry)
 {
   AsdSshFailure failure = self->failure.failure;
   char *reason = NULL;
 
   if (!self->authenticated)
-    reason = asd_tunnel_askpass_outcome (self->answers, failure, retry, keyring_locked);
+    reason = asd_tunnel_askpass_outcome (self->answers, failure, retry);
   if (reason != NULL)
     return reason;
 
-  *keyring_locked = FALSE;
   if (self->stop_reason != NULL && failure == ASD_SSH_FAILURE_NONE)
     failure = ASD_SSH_FAILURE_TIMEOUT;
   *retry = failure == ASD_SSH_FAILURE_NONE ? ASD_RETRY_BACKOFF : asd_ssh_failure_retry (failure);

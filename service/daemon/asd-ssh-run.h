@@ -25,7 +25,6 @@ void       asd_ssh_run_stop    (AsdSshRun          *self,
                                 const char         *reason);
 gint       asd_ssh_run_get_pid (AsdSshRun          *self);
 char      *asd_ssh_run_explain (AsdSshRun          *self,
-                                AsdRetry           *retry,
-                                gboolean           *keyring_locked);
+                                AsdRetry           *retry);
 
 G_END_DECLS
