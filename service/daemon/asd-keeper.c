@@ -56,7 +56,8 @@ struct _AsdKeeper
   AsdAskpassServer *askpass_server;
   char *askpass_helper;
   AsdLoginPacer *pacer;          /* NULL: no limit on logins at once */
-  gboolean waiting_slot;
+  AsdLoginSlot *slot;            /* held while ssh logs in */
+  GCancellable *slot_wait;       /* waiting for a slot */
 };
 
 G_DEFINE_TYPE (AsdKeeper, asd_keeper, G_TYPE_OBJECT)
@@ -201,8 +202,7 @@ on_wait_probed (AsdRetryWait *wait, gint64 latency, gpointer user_data)
 static void
 clear_run (AsdKeeper *self)
 {
-  if (self->pacer != NULL)
-    asd_login_pacer_release (self->pacer, self);
+  g_clear_pointer (&self->slot, asd_login_slot_release);
   if (self->run != NULL)
     g_signal_handlers_disconnect_by_data (self->run, self);
   g_clear_object (&self->run);
@@ -216,21 +216,26 @@ clear_run (AsdKeeper *self)
 static void
 cancel_slot (AsdKeeper *self)
 {
-  self->waiting_slot = FALSE;
-  if (self->pacer != NULL)
-    asd_login_pacer_cancel (self->pacer, self);
+  g_cancellable_cancel (self->slot_wait);
+  g_clear_object (&self->slot_wait);
+  g_clear_pointer (&self->slot, asd_login_slot_release);
 }
 
 static void
-on_slot_granted (gpointer user_data)
+on_slot_acquired (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  AsdKeeper *self = user_data;
+  g_autoptr(AsdLoginSlot) slot = asd_login_pacer_acquire_finish (ASD_LOGIN_PACER (source), result, NULL);
+  AsdKeeper *self;
 
-  self->waiting_slot = FALSE;
-  if (!self->want_up || self->asleep || self->run != NULL)
-    asd_login_pacer_release (self->pacer, self);
-  else
-    start_run (self);
+  if (slot == NULL)
+    return;   /* cancelled: the keeper may be gone */
+  self = user_data;
+  g_clear_object (&self->slot_wait);
+  if (self->want_up && !self->asleep && self->run == NULL)
+    {
+      self->slot = g_steal_pointer (&slot);
+      start_run (self);
+    }
 }
 
 /* Starts ssh, once a login slot is free: a mass reconnect is paced. */
@@ -238,16 +243,16 @@ static void
 spawn_ssh (AsdKeeper *self)
 {
   asd_retry_wait_cancel (self->wait);
-  if (self->run != NULL || self->waiting_slot)
+  if (self->run != NULL || self->slot_wait != NULL)
     return;
-  if (self->pacer == NULL || asd_login_pacer_try (self->pacer, self))
+  if (self->pacer == NULL || (self->slot = asd_login_pacer_try_acquire (self->pacer)) != NULL)
     {
       start_run (self);
       return;
     }
-  self->waiting_slot = TRUE;
+  self->slot_wait = g_cancellable_new ();
   tell_state (self, ASD_TUNNEL_STATE_CONNECTING, _("waiting for other tunnels to finish logging in"));
-  asd_login_pacer_request (self->pacer, on_slot_granted, self);
+  asd_login_pacer_acquire_async (self->pacer, self->slot_wait, on_slot_acquired, self);
 }
 
 static void
@@ -309,8 +314,7 @@ on_run_connected (AsdSshRun *run, gpointer user_data)
 {
   AsdKeeper *self = user_data;
 
-  if (self->pacer != NULL)
-    asd_login_pacer_release (self->pacer, self);
+  g_clear_pointer (&self->slot, asd_login_slot_release);
   become_connected (self);
 }
 
