@@ -10,7 +10,9 @@
  * found by ssh's ServerAlive defaults, or by the monitor test when
  * MonitorPort is set.  Logins wait for a slot of the login pacer; the
  * system's sleep closes ssh until it wakes.  The keeper knows nothing of
- * D-Bus: it tells its tunnel (asd-tunnel) through #AsdKeeperEvents.
+ * D-Bus: what happens shows in its properties (state, pid, restarts, ...)
+ * and signals (dropped, reconnected, probed, ssh-ended), which its tunnel
+ * (asd-tunnel) mirrors onto the bus.
  *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -19,14 +21,13 @@
 
 #include <glib/gi18n.h>
 
+#include "asd-enums.h"
 #include "asd-keeper.h"
 #include "asd-monitor.h"
 #include "asd-retry-wait.h"
 #include "asd-ssh-run.h"
 
-#define BACKOFF_MAX_S       60   /* the longest wait between two tries */
 #define STABLE_AFTER_S      10   /* connected this long resets the backoff */
-#define SHORT_RETRY_S        3   /* remote port still held */
 
 struct _AsdKeeper
 {
@@ -36,9 +37,13 @@ struct _AsdKeeper
   AsdTunnelSettings *settings;   /* NULL: the tunnel's file is broken */
   char **argv;
   char *destination;             /* the server, for people */
-  const AsdKeeperEvents *events;
-  gpointer user_data;
-  AsdTunnelState state;          /* the last one told */
+
+  AsdTunnelState state;          /* the properties */
+  char *state_reason;
+  guint pid;
+  guint restarts;                /* ssh starts again since the last Start */
+  guint64 next_retry;
+  guint64 connected_since;
 
   gboolean want_up;              /* Start was called, Stop was not */
   gboolean restart_pending;      /* start again as soon as ssh is gone */
@@ -46,9 +51,7 @@ struct _AsdKeeper
   AsdSshRun *run;                /* the ssh running now */
   AsdMonitor *monitor;
 
-  guint backoff_step;
   guint attempts;                /* ssh starts since the last drop */
-  guint restarts;                /* ssh starts again since the last Start */
   gint64 down_since;             /* real time the connection dropped, or 0 */
   AsdRetryWait *wait;            /* before the next try */
   guint stable_id;
@@ -60,16 +63,69 @@ struct _AsdKeeper
   GCancellable *slot_wait;       /* waiting for a slot */
 };
 
+enum {
+  PROP_0,
+  PROP_STATE,
+  PROP_STATE_REASON,
+  PROP_PID,
+  PROP_RESTARTS,
+  PROP_NEXT_RETRY,
+  PROP_CONNECTED_SINCE,
+  N_PROPS
+};
+
+static GParamSpec *props[N_PROPS];
+
+enum {
+  SIGNAL_DROPPED,
+  SIGNAL_RECONNECTED,
+  SIGNAL_PROBED,
+  SIGNAL_SSH_ENDED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 G_DEFINE_TYPE (AsdKeeper, asd_keeper, G_TYPE_OBJECT)
 
 static void spawn_ssh (AsdKeeper *self);
 static void start_run (AsdKeeper *self);
 
 static void
+set_uint (AsdKeeper *self, guint *field, guint value, guint prop)
+{
+  if (*field == value)
+    return;
+  *field = value;
+  g_object_notify_by_pspec (G_OBJECT (self), props[prop]);
+}
+
+static void
+set_time (AsdKeeper *self, guint64 *field, guint64 value, guint prop)
+{
+  if (*field == value)
+    return;
+  *field = value;
+  g_object_notify_by_pspec (G_OBJECT (self), props[prop]);
+}
+
+/* A new state or reason: NextRetry and ConnectedSince are cleared where
+ * they no longer apply, then state-reason and, last, state are notified
+ * (see #AsdKeeper:state). */
+static void
 tell_state (AsdKeeper *self, AsdTunnelState state, const char *reason)
 {
+  if (state == self->state && g_strcmp0 (reason, self->state_reason) == 0)
+    return;
   self->state = state;
-  self->events->state_changed (self->user_data, state, reason);
+  g_free (self->state_reason);
+  self->state_reason = g_strdup (reason);
+  if (state != ASD_TUNNEL_STATE_RETRYING)
+    set_time (self, &self->next_retry, 0, PROP_NEXT_RETRY);
+  if (state != ASD_TUNNEL_STATE_CONNECTED)
+    set_time (self, &self->connected_since, 0, PROP_CONNECTED_SINCE);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STATE_REASON]);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STATE]);
 }
 
 /* Fails until Start: the user has something to fix. */
@@ -97,7 +153,7 @@ on_monitor_tested (AsdMonitor *monitor, gboolean ok, guint64 latency, gpointer u
 
   if (ok)
     {
-      self->events->probed (self->user_data, latency);
+      g_signal_emit (self, signals[SIGNAL_PROBED], 0, latency);
       return;
     }
   if (self->run != NULL)
@@ -129,19 +185,6 @@ setup_monitor (AsdKeeper *self, GError **error)
 
 /* ---- what follows a failed run ---- */
 
-/* 0 for the first try after a stable connection, then 1, 2, 4 … 60 s, ±25 %. */
-static guint
-backoff_delay_ms (AsdKeeper *self)
-{
-  guint step = self->backoff_step++;
-  gdouble seconds;
-
-  if (step == 0)
-    return 0;
-  seconds = MIN (BACKOFF_MAX_S, 1u << MIN (step - 1, 6u));
-  return seconds * g_random_double_range (0.75, 1.25) * 1000;
-}
-
 static void
 after_failed_run (AsdKeeper *self, gboolean was_connected, const char *reason, AsdRetry retry)
 {
@@ -149,7 +192,7 @@ after_failed_run (AsdKeeper *self, gboolean was_connected, const char *reason, A
     {
       self->down_since = g_get_real_time ();
       self->attempts = 0;
-      self->events->dropped (self->user_data, reason);
+      g_signal_emit (self, signals[SIGNAL_DROPPED], 0, reason);
     }
 
   if (retry == ASD_RETRY_NEVER)
@@ -158,22 +201,7 @@ after_failed_run (AsdKeeper *self, gboolean was_connected, const char *reason, A
       return;
     }
   tell_state (self, ASD_TUNNEL_STATE_RETRYING, reason);
-  switch (retry)
-    {
-    case ASD_RETRY_WHEN_UNLOCKED:
-      asd_retry_wait_for_keyring (self->wait);
-      break;
-    case ASD_RETRY_SHORT:
-      asd_retry_wait_after (self->wait, SHORT_RETRY_S * 1000);
-      break;
-    case ASD_RETRY_WHEN_REACHABLE:
-      asd_retry_wait_for_server (self->wait, (const char * const *) self->argv, backoff_delay_ms (self));
-      break;
-    case ASD_RETRY_BACKOFF:
-    default:
-      asd_retry_wait_after (self->wait, backoff_delay_ms (self));
-      break;
-    }
+  asd_retry_wait_after_failure (self->wait, retry, (const char * const *) self->argv);
 }
 
 static void
@@ -188,13 +216,15 @@ on_wait_due (AsdRetryWait *wait, gpointer user_data)
 static void
 on_wait_scheduled (AsdRetryWait *wait, gint64 when, gpointer user_data)
 {
-  ASD_KEEPER (user_data)->events->next_retry (ASD_KEEPER (user_data)->user_data, when);
+  AsdKeeper *self = user_data;
+
+  set_time (self, &self->next_retry, when, PROP_NEXT_RETRY);
 }
 
 static void
 on_wait_probed (AsdRetryWait *wait, gint64 latency, gpointer user_data)
 {
-  ASD_KEEPER (user_data)->events->probed (ASD_KEEPER (user_data)->user_data, latency);
+  g_signal_emit (user_data, signals[SIGNAL_PROBED], 0, (guint64) latency);
 }
 
 /* ---- ssh's run ---- */
@@ -209,7 +239,7 @@ clear_run (AsdKeeper *self)
   g_clear_handle_id (&self->stable_id, g_source_remove);
   if (self->monitor != NULL)
     asd_monitor_stop (self->monitor);
-  self->events->pid_changed (self->user_data, 0);
+  set_uint (self, &self->pid, 0, PROP_PID);
 }
 
 /* Waits no more for a login slot (and gives back one held). */
@@ -278,7 +308,7 @@ on_run_ended (AsdSshRun *run, gpointer user_data)
     }
   else
     after_failed_run (self, was_connected, reason, retry);
-  self->events->ssh_ended (self->user_data);
+  g_signal_emit (self, signals[SIGNAL_SSH_ENDED], 0);
 }
 
 static gboolean
@@ -287,7 +317,7 @@ on_stable (gpointer user_data)
   AsdKeeper *self = user_data;
 
   self->stable_id = 0;
-  self->backoff_step = 0;
+  asd_retry_wait_reset_backoff (self->wait);
   return G_SOURCE_REMOVE;
 }
 
@@ -298,13 +328,14 @@ become_connected (AsdKeeper *self)
 
   reason = g_strdup_printf (_("connected to %s"), self->destination);
   tell_state (self, ASD_TUNNEL_STATE_CONNECTED, reason);
+  set_time (self, &self->connected_since, g_get_real_time (), PROP_CONNECTED_SINCE);
   self->stable_id = g_timeout_add_seconds (STABLE_AFTER_S, on_stable, self);
   if (self->monitor != NULL)
     asd_monitor_start (self->monitor);
   if (self->down_since > 0)
     {
-      self->events->reconnected (self->user_data, g_get_real_time () - self->down_since,
-                                 self->attempts);
+      g_signal_emit (self, signals[SIGNAL_RECONNECTED], 0,
+                     (guint64) (g_get_real_time () - self->down_since), self->attempts);
       self->down_since = 0;
     }
 }
@@ -346,8 +377,8 @@ start_run (AsdKeeper *self)
       return;
     }
   if (self->attempts++ > 0 || self->down_since > 0)
-    self->events->restarts_changed (self->user_data, ++self->restarts);
-  self->events->pid_changed (self->user_data, asd_ssh_run_get_pid (self->run));
+    set_uint (self, &self->restarts, self->restarts + 1, PROP_RESTARTS);
+  set_uint (self, &self->pid, asd_ssh_run_get_pid (self->run), PROP_PID);
   reason = g_strdup_printf (_("connecting to %s"), self->destination);
   tell_state (self, ASD_TUNNEL_STATE_CONNECTING, reason);
 }
@@ -364,11 +395,10 @@ asd_keeper_start (AsdKeeper *self)
   self->want_up = TRUE;
   if (self->run != NULL)
     return;
-  self->backoff_step = 0;
+  asd_retry_wait_reset_backoff (self->wait);
   self->attempts = 0;
   self->down_since = 0;
-  self->restarts = 0;
-  self->events->restarts_changed (self->user_data, 0);
+  set_uint (self, &self->restarts, 0, PROP_RESTARTS);
   spawn_ssh (self);
 }
 
@@ -442,7 +472,7 @@ asd_keeper_wake (AsdKeeper *self)
   if (!self->asleep)
     return;
   self->asleep = FALSE;
-  self->backoff_step = 0;
+  asd_retry_wait_reset_backoff (self->wait);
   if (self->want_up && self->run == NULL)
     spawn_ssh (self);
 }
@@ -463,6 +493,8 @@ void
 asd_keeper_reconfigure (AsdKeeper *self, const AsdTunnelSettings *settings,
                         const char * const *argv)
 {
+  gboolean was_broken = self->settings == NULL;
+
   g_clear_pointer (&self->settings, asd_tunnel_settings_free);
   g_clear_pointer (&self->argv, g_strfreev);
   if (settings != NULL)
@@ -478,6 +510,15 @@ asd_keeper_reconfigure (AsdKeeper *self, const AsdTunnelSettings *settings,
       self->restart_pending = TRUE;
       asd_ssh_run_stop (self->run, NULL);
     }
+  else if (was_broken && self->settings != NULL)
+    tell_state (self, ASD_TUNNEL_STATE_STOPPED, _("stopped"));
+}
+
+/* Fails with @reason until started again: the tunnel's file is broken. */
+void
+asd_keeper_fail (AsdKeeper *self, const char *reason)
+{
+  give_up (self, reason);
 }
 
 gboolean
@@ -532,23 +573,99 @@ asd_keeper_finalize (GObject *object)
   g_strfreev (self->argv);
   g_free (self->destination);
   g_free (self->askpass_helper);
+  g_free (self->state_reason);
 
   G_OBJECT_CLASS (asd_keeper_parent_class)->finalize (object);
+}
+
+static void
+asd_keeper_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  AsdKeeper *self = ASD_KEEPER (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATE:
+      g_value_set_enum (value, self->state);
+      break;
+    case PROP_STATE_REASON:
+      g_value_set_string (value, self->state_reason);
+      break;
+    case PROP_PID:
+      g_value_set_uint (value, self->pid);
+      break;
+    case PROP_RESTARTS:
+      g_value_set_uint (value, self->restarts);
+      break;
+    case PROP_NEXT_RETRY:
+      g_value_set_uint64 (value, self->next_retry);
+      break;
+    case PROP_CONNECTED_SINCE:
+      g_value_set_uint64 (value, self->connected_since);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+install_properties (GObjectClass *object_class)
+{
+  GParamFlags flags = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  /**
+   * AsdKeeper:state:
+   *
+   * The tunnel's state.  Notified whenever the state or its reason
+   * changes, after #AsdKeeper:state-reason, #AsdKeeper:next-retry and
+   * #AsdKeeper:connected-since: a handler sees the whole change.
+   */
+  props[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL, ASD_TYPE_TUNNEL_STATE, ASD_TUNNEL_STATE_STOPPED, flags);
+  /* AsdKeeper:state-reason: why, for people (translated). */
+  props[PROP_STATE_REASON] = g_param_spec_string ("state-reason", NULL, NULL, NULL, flags);
+  /* AsdKeeper:pid: ssh's pid, 0 when none runs. */
+  props[PROP_PID] = g_param_spec_uint ("pid", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  /* AsdKeeper:restarts: how many times ssh started again since the last Start. */
+  props[PROP_RESTARTS] = g_param_spec_uint ("restarts", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  /* AsdKeeper:next-retry: real time in µs of the next try, probe or check; 0 none. */
+  props[PROP_NEXT_RETRY] = g_param_spec_uint64 ("next-retry", NULL, NULL, 0, G_MAXUINT64, 0, flags);
+  /* AsdKeeper:connected-since: real time in µs it connected; 0 when not connected. */
+  props[PROP_CONNECTED_SINCE] =
+    g_param_spec_uint64 ("connected-since", NULL, NULL, 0, G_MAXUINT64, 0, flags);
+  g_object_class_install_properties (object_class, N_PROPS, props);
 }
 
 static void
 asd_keeper_class_init (AsdKeeperClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GType type = G_TYPE_FROM_CLASS (klass);
 
   object_class->dispose = asd_keeper_dispose;
   object_class->finalize = asd_keeper_finalize;
+  object_class->get_property = asd_keeper_get_property;
+  install_properties (object_class);
+
+  /* AsdKeeper::dropped: a connection went down, and why. */
+  signals[SIGNAL_DROPPED] = g_signal_new ("dropped", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                          NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* AsdKeeper::reconnected: up again after downtime_us and attempts starts of ssh. */
+  signals[SIGNAL_RECONNECTED] = g_signal_new ("reconnected", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                              NULL, G_TYPE_NONE, 2, G_TYPE_UINT64, G_TYPE_UINT);
+  /* AsdKeeper::probed: a probe or monitor test succeeded; its latency in µs. */
+  signals[SIGNAL_PROBED] = g_signal_new ("probed", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                         NULL, G_TYPE_NONE, 1, G_TYPE_UINT64);
+  /* AsdKeeper::ssh-ended: ssh is gone (a new one may already be starting). */
+  signals[SIGNAL_SSH_ENDED] = g_signal_new ("ssh-ended", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                            NULL, G_TYPE_NONE, 0);
 }
 
 static void
 asd_keeper_init (AsdKeeper *self)
 {
   self->state = ASD_TUNNEL_STATE_STOPPED;
+  self->state_reason = g_strdup (_("stopped"));
   self->wait = asd_retry_wait_new ();
   g_signal_connect (self->wait, "due", G_CALLBACK (on_wait_due), self);
   g_signal_connect (self->wait, "scheduled", G_CALLBACK (on_wait_scheduled), self);
@@ -556,14 +673,12 @@ asd_keeper_init (AsdKeeper *self)
 }
 
 /* A stopped keeper for the tunnel @name, with no settings yet (call
- * asd_keeper_reconfigure()); @events must outlive it. */
+ * asd_keeper_reconfigure()). */
 AsdKeeper *
-asd_keeper_new (const char *name, const AsdKeeperEvents *events, gpointer user_data)
+asd_keeper_new (const char *name)
 {
   AsdKeeper *self = g_object_new (ASD_TYPE_KEEPER, NULL);
 
   self->name = g_strdup (name);
-  self->events = events;
-  self->user_data = user_data;
   return self;
 }

@@ -101,7 +101,7 @@ add_tunnel_object (AsdManager *self, AsdTunnel *tunnel)
   asd_tunnel_set_askpass (tunnel, self->askpass, self->askpass_helper);
   asd_tunnel_set_pacer (tunnel, self->pacer);
   g_hash_table_insert (self->tunnels, g_strdup (asd_tunnel_get_name (tunnel)), g_object_ref (tunnel));
-  g_signal_connect_swapped (tunnel, "notify::pid", G_CALLBACK (check_shut_down), self);
+  g_signal_connect_swapped (tunnel, "ssh-ended", G_CALLBACK (check_shut_down), self);
   g_dbus_object_manager_server_export (self->objects, G_DBUS_OBJECT_SKELETON (object));
 }
 
