@@ -136,29 +136,7 @@ give_up (AsdKeeper *self, const char *why)
   tell_state (self, ASD_TUNNEL_STATE_FAILED, why);
 }
 
-static void
-clear_monitor (AsdKeeper *self)
-{
-  if (self->monitor != NULL)
-    g_signal_handlers_disconnect_by_data (self->monitor, self);
-  g_clear_object (&self->monitor);
-}
-
-/* ---- the monitor test (MonitorPort set) ---- */
-
-static void
-on_monitor_tested (AsdMonitor *monitor, gboolean ok, guint64 latency, gpointer user_data)
-{
-  AsdKeeper *self = user_data;
-
-  if (ok)
-    {
-      g_signal_emit (self, signals[SIGNAL_PROBED], 0, latency);
-      return;
-    }
-  if (self->run != NULL)
-    asd_ssh_run_stop (self->run, _("the monitor test failed: the connection stalled"));
-}
+/* ---- the monitor test (MonitorPort set), run by each AsdSshRun ---- */
 
 static gboolean
 setup_monitor (AsdKeeper *self, GError **error)
@@ -167,7 +145,7 @@ setup_monitor (AsdKeeper *self, GError **error)
   AsdMonitorSpec spec = { s->monitor_port, s->echo_port };
   guint first_poll = s->first_poll > 0 ? s->first_poll : s->poll_interval;
 
-  clear_monitor (self);
+  g_clear_object (&self->monitor);
   if (s->monitor_port == 0)
     return TRUE;
   self->monitor = asd_monitor_new (&spec, NULL);
@@ -179,7 +157,6 @@ setup_monitor (AsdKeeper *self, GError **error)
     }
   asd_monitor_set_timing (self->monitor, first_poll, s->poll_interval,
                           CLAMP (s->poll_interval / 2, 1, 15));
-  g_signal_connect (self->monitor, "tested", G_CALLBACK (on_monitor_tested), self);
   return TRUE;
 }
 
@@ -237,8 +214,6 @@ clear_run (AsdKeeper *self)
     g_signal_handlers_disconnect_by_data (self->run, self);
   g_clear_object (&self->run);
   g_clear_handle_id (&self->stable_id, g_source_remove);
-  if (self->monitor != NULL)
-    asd_monitor_stop (self->monitor);
   set_uint (self, &self->pid, 0, PROP_PID);
 }
 
@@ -330,8 +305,6 @@ become_connected (AsdKeeper *self)
   tell_state (self, ASD_TUNNEL_STATE_CONNECTED, reason);
   set_time (self, &self->connected_since, g_get_real_time (), PROP_CONNECTED_SINCE);
   self->stable_id = g_timeout_add_seconds (STABLE_AFTER_S, on_stable, self);
-  if (self->monitor != NULL)
-    asd_monitor_start (self->monitor);
   if (self->down_since > 0)
     {
       g_signal_emit (self, signals[SIGNAL_RECONNECTED], 0,
@@ -347,6 +320,12 @@ on_run_connected (AsdSshRun *run, gpointer user_data)
 
   g_clear_pointer (&self->slot, asd_login_slot_release);
   become_connected (self);
+}
+
+static void
+on_run_probed (AsdKeeper *self, guint64 latency)
+{
+  g_signal_emit (self, signals[SIGNAL_PROBED], 0, latency);
 }
 
 static void
@@ -369,6 +348,9 @@ start_run (AsdKeeper *self)
                                self->askpass_server, self->askpass_helper);
   g_signal_connect (self->run, "connected", G_CALLBACK (on_run_connected), self);
   g_signal_connect (self->run, "ended", G_CALLBACK (on_run_ended), self);
+  g_signal_connect_swapped (self->run, "probed", G_CALLBACK (on_run_probed), self);
+  if (self->monitor != NULL)
+    asd_ssh_run_watch_with (self->run, self->monitor);
   if (!asd_ssh_run_start (self->run, &error))
     {
       g_autofree char *why = g_strdup_printf (_("cannot run ssh: %s"), error->message);
@@ -504,7 +486,7 @@ asd_keeper_reconfigure (AsdKeeper *self, const AsdTunnelSettings *settings,
       g_free (self->destination);
       self->destination = asd_tunnel_settings_display_destination (settings);
     }
-  clear_monitor (self);
+  g_clear_object (&self->monitor);
   if (self->run != NULL && self->settings != NULL)
     {
       self->restart_pending = TRUE;
@@ -554,7 +536,7 @@ asd_keeper_dispose (GObject *object)
       g_signal_handlers_disconnect_by_data (self->wait, self);
     }
   clear_run (self);
-  clear_monitor (self);
+  g_clear_object (&self->monitor);
   cancel_slot (self);
   g_clear_object (&self->pacer);
   g_clear_object (&self->askpass_server);
