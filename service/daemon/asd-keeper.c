@@ -10,7 +10,9 @@
  * found by ssh's ServerAlive defaults, or by the monitor test when
  * MonitorPort is set.  Logins wait for a slot of the login pacer; the
  * system's sleep closes ssh until it wakes.  The keeper knows nothing of
- * D-Bus: it tells its tunnel (asd-tunnel) through #AsdKeeperEvents.
+ * D-Bus: what happens shows in its properties (state, pid, restarts, ...)
+ * and signals (dropped, reconnected, probed, ssh-ended), which its tunnel
+ * (asd-tunnel) mirrors onto the bus.
  *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -19,14 +21,13 @@
 
 #include <glib/gi18n.h>
 
+#include "asd-enums.h"
 #include "asd-keeper.h"
 #include "asd-monitor.h"
 #include "asd-retry-wait.h"
 #include "asd-ssh-run.h"
 
-#define BACKOFF_MAX_S       60   /* the longest wait between two tries */
 #define STABLE_AFTER_S      10   /* connected this long resets the backoff */
-#define SHORT_RETRY_S        3   /* remote port still held */
 
 struct _AsdKeeper
 {
@@ -36,9 +37,13 @@ struct _AsdKeeper
   AsdTunnelSettings *settings;   /* NULL: the tunnel's file is broken */
   char **argv;
   char *destination;             /* the server, for people */
-  const AsdKeeperEvents *events;
-  gpointer user_data;
-  AsdTunnelState state;          /* the last one told */
+
+  AsdTunnelState state;          /* the properties */
+  char *state_reason;
+  guint pid;
+  guint restarts;                /* ssh starts again since the last Start */
+  guint64 next_retry;
+  guint64 connected_since;
 
   gboolean want_up;              /* Start was called, Stop was not */
   gboolean restart_pending;      /* start again as soon as ssh is gone */
@@ -46,9 +51,7 @@ struct _AsdKeeper
   AsdSshRun *run;                /* the ssh running now */
   AsdMonitor *monitor;
 
-  guint backoff_step;
   guint attempts;                /* ssh starts since the last drop */
-  guint restarts;                /* ssh starts again since the last Start */
   gint64 down_since;             /* real time the connection dropped, or 0 */
   AsdRetryWait *wait;            /* before the next try */
   guint stable_id;
@@ -56,8 +59,32 @@ struct _AsdKeeper
   AsdAskpassServer *askpass_server;
   char *askpass_helper;
   AsdLoginPacer *pacer;          /* NULL: no limit on logins at once */
-  gboolean waiting_slot;
+  AsdLoginSlot *slot;            /* held while ssh logs in */
+  GCancellable *slot_wait;       /* waiting for a slot */
 };
+
+enum {
+  PROP_0,
+  PROP_STATE,
+  PROP_STATE_REASON,
+  PROP_PID,
+  PROP_RESTARTS,
+  PROP_NEXT_RETRY,
+  PROP_CONNECTED_SINCE,
+  N_PROPS
+};
+
+static GParamSpec *props[N_PROPS];
+
+enum {
+  SIGNAL_DROPPED,
+  SIGNAL_RECONNECTED,
+  SIGNAL_PROBED,
+  SIGNAL_SSH_ENDED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 G_DEFINE_TYPE (AsdKeeper, asd_keeper, G_TYPE_OBJECT)
 
@@ -65,10 +92,40 @@ static void spawn_ssh (AsdKeeper *self);
 static void start_run (AsdKeeper *self);
 
 static void
+set_uint (AsdKeeper *self, guint *field, guint value, guint prop)
+{
+  if (*field == value)
+    return;
+  *field = value;
+  g_object_notify_by_pspec (G_OBJECT (self), props[prop]);
+}
+
+static void
+set_time (AsdKeeper *self, guint64 *field, guint64 value, guint prop)
+{
+  if (*field == value)
+    return;
+  *field = value;
+  g_object_notify_by_pspec (G_OBJECT (self), props[prop]);
+}
+
+/* A new state or reason: NextRetry and ConnectedSince are cleared where
+ * they no longer apply, then state-reason and, last, state are notified
+ * (see #AsdKeeper:state). */
+static void
 tell_state (AsdKeeper *self, AsdTunnelState state, const char *reason)
 {
+  if (state == self->state && g_strcmp0 (reason, self->state_reason) == 0)
+    return;
   self->state = state;
-  self->events->state_changed (self->user_data, state, reason);
+  g_free (self->state_reason);
+  self->state_reason = g_strdup (reason);
+  if (state != ASD_TUNNEL_STATE_RETRYING)
+    set_time (self, &self->next_retry, 0, PROP_NEXT_RETRY);
+  if (state != ASD_TUNNEL_STATE_CONNECTED)
+    set_time (self, &self->connected_since, 0, PROP_CONNECTED_SINCE);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STATE_REASON]);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STATE]);
 }
 
 /* Fails until Start: the user has something to fix. */
@@ -79,29 +136,7 @@ give_up (AsdKeeper *self, const char *why)
   tell_state (self, ASD_TUNNEL_STATE_FAILED, why);
 }
 
-static void
-clear_monitor (AsdKeeper *self)
-{
-  if (self->monitor != NULL)
-    g_signal_handlers_disconnect_by_data (self->monitor, self);
-  g_clear_object (&self->monitor);
-}
-
-/* ---- the monitor test (MonitorPort set) ---- */
-
-static void
-on_monitor_tested (AsdMonitor *monitor, gboolean ok, guint64 latency, gpointer user_data)
-{
-  AsdKeeper *self = user_data;
-
-  if (ok)
-    {
-      self->events->probed (self->user_data, latency);
-      return;
-    }
-  if (self->run != NULL)
-    asd_ssh_run_stop (self->run, _("the monitor test failed: the connection stalled"));
-}
+/* ---- the monitor test (MonitorPort set), run by each AsdSshRun ---- */
 
 static gboolean
 setup_monitor (AsdKeeper *self, GError **error)
@@ -110,7 +145,7 @@ setup_monitor (AsdKeeper *self, GError **error)
   AsdMonitorSpec spec = { s->monitor_port, s->echo_port };
   guint first_poll = s->first_poll > 0 ? s->first_poll : s->poll_interval;
 
-  clear_monitor (self);
+  g_clear_object (&self->monitor);
   if (s->monitor_port == 0)
     return TRUE;
   self->monitor = asd_monitor_new (&spec, NULL);
@@ -122,50 +157,28 @@ setup_monitor (AsdKeeper *self, GError **error)
     }
   asd_monitor_set_timing (self->monitor, first_poll, s->poll_interval,
                           asd_monitor_net_timeout (s->poll_interval));
-  g_signal_connect (self->monitor, "tested", G_CALLBACK (on_monitor_tested), self);
   return TRUE;
 }
 
 /* ---- what follows a failed run ---- */
 
-/* 0 for the first try after a stable connection, then 1, 2, 4 … 60 s, ±25 %. */
-static guint
-backoff_delay_ms (AsdKeeper *self)
-{
-  guint step = self->backoff_step++;
-  gdouble seconds;
-
-  if (step == 0)
-    return 0;
-  seconds = MIN (BACKOFF_MAX_S, 1u << MIN (step - 1, 6u));
-  return seconds * g_random_double_range (0.75, 1.25) * 1000;
-}
-
 static void
-after_failed_run (AsdKeeper *self, gboolean was_connected, const char *reason,
-                  AsdRetry retry, gboolean keyring_locked)
+after_failed_run (AsdKeeper *self, gboolean was_connected, const char *reason, AsdRetry retry)
 {
   if (was_connected)
     {
       self->down_since = g_get_real_time ();
       self->attempts = 0;
-      self->events->dropped (self->user_data, reason);
+      g_signal_emit (self, signals[SIGNAL_DROPPED], 0, reason);
     }
 
-  if (retry == ASD_RETRY_NEVER && !keyring_locked)
+  if (retry == ASD_RETRY_NEVER)
     {
       give_up (self, reason);
       return;
     }
   tell_state (self, ASD_TUNNEL_STATE_RETRYING, reason);
-  if (keyring_locked)
-    asd_retry_wait_for_keyring (self->wait);
-  else if (retry == ASD_RETRY_SHORT)
-    asd_retry_wait_after (self->wait, SHORT_RETRY_S * 1000);
-  else if (retry == ASD_RETRY_WHEN_REACHABLE)
-    asd_retry_wait_for_server (self->wait, (const char * const *) self->argv, backoff_delay_ms (self));
-  else
-    asd_retry_wait_after (self->wait, backoff_delay_ms (self));
+  asd_retry_wait_after_failure (self->wait, retry, (const char * const *) self->argv);
 }
 
 static void
@@ -180,13 +193,15 @@ on_wait_due (AsdRetryWait *wait, gpointer user_data)
 static void
 on_wait_scheduled (AsdRetryWait *wait, gint64 when, gpointer user_data)
 {
-  ASD_KEEPER (user_data)->events->next_retry (ASD_KEEPER (user_data)->user_data, when);
+  AsdKeeper *self = user_data;
+
+  set_time (self, &self->next_retry, when, PROP_NEXT_RETRY);
 }
 
 static void
 on_wait_probed (AsdRetryWait *wait, gint64 latency, gpointer user_data)
 {
-  ASD_KEEPER (user_data)->events->probed (ASD_KEEPER (user_data)->user_data, latency);
+  g_signal_emit (user_data, signals[SIGNAL_PROBED], 0, (guint64) latency);
 }
 
 /* ---- ssh's run ---- */
@@ -194,36 +209,38 @@ on_wait_probed (AsdRetryWait *wait, gint64 latency, gpointer user_data)
 static void
 clear_run (AsdKeeper *self)
 {
-  if (self->pacer != NULL)
-    asd_login_pacer_release (self->pacer, self);
+  g_clear_pointer (&self->slot, asd_login_slot_release);
   if (self->run != NULL)
     g_signal_handlers_disconnect_by_data (self->run, self);
   g_clear_object (&self->run);
   g_clear_handle_id (&self->stable_id, g_source_remove);
-  if (self->monitor != NULL)
-    asd_monitor_stop (self->monitor);
-  self->events->pid_changed (self->user_data, 0);
+  set_uint (self, &self->pid, 0, PROP_PID);
 }
 
 /* Waits no more for a login slot (and gives back one held). */
 static void
 cancel_slot (AsdKeeper *self)
 {
-  self->waiting_slot = FALSE;
-  if (self->pacer != NULL)
-    asd_login_pacer_cancel (self->pacer, self);
+  g_cancellable_cancel (self->slot_wait);
+  g_clear_object (&self->slot_wait);
+  g_clear_pointer (&self->slot, asd_login_slot_release);
 }
 
 static void
-on_slot_granted (gpointer user_data)
+on_slot_acquired (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  AsdKeeper *self = user_data;
+  g_autoptr(AsdLoginSlot) slot = asd_login_pacer_acquire_finish (ASD_LOGIN_PACER (source), result, NULL);
+  AsdKeeper *self;
 
-  self->waiting_slot = FALSE;
-  if (!self->want_up || self->asleep || self->run != NULL)
-    asd_login_pacer_release (self->pacer, self);
-  else
-    start_run (self);
+  if (slot == NULL)
+    return;   /* cancelled: the keeper may be gone */
+  self = user_data;
+  g_clear_object (&self->slot_wait);
+  if (self->want_up && !self->asleep && self->run == NULL)
+    {
+      self->slot = g_steal_pointer (&slot);
+      start_run (self);
+    }
 }
 
 /* Starts ssh, once a login slot is free: a mass reconnect is paced. */
@@ -231,16 +248,16 @@ static void
 spawn_ssh (AsdKeeper *self)
 {
   asd_retry_wait_cancel (self->wait);
-  if (self->run != NULL || self->waiting_slot)
+  if (self->run != NULL || self->slot_wait != NULL)
     return;
-  if (self->pacer == NULL || asd_login_pacer_try (self->pacer, self))
+  if (self->pacer == NULL || (self->slot = asd_login_pacer_try_acquire (self->pacer)) != NULL)
     {
       start_run (self);
       return;
     }
-  self->waiting_slot = TRUE;
+  self->slot_wait = g_cancellable_new ();
   tell_state (self, ASD_TUNNEL_STATE_CONNECTING, _("waiting for other tunnels to finish logging in"));
-  asd_login_pacer_request (self->pacer, on_slot_granted, self);
+  asd_login_pacer_acquire_async (self->pacer, self->slot_wait, on_slot_acquired, self);
 }
 
 static void
@@ -248,9 +265,8 @@ on_run_ended (AsdSshRun *run, gpointer user_data)
 {
   AsdKeeper *self = user_data;
   gboolean was_connected = self->state == ASD_TUNNEL_STATE_CONNECTED;
-  gboolean keyring_locked = FALSE;
   AsdRetry retry = ASD_RETRY_BACKOFF;
-  g_autofree char *reason = asd_ssh_run_explain (run, &retry, &keyring_locked);
+  g_autofree char *reason = asd_ssh_run_explain (run, &retry);
 
   clear_run (self);
   if (self->restart_pending)
@@ -266,8 +282,8 @@ on_run_ended (AsdSshRun *run, gpointer user_data)
         tell_state (self, ASD_TUNNEL_STATE_STOPPED, _("stopped"));
     }
   else
-    after_failed_run (self, was_connected, reason, retry, keyring_locked);
-  self->events->ssh_ended (self->user_data);
+    after_failed_run (self, was_connected, reason, retry);
+  g_signal_emit (self, signals[SIGNAL_SSH_ENDED], 0);
 }
 
 static gboolean
@@ -276,7 +292,7 @@ on_stable (gpointer user_data)
   AsdKeeper *self = user_data;
 
   self->stable_id = 0;
-  self->backoff_step = 0;
+  asd_retry_wait_reset_backoff (self->wait);
   return G_SOURCE_REMOVE;
 }
 
@@ -287,13 +303,12 @@ become_connected (AsdKeeper *self)
 
   reason = g_strdup_printf (_("connected to %s"), self->destination);
   tell_state (self, ASD_TUNNEL_STATE_CONNECTED, reason);
+  set_time (self, &self->connected_since, g_get_real_time (), PROP_CONNECTED_SINCE);
   self->stable_id = g_timeout_add_seconds (STABLE_AFTER_S, on_stable, self);
-  if (self->monitor != NULL)
-    asd_monitor_start (self->monitor);
   if (self->down_since > 0)
     {
-      self->events->reconnected (self->user_data, g_get_real_time () - self->down_since,
-                                 self->attempts);
+      g_signal_emit (self, signals[SIGNAL_RECONNECTED], 0,
+                     (guint64) (g_get_real_time () - self->down_since), self->attempts);
       self->down_since = 0;
     }
 }
@@ -303,9 +318,14 @@ on_run_connected (AsdSshRun *run, gpointer user_data)
 {
   AsdKeeper *self = user_data;
 
-  if (self->pacer != NULL)
-    asd_login_pacer_release (self->pacer, self);
+  g_clear_pointer (&self->slot, asd_login_slot_release);
   become_connected (self);
+}
+
+static void
+on_run_probed (AsdKeeper *self, guint64 latency)
+{
+  g_signal_emit (self, signals[SIGNAL_PROBED], 0, latency);
 }
 
 static void
@@ -328,6 +348,9 @@ start_run (AsdKeeper *self)
                                self->askpass_server, self->askpass_helper);
   g_signal_connect (self->run, "connected", G_CALLBACK (on_run_connected), self);
   g_signal_connect (self->run, "ended", G_CALLBACK (on_run_ended), self);
+  g_signal_connect_swapped (self->run, "probed", G_CALLBACK (on_run_probed), self);
+  if (self->monitor != NULL)
+    asd_ssh_run_watch_with (self->run, self->monitor);
   if (!asd_ssh_run_start (self->run, &error))
     {
       g_autofree char *why = g_strdup_printf (_("cannot run ssh: %s"), error->message);
@@ -336,8 +359,8 @@ start_run (AsdKeeper *self)
       return;
     }
   if (self->attempts++ > 0 || self->down_since > 0)
-    self->events->restarts_changed (self->user_data, ++self->restarts);
-  self->events->pid_changed (self->user_data, asd_ssh_run_get_pid (self->run));
+    set_uint (self, &self->restarts, self->restarts + 1, PROP_RESTARTS);
+  set_uint (self, &self->pid, asd_ssh_run_get_pid (self->run), PROP_PID);
   reason = g_strdup_printf (_("connecting to %s"), self->destination);
   tell_state (self, ASD_TUNNEL_STATE_CONNECTING, reason);
 }
@@ -354,11 +377,10 @@ asd_keeper_start (AsdKeeper *self)
   self->want_up = TRUE;
   if (self->run != NULL)
     return;
-  self->backoff_step = 0;
+  asd_retry_wait_reset_backoff (self->wait);
   self->attempts = 0;
   self->down_since = 0;
-  self->restarts = 0;
-  self->events->restarts_changed (self->user_data, 0);
+  set_uint (self, &self->restarts, 0, PROP_RESTARTS);
   spawn_ssh (self);
 }
 
@@ -432,7 +454,7 @@ asd_keeper_wake (AsdKeeper *self)
   if (!self->asleep)
     return;
   self->asleep = FALSE;
-  self->backoff_step = 0;
+  asd_retry_wait_reset_backoff (self->wait);
   if (self->want_up && self->run == NULL)
     spawn_ssh (self);
 }
@@ -453,6 +475,8 @@ void
 asd_keeper_reconfigure (AsdKeeper *self, const AsdTunnelSettings *settings,
                         const char * const *argv)
 {
+  gboolean was_broken = self->settings == NULL;
+
   g_clear_pointer (&self->settings, asd_tunnel_settings_free);
   g_clear_pointer (&self->argv, g_strfreev);
   if (settings != NULL)
@@ -462,12 +486,21 @@ asd_keeper_reconfigure (AsdKeeper *self, const AsdTunnelSettings *settings,
       g_free (self->destination);
       self->destination = asd_tunnel_settings_display_destination (settings);
     }
-  clear_monitor (self);
+  g_clear_object (&self->monitor);
   if (self->run != NULL && self->settings != NULL)
     {
       self->restart_pending = TRUE;
       asd_ssh_run_stop (self->run, NULL);
     }
+  else if (was_broken && self->settings != NULL)
+    tell_state (self, ASD_TUNNEL_STATE_STOPPED, _("stopped"));
+}
+
+/* Fails with @reason until started again: the tunnel's file is broken. */
+void
+asd_keeper_fail (AsdKeeper *self, const char *reason)
+{
+  give_up (self, reason);
 }
 
 gboolean
@@ -503,7 +536,7 @@ asd_keeper_dispose (GObject *object)
       g_signal_handlers_disconnect_by_data (self->wait, self);
     }
   clear_run (self);
-  clear_monitor (self);
+  g_clear_object (&self->monitor);
   cancel_slot (self);
   g_clear_object (&self->pacer);
   g_clear_object (&self->askpass_server);
@@ -522,23 +555,99 @@ asd_keeper_finalize (GObject *object)
   g_strfreev (self->argv);
   g_free (self->destination);
   g_free (self->askpass_helper);
+  g_free (self->state_reason);
 
   G_OBJECT_CLASS (asd_keeper_parent_class)->finalize (object);
+}
+
+static void
+asd_keeper_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  AsdKeeper *self = ASD_KEEPER (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATE:
+      g_value_set_enum (value, self->state);
+      break;
+    case PROP_STATE_REASON:
+      g_value_set_string (value, self->state_reason);
+      break;
+    case PROP_PID:
+      g_value_set_uint (value, self->pid);
+      break;
+    case PROP_RESTARTS:
+      g_value_set_uint (value, self->restarts);
+      break;
+    case PROP_NEXT_RETRY:
+      g_value_set_uint64 (value, self->next_retry);
+      break;
+    case PROP_CONNECTED_SINCE:
+      g_value_set_uint64 (value, self->connected_since);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+install_properties (GObjectClass *object_class)
+{
+  GParamFlags flags = G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS;
+
+  /**
+   * AsdKeeper:state:
+   *
+   * The tunnel's state.  Notified whenever the state or its reason
+   * changes, after #AsdKeeper:state-reason, #AsdKeeper:next-retry and
+   * #AsdKeeper:connected-since: a handler sees the whole change.
+   */
+  props[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL, ASD_TYPE_TUNNEL_STATE, ASD_TUNNEL_STATE_STOPPED, flags);
+  /* AsdKeeper:state-reason: why, for people (translated). */
+  props[PROP_STATE_REASON] = g_param_spec_string ("state-reason", NULL, NULL, NULL, flags);
+  /* AsdKeeper:pid: ssh's pid, 0 when none runs. */
+  props[PROP_PID] = g_param_spec_uint ("pid", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  /* AsdKeeper:restarts: how many times ssh started again since the last Start. */
+  props[PROP_RESTARTS] = g_param_spec_uint ("restarts", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  /* AsdKeeper:next-retry: real time in µs of the next try, probe or check; 0 none. */
+  props[PROP_NEXT_RETRY] = g_param_spec_uint64 ("next-retry", NULL, NULL, 0, G_MAXUINT64, 0, flags);
+  /* AsdKeeper:connected-since: real time in µs it connected; 0 when not connected. */
+  props[PROP_CONNECTED_SINCE] =
+    g_param_spec_uint64 ("connected-since", NULL, NULL, 0, G_MAXUINT64, 0, flags);
+  g_object_class_install_properties (object_class, N_PROPS, props);
 }
 
 static void
 asd_keeper_class_init (AsdKeeperClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GType type = G_TYPE_FROM_CLASS (klass);
 
   object_class->dispose = asd_keeper_dispose;
   object_class->finalize = asd_keeper_finalize;
+  object_class->get_property = asd_keeper_get_property;
+  install_properties (object_class);
+
+  /* AsdKeeper::dropped: a connection went down, and why. */
+  signals[SIGNAL_DROPPED] = g_signal_new ("dropped", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                          NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /* AsdKeeper::reconnected: up again after downtime_us and attempts starts of ssh. */
+  signals[SIGNAL_RECONNECTED] = g_signal_new ("reconnected", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                              NULL, G_TYPE_NONE, 2, G_TYPE_UINT64, G_TYPE_UINT);
+  /* AsdKeeper::probed: a probe or monitor test succeeded; its latency in µs. */
+  signals[SIGNAL_PROBED] = g_signal_new ("probed", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                         NULL, G_TYPE_NONE, 1, G_TYPE_UINT64);
+  /* AsdKeeper::ssh-ended: ssh is gone (a new one may already be starting). */
+  signals[SIGNAL_SSH_ENDED] = g_signal_new ("ssh-ended", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                            NULL, G_TYPE_NONE, 0);
 }
 
 static void
 asd_keeper_init (AsdKeeper *self)
 {
   self->state = ASD_TUNNEL_STATE_STOPPED;
+  self->state_reason = g_strdup (_("stopped"));
   self->wait = asd_retry_wait_new ();
   g_signal_connect (self->wait, "due", G_CALLBACK (on_wait_due), self);
   g_signal_connect (self->wait, "scheduled", G_CALLBACK (on_wait_scheduled), self);
@@ -546,14 +655,12 @@ asd_keeper_init (AsdKeeper *self)
 }
 
 /* A stopped keeper for the tunnel @name, with no settings yet (call
- * asd_keeper_reconfigure()); @events must outlive it. */
+ * asd_keeper_reconfigure()). */
 AsdKeeper *
-asd_keeper_new (const char *name, const AsdKeeperEvents *events, gpointer user_data)
+asd_keeper_new (const char *name)
 {
   AsdKeeper *self = g_object_new (ASD_TYPE_KEEPER, NULL);
 
   self->name = g_strdup (name);
-  self->events = events;
-  self->user_data = user_data;
   return self;
 }

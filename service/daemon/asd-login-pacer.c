@@ -1,10 +1,11 @@
 /* asd-login-pacer.c: how many tunnels may be logging in at once
  *
- * A tunnel asks for a slot before it starts ssh and gives it back once
- * ssh is connected or has ended.  When every slot is taken, requests wait
+ * A tunnel acquires a slot before it starts ssh and releases it once ssh
+ * is connected or has ended.  When every slot is taken, acquisitions wait
  * in order: after a resume or a network change, hundreds of tunnels come
  * back a few at a time instead of all at once (which a server's
- * MaxStartups would partly refuse).
+ * MaxStartups would partly refuse).  A waiter whose GCancellable is
+ * cancelled leaves the queue and finishes with G_IO_ERROR_CANCELLED.
  *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -13,119 +14,172 @@
 
 #include "asd-login-pacer.h"
 
-typedef struct {
-  AsdLoginGranted granted;
-  gpointer user_data;
-} Waiter;
+struct _AsdLoginSlot
+{
+  AsdLoginPacer *pacer;
+};
 
 struct _AsdLoginPacer
 {
   GObject parent_instance;
 
   guint slots;
-  GHashTable *holders;           /* user_data of each slot held */
-  GQueue waiting;                /* Waiter *, first come first served */
-  guint grant_id;
+  guint taken;
+  GQueue waiting;                /* GTask *, first come first served */
+  guint idle_id;
 };
 
 G_DEFINE_TYPE (AsdLoginPacer, asd_login_pacer, G_TYPE_OBJECT)
 
-/* Grants from an idle source, never from inside request() or release():
- * the caller is in the middle of changing its own state. */
-static gboolean
-grant_waiting (gpointer user_data)
+static AsdLoginSlot *
+take_slot (AsdLoginPacer *self)
 {
-  AsdLoginPacer *self = user_data;
+  AsdLoginSlot *slot = g_new0 (AsdLoginSlot, 1);
 
-  self->grant_id = 0;
-  while (g_hash_table_size (self->holders) < self->slots && !g_queue_is_empty (&self->waiting))
+  slot->pacer = g_object_ref (self);
+  self->taken++;
+  return slot;
+}
+
+/* Takes a waiter out of the queue; its cancel handler is gone after. */
+static void
+unqueue (AsdLoginPacer *self, GList *link)
+{
+  GTask *task = link->data;
+  gulong handler = GPOINTER_TO_SIZE (g_task_get_task_data (task));
+
+  g_queue_delete_link (&self->waiting, link);
+  g_cancellable_disconnect (g_task_get_cancellable (task), handler);
+}
+
+static void
+drop_cancelled (AsdLoginPacer *self)
+{
+  GList *link = self->waiting.head;
+
+  while (link != NULL)
     {
-      g_autofree Waiter *waiter = g_queue_pop_head (&self->waiting);
+      GList *next = link->next;
+      g_autoptr(GTask) task = link->data;
 
-      g_hash_table_add (self->holders, waiter->user_data);
-      waiter->granted (waiter->user_data);
+      if (g_cancellable_is_cancelled (g_task_get_cancellable (task)))
+        {
+          unqueue (self, link);
+          g_task_return_error_if_cancelled (task);
+        }
+      else
+        g_steal_pointer (&task);   /* still queued */
+      link = next;
+    }
+}
+
+/* Grants and cancels from an idle source, never from inside acquire,
+ * release or cancel: the caller is in the middle of changing its state. */
+static gboolean
+on_idle (gpointer user_data)
+{
+  g_autoptr(AsdLoginPacer) self = g_object_ref (user_data);   /* callbacks may drop theirs */
+
+  self->idle_id = 0;
+  drop_cancelled (self);
+  while (self->taken < self->slots && !g_queue_is_empty (&self->waiting))
+    {
+      g_autoptr(GTask) task = self->waiting.head->data;
+
+      unqueue (self, self->waiting.head);
+      g_task_return_pointer (task, take_slot (self), (GDestroyNotify) asd_login_slot_release);
     }
   return G_SOURCE_REMOVE;
 }
 
 static void
-schedule_grants (AsdLoginPacer *self)
+schedule (AsdLoginPacer *self)
 {
-  if (self->grant_id == 0 && !g_queue_is_empty (&self->waiting) &&
-      g_hash_table_size (self->holders) < self->slots)
-    self->grant_id = g_idle_add (grant_waiting, self);
+  if (self->idle_id == 0 && !g_queue_is_empty (&self->waiting))
+    self->idle_id = g_idle_add (on_idle, self);
+}
+
+static void
+on_cancelled (GCancellable *cancellable, gpointer user_data)
+{
+  schedule (ASD_LOGIN_PACER (user_data));
 }
 
 /**
- * asd_login_pacer_try:
+ * asd_login_pacer_try_acquire:
  * @self: the pacer
- * @user_data: who asks
  *
- * Returns: whether @user_data got a slot now (a slot is free and nobody
- *   waits); if not, asd_login_pacer_request() queues
+ * Returns: (transfer full) (nullable): a slot if one is free and nobody
+ *   waits, else %NULL (then asd_login_pacer_acquire_async() queues)
  */
-gboolean
-asd_login_pacer_try (AsdLoginPacer *self, gpointer user_data)
+AsdLoginSlot *
+asd_login_pacer_try_acquire (AsdLoginPacer *self)
 {
-  if (g_hash_table_size (self->holders) >= self->slots || !g_queue_is_empty (&self->waiting))
-    return FALSE;
-  g_hash_table_add (self->holders, user_data);
-  return TRUE;
+  g_return_val_if_fail (ASD_IS_LOGIN_PACER (self), NULL);
+
+  if (self->taken >= self->slots || !g_queue_is_empty (&self->waiting))
+    return NULL;
+  return take_slot (self);
 }
 
 /**
- * asd_login_pacer_request:
+ * asd_login_pacer_acquire_async:
  * @self: the pacer
- * @granted: called (from the main loop) when a slot is @user_data's
- * @user_data: who asks; one request or slot at a time per @user_data
+ * @cancellable: (nullable): cancelling it withdraws the request
+ * @callback: called from the main loop (never from inside this call)
+ *   once a slot is the caller's, or the request was cancelled
+ * @user_data: for @callback
  */
 void
-asd_login_pacer_request (AsdLoginPacer *self, AsdLoginGranted granted, gpointer user_data)
+asd_login_pacer_acquire_async (AsdLoginPacer       *self,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
 {
-  Waiter *waiter = g_new (Waiter, 1);
+  GTask *task;
+  gulong handler = 0;
 
-  waiter->granted = granted;
-  waiter->user_data = user_data;
-  g_queue_push_tail (&self->waiting, waiter);
-  schedule_grants (self);
-}
+  g_return_if_fail (ASD_IS_LOGIN_PACER (self));
 
-static gint
-waiter_is (gconstpointer waiter, gconstpointer user_data)
-{
-  return ((const Waiter *) waiter)->user_data == user_data ? 0 : 1;
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, asd_login_pacer_acquire_async);
+  g_queue_push_tail (&self->waiting, task);
+  if (cancellable != NULL)
+    handler = g_cancellable_connect (cancellable, G_CALLBACK (on_cancelled), self, NULL);
+  g_task_set_task_data (task, GSIZE_TO_POINTER (handler), NULL);
+  schedule (self);
 }
 
 /**
- * asd_login_pacer_cancel:
+ * asd_login_pacer_acquire_finish:
  * @self: the pacer
- * @user_data: who asked
+ * @result: the result given to the callback
+ * @error: return location for %G_IO_ERROR_CANCELLED
  *
- * Withdraws a request still waiting, and gives back a slot held.
+ * Returns: (transfer full) (nullable): the slot, to release once ssh is
+ *   connected or gone; %NULL when cancelled
  */
-void
-asd_login_pacer_cancel (AsdLoginPacer *self, gpointer user_data)
+AsdLoginSlot *
+asd_login_pacer_acquire_finish (AsdLoginPacer *self, GAsyncResult *result, GError **error)
 {
-  GList *link = g_queue_find_custom (&self->waiting, user_data, waiter_is);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
-  if (link != NULL)
-    {
-      g_free (link->data);
-      g_queue_delete_link (&self->waiting, link);
-    }
-  asd_login_pacer_release (self, user_data);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 /**
- * asd_login_pacer_release:
- * @self: the pacer
- * @user_data: who holds a slot (nothing happens if it holds none)
+ * asd_login_slot_release:
+ * @slot: (nullable): a slot; the next waiter gets it (from an idle)
  */
 void
-asd_login_pacer_release (AsdLoginPacer *self, gpointer user_data)
+asd_login_slot_release (AsdLoginSlot *slot)
 {
-  if (g_hash_table_remove (self->holders, user_data))
-    schedule_grants (self);
+  if (slot == NULL)
+    return;
+  slot->pacer->taken--;
+  schedule (slot->pacer);
+  g_object_unref (slot->pacer);
+  g_free (slot);
 }
 
 static void
@@ -133,9 +187,8 @@ asd_login_pacer_finalize (GObject *object)
 {
   AsdLoginPacer *self = ASD_LOGIN_PACER (object);
 
-  g_clear_handle_id (&self->grant_id, g_source_remove);
-  g_queue_clear_full (&self->waiting, g_free);
-  g_hash_table_unref (self->holders);
+  /* Every waiter holds a reference: the queue is empty here. */
+  g_clear_handle_id (&self->idle_id, g_source_remove);
 
   G_OBJECT_CLASS (asd_login_pacer_parent_class)->finalize (object);
 }
@@ -149,7 +202,6 @@ asd_login_pacer_class_init (AsdLoginPacerClass *klass)
 static void
 asd_login_pacer_init (AsdLoginPacer *self)
 {
-  self->holders = g_hash_table_new (NULL, NULL);
   g_queue_init (&self->waiting);
 }
 

@@ -13,20 +13,23 @@ G_BEGIN_DECLS
  * has logins refused by a server. */
 #define ASD_LOGIN_PACER_DEFAULT_SLOTS 8
 
-typedef void (*AsdLoginGranted) (gpointer user_data);
+/* One login's right to run; give it back with asd_login_slot_release(). */
+typedef struct _AsdLoginSlot AsdLoginSlot;
 
 #define ASD_TYPE_LOGIN_PACER (asd_login_pacer_get_type ())
 G_DECLARE_FINAL_TYPE (AsdLoginPacer, asd_login_pacer, ASD, LOGIN_PACER, GObject)
 
-AsdLoginPacer *asd_login_pacer_new     (guint            slots);
-gboolean       asd_login_pacer_try     (AsdLoginPacer   *self,
-                                        gpointer         user_data);
-void           asd_login_pacer_request (AsdLoginPacer   *self,
-                                        AsdLoginGranted  granted,
-                                        gpointer         user_data);
-void           asd_login_pacer_cancel  (AsdLoginPacer   *self,
-                                        gpointer         user_data);
-void           asd_login_pacer_release (AsdLoginPacer   *self,
-                                        gpointer         user_data);
+AsdLoginPacer *asd_login_pacer_new            (guint                slots);
+AsdLoginSlot  *asd_login_pacer_try_acquire    (AsdLoginPacer       *self);
+void           asd_login_pacer_acquire_async  (AsdLoginPacer       *self,
+                                               GCancellable        *cancellable,
+                                               GAsyncReadyCallback  callback,
+                                               gpointer             user_data);
+AsdLoginSlot  *asd_login_pacer_acquire_finish (AsdLoginPacer       *self,
+                                               GAsyncResult        *result,
+                                               GError             **error);
+void           asd_login_slot_release         (AsdLoginSlot        *slot);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AsdLoginSlot, asd_login_slot_release)
 
 G_END_DECLS

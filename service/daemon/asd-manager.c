@@ -64,7 +64,7 @@ G_DEFINE_TYPE_WITH_CODE (AsdManager, asd_manager, ASD_DBUS_TYPE_MANAGER_SKELETON
                          G_IMPLEMENT_INTERFACE (ASD_DBUS_TYPE_MANAGER, asd_manager_iface_init)
                          G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE, asd_manager_initable_iface_init))
 
-static void on_ssh_changed (AsdManager *self);
+static void on_ssh_ended (AsdManager *self);
 
 typedef void (*TunnelFunc) (AsdTunnel *tunnel);
 
@@ -105,12 +105,12 @@ add_tunnel_object (AsdManager *self, AsdTunnel *tunnel)
   asd_tunnel_set_askpass (tunnel, self->askpass, self->askpass_helper);
   asd_tunnel_set_pacer (tunnel, self->pacer);
   g_hash_table_insert (self->tunnels, g_strdup (asd_tunnel_get_name (tunnel)), g_object_ref (tunnel));
-  g_signal_connect_swapped (tunnel, "notify::pid", G_CALLBACK (on_ssh_changed), self);
+  g_signal_connect_swapped (tunnel, "ssh-ended", G_CALLBACK (on_ssh_ended), self);
   g_dbus_object_manager_server_export (self->objects, G_DBUS_OBJECT_SKELETON (object));
 }
 
 /* Off the bus and out of the table; kept in self->leaving while its ssh
- * ends (on_ssh_changed drops it then). */
+ * ends (on_ssh_ended drops it then). */
 static void
 remove_tunnel_object (AsdManager *self, AsdTunnel *tunnel)
 {
@@ -419,10 +419,10 @@ check_shut_down (AsdManager *self)
     }
 }
 
-/* A tunnel's ssh started or ended.  A removed tunnel is dropped from an
+/* A tunnel's ssh ended.  A removed tunnel is dropped from an
  * idle: now its keeper is still telling what happened. */
 static void
-on_ssh_changed (AsdManager *self)
+on_ssh_ended (AsdManager *self)
 {
   if (self->leaving->len > 0 && self->reap_id == 0)
     self->reap_id = g_idle_add (reap_leaving, self);

@@ -6,7 +6,9 @@
  * when a proxy hides the server; checks that the keyring has been
  * unlocked.  #AsdRetryWait::due says it is time to try; ::scheduled tells
  * when the next look is (the tunnel's NextRetry); ::probed reports a
- * successful probe (LastProbe, ProbeLatency).
+ * successful probe (LastProbe, ProbeLatency).  After a failed run,
+ * asd_retry_wait_after_failure() picks the wait that the run's #AsdRetry
+ * asks for, with the tunnel's exponential backoff.
  *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -37,6 +39,7 @@ struct _AsdRetryWait
   GCancellable *cancellable;     /* the probe or check under way */
   char **argv;                   /* WAIT_SERVER: the tunnel's ssh argv */
   guint fallback_ms;
+  guint backoff_step;            /* failed runs since the backoff was reset */
 };
 
 enum {
@@ -282,4 +285,60 @@ AsdRetryWait *
 asd_retry_wait_new (void)
 {
   return g_object_new (ASD_TYPE_RETRY_WAIT, NULL);
+}
+
+/* See ASD_RETRY_BACKOFF_MAX_S. */
+static guint
+backoff_delay_ms (AsdRetryWait *self)
+{
+  guint step = self->backoff_step++;
+  gdouble seconds;
+
+  if (step == 0)
+    return 0;
+  seconds = MIN (ASD_RETRY_BACKOFF_MAX_S, 1u << MIN (step - 1, 6u));
+  return seconds * g_random_double_range (1 - ASD_RETRY_JITTER, 1 + ASD_RETRY_JITTER) * 1000;
+}
+
+/**
+ * asd_retry_wait_after_failure:
+ * @self: the wait
+ * @retry: what the failed run asks for, not %ASD_RETRY_NEVER
+ * @ssh_argv: the tunnel's ssh argv (to probe the server)
+ *
+ * Waits as @retry says; %ASD_RETRY_BACKOFF and the probing fallback of
+ * %ASD_RETRY_WHEN_REACHABLE take the next step of the backoff.
+ */
+void
+asd_retry_wait_after_failure (AsdRetryWait *self, AsdRetry retry, const char * const *ssh_argv)
+{
+  switch (retry)
+    {
+    case ASD_RETRY_WHEN_UNLOCKED:
+      asd_retry_wait_for_keyring (self);
+      break;
+    case ASD_RETRY_SHORT:
+      asd_retry_wait_after (self, ASD_RETRY_SHORT_S * 1000);
+      break;
+    case ASD_RETRY_WHEN_REACHABLE:
+      asd_retry_wait_for_server (self, ssh_argv, backoff_delay_ms (self));
+      break;
+    case ASD_RETRY_NEVER:
+    case ASD_RETRY_BACKOFF:
+    default:
+      asd_retry_wait_after (self, backoff_delay_ms (self));
+      break;
+    }
+}
+
+/**
+ * asd_retry_wait_reset_backoff:
+ * @self: the wait
+ *
+ * The next failure retries at once (a fresh start, a stable connection).
+ */
+void
+asd_retry_wait_reset_backoff (AsdRetryWait *self)
+{
+  self->backoff_step = 0;
 }

@@ -70,12 +70,19 @@ typedef enum {
  * @ASD_RETRY_WHEN_REACHABLE: wait until a cheap TCP probe of the server's
  *   ssh port (or a network change) says it is back, then retry at once
  * @ASD_RETRY_BACKOFF: capped exponential backoff with jitter
+ * @ASD_RETRY_WHEN_UNLOCKED: the keyring is locked (or its Secret Service
+ *   does not answer): wait until it is unlocked, then retry at once
+ *
+ * What a tunnel does after a failed run: the one decision, from ssh's
+ * messages (asd_ssh_failure_retry()) or from what askpass saw
+ * (asd_tunnel_askpass_outcome()).
  */
 typedef enum {
   ASD_RETRY_NEVER,
   ASD_RETRY_SHORT,
   ASD_RETRY_WHEN_REACHABLE,
   ASD_RETRY_BACKOFF,
+  ASD_RETRY_WHEN_UNLOCKED,
 } AsdRetry;
 
 /**

@@ -4,7 +4,8 @@
  * (asd-ssh-messages) to tell when it is connected — authenticated, and
  * every forward set up — and keeps the most telling failure line; answers
  * ssh's questions through the askpass helper with a token for this start
- * only (asd-tunnel-askpass); gives up a login that never finishes.  When
+ * only (asd-tunnel-askpass); gives up a login that never finishes, and
+ * one that stalls once connected when the monitor test fails.  When
  * ssh has gone, asd_ssh_run_explain() says why, in words for people, and
  * what the tunnel should do next.
  *
@@ -39,6 +40,7 @@ struct _AsdSshRun
   gboolean signalled;
   gint code;
   guint watchdog_id;
+  AsdMonitor *monitor;           /* tests the connection, or NULL */
 
   AsdAskpassServer *askpass;
   char *askpass_helper;
@@ -49,6 +51,7 @@ struct _AsdSshRun
 enum {
   SIGNAL_CONNECTED,
   SIGNAL_ENDED,
+  SIGNAL_PROBED,
   N_SIGNALS
 };
 
@@ -64,6 +67,8 @@ on_ssh_exited (AsdSshProcess *ssh, gboolean signalled, gint code, gpointer user_
   self->signalled = signalled;
   self->code = code;
   g_clear_handle_id (&self->watchdog_id, g_source_remove);
+  if (self->monitor != NULL)
+    asd_monitor_stop (self->monitor);
   if (self->token != NULL)
     asd_askpass_server_unregister (self->askpass, self->token);
   g_signal_emit (self, signals[SIGNAL_ENDED], 0);
@@ -108,6 +113,8 @@ on_ssh_line (AsdSshProcess *ssh, const char *line, gpointer user_data)
       self->connected = TRUE;
       g_clear_handle_id (&self->watchdog_id, g_source_remove);
       g_signal_emit (self, signals[SIGNAL_CONNECTED], 0);
+      if (self->monitor != NULL)
+        asd_monitor_start (self->monitor);
     }
 }
 
@@ -142,6 +149,34 @@ use_askpass (AsdSshRun *self)
   asd_ssh_process_setenv (self->ssh, "SSH_ASKPASS_REQUIRE", "force");
   asd_ssh_process_setenv (self->ssh, ASD_ASKPASS_SOCKET_ENV, asd_askpass_server_get_path (self->askpass));
   asd_ssh_process_setenv (self->ssh, ASD_ASKPASS_TOKEN_ENV, self->token);
+}
+
+static void
+on_monitor_tested (AsdMonitor *monitor, gboolean ok, guint64 latency, gpointer user_data)
+{
+  AsdSshRun *self = user_data;
+
+  if (ok)
+    g_signal_emit (self, signals[SIGNAL_PROBED], 0, latency);
+  else
+    asd_ssh_run_stop (self, _("the monitor test failed: the connection stalled"));
+}
+
+/**
+ * asd_ssh_run_watch_with:
+ * @self: a run not started yet
+ * @monitor: the tunnel's monitor test (listening)
+ *
+ * Runs the monitor test while this start is connected: a success is
+ * #AsdSshRun::probed, a failure stops ssh (a stall).
+ */
+void
+asd_ssh_run_watch_with (AsdSshRun *self, AsdMonitor *monitor)
+{
+  g_return_if_fail (self->monitor == NULL);
+
+  self->monitor = g_object_ref (monitor);
+  g_signal_connect (monitor, "tested", G_CALLBACK (on_monitor_tested), self);
 }
 
 /**
@@ -187,7 +222,6 @@ asd_ssh_run_get_pid (AsdSshRun *self)
  * asd_ssh_run_explain:
  * @self: a run that has ended
  * @retry: (out): what to do next
- * @keyring_locked: (out): the keyring is locked: retry when it opens
  *
  * What ssh asked and got explains a failed login best; then our own reason
  * to stop it; then ssh's most telling line; then how it exited.
@@ -195,17 +229,16 @@ asd_ssh_run_get_pid (AsdSshRun *self)
  * Returns: (transfer full): why the run ended, for people
  */
 char *
-asd_ssh_run_explain (AsdSshRun *self, AsdRetry *retry, gboolean *keyring_locked)
+asd_ssh_run_explain (AsdSshRun *self, AsdRetry *retry)
 {
   AsdSshFailure failure = self->failure.failure;
   char *reason = NULL;
 
   if (!self->authenticated)
-    reason = asd_tunnel_askpass_outcome (self->answers, failure, retry, keyring_locked);
+    reason = asd_tunnel_askpass_outcome (self->answers, failure, retry);
   if (reason != NULL)
     return reason;
 
-  *keyring_locked = FALSE;
   if (self->stop_reason != NULL && failure == ASD_SSH_FAILURE_NONE)
     failure = ASD_SSH_FAILURE_TIMEOUT;
   *retry = failure == ASD_SSH_FAILURE_NONE ? ASD_RETRY_BACKOFF : asd_ssh_failure_retry (failure);
@@ -227,6 +260,12 @@ asd_ssh_run_dispose (GObject *object)
   if (self->ssh != NULL)
     g_signal_handlers_disconnect_by_data (self->ssh, self);
   g_clear_object (&self->ssh);   /* a live ssh is killed */
+  if (self->monitor != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->monitor, self);
+      asd_monitor_stop (self->monitor);
+    }
+  g_clear_object (&self->monitor);
   if (self->token != NULL && self->askpass != NULL)
     asd_askpass_server_unregister (self->askpass, self->token);
   g_clear_object (&self->askpass);
@@ -274,6 +313,16 @@ asd_ssh_run_class_init (AsdSshRunClass *klass)
   signals[SIGNAL_ENDED] =
     g_signal_new ("ended", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  /**
+   * AsdSshRun::probed:
+   * @latency: the monitor test's round trip in µs
+   *
+   * A monitor test succeeded.
+   */
+  signals[SIGNAL_PROBED] =
+    g_signal_new ("probed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT64);
 }
 
 static void

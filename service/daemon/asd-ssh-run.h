@@ -6,6 +6,7 @@
 #pragma once
 
 #include "asd-askpass-server.h"
+#include "asd-monitor.h"
 #include "asd-ssh-messages.h"
 
 G_BEGIN_DECLS
@@ -19,13 +20,14 @@ AsdSshRun *asd_ssh_run_new     (const char         *tunnel_name,
                                 const char         *trusted_host_key,
                                 AsdAskpassServer   *askpass,
                                 const char         *askpass_helper);
+void       asd_ssh_run_watch_with (AsdSshRun       *self,
+                                   AsdMonitor      *monitor);
 gboolean   asd_ssh_run_start   (AsdSshRun          *self,
                                 GError            **error);
 void       asd_ssh_run_stop    (AsdSshRun          *self,
                                 const char         *reason);
 gint       asd_ssh_run_get_pid (AsdSshRun          *self);
 char      *asd_ssh_run_explain (AsdSshRun          *self,
-                                AsdRetry           *retry,
-                                gboolean           *keyring_locked);
+                                AsdRetry           *retry);
 
 G_END_DECLS

@@ -200,16 +200,14 @@ asd_tunnel_askpass_answer (AsdTunnelAskpass *self, AsdAskpassRequest *request, c
  * @self: the tunnel's askpass state
  * @failure: how the run failed, from ssh's messages
  * @retry: (out): what to do next, when a reason is returned
- * @keyring_locked: (out): the keyring is locked (retry when unlocked)
  *
  * Returns: (transfer full) (nullable): the run's reason if askpass explains
  *   it, else %NULL
  */
 char *
 asd_tunnel_askpass_outcome (AsdTunnelAskpass *self, AsdSshFailure failure,
-                            AsdRetry *retry, gboolean *keyring_locked)
+                            AsdRetry *retry)
 {
-  *keyring_locked = FALSE;
   *retry = ASD_RETRY_NEVER;
   switch (self->note)
     {
@@ -224,12 +222,10 @@ asd_tunnel_askpass_outcome (AsdTunnelAskpass *self, AsdSshFailure failure,
       return g_strdup_printf (_("no passphrase or password is stored for %s; store it with: autosshctl passphrase %s"),
                               self->detail, self->name);
     case NOTE_KEYRING_LOCKED:
-      *keyring_locked = TRUE;
-      *retry = ASD_RETRY_WHEN_REACHABLE;
+      *retry = ASD_RETRY_WHEN_UNLOCKED;
       return g_strdup_printf (_("%s; the tunnel starts again when it is unlocked"), self->detail);
     case NOTE_KEYRING_FAILED:
-      *keyring_locked = TRUE;   /* wait until the Secret Service answers */
-      *retry = ASD_RETRY_WHEN_REACHABLE;
+      *retry = ASD_RETRY_WHEN_UNLOCKED;   /* until the Secret Service answers */
       return g_strdup_printf (_("%s; the tunnel starts again when it answers"), self->detail);
     case NOTE_HOST_KEY_UNKNOWN:
       return g_strdup_printf (_("the server's host key %s is not known; if it is the server's key, approve it with: autosshctl trust %s %s"),

@@ -20,8 +20,7 @@ void              asd_tunnel_askpass_answer   (AsdTunnelAskpass *self,
                                                const char       *prompt);
 char             *asd_tunnel_askpass_outcome  (AsdTunnelAskpass *self,
                                                AsdSshFailure     failure,
-                                               AsdRetry         *retry,
-                                               gboolean         *keyring_locked);
+                                               AsdRetry         *retry);
 
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AsdTunnelAskpass, asd_tunnel_askpass_free)

@@ -6,7 +6,8 @@
  * %NULL while the tunnel's file is broken; saved to the file when
  * Configure, TrustHostKey or a written AutoStart change them — and leaves
  * ssh to its AsdKeeper (asd-keeper), which runs it, reads why it went down
- * and decides when to try again, and tells the tunnel what happens.
+ * and decides when to try again.  The keeper's properties are bound to
+ * the tunnel's D-Bus properties, and its signals become D-Bus signals.
  *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -15,6 +16,7 @@
 
 #include <glib/gi18n.h>
 
+#include "asd-enums.h"
 #include "asd-error.h"
 #include "asd-fingerprint.h"
 #include "asd-log.h"
@@ -32,8 +34,16 @@ struct _AsdTunnel
   AsdTunnelStore *store;         /* where its file is; NULL: transient */
   AsdTunnelSettings *settings;   /* NULL: the file is broken */
   AsdKeeper *keeper;             /* ssh, and what happens to it */
+  AsdTunnelState announced;      /* the last new state of StateChanged */
   GPtrArray *stop_invocations;   /* Stop calls answered when ssh is gone */
 };
+
+enum {
+  SIGNAL_SSH_ENDED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static void asd_tunnel_iface_init (AsdDbusTunnelIface *iface);
 
@@ -46,21 +56,19 @@ iface (AsdTunnel *self)
   return ASD_DBUS_TUNNEL (self);
 }
 
+/* The keeper's state changed, and the bindings have set State,
+ * StateReason, NextRetry and ConnectedSince: they go out on the bus
+ * first, then one StateChanged. */
 static void
-set_state (AsdTunnel *self, AsdTunnelState new_state, const char *reason)
+announce_state (AsdTunnel *self)
 {
-  g_autofree char *old = g_strdup (asd_dbus_tunnel_get_state (iface (self)));
-  const char *state = asd_tunnel_state_to_string (new_state);
+  AsdTunnelState new_state;
+  const char *old = asd_tunnel_state_to_string (self->announced);
+  const char *state = asd_dbus_tunnel_get_state (iface (self));
+  const char *reason = asd_dbus_tunnel_get_state_reason (iface (self));
 
-  if (g_strcmp0 (old, state) == 0 &&
-      g_strcmp0 (asd_dbus_tunnel_get_state_reason (iface (self)), reason) == 0)
-    return;
-  asd_dbus_tunnel_set_state (iface (self), state);
-  asd_dbus_tunnel_set_state_reason (iface (self), reason);
-  if (new_state != ASD_TUNNEL_STATE_RETRYING)
-    asd_dbus_tunnel_set_next_retry (iface (self), 0);
-  if (new_state != ASD_TUNNEL_STATE_CONNECTED)
-    asd_dbus_tunnel_set_connected_since (iface (self), 0);
+  g_object_get (self->keeper, "state", &new_state, NULL);
+  self->announced = new_state;
   g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (self));
   tunnel_log (self, G_LOG_LEVEL_MESSAGE, "%s: %s → %s: %s", self->name, old, state, reason);
   asd_dbus_tunnel_emit_state_changed (iface (self), old, state, reason);
@@ -91,76 +99,69 @@ publish_settings (AsdTunnel *self)
   asd_keeper_reconfigure (self->keeper, s, (const char * const *) argv);
 }
 
+/* ---- what the keeper tells ---- */
+
 /* ssh is gone: answers the Stop calls that waited for it. */
 static void
-complete_stops (gpointer user_data)
+complete_stops (AsdTunnel *self)
 {
-  AsdTunnel *self = user_data;
-
   for (guint i = 0; i < self->stop_invocations->len; i++)
     asd_dbus_tunnel_complete_stop (iface (self), g_ptr_array_index (self->stop_invocations, i));
   g_ptr_array_set_size (self->stop_invocations, 0);
 }
 
-/* ---- what the keeper tells ---- */
-
 static void
-on_state_changed (gpointer user_data, AsdTunnelState state, const char *reason)
+on_ssh_ended (AsdTunnel *self)
 {
-  AsdTunnel *self = user_data;
-
-  set_state (self, state, reason);
-  if (state == ASD_TUNNEL_STATE_CONNECTED)
-    asd_dbus_tunnel_set_connected_since (iface (self), g_get_real_time ());
+  complete_stops (self);
+  g_signal_emit (self, signals[SIGNAL_SSH_ENDED], 0);
 }
 
 static void
-on_pid_changed (gpointer user_data, guint pid)
+on_probed (AsdTunnel *self, guint64 latency)
 {
-  asd_dbus_tunnel_set_pid (iface (user_data), pid);
+  asd_dbus_tunnel_set_last_probe (iface (self), g_get_real_time ());
+  asd_dbus_tunnel_set_probe_latency (iface (self), latency);
 }
 
 static void
-on_restarts_changed (gpointer user_data, guint restarts)
+on_dropped (AsdTunnel *self, const char *reason)
 {
-  asd_dbus_tunnel_set_restarts (iface (user_data), restarts);
+  asd_dbus_tunnel_emit_dropped (iface (self), reason);
 }
 
 static void
-on_next_retry (gpointer user_data, gint64 when)
+on_reconnected (AsdTunnel *self, guint64 downtime, guint attempts)
 {
-  asd_dbus_tunnel_set_next_retry (iface (user_data), when);
+  asd_dbus_tunnel_emit_reconnected (iface (self), downtime, attempts);
 }
 
+static gboolean
+state_to_nick (GBinding *binding, const GValue *from, GValue *to, gpointer user_data)
+{
+  g_value_set_string (to, asd_tunnel_state_to_string (g_value_get_enum (from)));
+  return TRUE;
+}
+
+/* The keeper's properties onto the bus; its signals become ours. */
 static void
-on_probed (gpointer user_data, guint64 latency)
+mirror_keeper (AsdTunnel *self)
 {
-  asd_dbus_tunnel_set_last_probe (iface (user_data), g_get_real_time ());
-  asd_dbus_tunnel_set_probe_latency (iface (user_data), latency);
-}
+  static const char * const same[] = {
+    "state-reason", "pid", "restarts", "next-retry", "connected-since",
+  };
 
-static void
-on_dropped (gpointer user_data, const char *reason)
-{
-  asd_dbus_tunnel_emit_dropped (iface (user_data), reason);
+  g_object_bind_property_full (self->keeper, "state", self, "state", G_BINDING_SYNC_CREATE,
+                               state_to_nick, NULL, NULL, NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS (same); i++)
+    g_object_bind_property (self->keeper, same[i], self, same[i], G_BINDING_SYNC_CREATE);
+  /* After the bindings, which are notified first. */
+  g_signal_connect_swapped (self->keeper, "notify::state", G_CALLBACK (announce_state), self);
+  g_signal_connect_swapped (self->keeper, "probed", G_CALLBACK (on_probed), self);
+  g_signal_connect_swapped (self->keeper, "dropped", G_CALLBACK (on_dropped), self);
+  g_signal_connect_swapped (self->keeper, "reconnected", G_CALLBACK (on_reconnected), self);
+  g_signal_connect_swapped (self->keeper, "ssh-ended", G_CALLBACK (on_ssh_ended), self);
 }
-
-static void
-on_reconnected (gpointer user_data, gint64 downtime, guint attempts)
-{
-  asd_dbus_tunnel_emit_reconnected (iface (user_data), downtime, attempts);
-}
-
-static const AsdKeeperEvents keeper_events = {
-  .state_changed = on_state_changed,
-  .pid_changed = on_pid_changed,
-  .restarts_changed = on_restarts_changed,
-  .next_retry = on_next_retry,
-  .probed = on_probed,
-  .dropped = on_dropped,
-  .reconnected = on_reconnected,
-  .ssh_ended = complete_stops,
-};
 
 /* ---- public ---- */
 
@@ -240,24 +241,19 @@ asd_tunnel_set_broken (AsdTunnel *self, const char *reason)
   asd_tunnel_stop (self);
   g_clear_pointer (&self->settings, asd_tunnel_settings_free);
   publish_settings (self);
-  set_state (self, ASD_TUNNEL_STATE_FAILED, reason);
+  asd_keeper_fail (self->keeper, reason);
 }
 
-/* New settings (from Reload or Configure); ssh restarts if it runs. */
+/* New settings (from Reload or Configure); ssh restarts if it runs, and
+ * a tunnel whose file was broken is stopped (the keeper says so). */
 void
 asd_tunnel_reconfigure (AsdTunnel *self, AsdTunnelSettings *settings)
 {
-  gboolean was_broken = self->settings == NULL;
-  gboolean had_ssh;
-
   g_return_if_fail (ASD_IS_TUNNEL (self));
 
-  had_ssh = asd_keeper_has_ssh (self->keeper);
   asd_tunnel_settings_free (self->settings);
   self->settings = settings;
   publish_settings (self);
-  if (!had_ssh && was_broken)
-    set_state (self, ASD_TUNNEL_STATE_STOPPED, _("stopped"));
 }
 
 const char *
@@ -453,6 +449,8 @@ asd_tunnel_dispose (GObject *object)
 {
   AsdTunnel *self = ASD_TUNNEL (object);
 
+  if (self->keeper != NULL)
+    g_signal_handlers_disconnect_by_data (self->keeper, self);
   g_clear_object (&self->keeper);
   if (self->stop_invocations != NULL)
     complete_stops (self);
@@ -480,6 +478,16 @@ asd_tunnel_class_init (AsdTunnelClass *klass)
 
   object_class->dispose = asd_tunnel_dispose;
   object_class->finalize = asd_tunnel_finalize;
+
+  /**
+   * AsdTunnel::ssh-ended:
+   *
+   * The tunnel's ssh is gone (a new one may already be starting); see
+   * asd_tunnel_has_ssh().
+   */
+  signals[SIGNAL_SSH_ENDED] =
+    g_signal_new ("ssh-ended", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -521,10 +529,9 @@ asd_tunnel_new (const char *name, AsdTunnelSettings *settings, AsdTunnelStore *s
   self->name = g_strdup (name);
   self->store = store != NULL ? g_object_ref (store) : NULL;
   self->settings = settings;
-  self->keeper = asd_keeper_new (name, &keeper_events, self);
+  self->keeper = asd_keeper_new (name);
   asd_dbus_tunnel_set_name (iface (self), name);
-  asd_dbus_tunnel_set_state (iface (self), asd_tunnel_state_to_string (ASD_TUNNEL_STATE_STOPPED));
-  asd_dbus_tunnel_set_state_reason (iface (self), _("stopped"));
+  mirror_keeper (self);   /* stopped */
   publish_settings (self);
   g_signal_connect_swapped (self, "notify::auto-start", G_CALLBACK (on_auto_start_changed), self);
   return self;
