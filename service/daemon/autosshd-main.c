@@ -74,13 +74,18 @@ on_name_lost (GDBusConnection *connection, const char *name, gpointer user_data)
 {
   Context *ctx = user_data;
 
-  if (connection == NULL)
-    g_warning ("lost the connection to the session bus");
-  else if (ctx->owned)
+  /* Handing over to a --replace instance is a clean end: exit 0, so that
+   * a service manager does not count it as a failure. */
+  if (connection != NULL && ctx->owned)
     g_message ("%s was taken over by another instance (--replace)", name);
   else
-    g_warning ("%s is owned by another instance; use --replace to take over", name);
-  ctx->exit_code = EXIT_FAILURE;
+    {
+      if (connection == NULL)
+        g_warning ("lost the connection to the session bus");
+      else
+        g_warning ("%s is owned by another instance; use --replace to take over", name);
+      ctx->exit_code = EXIT_FAILURE;
+    }
   quit (ctx);
 }
 
