@@ -27,11 +27,11 @@ EMITS_CHANGED = 'org.freedesktop.DBus.Property.EmitsChangedSignal'
 # Blocks of the file's header comment that the man page shows, by the start
 # of their first line, with the title of their subsection.
 HEADER_SECTIONS = [
-    (re.compile(r'States\b'), 'States'),
+    (re.compile(r'States\b'), 'State values'),
     (re.compile(r'What the Tunnel methods do in each state'), 'Tunnel methods in each state'),
-    (re.compile(r'Reasons\b'), 'Reasons'),
+    (re.compile(r'Reasons\b'), 'Reason codes'),
     (re.compile(r'Clocks\b'), 'Clocks'),
-    (re.compile(r'Stability\b'), 'Stability'),
+    (re.compile(r'Stability\b'), 'API stability'),
 ]
 
 
