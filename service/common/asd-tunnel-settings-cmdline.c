@@ -172,9 +172,20 @@ asd_tunnel_settings_command_line_to_variant (const char * const *autossh_args,
                                              GError            **error)
 {
   g_autoptr(GError) local_error = NULL;
-  g_autoptr(AsdAutosshArgs) args = asd_autossh_args_parse (autossh_args, &local_error);
+  g_autoptr(AsdAutosshArgs) args = NULL;
   g_auto(CommandLine) line = { g_variant_dict_new (NULL), { NULL } };
 
+  /* Settings are D-Bus strings, which must be UTF-8 (found by fuzzing:
+   * such an argument gave criticals, and a forward list a NULL child). */
+  for (guint i = 0; autossh_args[i] != NULL; i++)
+    if (!g_utf8_validate (autossh_args[i], -1, NULL))
+      {
+        g_autofree char *shown = g_utf8_make_valid (autossh_args[i], -1);
+
+        asd_settings_invalid (error, _("argument %u (“%s”) is not valid UTF-8"), i + 1, shown);
+        return NULL;
+      }
+  args = asd_autossh_args_parse (autossh_args, &local_error);
   if (args == NULL)
     {
       asd_settings_invalid (error, "%s", local_error->message);

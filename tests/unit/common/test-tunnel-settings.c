@@ -450,6 +450,10 @@ static const CommandCase command_cases[] = {
   { "unsupported-F", { "-F", "/tmp/config", "host", NULL },
     "option -F is not supported by the service: it maps -L, -R, -D, -p, -l, -i, -o, -J, -C, -4, -6 and -M to settings (other ssh options go in as -o Key=Value)" },
   { "unknown", { "-Z", "host", NULL }, "unknown option -- Z" },
+  /* found by fuzzing: criticals, and a NULL in the forward list */
+  { "forward-not-utf8", { "-L", "\x81", "host", NULL },
+    "argument 2 (“\xef\xbf\xbd”) is not valid UTF-8" },
+  { "destination-not-utf8", { "h\xf6st", NULL }, "argument 1 (“h\xef\xbf\xbdst”) is not valid UTF-8" },
   { "no-value", { "--", "host", "-L", NULL }, "option requires an argument -- L" },
   { "version", { "-V", NULL }, "-V prints autossh's version and starts no tunnel" },
   { "no-destination", { "-M", "0", "-N", NULL },
