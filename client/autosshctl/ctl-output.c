@@ -54,8 +54,8 @@ ctl_json_tunnel (GString *out, AsdDbusTunnel *tunnel)
 char *
 ctl_uptime_or_reason (AsdDbusTunnel *tunnel, gint64 now_usec)
 {
-  gint64 since = (gint64) asd_dbus_tunnel_get_connected_since (tunnel);
-  gint64 next = (gint64) asd_dbus_tunnel_get_next_retry (tunnel);
+  gint64 since = (gint64) asd_dbus_tunnel_get_connected_timestamp (tunnel);
+  gint64 next = (gint64) asd_dbus_tunnel_get_next_retry_timestamp (tunnel);
   const char *reason = asd_dbus_tunnel_get_state_reason (tunnel);
   g_autofree char *distance = NULL;
 
@@ -187,21 +187,21 @@ status_rows (AsdDbusTunnel *tunnel)
   guint pid = asd_dbus_tunnel_get_pid (tunnel);
   guint16 monitor = asd_dbus_tunnel_get_monitor_port (tunnel);
   const char *identity = asd_dbus_tunnel_get_identity_file (tunnel);
-  guint64 probe = asd_dbus_tunnel_get_last_probe (tunnel);
+  guint64 probe = asd_dbus_tunnel_get_last_probe_timestamp (tunnel);
 
   add_row (rows, _("Name:"), g_strdup (asd_dbus_tunnel_get_name (tunnel)));
   add_row (rows, _("State:"), g_strdup (asd_dbus_tunnel_get_state (tunnel)));
   add_row (rows, _("Reason:"), g_strdup (asd_dbus_tunnel_get_state_reason (tunnel)));
   add_row (rows, _("Destination:"), g_strdup (asd_dbus_tunnel_get_destination (tunnel)));
   add_row (rows, _("Forwards:"), join_forwards (tunnel, "\n"));
-  add_row (rows, _("Connected since:"), time_or (asd_dbus_tunnel_get_connected_since (tunnel), now,
+  add_row (rows, _("Connected since:"), time_or (asd_dbus_tunnel_get_connected_timestamp (tunnel), now,
                                                  _("not connected")));
-  add_row (rows, _("Next retry:"), time_or (asd_dbus_tunnel_get_next_retry (tunnel), now, _("none")));
+  add_row (rows, _("Next retry:"), time_or (asd_dbus_tunnel_get_next_retry_timestamp (tunnel), now, _("none")));
   add_row (rows, _("ssh process:"), pid > 0 ? g_strdup_printf ("%u", pid) : g_strdup (_("none")));
   add_row (rows, _("Restarts:"), g_strdup_printf ("%u", asd_dbus_tunnel_get_restarts (tunnel)));
   add_row (rows, _("Last probe:"), time_or (probe, now, _("never")));
   add_row (rows, _("Probe latency:"), probe > 0 ?
-           g_strdup_printf (_("%.1f ms"), asd_dbus_tunnel_get_probe_latency (tunnel) / 1000.0) :
+           g_strdup_printf (_("%.1f ms"), asd_dbus_tunnel_get_probe_latency_usec (tunnel) / 1000.0) :
            g_strdup (_("none")));
   add_row (rows, _("Start with the service:"),
            g_strdup (asd_dbus_tunnel_get_auto_start (tunnel) ? _("yes") : _("no")));

@@ -120,8 +120,16 @@ on_ssh_ended (AsdTunnel *self)
 static void
 on_probed (AsdTunnel *self, guint64 latency)
 {
-  asd_dbus_tunnel_set_last_probe (iface (self), g_get_real_time ());
-  asd_dbus_tunnel_set_probe_latency (iface (self), latency);
+  guint64 now = g_get_real_time ();
+
+  /* the deprecated twins by name: their setters are marked deprecated */
+  g_object_set (self,
+                "last-probe-timestamp", now,
+                "last-probe-timestamp-monotonic", (guint64) g_get_monotonic_time (),
+                "probe-latency-usec", latency,
+                "last-probe", now,
+                "probe-latency", latency,
+                NULL);
 }
 
 static void
@@ -155,6 +163,8 @@ mirror_keeper (AsdTunnel *self)
                                state_to_nick, NULL, NULL, NULL);
   for (gsize i = 0; i < G_N_ELEMENTS (same); i++)
     g_object_bind_property (self->keeper, same[i], self, same[i], G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->keeper, "next-retry", self, "next-retry-timestamp", G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->keeper, "connected-since", self, "connected-timestamp", G_BINDING_SYNC_CREATE);
   /* After the bindings, which are notified first. */
   g_signal_connect_swapped (self->keeper, "notify::state", G_CALLBACK (announce_state), self);
   g_signal_connect_swapped (self->keeper, "probed", G_CALLBACK (on_probed), self);
@@ -354,7 +364,7 @@ handle_probe (AsdDbusTunnel *object, GDBusMethodInvocation *invocation)
   if (self->settings == NULL)
     return refuse_broken (object, invocation, FALSE);
   asd_keeper_probe (self->keeper);
-  asd_dbus_tunnel_complete_probe (object, invocation);
+  asd_dbus_tunnel_complete_probe (object, invocation, 0);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
