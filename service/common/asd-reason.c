@@ -295,3 +295,108 @@ asd_reason_describe_code (const char *code, GVariant *details)
     return g_strdup_printf (_("failed (reason “%s”)"), code);
   return asd_reason_describe (value, details);
 }
+
+/* ---- AsdReason ---- */
+
+G_DEFINE_BOXED_TYPE (AsdReason, asd_reason, asd_reason_copy, asd_reason_free)
+
+/**
+ * asd_reason_new_with_details:
+ * @code: why
+ * @details: (nullable): an a{sv}, sunk if floating; %NULL for none
+ *
+ * Returns: (transfer full): a reason
+ */
+AsdReason *
+asd_reason_new_with_details (AsdReasonCode code, GVariant *details)
+{
+  AsdReason *self = g_new0 (AsdReason, 1);
+
+  g_return_val_if_fail (details == NULL || g_variant_is_of_type (details, G_VARIANT_TYPE_VARDICT), NULL);
+
+  self->code = code;
+  self->details = details != NULL ? g_variant_ref_sink (details)
+                                  : g_variant_ref_sink (g_variant_new ("a{sv}", NULL));
+  return self;
+}
+
+/**
+ * asd_reason_new:
+ * @code: why
+ * @first_key: (nullable): the first detail's key, then its value (a
+ *   GVariant, sunk if floating), more pairs, and %NULL
+ *
+ * asd_reason_new (ASD_REASON_CONNECTION_REFUSED, ASD_DETAIL_PORT,
+ * g_variant_new_uint32 (22), NULL).  A %NULL value skips its key.
+ *
+ * Returns: (transfer full): a reason
+ */
+AsdReason *
+asd_reason_new (AsdReasonCode code, const char *first_key, ...)
+{
+  g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT (NULL);
+  va_list args;
+
+  va_start (args, first_key);
+  for (const char *key = first_key; key != NULL; key = va_arg (args, const char *))
+    {
+      GVariant *value = va_arg (args, GVariant *);
+
+      if (value != NULL)
+        g_variant_dict_insert_value (&dict, key, value);
+    }
+  va_end (args);
+  return asd_reason_new_with_details (code, g_variant_dict_end (&dict));
+}
+
+AsdReason *
+asd_reason_copy (const AsdReason *reason)
+{
+  return asd_reason_new_with_details (reason->code, reason->details);
+}
+
+void
+asd_reason_free (AsdReason *reason)
+{
+  if (reason == NULL)
+    return;
+  g_variant_unref (reason->details);
+  g_free (reason);
+}
+
+gboolean
+asd_reason_equal (const AsdReason *a, const AsdReason *b)
+{
+  if (a == NULL || b == NULL)
+    return a == b;
+  return a->code == b->code && g_variant_equal (a->details, b->details);
+}
+
+/**
+ * asd_reason_with:
+ * @reason: a reason
+ * @key: a detail's key
+ * @value: its value, sunk if floating
+ *
+ * Returns: (transfer full): a copy of @reason with @key set to @value
+ */
+AsdReason *
+asd_reason_with (const AsdReason *reason, const char *key, GVariant *value)
+{
+  g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT (reason->details);
+
+  g_variant_dict_insert_value (&dict, key, value);
+  return asd_reason_new_with_details (reason->code, g_variant_dict_end (&dict));
+}
+
+/**
+ * asd_reason_to_text:
+ * @reason: a reason
+ *
+ * Returns: (transfer full): the reason in words for people, translated
+ */
+char *
+asd_reason_to_text (const AsdReason *reason)
+{
+  return asd_reason_describe (reason->code, reason->details);
+}

@@ -5,7 +5,7 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <glib-object.h>
 
 G_BEGIN_DECLS
 
@@ -66,6 +66,36 @@ typedef enum {
 #define ASD_DETAIL_MESSAGE       "message"        /* s: a system's or library's message */
 #define ASD_DETAIL_SECONDS       "seconds"        /* u */
 #define ASD_DETAIL_RETRY         "retry"          /* s: never, short, when-reachable, backoff, when-unlocked */
+
+/**
+ * AsdReason:
+ * @code: why
+ * @details: an a{sv} of details (never %NULL; see the keys above)
+ *
+ * A reason as the service keeps and publishes it.
+ */
+typedef struct {
+  AsdReasonCode code;
+  GVariant *details;
+} AsdReason;
+
+#define ASD_TYPE_REASON (asd_reason_get_type ())
+GType          asd_reason_get_type         (void) G_GNUC_CONST;
+AsdReason     *asd_reason_new              (AsdReasonCode  code,
+                                            const char    *first_key,
+                                            ...);
+AsdReason     *asd_reason_new_with_details (AsdReasonCode  code,
+                                            GVariant      *details);
+AsdReason     *asd_reason_copy             (const AsdReason *reason);
+void           asd_reason_free             (AsdReason     *reason);
+gboolean       asd_reason_equal            (const AsdReason *a,
+                                            const AsdReason *b);
+AsdReason     *asd_reason_with             (const AsdReason *reason,
+                                            const char    *key,
+                                            GVariant      *value);
+char          *asd_reason_to_text          (const AsdReason *reason);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AsdReason, asd_reason_free)
 
 const char    *asd_reason_code_to_string   (AsdReasonCode  code);
 AsdReasonCode  asd_reason_code_from_string (const char    *text,

@@ -39,11 +39,13 @@ struct _AsdKeeper
   char *destination;             /* the server, for people */
 
   AsdTunnelState state;          /* the properties */
-  char *state_reason;
+  AsdReason *reason;
   guint pid;
   guint restarts;                /* ssh starts again since the last Start */
-  guint64 next_retry;
+  guint64 next_retry;            /* µs, real time and monotonic */
+  guint64 next_retry_monotonic;
   guint64 connected_since;
+  guint64 connected_since_monotonic;
 
   gboolean want_up;              /* Start was called, Stop was not */
   gboolean restart_pending;      /* start again as soon as ssh is gone */
@@ -52,7 +54,7 @@ struct _AsdKeeper
   AsdMonitor *monitor;
 
   guint attempts;                /* ssh starts since the last drop */
-  gint64 down_since;             /* real time the connection dropped, or 0 */
+  gint64 down_since;             /* monotonic time the connection dropped, or 0 */
   AsdRetryWait *wait;            /* before the next try */
   guint stable_id;
 
@@ -66,11 +68,14 @@ struct _AsdKeeper
 enum {
   PROP_0,
   PROP_STATE,
+  PROP_REASON,
   PROP_STATE_REASON,
   PROP_PID,
   PROP_RESTARTS,
   PROP_NEXT_RETRY,
+  PROP_NEXT_RETRY_MONOTONIC,
   PROP_CONNECTED_SINCE,
+  PROP_CONNECTED_SINCE_MONOTONIC,
   N_PROPS
 };
 
@@ -109,31 +114,84 @@ set_time (AsdKeeper *self, guint64 *field, guint64 value, guint prop)
   g_object_notify_by_pspec (G_OBJECT (self), props[prop]);
 }
 
-/* A new state or reason: NextRetry and ConnectedSince are cleared where
- * they no longer apply, then state-reason and, last, state are notified
- * (see #AsdKeeper:state). */
+/* A point in time on both clocks: @real in real time, the monotonic
+ * twin from the same distance to now. */
 static void
-tell_state (AsdKeeper *self, AsdTunnelState state, const char *reason)
+set_times (AsdKeeper *self, guint64 *field, guint64 *monotonic, gint64 real,
+           guint prop, guint prop_monotonic)
 {
-  if (state == self->state && g_strcmp0 (reason, self->state_reason) == 0)
+  guint64 twin = real > 0 ? (guint64) (g_get_monotonic_time () + (real - g_get_real_time ())) : 0;
+
+  set_time (self, monotonic, twin, prop_monotonic);
+  set_time (self, field, real, prop);
+}
+
+/* A reason about this tunnel's server. */
+static AsdReason *
+about_destination (AsdKeeper *self, AsdReasonCode code)
+{
+  return asd_reason_new (code, ASD_DETAIL_DESTINATION,
+                         self->destination != NULL ? g_variant_new_string (self->destination) : NULL,
+                         NULL);
+}
+
+/* A new state or reason (@reason: transfer full).  Every property that
+ * goes with it is set first (the timestamps, the reason), state last: a
+ * handler of notify::state sees the whole change (see #AsdKeeper:state). */
+static void
+tell_state (AsdKeeper *self, AsdTunnelState state, AsdReason *reason)
+{
+  g_autoptr(AsdReason) owned = reason;
+  gboolean was_connected = self->state == ASD_TUNNEL_STATE_CONNECTED;
+
+  if (state == self->state && asd_reason_equal (owned, self->reason))
     return;
   self->state = state;
-  g_free (self->state_reason);
-  self->state_reason = g_strdup (reason);
+  asd_reason_free (self->reason);
+  self->reason = g_steal_pointer (&owned);
   if (state != ASD_TUNNEL_STATE_RETRYING)
-    set_time (self, &self->next_retry, 0, PROP_NEXT_RETRY);
+    set_times (self, &self->next_retry, &self->next_retry_monotonic, 0,
+               PROP_NEXT_RETRY, PROP_NEXT_RETRY_MONOTONIC);
   if (state != ASD_TUNNEL_STATE_CONNECTED)
-    set_time (self, &self->connected_since, 0, PROP_CONNECTED_SINCE);
+    set_times (self, &self->connected_since, &self->connected_since_monotonic, 0,
+               PROP_CONNECTED_SINCE, PROP_CONNECTED_SINCE_MONOTONIC);
+  else if (!was_connected)
+    set_times (self, &self->connected_since, &self->connected_since_monotonic,
+               g_get_real_time (), PROP_CONNECTED_SINCE, PROP_CONNECTED_SINCE_MONOTONIC);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_REASON]);
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STATE_REASON]);
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STATE]);
 }
 
-/* Fails until Start: the user has something to fix. */
+static const char *
+retry_nick (AsdRetry retry)
+{
+  static const char * const nicks[] = {
+    [ASD_RETRY_NEVER] = "never",
+    [ASD_RETRY_SHORT] = "short",
+    [ASD_RETRY_WHEN_REACHABLE] = "when-reachable",
+    [ASD_RETRY_BACKOFF] = "backoff",
+    [ASD_RETRY_WHEN_UNLOCKED] = "when-unlocked",
+  };
+
+  return nicks[retry];
+}
+
+/* @why with what happens next, as its "retry" detail (transfer full). */
+static AsdReason *
+with_retry (AsdReason *why, AsdRetry retry)
+{
+  g_autoptr(AsdReason) owned = why;
+
+  return asd_reason_with (owned, ASD_DETAIL_RETRY, g_variant_new_string (retry_nick (retry)));
+}
+
+/* Fails until Start: the user has something to fix (@why: transfer full). */
 static void
-give_up (AsdKeeper *self, const char *why)
+give_up (AsdKeeper *self, AsdReason *why)
 {
   self->want_up = FALSE;
-  tell_state (self, ASD_TUNNEL_STATE_FAILED, why);
+  tell_state (self, ASD_TUNNEL_STATE_FAILED, with_retry (why, ASD_RETRY_NEVER));
 }
 
 /* ---- the monitor test (MonitorPort set), run by each AsdSshRun ---- */
@@ -162,14 +220,17 @@ setup_monitor (AsdKeeper *self, GError **error)
 
 /* ---- what follows a failed run ---- */
 
+/* @reason: transfer full */
 static void
-after_failed_run (AsdKeeper *self, gboolean was_connected, const char *reason, AsdRetry retry)
+after_failed_run (AsdKeeper *self, gboolean was_connected, AsdReason *reason, AsdRetry retry)
 {
   if (was_connected)
     {
-      self->down_since = g_get_real_time ();
+      g_autofree char *text = asd_reason_to_text (reason);
+
+      self->down_since = g_get_monotonic_time ();
       self->attempts = 0;
-      g_signal_emit (self, signals[SIGNAL_DROPPED], 0, reason);
+      g_signal_emit (self, signals[SIGNAL_DROPPED], 0, text);
     }
 
   if (retry == ASD_RETRY_NEVER)
@@ -177,7 +238,7 @@ after_failed_run (AsdKeeper *self, gboolean was_connected, const char *reason, A
       give_up (self, reason);
       return;
     }
-  tell_state (self, ASD_TUNNEL_STATE_RETRYING, reason);
+  tell_state (self, ASD_TUNNEL_STATE_RETRYING, with_retry (reason, retry));
   asd_retry_wait_after_failure (self->wait, retry, (const char * const *) self->argv);
 }
 
@@ -195,7 +256,8 @@ on_wait_scheduled (AsdRetryWait *wait, gint64 when, gpointer user_data)
 {
   AsdKeeper *self = user_data;
 
-  set_time (self, &self->next_retry, when, PROP_NEXT_RETRY);
+  set_times (self, &self->next_retry, &self->next_retry_monotonic, when,
+             PROP_NEXT_RETRY, PROP_NEXT_RETRY_MONOTONIC);
 }
 
 static void
@@ -256,7 +318,7 @@ spawn_ssh (AsdKeeper *self)
       return;
     }
   self->slot_wait = g_cancellable_new ();
-  tell_state (self, ASD_TUNNEL_STATE_CONNECTING, _("waiting for other tunnels to finish logging in"));
+  tell_state (self, ASD_TUNNEL_STATE_CONNECTING, about_destination (self, ASD_REASON_LOGIN_QUEUED));
   asd_login_pacer_acquire_async (self->pacer, self->slot_wait, on_slot_acquired, self);
 }
 
@@ -266,7 +328,7 @@ on_run_ended (AsdSshRun *run, gpointer user_data)
   AsdKeeper *self = user_data;
   gboolean was_connected = self->state == ASD_TUNNEL_STATE_CONNECTED;
   AsdRetry retry = ASD_RETRY_BACKOFF;
-  g_autofree char *reason = asd_ssh_run_explain (run, &retry);
+  AsdReason *reason = asd_ssh_run_explain (run, &retry);
 
   clear_run (self);
   if (self->restart_pending)
@@ -275,14 +337,18 @@ on_run_ended (AsdSshRun *run, gpointer user_data)
       spawn_ssh (self);
     }
   else if (self->asleep)
-    tell_state (self, ASD_TUNNEL_STATE_RETRYING, _("the system is asleep; the tunnel comes back when it wakes up"));
+    tell_state (self, ASD_TUNNEL_STATE_RETRYING, asd_reason_new (ASD_REASON_SYSTEM_ASLEEP, NULL));
   else if (!self->want_up)
     {
       if (self->settings != NULL)   /* a broken file keeps its "failed" */
-        tell_state (self, ASD_TUNNEL_STATE_STOPPED, _("stopped"));
+        tell_state (self, ASD_TUNNEL_STATE_STOPPED, asd_reason_new (ASD_REASON_STOPPED, NULL));
     }
   else
-    after_failed_run (self, was_connected, reason, retry);
+    {
+      after_failed_run (self, was_connected, reason, retry);
+      reason = NULL;
+    }
+  g_clear_pointer (&reason, asd_reason_free);
   g_signal_emit (self, signals[SIGNAL_SSH_ENDED], 0);
 }
 
@@ -299,18 +365,16 @@ on_stable (gpointer user_data)
 static void
 become_connected (AsdKeeper *self)
 {
-  g_autofree char *reason = NULL;
-
-  reason = g_strdup_printf (_("connected to %s"), self->destination);
-  tell_state (self, ASD_TUNNEL_STATE_CONNECTED, reason);
-  set_time (self, &self->connected_since, g_get_real_time (), PROP_CONNECTED_SINCE);
-  self->stable_id = g_timeout_add_seconds (STABLE_AFTER_S, on_stable, self);
+  /* Reconnected comes before the state: a client that reacts to the
+   * state knows by then that it was a reconnection. */
   if (self->down_since > 0)
     {
       g_signal_emit (self, signals[SIGNAL_RECONNECTED], 0,
-                     (guint64) (g_get_real_time () - self->down_since), self->attempts);
+                     (guint64) (g_get_monotonic_time () - self->down_since), self->attempts);
       self->down_since = 0;
     }
+  tell_state (self, ASD_TUNNEL_STATE_CONNECTED, about_destination (self, ASD_REASON_CONNECTED));
+  self->stable_id = g_timeout_add_seconds (STABLE_AFTER_S, on_stable, self);
 }
 
 static void
@@ -332,13 +396,13 @@ static void
 start_run (AsdKeeper *self)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *reason = NULL;
 
   if (self->monitor == NULL && !setup_monitor (self, &error))
     {
-      g_autofree char *why = g_strdup_printf (_("cannot use monitor port %u: %s"),
-                                              self->settings->monitor_port, error->message);
-      give_up (self, why);
+      give_up (self, asd_reason_new (ASD_REASON_MONITOR_PORT_UNAVAILABLE,
+                                     ASD_DETAIL_PORT, g_variant_new_uint32 (self->settings->monitor_port),
+                                     ASD_DETAIL_MESSAGE, g_variant_new_string (error->message),
+                                     NULL));
       return;
     }
 
@@ -353,16 +417,15 @@ start_run (AsdKeeper *self)
     asd_ssh_run_watch_with (self->run, self->monitor);
   if (!asd_ssh_run_start (self->run, &error))
     {
-      g_autofree char *why = g_strdup_printf (_("cannot run ssh: %s"), error->message);
       clear_run (self);
-      give_up (self, why);
+      give_up (self, asd_reason_new (ASD_REASON_SSH_SPAWN_FAILED,
+                                     ASD_DETAIL_MESSAGE, g_variant_new_string (error->message), NULL));
       return;
     }
   if (self->attempts++ > 0 || self->down_since > 0)
     set_uint (self, &self->restarts, self->restarts + 1, PROP_RESTARTS);
   set_uint (self, &self->pid, asd_ssh_run_get_pid (self->run), PROP_PID);
-  reason = g_strdup_printf (_("connecting to %s"), self->destination);
-  tell_state (self, ASD_TUNNEL_STATE_CONNECTING, reason);
+  tell_state (self, ASD_TUNNEL_STATE_CONNECTING, about_destination (self, ASD_REASON_CONNECTING));
 }
 
 /* ---- public ---- */
@@ -397,7 +460,7 @@ asd_keeper_stop (AsdKeeper *self)
   if (self->run != NULL)
     asd_ssh_run_stop (self->run, NULL);
   else if (self->settings != NULL)
-    tell_state (self, ASD_TUNNEL_STATE_STOPPED, _("stopped"));
+    tell_state (self, ASD_TUNNEL_STATE_STOPPED, asd_reason_new (ASD_REASON_STOPPED, NULL));
 }
 
 /* A running ssh starts again once gone; a waiting one tries now, keeping
@@ -413,6 +476,8 @@ asd_keeper_restart (AsdKeeper *self)
       self->want_up = TRUE;
       self->restart_pending = TRUE;
       asd_ssh_run_stop (self->run, NULL);
+      /* connecting from now on, not once the old ssh is gone */
+      tell_state (self, ASD_TUNNEL_STATE_CONNECTING, about_destination (self, ASD_REASON_CONNECTING));
     }
   else if (self->want_up)
     spawn_ssh (self);
@@ -444,7 +509,7 @@ asd_keeper_sleep (AsdKeeper *self)
   if (self->run != NULL)
     asd_ssh_run_stop (self->run, NULL);
   else
-    tell_state (self, ASD_TUNNEL_STATE_RETRYING, _("the system is asleep; the tunnel comes back when it wakes up"));
+    tell_state (self, ASD_TUNNEL_STATE_RETRYING, asd_reason_new (ASD_REASON_SYSTEM_ASLEEP, NULL));
 }
 
 /* See asd_tunnel_wake(). */
@@ -493,14 +558,14 @@ asd_keeper_reconfigure (AsdKeeper *self, const AsdTunnelSettings *settings,
       asd_ssh_run_stop (self->run, NULL);
     }
   else if (was_broken && self->settings != NULL)
-    tell_state (self, ASD_TUNNEL_STATE_STOPPED, _("stopped"));
+    tell_state (self, ASD_TUNNEL_STATE_STOPPED, asd_reason_new (ASD_REASON_STOPPED, NULL));
 }
 
 /* Fails with @reason until started again: the tunnel's file is broken. */
 void
-asd_keeper_fail (AsdKeeper *self, const char *reason)
+asd_keeper_fail (AsdKeeper *self, const AsdReason *reason)
 {
-  give_up (self, reason);
+  give_up (self, asd_reason_copy (reason));
 }
 
 gboolean
@@ -555,7 +620,7 @@ asd_keeper_finalize (GObject *object)
   g_strfreev (self->argv);
   g_free (self->destination);
   g_free (self->askpass_helper);
-  g_free (self->state_reason);
+  asd_reason_free (self->reason);
 
   G_OBJECT_CLASS (asd_keeper_parent_class)->finalize (object);
 }
@@ -570,8 +635,11 @@ asd_keeper_get_property (GObject *object, guint prop_id, GValue *value, GParamSp
     case PROP_STATE:
       g_value_set_enum (value, self->state);
       break;
+    case PROP_REASON:
+      g_value_set_boxed (value, self->reason);
+      break;
     case PROP_STATE_REASON:
-      g_value_set_string (value, self->state_reason);
+      g_value_take_string (value, asd_reason_to_text (self->reason));
       break;
     case PROP_PID:
       g_value_set_uint (value, self->pid);
@@ -582,8 +650,14 @@ asd_keeper_get_property (GObject *object, guint prop_id, GValue *value, GParamSp
     case PROP_NEXT_RETRY:
       g_value_set_uint64 (value, self->next_retry);
       break;
+    case PROP_NEXT_RETRY_MONOTONIC:
+      g_value_set_uint64 (value, self->next_retry_monotonic);
+      break;
     case PROP_CONNECTED_SINCE:
       g_value_set_uint64 (value, self->connected_since);
+      break;
+    case PROP_CONNECTED_SINCE_MONOTONIC:
+      g_value_set_uint64 (value, self->connected_since_monotonic);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -599,12 +673,14 @@ install_properties (GObjectClass *object_class)
    * AsdKeeper:state:
    *
    * The tunnel's state.  Notified whenever the state or its reason
-   * changes, after #AsdKeeper:state-reason, #AsdKeeper:next-retry and
-   * #AsdKeeper:connected-since: a handler sees the whole change.
+   * changes, after #AsdKeeper:reason, #AsdKeeper:state-reason and the
+   * timestamps: a handler sees the whole change.
    */
   props[PROP_STATE] =
     g_param_spec_enum ("state", NULL, NULL, ASD_TYPE_TUNNEL_STATE, ASD_TUNNEL_STATE_STOPPED, flags);
-  /* AsdKeeper:state-reason: why, for people (translated). */
+  /* AsdKeeper:reason: why, as a code and details (an #AsdReason). */
+  props[PROP_REASON] = g_param_spec_boxed ("reason", NULL, NULL, ASD_TYPE_REASON, flags);
+  /* AsdKeeper:state-reason: the same, in words for people (translated). */
   props[PROP_STATE_REASON] = g_param_spec_string ("state-reason", NULL, NULL, NULL, flags);
   /* AsdKeeper:pid: ssh's pid, 0 when none runs. */
   props[PROP_PID] = g_param_spec_uint ("pid", NULL, NULL, 0, G_MAXUINT, 0, flags);
@@ -612,9 +688,15 @@ install_properties (GObjectClass *object_class)
   props[PROP_RESTARTS] = g_param_spec_uint ("restarts", NULL, NULL, 0, G_MAXUINT, 0, flags);
   /* AsdKeeper:next-retry: real time in µs of the next try, probe or check; 0 none. */
   props[PROP_NEXT_RETRY] = g_param_spec_uint64 ("next-retry", NULL, NULL, 0, G_MAXUINT64, 0, flags);
+  /* AsdKeeper:next-retry-monotonic: the same on the monotonic clock. */
+  props[PROP_NEXT_RETRY_MONOTONIC] =
+    g_param_spec_uint64 ("next-retry-monotonic", NULL, NULL, 0, G_MAXUINT64, 0, flags);
   /* AsdKeeper:connected-since: real time in µs it connected; 0 when not connected. */
   props[PROP_CONNECTED_SINCE] =
     g_param_spec_uint64 ("connected-since", NULL, NULL, 0, G_MAXUINT64, 0, flags);
+  /* AsdKeeper:connected-since-monotonic: the same on the monotonic clock. */
+  props[PROP_CONNECTED_SINCE_MONOTONIC] =
+    g_param_spec_uint64 ("connected-since-monotonic", NULL, NULL, 0, G_MAXUINT64, 0, flags);
   g_object_class_install_properties (object_class, N_PROPS, props);
 }
 
@@ -632,7 +714,8 @@ asd_keeper_class_init (AsdKeeperClass *klass)
   /* AsdKeeper::dropped: a connection went down, and why. */
   signals[SIGNAL_DROPPED] = g_signal_new ("dropped", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                                           NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
-  /* AsdKeeper::reconnected: up again after downtime_us and attempts starts of ssh. */
+  /* AsdKeeper::reconnected: up again after downtime_us (monotonic) and attempts
+   * starts of ssh; emitted before the state is connected. */
   signals[SIGNAL_RECONNECTED] = g_signal_new ("reconnected", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                                               NULL, G_TYPE_NONE, 2, G_TYPE_UINT64, G_TYPE_UINT);
   /* AsdKeeper::probed: a probe or monitor test succeeded; its latency in µs. */
@@ -647,7 +730,7 @@ static void
 asd_keeper_init (AsdKeeper *self)
 {
   self->state = ASD_TUNNEL_STATE_STOPPED;
-  self->state_reason = g_strdup (_("stopped"));
+  self->reason = asd_reason_new (ASD_REASON_STOPPED, NULL);
   self->wait = asd_retry_wait_new ();
   g_signal_connect (self->wait, "due", G_CALLBACK (on_wait_due), self);
   g_signal_connect (self->wait, "scheduled", G_CALLBACK (on_wait_scheduled), self);

@@ -7,6 +7,7 @@
 
 #include "asd-askpass-server.h"
 #include "asd-login-pacer.h"
+#include "asd-reason.h"
 #include "asd-tunnel-settings.h"
 
 G_BEGIN_DECLS
@@ -24,7 +25,7 @@ void       asd_keeper_reconfigure     (AsdKeeper               *self,
                                        const AsdTunnelSettings *settings,
                                        const char * const      *argv);
 void       asd_keeper_fail            (AsdKeeper               *self,
-                                       const char              *reason);
+                                       const AsdReason         *reason);
 gboolean   asd_keeper_has_ssh         (AsdKeeper               *self);
 
 void       asd_keeper_start           (AsdKeeper               *self);

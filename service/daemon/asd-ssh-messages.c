@@ -354,72 +354,54 @@ asd_ssh_failure_outranks (AsdSshFailure failure,
   return failure_rank[failure] > failure_rank[other];
 }
 
-#define REASON(detail, with_detail, without_detail) \
-  ((detail) != NULL ? g_strdup_printf ((with_detail), (detail)) : g_strdup (without_detail))
+/* The failures whose detail is a port (ssh's digits), and the others'
+ * detail key. */
+static const struct {
+  AsdSshFailure failure;
+  AsdReasonCode code;
+  const char *key;
+} failure_reasons[] = {
+  { ASD_SSH_FAILURE_NONE, ASD_REASON_NONE, NULL },
+  { ASD_SSH_FAILURE_AUTH, ASD_REASON_AUTH_DENIED, ASD_DETAIL_DESTINATION },
+  { ASD_SSH_FAILURE_HOST_KEY_UNKNOWN, ASD_REASON_HOST_KEY_UNKNOWN, ASD_DETAIL_HOST },
+  { ASD_SSH_FAILURE_HOST_KEY_CHANGED, ASD_REASON_HOST_KEY_CHANGED, ASD_DETAIL_HOST },
+  { ASD_SSH_FAILURE_BAD_CONFIG, ASD_REASON_SSH_CONFIG_REJECTED, ASD_DETAIL_SSH_LINE },
+  { ASD_SSH_FAILURE_DNS, ASD_REASON_DNS_FAILED, ASD_DETAIL_HOST },
+  { ASD_SSH_FAILURE_REFUSED, ASD_REASON_CONNECTION_REFUSED, ASD_DETAIL_PORT },
+  { ASD_SSH_FAILURE_UNREACHABLE, ASD_REASON_HOST_UNREACHABLE, ASD_DETAIL_HOST },
+  { ASD_SSH_FAILURE_TIMEOUT, ASD_REASON_SERVER_TIMEOUT, ASD_DETAIL_HOST },
+  { ASD_SSH_FAILURE_CLOSED, ASD_REASON_CONNECTION_CLOSED, ASD_DETAIL_HOST },
+  { ASD_SSH_FAILURE_LOCAL_PORT_IN_USE, ASD_REASON_LOCAL_PORT_IN_USE, ASD_DETAIL_PORT },
+  { ASD_SSH_FAILURE_REMOTE_PORT_IN_USE, ASD_REASON_REMOTE_PORT_IN_USE, ASD_DETAIL_PORT },
+};
 
 /**
- * asd_ssh_failure_reason:
+ * asd_ssh_failure_to_reason:
  * @failure: a failure
  * @detail: (nullable): the detail of the message that reported it
  *
- * Returns: (transfer full): a translated sentence that says what went
- *   wrong and, where something can be done, what
+ * Returns: (transfer full): the failure as a reason code with its detail
+ *   (a port as a number; one that is not a number is left out)
  */
-char *
-asd_ssh_failure_reason (AsdSshFailure  failure,
-                        const char    *detail)
+AsdReason *
+asd_ssh_failure_to_reason (AsdSshFailure  failure,
+                           const char    *detail)
 {
-  switch (failure)
+  for (gsize i = 0; i < G_N_ELEMENTS (failure_reasons); i++)
     {
-    case ASD_SSH_FAILURE_NONE:
-      return g_strdup (_("no failure"));
-    case ASD_SSH_FAILURE_AUTH:
-      /* Translators: %s is user@host */
-      return REASON (detail, _("the server refused the key or password for %s (Permission denied); check IdentityFile and the server's authorized_keys"),
-                     _("the server refused the key or password (Permission denied); check IdentityFile and the server's authorized_keys"));
-    case ASD_SSH_FAILURE_HOST_KEY_UNKNOWN:
-      /* Translators: %s is a host name, maybe with a port: [host]:port */
-      return REASON (detail, _("the host key of “%s” is not known: connect once with ssh to check and accept it"),
-                     _("the server's host key is not known: connect once with ssh to check and accept it"));
-    case ASD_SSH_FAILURE_HOST_KEY_CHANGED:
-      /* Translators: both %s are the same host name, maybe with a port */
-      return detail != NULL
-        ? g_strdup_printf (_("the host key of “%s” has CHANGED: this may be an attack; if the change is expected, remove the old key with ssh-keygen -R \"%s\""),
-                           detail, detail)
-        : g_strdup (_("the server's host key has CHANGED: this may be an attack; if the change is expected, remove the old key with ssh-keygen -R and the server's name"));
-    case ASD_SSH_FAILURE_BAD_CONFIG:
-      /* Translators: %s is ssh's own message */
-      return REASON (detail, _("ssh rejected the configuration: %s"),
-                     _("ssh rejected the configuration"));
-    case ASD_SSH_FAILURE_DNS:
-      /* Translators: %s is a host name */
-      return REASON (detail, _("cannot resolve host name “%s”; waiting for the network"),
-                     _("cannot resolve the server's host name; waiting for the network"));
-    case ASD_SSH_FAILURE_REFUSED:
-      /* Translators: %s is a port number */
-      return REASON (detail, _("the server refused the connection on port %s (is sshd running?)"),
-                     _("the server refused the connection (is sshd running?)"));
-    case ASD_SSH_FAILURE_UNREACHABLE:
-      /* Translators: %s is a host name or address */
-      return REASON (detail, _("cannot reach server “%s” (no route, or no answer); waiting until it is reachable"),
-                     _("cannot reach the server (no route, or no answer); waiting until it is reachable"));
-    case ASD_SSH_FAILURE_TIMEOUT:
-      /* Translators: %s is a host name or address */
-      return REASON (detail, _("server “%s” is not responding (connection stalled)"),
-                     _("the server is not responding (connection stalled)"));
-    case ASD_SSH_FAILURE_CLOSED:
-      /* Translators: %s is a host name or address */
-      return REASON (detail, _("the connection to “%s” was closed or reset"),
-                     _("the connection to the server was closed or reset"));
-    case ASD_SSH_FAILURE_LOCAL_PORT_IN_USE:
-      /* Translators: %s is a port number */
-      return REASON (detail, _("local port %s is already in use by another program"),
-                     _("a local forward's port is already in use by another program"));
-    case ASD_SSH_FAILURE_REMOTE_PORT_IN_USE:
-      /* Translators: %s is a port number */
-      return REASON (detail, _("the server still holds remote port %s, probably for an old session; retrying shortly"),
-                     _("the server refused a remote forward, probably because an old session still holds its port; retrying shortly"));
-    default:
-      g_return_val_if_reached (g_strdup (_("ssh failed")));
+      const char *key = failure_reasons[i].key;
+      gboolean is_port = g_strcmp0 (key, ASD_DETAIL_PORT) == 0;
+      GVariant *value = NULL;
+      guint64 port;
+
+      if (failure_reasons[i].failure != failure)
+        continue;
+      if (detail != NULL && is_port &&
+          g_ascii_string_to_unsigned (detail, 10, 1, 65535, &port, NULL))
+        value = g_variant_new_uint32 (port);
+      else if (detail != NULL && !is_port)
+        value = g_variant_new_string (detail);
+      return asd_reason_new (failure_reasons[i].code, key, value, NULL);
     }
+  g_return_val_if_reached (asd_reason_new (ASD_REASON_NONE, NULL));
 }

@@ -5,6 +5,8 @@
  */
 #pragma once
 
+#include "asd-reason.h"
+
 #include <glib.h>
 
 G_BEGIN_DECLS
@@ -108,8 +110,8 @@ void        asd_ssh_message_clear    (AsdSshMessage       *message);
 AsdRetry    asd_ssh_failure_retry    (AsdSshFailure        failure);
 gboolean    asd_ssh_failure_outranks (AsdSshFailure        failure,
                                       AsdSshFailure        other);
-char       *asd_ssh_failure_reason   (AsdSshFailure        failure,
-                                      const char          *detail);
+AsdReason  *asd_ssh_failure_to_reason (AsdSshFailure       failure,
+                                      const char         *detail);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (AsdSshMessage, asd_ssh_message_clear)
 

@@ -6,7 +6,7 @@
  * ssh's questions through the askpass helper with a token for this start
  * only (asd-tunnel-askpass); gives up a login that never finishes, and
  * one that stalls once connected when the monitor test fails.  When
- * ssh has gone, asd_ssh_run_explain() says why, in words for people, and
+ * ssh has gone, asd_ssh_run_explain() says why (a reason code and details), and
  * what the tunnel should do next.
  *
  * Copyright 2026 The autosshd developers
@@ -36,7 +36,7 @@ struct _AsdSshRun
   gboolean remote_ready;
   gboolean connected;
   AsdSshMessage failure;         /* the most telling failure line */
-  char *stop_reason;             /* we stopped ssh because of this */
+  AsdReason *stop_reason;        /* we stopped ssh because of this */
   gboolean signalled;
   gint code;
   guint watchdog_id;
@@ -122,7 +122,8 @@ static gboolean
 on_connect_watchdog (gpointer user_data)
 {
   AsdSshRun *self = user_data;
-  g_autofree char *reason = g_strdup_printf (_("no connection after %d s"), CONNECT_WATCHDOG_S);
+  g_autoptr(AsdReason) reason = asd_reason_new (ASD_REASON_CONNECT_TIMEOUT, ASD_DETAIL_SECONDS,
+                                                g_variant_new_uint32 (CONNECT_WATCHDOG_S), NULL);
 
   self->watchdog_id = 0;
   asd_ssh_run_stop (self, reason);
@@ -156,10 +157,15 @@ on_monitor_tested (AsdMonitor *monitor, gboolean ok, guint64 latency, gpointer u
 {
   AsdSshRun *self = user_data;
 
+  g_autoptr(AsdReason) stall = NULL;
+
   if (ok)
-    g_signal_emit (self, signals[SIGNAL_PROBED], 0, latency);
-  else
-    asd_ssh_run_stop (self, _("the monitor test failed: the connection stalled"));
+    {
+      g_signal_emit (self, signals[SIGNAL_PROBED], 0, latency);
+      return;
+    }
+  stall = asd_reason_new (ASD_REASON_MONITOR_FAILED, NULL);
+  asd_ssh_run_stop (self, stall);
 }
 
 /**
@@ -205,10 +211,10 @@ asd_ssh_run_start (AsdSshRun *self, GError **error)
  * SIGTERM, then SIGKILL after a grace period; #AsdSshRun::ended follows.
  */
 void
-asd_ssh_run_stop (AsdSshRun *self, const char *reason)
+asd_ssh_run_stop (AsdSshRun *self, const AsdReason *reason)
 {
   if (reason != NULL && self->stop_reason == NULL)
-    self->stop_reason = g_strdup (reason);
+    self->stop_reason = asd_reason_copy (reason);
   asd_ssh_process_stop (self->ssh);
 }
 
@@ -226,13 +232,13 @@ asd_ssh_run_get_pid (AsdSshRun *self)
  * What ssh asked and got explains a failed login best; then our own reason
  * to stop it; then ssh's most telling line; then how it exited.
  *
- * Returns: (transfer full): why the run ended, for people
+ * Returns: (transfer full): why the run ended
  */
-char *
+AsdReason *
 asd_ssh_run_explain (AsdSshRun *self, AsdRetry *retry)
 {
   AsdSshFailure failure = self->failure.failure;
-  char *reason = NULL;
+  AsdReason *reason = NULL;
 
   if (!self->authenticated)
     reason = asd_tunnel_askpass_outcome (self->answers, failure, retry);
@@ -243,12 +249,12 @@ asd_ssh_run_explain (AsdSshRun *self, AsdRetry *retry)
     failure = ASD_SSH_FAILURE_TIMEOUT;
   *retry = failure == ASD_SSH_FAILURE_NONE ? ASD_RETRY_BACKOFF : asd_ssh_failure_retry (failure);
   if (self->stop_reason != NULL)
-    return g_strdup (self->stop_reason);
+    return asd_reason_copy (self->stop_reason);
   if (self->failure.failure != ASD_SSH_FAILURE_NONE)
-    return asd_ssh_failure_reason (self->failure.failure, self->failure.detail);
+    return asd_ssh_failure_to_reason (self->failure.failure, self->failure.detail);
   if (self->signalled)
-    return g_strdup_printf (_("ssh was killed by signal %d"), self->code);
-  return g_strdup_printf (_("ssh exited with status %d"), self->code);
+    return asd_reason_new (ASD_REASON_SSH_EXITED, ASD_DETAIL_SIGNAL, g_variant_new_int32 (self->code), NULL);
+  return asd_reason_new (ASD_REASON_SSH_EXITED, ASD_DETAIL_EXIT_STATUS, g_variant_new_int32 (self->code), NULL);
 }
 
 static void
@@ -280,7 +286,7 @@ asd_ssh_run_finalize (GObject *object)
 
   g_free (self->name);
   asd_ssh_message_clear (&self->failure);
-  g_free (self->stop_reason);
+  g_clear_pointer (&self->stop_reason, asd_reason_free);
   g_free (self->askpass_helper);
   g_free (self->token);
   asd_tunnel_askpass_free (self->answers);

@@ -25,9 +25,9 @@ void       asd_ssh_run_watch_with (AsdSshRun       *self,
 gboolean   asd_ssh_run_start   (AsdSshRun          *self,
                                 GError            **error);
 void       asd_ssh_run_stop    (AsdSshRun          *self,
-                                const char         *reason);
+                                const AsdReason    *reason);
 gint       asd_ssh_run_get_pid (AsdSshRun          *self);
-char      *asd_ssh_run_explain (AsdSshRun          *self,
+AsdReason *asd_ssh_run_explain (AsdSshRun          *self,
                                 AsdRetry           *retry);
 
 G_END_DECLS

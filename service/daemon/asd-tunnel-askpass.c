@@ -38,23 +38,40 @@ struct _AsdTunnelAskpass
   char *name;
   char *trusted_host_key;
   Note note;
-  char *detail;            /* what the note is about: a key, a fingerprint */
+  GVariant *details;       /* what the note is about (an a{sv} of reason details) */
   GCancellable *cancellable;
 };
 
+/* @details: an a{sv}, sunk if floating */
 static void
-note (AsdTunnelAskpass *self, Note what, const char *detail)
+note (AsdTunnelAskpass *self, Note what, GVariant *details)
 {
+  g_autoptr(GVariant) owned = g_variant_ref_sink (details);
+
   /* The first trouble of a run is its cause: after a key's passphrase was
    * missing or given, the password ssh asks for next is not the story. */
   if (self->note != NOTE_NONE && what <= self->note)
     return;
   self->note = what;
-  if (detail != self->detail)
-    {
-      g_free (self->detail);
-      self->detail = g_strdup (detail);
-    }
+  g_clear_pointer (&self->details, g_variant_unref);
+  self->details = g_steal_pointer (&owned);
+}
+
+/* The details that name a secret: the key file, or user and host. */
+static GVariant *
+secret_details (const AsdSecretRef *ref, const char *message)
+{
+  g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT (NULL);
+
+  if (ref->identity_file != NULL)
+    g_variant_dict_insert (&dict, ASD_DETAIL_IDENTITY_FILE, "s", ref->identity_file);
+  if (ref->user != NULL)
+    g_variant_dict_insert (&dict, ASD_DETAIL_USER, "s", ref->user);
+  if (ref->host != NULL)
+    g_variant_dict_insert (&dict, ASD_DETAIL_HOST, "s", ref->host);
+  if (message != NULL)
+    g_variant_dict_insert (&dict, ASD_DETAIL_MESSAGE, "s", message);
+  return g_variant_dict_end (&dict);
 }
 
 AsdTunnelAskpass *
@@ -77,14 +94,16 @@ asd_tunnel_askpass_free (AsdTunnelAskpass *self)
   g_object_unref (self->cancellable);
   g_free (self->name);
   g_free (self->trusted_host_key);
-  g_free (self->detail);
+  g_clear_pointer (&self->details, g_variant_unref);
   g_free (self);
 }
 
 typedef struct {
   AsdTunnelAskpass *self;        /* not to be touched once cancelled */
   AsdAskpassRequest *request;
-  char *what;
+  char *identity_file;           /* the secret's AsdSecretRef, owned */
+  char *user;
+  char *host;
 } Lookup;
 
 static void
@@ -93,11 +112,14 @@ on_secret (GObject *source, GAsyncResult *result, gpointer user_data)
   Lookup *lookup = user_data;
   g_autoptr(GError) error = NULL;
   char *secret = asd_secret_lookup_finish (result, &error);
+  AsdSecretRef ref = { ASD_SECRET_PASSPHRASE, lookup->identity_file, lookup->user, lookup->host };
+  gboolean missing = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  gboolean locked = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
 
   if (secret != NULL)
     {
       if (!g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))))
-        note (lookup->self, NOTE_SECRET_GIVEN, lookup->what);
+        note (lookup->self, NOTE_SECRET_GIVEN, secret_details (&ref, NULL));
       asd_askpass_request_answer (lookup->request, secret);
       asd_secret_free (secret);
     }
@@ -105,24 +127,26 @@ on_secret (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         note (lookup->self,
-              g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ? NOTE_SECRET_MISSING
-              : g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED) ? NOTE_KEYRING_LOCKED
-              : NOTE_KEYRING_FAILED,
-              g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ? lookup->what : error->message);
+              missing ? NOTE_SECRET_MISSING : locked ? NOTE_KEYRING_LOCKED : NOTE_KEYRING_FAILED,
+              secret_details (&ref, missing || locked ? NULL : error->message));
       asd_askpass_request_refuse (lookup->request, error->message);
     }
-  g_free (lookup->what);
+  g_free (lookup->identity_file);
+  g_free (lookup->user);
+  g_free (lookup->host);
   g_free (lookup);
 }
 
 static void
-look_up (AsdTunnelAskpass *self, AsdAskpassRequest *request, const AsdSecretRef *ref, char *what)
+look_up (AsdTunnelAskpass *self, AsdAskpassRequest *request, const AsdSecretRef *ref)
 {
   Lookup *lookup = g_new0 (Lookup, 1);
 
   lookup->self = self;
   lookup->request = request;
-  lookup->what = what;
+  lookup->identity_file = g_strdup (ref->identity_file);
+  lookup->user = g_strdup (ref->user);
+  lookup->host = g_strdup (ref->host);
   asd_secret_lookup_async (ref, self->cancellable, on_secret, lookup);
 }
 
@@ -147,7 +171,9 @@ answer_host_key (AsdTunnelAskpass *self, AsdAskpassRequest *request, const char 
       asd_askpass_request_answer (request, "yes");
       return;
     }
-  note (self, NOTE_HOST_KEY_UNKNOWN, fingerprint != NULL ? fingerprint : "");
+  note (self, NOTE_HOST_KEY_UNKNOWN,
+        fingerprint != NULL ? g_variant_new_parsed ("{%s: <%s>}", ASD_DETAIL_FINGERPRINT, fingerprint)
+                            : g_variant_new ("a{sv}", NULL));
   asd_askpass_request_answer (request, "no");
 }
 
@@ -166,7 +192,7 @@ asd_tunnel_askpass_answer (AsdTunnelAskpass *self, AsdAskpassRequest *request, c
     {
       /* Asked again: what we gave was wrong (the server refused it). */
       if (self->note == NOTE_SECRET_GIVEN)
-        note (self, NOTE_SECRET_REJECTED, self->detail);
+        note (self, NOTE_SECRET_REJECTED, self->details);
       return;
     }
   if (strstr (prompt, "Are you sure you want to continue connecting") != NULL)
@@ -180,7 +206,7 @@ asd_tunnel_askpass_answer (AsdTunnelAskpass *self, AsdAskpassRequest *request, c
       g_autofree char *path = key_path (shown);
       AsdSecretRef ref = { ASD_SECRET_PASSPHRASE, path, NULL, NULL };
 
-      look_up (self, request, &ref, g_strdup_printf (_("key %s"), path));
+      look_up (self, request, &ref);
       return;
     }
   parts = g_regex_split_simple ("^\\(?([^@ ]+)@([^' )]+)(?:'s password: |\\) Password: )$", prompt, 0, 0);
@@ -188,10 +214,10 @@ asd_tunnel_askpass_answer (AsdTunnelAskpass *self, AsdAskpassRequest *request, c
     {
       AsdSecretRef ref = { ASD_SECRET_PASSWORD, NULL, parts[1], parts[2] };
 
-      look_up (self, request, &ref, g_strdup_printf ("%s@%s", parts[1], parts[2]));
+      look_up (self, request, &ref);
       return;
     }
-  note (self, NOTE_UNANSWERABLE, prompt);
+  note (self, NOTE_UNANSWERABLE, g_variant_new_parsed ("{%s: <%s>}", ASD_DETAIL_SSH_LINE, prompt));
   asd_askpass_request_refuse (request, "autosshd cannot answer this question");
 }
 
@@ -204,36 +230,27 @@ asd_tunnel_askpass_answer (AsdTunnelAskpass *self, AsdAskpassRequest *request, c
  * Returns: (transfer full) (nullable): the run's reason if askpass explains
  *   it, else %NULL
  */
-char *
+AsdReason *
 asd_tunnel_askpass_outcome (AsdTunnelAskpass *self, AsdSshFailure failure,
                             AsdRetry *retry)
 {
-  *retry = ASD_RETRY_NEVER;
-  switch (self->note)
-    {
-    case NOTE_SECRET_GIVEN:
-      if (failure != ASD_SSH_FAILURE_AUTH)
-        return NULL;
-      G_GNUC_FALLTHROUGH;
-    case NOTE_SECRET_REJECTED:
-      return g_strdup_printf (_("the secret stored for %s was not accepted (or the server refused the key): store the right one with “autosshctl passphrase %s”"),
-                              self->detail, self->name);
-    case NOTE_SECRET_MISSING:
-      return g_strdup_printf (_("no passphrase or password is stored for %s; store it with: autosshctl passphrase %s"),
-                              self->detail, self->name);
-    case NOTE_KEYRING_LOCKED:
-      *retry = ASD_RETRY_WHEN_UNLOCKED;
-      return g_strdup_printf (_("%s; the tunnel starts again when it is unlocked"), self->detail);
-    case NOTE_KEYRING_FAILED:
-      *retry = ASD_RETRY_WHEN_UNLOCKED;   /* until the Secret Service answers */
-      return g_strdup_printf (_("%s; the tunnel starts again when it answers"), self->detail);
-    case NOTE_HOST_KEY_UNKNOWN:
-      return g_strdup_printf (_("the server's host key %s is not known; if it is the server's key, approve it with: autosshctl trust %s %s"),
-                              self->detail, self->name, self->detail);
-    case NOTE_UNANSWERABLE:
-      return g_strdup_printf (_("ssh asked something the service cannot answer: %s"), self->detail);
-    case NOTE_NONE:
-    default:
-      return NULL;
-    }
+  static const AsdReasonCode codes[] = {
+    [NOTE_SECRET_MISSING] = ASD_REASON_SECRET_MISSING,
+    [NOTE_SECRET_GIVEN] = ASD_REASON_SECRET_REJECTED,
+    [NOTE_SECRET_REJECTED] = ASD_REASON_SECRET_REJECTED,
+    [NOTE_KEYRING_LOCKED] = ASD_REASON_KEYRING_LOCKED,
+    [NOTE_KEYRING_FAILED] = ASD_REASON_KEYRING_UNAVAILABLE,
+    [NOTE_HOST_KEY_UNKNOWN] = ASD_REASON_HOST_KEY_UNKNOWN,
+    [NOTE_UNANSWERABLE] = ASD_REASON_QUESTION_UNANSWERED,
+  };
+  g_autoptr(AsdReason) reason = NULL;
+
+  /* A secret that was given explains only a refused login. */
+  if (self->note == NOTE_NONE || (self->note == NOTE_SECRET_GIVEN && failure != ASD_SSH_FAILURE_AUTH))
+    return NULL;
+  *retry = self->note == NOTE_KEYRING_LOCKED || self->note == NOTE_KEYRING_FAILED
+    ? ASD_RETRY_WHEN_UNLOCKED     /* until the keyring opens, or answers */
+    : ASD_RETRY_NEVER;
+  reason = asd_reason_new_with_details (codes[self->note], self->details);
+  return asd_reason_with (reason, ASD_DETAIL_TUNNEL, g_variant_new_string (self->name));
 }

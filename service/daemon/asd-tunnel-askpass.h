@@ -18,7 +18,7 @@ void              asd_tunnel_askpass_free     (AsdTunnelAskpass *self);
 void              asd_tunnel_askpass_answer   (AsdTunnelAskpass *self,
                                                AsdAskpassRequest *request,
                                                const char       *prompt);
-char             *asd_tunnel_askpass_outcome  (AsdTunnelAskpass *self,
+AsdReason        *asd_tunnel_askpass_outcome  (AsdTunnelAskpass *self,
                                                AsdSshFailure     failure,
                                                AsdRetry         *retry);
 

@@ -57,18 +57,22 @@ iface (AsdTunnel *self)
 }
 
 /* The keeper's state changed, and the bindings have set State,
- * StateReason, NextRetry and ConnectedSince: they go out on the bus
- * first, then one StateChanged. */
+ * StateReason and the timestamps; with the reason's code and details,
+ * they go out on the bus in one PropertiesChanged first, then one
+ * StateChanged. */
 static void
 announce_state (AsdTunnel *self)
 {
   AsdTunnelState new_state;
+  g_autoptr(AsdReason) why = NULL;
   const char *old = asd_tunnel_state_to_string (self->announced);
   const char *state = asd_dbus_tunnel_get_state (iface (self));
   const char *reason = asd_dbus_tunnel_get_state_reason (iface (self));
 
-  g_object_get (self->keeper, "state", &new_state, NULL);
+  g_object_get (self->keeper, "state", &new_state, "reason", &why, NULL);
   self->announced = new_state;
+  asd_dbus_tunnel_set_state_reason_code (iface (self), asd_reason_code_to_string (why->code));
+  asd_dbus_tunnel_set_state_reason_details (iface (self), why->details);
   g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (self));
   tunnel_log (self, G_LOG_LEVEL_MESSAGE, "%s: %s → %s: %s", self->name, old, state, reason);
   asd_dbus_tunnel_emit_state_changed (iface (self), old, state, reason);
@@ -163,8 +167,15 @@ mirror_keeper (AsdTunnel *self)
                                state_to_nick, NULL, NULL, NULL);
   for (gsize i = 0; i < G_N_ELEMENTS (same); i++)
     g_object_bind_property (self->keeper, same[i], self, same[i], G_BINDING_SYNC_CREATE);
-  g_object_bind_property (self->keeper, "next-retry", self, "next-retry-timestamp", G_BINDING_SYNC_CREATE);
-  g_object_bind_property (self->keeper, "connected-since", self, "connected-timestamp", G_BINDING_SYNC_CREATE);
+  static const char * const renamed[][2] = {
+    { "next-retry", "next-retry-timestamp" },
+    { "next-retry-monotonic", "next-retry-timestamp-monotonic" },
+    { "connected-since", "connected-timestamp" },
+    { "connected-since-monotonic", "connected-timestamp-monotonic" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (renamed); i++)
+    g_object_bind_property (self->keeper, renamed[i][0], self, renamed[i][1], G_BINDING_SYNC_CREATE);
   /* After the bindings, which are notified first. */
   g_signal_connect_swapped (self->keeper, "notify::state", G_CALLBACK (announce_state), self);
   g_signal_connect_swapped (self->keeper, "probed", G_CALLBACK (on_probed), self);
@@ -243,15 +254,35 @@ asd_tunnel_network_changed (AsdTunnel *self)
   asd_keeper_network_changed (self->keeper);
 }
 
+/* config-broken with the file, and the line when @message (the
+ * loader's "FILE:LINE: what") names one. */
+static AsdReason *
+broken_reason (AsdTunnel *self, const char *message)
+{
+  g_autofree char *file = self->store != NULL ? asd_tunnel_store_path (self->store, self->name) : NULL;
+  guint64 line = 0;
+
+  if (file != NULL && g_str_has_prefix (message, file) && message[strlen (file)] == ':')
+    line = g_ascii_strtoull (message + strlen (file) + 1, NULL, 10);
+  return asd_reason_new (ASD_REASON_CONFIG_BROKEN,
+                         ASD_DETAIL_FILE, file != NULL ? g_variant_new_string (file) : NULL,
+                         ASD_DETAIL_LINE, g_variant_new_uint32 ((guint32) MIN (line, G_MAXUINT32)),
+                         ASD_DETAIL_MESSAGE, g_variant_new_string (message),
+                         NULL);
+}
+
 void
 asd_tunnel_set_broken (AsdTunnel *self, const char *reason)
 {
+  g_autoptr(AsdReason) broken = NULL;
+
   g_return_if_fail (ASD_IS_TUNNEL (self));
 
   asd_tunnel_stop (self);
   g_clear_pointer (&self->settings, asd_tunnel_settings_free);
   publish_settings (self);
-  asd_keeper_fail (self->keeper, reason);
+  broken = broken_reason (self, reason);
+  asd_keeper_fail (self->keeper, broken);
 }
 
 /* New settings (from Reload or Configure); ssh restarts if it runs, and

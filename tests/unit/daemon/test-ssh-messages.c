@@ -340,36 +340,53 @@ test_run (gconstpointer data)
   asd_ssh_message_clear (&kept);
 }
 
+/* Every failure has a reason code of its own and a sentence; a detail
+ * becomes the code's detail (a port as a number). */
 static void
 test_reasons (void)
 {
+  g_autoptr(GHashTable) codes = g_hash_table_new (NULL, NULL);
+
   for (AsdSshFailure failure = F (NONE); failure < N_FAILURES; failure++)
     {
-      g_autofree char *plain = asd_ssh_failure_reason (failure, NULL);
-      g_autofree char *detailed = asd_ssh_failure_reason (failure, "DETAIL-42");
+      g_autoptr(AsdReason) plain = asd_ssh_failure_to_reason (failure, NULL);
+      g_autoptr(AsdReason) detailed = asd_ssh_failure_to_reason (failure, "4242");
+      g_autofree char *text = asd_reason_to_text (plain);
+      g_autofree char *detailed_text = asd_reason_to_text (detailed);
 
-      g_assert_nonnull (plain);
-      g_assert_cmpstr (plain, !=, "");
-      g_assert_true (g_utf8_validate (plain, -1, NULL));
-      g_assert_null (strstr (plain, "%"));
+      g_assert_true (text != NULL && *text != '\0' && g_utf8_validate (text, -1, NULL));
+      g_assert_null (strstr (text, "%"));
+      g_assert_false (g_hash_table_contains (codes, GINT_TO_POINTER (plain->code)));
+      g_hash_table_add (codes, GINT_TO_POINTER (plain->code));
       if (failure != F (NONE))
-        g_assert_nonnull (strstr (detailed, "DETAIL-42"));
+        {
+          g_assert_cmpint (plain->code, !=, ASD_REASON_NONE);
+          g_assert_cmpuint (g_variant_n_children (detailed->details), ==, 1);
+          g_assert_nonnull (strstr (detailed_text, "4242"));
+        }
     }
 }
 
-/* Every detail the table gives ends up in its reason. */
+/* Every detail the table gives ends up in its reason, typed. */
 static void
 test_reasons_use_details (void)
 {
   for (gsize i = 0; i < G_N_ELEMENTS (line_cases); i++)
     {
       const LineCase *c = &line_cases[i];
-      g_autofree char *reason = NULL;
+      g_autoptr(AsdReason) reason = NULL;
+      g_autofree char *text = NULL;
+      guint32 port;
 
       if (c->detail == NULL)
         continue;
-      reason = asd_ssh_failure_reason (c->failure, c->detail);
-      g_assert_nonnull (strstr (reason, c->detail));
+      reason = asd_ssh_failure_to_reason (c->failure, c->detail);
+      text = asd_reason_to_text (reason);
+      g_assert_nonnull (strstr (text, c->detail));
+      if (g_variant_lookup (reason->details, ASD_DETAIL_PORT, "u", &port))
+        g_assert_cmpuint (port, ==, g_ascii_strtoull (c->detail, NULL, 10));
+      else
+        g_assert_cmpuint (g_variant_n_children (reason->details), ==, 1);
     }
 }
 
