@@ -238,8 +238,9 @@ after_failed_run (AsdKeeper *self, gboolean was_connected, AsdReason *reason, As
       give_up (self, reason);
       return;
     }
-  tell_state (self, ASD_TUNNEL_STATE_RETRYING, with_retry (reason, retry));
+  /* the wait first: NextRetry is set when the state is announced */
   asd_retry_wait_after_failure (self->wait, retry, (const char * const *) self->argv);
+  tell_state (self, ASD_TUNNEL_STATE_RETRYING, with_retry (reason, retry));
 }
 
 static void

@@ -28,7 +28,7 @@ sys.dont_write_bytecode = True      # no __pycache__ in the source tree
 
 from asdtest import TestCase, main, requires  # noqa: E402
 from asdtest.busfixture import (  # noqa: E402
-    Raw, Service, World, tunnel_path, wait_state)
+    Raw, Service, World, check_reason, tunnel_path, wait_state)
 from asdtest.sshfixture import (  # noqa: E402
     sshd_skip_reason,
     SSH_KEYGEN, ProcRef, TestFailure, check, comm,
@@ -424,6 +424,8 @@ class SecretsTest(TestCase):
         check(key in reason, "StateReason does not name the key %s: %r" % (key, reason))
         check("autosshctl passphrase nopass" in reason,
               "StateReason does not say `autosshctl passphrase nopass`: %r" % reason)
+        check_reason(props, "secret-missing", "no passphrase stored", identity_file=key,
+                     tunnel="nopass", retry="never")
         check(props["Pid"] == 0 and props["NextRetry"] == 0,
               "Pid %r NextRetry %r when failed" % (props["Pid"], props["NextRetry"]))
         settle_connections(w.sshd)
@@ -457,6 +459,8 @@ class SecretsTest(TestCase):
         if "autosshctl passphrase wrong" not in reason:
             errs.append("StateReason does not say `autosshctl passphrase wrong`: %r" % reason)
         check(not errs, "; ".join(errs))
+        check_reason(props, "secret-rejected", "wrong passphrase", identity_file=key,
+                     tunnel="wrong", retry="never")
 
     @requires(sshd_root, keyring_tools)
     def test_password_auth(self):
@@ -515,6 +519,8 @@ class SecretsTest(TestCase):
         print("reason: %r" % reason)
         check(real in reason, "StateReason lacks the server's fingerprint %s: %r" % (real, reason))
         check("autosshctl trust" in reason, "StateReason lacks `autosshctl trust`: %r" % reason)
+        check_reason(props, "host-key-unknown", "unknown host key", fingerprint=real,
+                     tunnel="newhost", retry="never")
         # well formed, not the server's: ssh is told no
         wrong = "SHA256:" + base64.b64encode(os.urandom(32)).decode().rstrip("=")
         check(len(wrong) == 50 and wrong != real, "made a bad fake fingerprint %r" % wrong)
@@ -581,6 +587,7 @@ class SecretsTest(TestCase):
         reason = props["StateReason"]
         print("reason: %r" % reason)
         check("CHANGED" in reason, "StateReason does not say CHANGED: %r" % reason)
+        check_reason(props, "host-key-changed", "changed host key", retry="never")
         mark = w.rec.mark()
         trust(w, "changed", real)
         # TrustHostKey on a failed tunnel starts it again: that run must fail too
@@ -609,6 +616,8 @@ class SecretsTest(TestCase):
         if not re.search(r"\blocked\b", reason):
             errs.append("StateReason does not say the keyring is locked: %s %r"
                         % (props["State"], reason))
+        if props.get("StateReasonCode") != "keyring-locked":
+            errs.append("StateReasonCode while locked: %r" % props.get("StateReasonCode"))
         mark = w.rec.mark()
         t0 = time.monotonic()
         kr.unlock_in_place()

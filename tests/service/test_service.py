@@ -21,7 +21,7 @@ sys.dont_write_bytecode = True      # no __pycache__ in the source tree
 from asdtest import TestCase, main, requires  # noqa: E402
 from asdtest.busfixture import (  # noqa: E402
     BUS_NAME, ERROR_PREFIX, MANAGER_IFACE, MANAGER_PATH, TUNNEL_IFACE, Bus, Service, World,
-    read_keyfile, tunnel_path, wait_state)
+    check_reason, read_keyfile, tunnel_path, wait_state)
 from asdtest.sshfixture import (  # noqa: E402
     sshd_skip_reason,
     SSH_KEYGEN, ProcRef, TestFailure, alive, check, comm,
@@ -249,6 +249,68 @@ class ServiceTest(TestCase):
         wait_forward(lport, w.target.payload, timeout=5, what="the forward after reconnecting")
 
     @requires(sshd_skip_reason)
+    def test_properties_agree_with_signals(self):
+        """A client that reacts to StateChanged reads properties that agree
+        with it: every property of a change comes in the PropertiesChanged
+        before it (replayed here in order from a real busctl monitor), and
+        Reconnected comes before StateChanged to connected."""
+        fx = self.fx
+        w = World(fx)
+        path = tunnel_path("pc")
+        mark = w.rec.mark()
+        w.add("pc")
+        props = w.connected("pc")
+        os.kill(props["Pid"], signal.SIGKILL)
+        w.rec.wait("Reconnected", path, since=mark, timeout=15)
+        wait_state(w.bus, "pc", "connected", 10)
+        res = w.bus.tunnel("pc", "Restart")
+        check(res.ok, "Restart: " + res.describe())
+        check(w.bus.tunnel_prop("pc", "State") == "connecting",
+              "State right after Restart replied: %r" % w.bus.tunnel_prop("pc", "State"))
+        wait_state(w.bus, "pc", "connected", 15)
+        w.bus.tunnel("pc", "Stop", check_ok=True)
+
+        cache, errors, seen, dropped = {}, [], [], False
+        for sig in w.rec.find(None, None, mark):
+            if sig.member == "InterfacesAdded" and sig.args and sig.args[0] == path:
+                cache.update({k: v["data"] for k, v in sig.args[1][TUNNEL_IFACE].items()})
+            elif sig.path != path:
+                continue
+            elif sig.member == "PropertiesChanged" and sig.args[0] == TUNNEL_IFACE:
+                cache.update({k: v["data"] for k, v in sig.args[1].items()})
+            elif sig.member == "Dropped":
+                dropped = True
+            elif sig.member == "Reconnected":
+                check(dropped, "Reconnected without a Dropped before it")
+                dropped = False
+                seen.append("Reconnected")
+            elif sig.member == "StateChanged":
+                old, new, reason = sig.args
+                seen.append(new)
+                what = "at StateChanged %s→%s" % (old, new)
+                if cache.get("State") != new or cache.get("StateReason") != reason:
+                    errors.append("%s: State %r, StateReason %r" % (what, cache.get("State"),
+                                                                    cache.get("StateReason")))
+                if not cache.get("StateReasonCode"):
+                    errors.append("%s: no StateReasonCode" % what)
+                connected = new == "connected"
+                for prop in ("ConnectedTimestamp", "ConnectedTimestampMonotonic"):
+                    if (cache.get(prop, 0) > 0) != connected:
+                        errors.append("%s: %s is %r" % (what, prop, cache.get(prop)))
+                if connected and cache.get("StateReasonCode") != "connected":
+                    errors.append("%s: StateReasonCode %r" % (what, cache.get("StateReasonCode")))
+                if new != "retrying" and cache.get("NextRetryTimestamp", 0) != 0:
+                    errors.append("%s: NextRetryTimestamp %r" % (what, cache["NextRetryTimestamp"]))
+                if new == "retrying" and not (cache.get("NextRetryTimestamp", 0) > 0 and
+                                              cache.get("NextRetryTimestampMonotonic", 0) > 0):
+                    errors.append("%s: no NextRetryTimestamp (%r)" % (what, cache))
+        print("sequence: %r" % seen)
+        i = seen.index("Reconnected") if "Reconnected" in seen else -1
+        check(i >= 0 and seen[i + 1:i + 2] == ["connected"],
+              "Reconnected is not right before StateChanged to connected: %r" % seen)
+        check(not errors, "%d disagreement(s):\n  %s" % (len(errors), "\n  ".join(errors)))
+
+    @requires(sshd_skip_reason)
     def test_server_down_and_back(self):
         fx = self.fx
         w = World(fx)
@@ -271,7 +333,13 @@ class ServiceTest(TestCase):
             raise TestFailure("%s; last State %r, StateReason %r"
                               % (e, last.get("State"), last.get("StateReason")))
         print("retrying while sshd is down: %r" % props["StateReason"])
+        check_reason(props, "connection-refused", "sshd stopped", port=w.sshd.port,
+                     retry="when-reachable")
         check(props["NextRetry"] > 0, "NextRetry %r while retrying" % props["NextRetry"])
+        check(props["NextRetryTimestamp"] == props["NextRetry"] and
+              props["NextRetryTimestampMonotonic"] > 0,
+              "NextRetry %r, NextRetryTimestamp %r, NextRetryTimestampMonotonic %r"
+              % (props["NextRetry"], props["NextRetryTimestamp"], props["NextRetryTimestampMonotonic"]))
         # stay down a while: the service must not spawn ssh after ssh over and over
         r0 = props["Restarts"]
         time.sleep(6)                     # the fault's duration, not an assertion
@@ -349,6 +417,7 @@ class ServiceTest(TestCase):
         prepare(True)
         props = wait_state(w.bus, "nap", "retrying", 10)
         check("asleep" in props["StateReason"], "reason while asleep: %r" % props["StateReason"])
+        check_reason(props, "system-asleep", "asleep")
         wait_until(lambda: not ProcRef(pid).alive(), 10, "ssh %d to be closed for sleep" % pid)
         wait_until(lambda: inhibitors() == 0, 10, "the inhibitor to be released once ssh is closed")
         check(stays_true(lambda: w.bus.tunnel_prop("nap", "State") == "retrying", 2),
@@ -401,6 +470,7 @@ class ServiceTest(TestCase):
         print("remote port held: %r" % reason)
         check(re.search(r"remote port|%d" % rport, reason, re.I),
               "StateReason %r does not say the server holds the remote port %d" % (reason, rport))
+        check_reason(props, "remote-port-in-use", "remote port held", port=rport, retry="short")
         now_us = time.time() * 1e6
         check(props["NextRetry"] > 0 and -2e6 < props["NextRetry"] - now_us <= 30e6,
               "NextRetry %.1f s away: not a short retry" % ((props["NextRetry"] - now_us) / 1e6))
@@ -426,6 +496,7 @@ class ServiceTest(TestCase):
         print("wrong key: %r" % props["StateReason"])
         check(re.search(r"permission denied|authenticat|publickey", props["StateReason"], re.I),
               "StateReason %r" % props["StateReason"])
+        check_reason(props, "auth-denied", "wrong key", retry="never")
         check(props["Pid"] == 0 and props["NextRetry"] == 0, "Pid %r NextRetry %r when failed"
               % (props["Pid"], props["NextRetry"]))
         check(w.rec.states(path, mark)[-1][1] == "failed", "StateChanged %r"
@@ -444,6 +515,7 @@ class ServiceTest(TestCase):
         print("wrong host key: %r" % props["StateReason"])
         check(re.search(r"host.?key|identification", props["StateReason"], re.I),
               "StateReason for a changed host key: %r" % props["StateReason"])
+        check_reason(props, "host-key-changed", "changed host key", retry="never")
 
         pats = ("Connection from", "Failed publickey", "Connection closed")
 
@@ -555,6 +627,7 @@ class ServiceTest(TestCase):
                   % (name, reason))
             check(re.search(r"(line\s*%d\b|:%d\b)" % (line, line), reason, re.I),
                   "%s's StateReason %r does not name line %d" % (name, reason, line))
+            check_reason(props, "config-broken", name, line=line, file=bus.conf_path(name))
         # things that write files must leave the broken ones alone
         bus.busctl("set-property", BUS_NAME, tunnel_path("good"), TUNNEL_IFACE, "AutoStart",
                    "b", "false", check_ok=True)

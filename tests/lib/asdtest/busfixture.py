@@ -652,6 +652,27 @@ class SignalRecorder:
 
 # ---------------------------------------------------------------- tunnels
 
+def reason_details(props):
+    """StateReasonDetails as {key: value} (busctl's JSON wraps each value
+    as {"type", "data"})."""
+    return {k: v["data"] if isinstance(v, dict) and "data" in v else v
+            for k, v in props.get("StateReasonDetails", {}).items()}
+
+
+def check_reason(props, code, what, **details):
+    """The tunnel's properties say why with StateReasonCode == code and these
+    details (keys with "_" for "-"), never only in the translated text."""
+    got = props.get("StateReasonCode")
+    have = reason_details(props)
+    check(got == code, "%s: StateReasonCode %r, expected %r (StateReason %r, details %r)"
+          % (what, got, code, props.get("StateReason"), have))
+    for key, value in details.items():
+        key = key.replace("_", "-")
+        check(have.get(key) == value, "%s: detail %s is %r, expected %r (details %r)"
+              % (what, key, have.get(key), value, have))
+    return have
+
+
 def wait_state(bus, name, states, timeout, what=None):
     """Wait for the tunnel's State to be one of states; returns all properties."""
     if isinstance(states, str):
