@@ -20,12 +20,13 @@
 #define WINDOW_S 5                 /* the "no retry storm" window */
 #define SLACK_MS 200               /* how late a handler may run (valgrind) */
 
-/* Authenticates, opens the session, then waits; notes a SIGTERM. */
+/* Authenticates, opens the session, then waits; notes a SIGTERM (the
+ * trap comes first: the test may stop it as soon as it reads the lines). */
 static const char connect_script[] =
   "#!/bin/sh\n"
+  "trap 'echo TERM >> \"$0.signals\"; kill $child 2>/dev/null; exit 0' TERM\n"
   "echo 'Authenticated to 127.0.0.1 ([127.0.0.1]:22) using \"publickey\".' >&2\n"
   "echo 'debug1: Entering interactive session.' >&2\n"
-  "trap 'echo TERM >> \"$0.signals\"; kill $child 2>/dev/null; exit 0' TERM\n"
   "sleep 60 >/dev/null 2>&1 &\n"
   "child=$!\n"
   "wait $child\n";
@@ -52,7 +53,6 @@ typedef struct {
   GArray *states;                /* AsdTunnelState, as notified */
   GArray *starts;                /* gint64 monotonic µs of each "connecting" */
   GArray *delays;                /* gint64 ms of each NextRetry, as set */
-  gint64 retrying_at;            /* real time µs it last became "retrying" */
   guint ended;                   /* ::ssh-ended */
 } Fixture;
 
@@ -70,8 +70,6 @@ on_state (AsdKeeper *keeper, GParamSpec *pspec, Fixture *f)
    * may be reaped before its pid is read, and the pid reads 0.) */
   if (state == ASD_TUNNEL_STATE_CONNECTING)
     g_array_append_val (f->starts, now);
-  if (state == ASD_TUNNEL_STATE_RETRYING)
-    f->retrying_at = g_get_real_time ();
 }
 
 static void
@@ -83,8 +81,9 @@ on_next_retry (AsdKeeper *keeper, GParamSpec *pspec, Fixture *f)
   g_object_get (keeper, "next-retry", &when, NULL);
   if (when == 0)
     return;
-  /* The wait is scheduled just after "retrying" is told: never shorter. */
-  delay_ms = ((gint64) when - f->retrying_at) / 1000;
+  /* The wait is scheduled (and told) just before "retrying" is: the
+   * delay is measured from now, which is at most a moment later. */
+  delay_ms = ((gint64) when - g_get_real_time ()) / 1000;
   g_array_append_val (f->delays, delay_ms);
 }
 
