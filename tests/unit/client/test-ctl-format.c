@@ -124,7 +124,7 @@ json_of_reason (const char *code, const char *details_text)
     {
       g_autoptr(GError) error = NULL;
 
-      details = g_variant_ref_sink (g_variant_parse (NULL, details_text, NULL, NULL, &error));
+      details = g_variant_parse (NULL, details_text, NULL, NULL, &error);
       g_assert_no_error (error);
     }
   ctl_json_reason (out, &first, code, details);
@@ -169,8 +169,8 @@ test_json_reason (void)
 static void
 test_reason (void)
 {
-  g_autoptr(GVariant) details = g_variant_ref_sink (g_variant_parse (G_VARIANT_TYPE_VARDICT,
-      "{'destination': <'me@example.org'>, 'retry': <'never'>}", NULL, NULL, NULL));
+  g_autoptr(GVariant) details = g_variant_parse (G_VARIANT_TYPE_VARDICT,
+      "{'destination': <'me@example.org'>, 'retry': <'never'>}", NULL, NULL, NULL);
   g_autoptr(GVariant) config = g_variant_ref_sink (g_variant_new ("(sus)", "/t/web.conf", 3, "bad value"));
   g_autoptr(GVariant) whole = g_variant_ref_sink (g_variant_new ("(sus)", "/t/web.conf", 0, "not UTF-8"));
   g_autofree char *denied = ctl_format_reason ("auth-denied", details, "the service's words");

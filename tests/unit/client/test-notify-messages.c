@@ -111,8 +111,8 @@ test_needs_user (void)
 static void
 test_reason_text (void)
 {
-  g_autoptr(GVariant) details = g_variant_ref_sink (g_variant_parse (G_VARIANT_TYPE_VARDICT,
-      "{'port': <uint32 2222>, 'retry': <'backoff'>}", NULL, NULL, NULL));
+  g_autoptr(GVariant) details = g_variant_parse (G_VARIANT_TYPE_VARDICT,
+      "{'port': <uint32 2222>, 'retry': <'backoff'>}", NULL, NULL, NULL);
   g_autoptr(GVariant) wrong = g_variant_ref_sink (g_variant_new_string ("port"));
   g_autofree char *refused = asd_notify_reason_text ("connection-refused", details, "words");
   g_autofree char *old = asd_notify_reason_text ("", details, "the service's words");
