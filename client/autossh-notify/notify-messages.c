@@ -3,6 +3,9 @@
  * Every text a notification shows is made here, translated, so the rest of
  * autossh-notify only decides when to show what.  Durations are written
  * the way people read them: "45 s", "2 min 13 s", "1 h 5 min", "2 d 3 h".
+ * Reasons are made from the service's StateReasonCode and
+ * StateReasonDetails in the notifier's locale (asd-reason.c), and whether
+ * a failure needs the user is read from the code, never from words.
  *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -12,6 +15,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "asd-reason.h"
 #include "notify-messages.h"
 
 #define MINUTE 60
@@ -101,16 +105,68 @@ asd_notify_text_back (AsdNotifyText *text, const char *name, gint64 downtime_us,
  * asd_notify_text_failed:
  * @text: (out caller-allocates): the text
  * @name: the tunnel's name
- * @reason: the service's StateReason, which says what to do
+ * @reason: why, which for a reason that needs the user says what to do
+ * @needs_user: whether the reason is one only the user can fix
+ *   (asd_notify_reason_needs_user()); else the body adds how to start the
+ *   tunnel again
  *
  * "web failed", with what is needed as the body.
  */
 void
-asd_notify_text_failed (AsdNotifyText *text, const char *name, const char *reason)
+asd_notify_text_failed (AsdNotifyText *text, const char *name, const char *reason,
+                        gboolean needs_user)
 {
   /* Translators: %s is a tunnel's name; it stopped trying and needs the user */
   text->summary = g_strdup_printf (_("%s failed"), name);
-  text->body = g_strdup (reason != NULL ? reason : "");
+  if (needs_user)
+    text->body = g_strdup (reason != NULL ? reason : "");
+  else
+    /* Translators: the body of "web failed": the reason, then the
+     * command that starts the tunnel again (%2$s is its name) */
+    text->body = g_strdup_printf (_("%1$s\nStart it again with: autosshctl start %2$s"),
+                                  reason != NULL ? reason : "", name);
+}
+
+/**
+ * asd_notify_reason_needs_user:
+ * @code: (nullable): a StateReasonCode
+ *
+ * Whether the reason is one that only the user can fix (a key, a secret,
+ * a host key, a file, ssh's configuration, a question): waiting does not
+ * help.  Decided from the code, never from the words.
+ *
+ * Returns: %TRUE for those codes; %FALSE for any other, unknown or empty
+ */
+gboolean
+asd_notify_reason_needs_user (const char *code)
+{
+  static const char * const codes[] = {
+    "auth-denied", "secret-missing", "secret-rejected", "host-key-unknown",
+    "host-key-changed", "config-broken", "ssh-config-rejected", "ssh-spawn-failed",
+    "question-unanswered", NULL
+  };
+
+  return code != NULL && g_strv_contains (codes, code);
+}
+
+/**
+ * asd_notify_reason_text:
+ * @code: (nullable): a StateReasonCode; "" or %NULL from a service
+ *   without reason codes
+ * @details: (nullable): its StateReasonDetails, an a{sv}
+ * @fallback: (nullable): the service's words (a signal's reason, or
+ *   StateReason), for when there is no code
+ *
+ * Returns: (transfer full): the reason in the notifier's locale
+ */
+char *
+asd_notify_reason_text (const char *code, GVariant *details, const char *fallback)
+{
+  if (code == NULL || code[0] == '\0')
+    return g_strdup (fallback != NULL ? fallback : "");
+  if (details != NULL && !g_variant_is_of_type (details, G_VARIANT_TYPE_VARDICT))
+    details = NULL;
+  return asd_reason_describe_code (code, details);
 }
 
 void

@@ -32,7 +32,12 @@ void  asd_notify_text_back       (AsdNotifyText *text,
                                   const char    *reason);
 void  asd_notify_text_failed     (AsdNotifyText *text,
                                   const char    *name,
-                                  const char    *reason);
+                                  const char    *reason,
+                                  gboolean       needs_user);
+gboolean asd_notify_reason_needs_user (const char *code);
+char *asd_notify_reason_text     (const char    *code,
+                                  GVariant      *details,
+                                  const char    *fallback);
 void  asd_notify_text_clear      (AsdNotifyText *text);
 char *asd_notify_escape_markup   (const char    *text);
 

@@ -10,11 +10,18 @@
  *    announced, and neither is its return;
  *  - Reconnected, after an announced drop or failure: "web is back (down
  *    2 min 13 s)", low urgency, gone after a few seconds;
- *  - StateChanged to "failed": "web failed" with the service's reason,
- *    which says what to do; critical;
+ *  - StateChanged to "failed", or to "retrying" for a reason that needs the
+ *    user (asd_notify_reason_needs_user(): waiting will not fix it): "web
+ *    failed" with the reason, which says what to do; critical;
  *  - StateChanged to "stopped": the drop or failure is withdrawn.
  * A failure that is followed by "connected" without a Reconnected signal
  * (the user started the tunnel again) is answered with "web is back" too.
+ *
+ * Every reason is made here from StateReasonCode and StateReasonDetails,
+ * in the notifier's locale; from a service without reason codes it is the
+ * service's words (the signal's reason).  The properties are read from the
+ * proxy when StateChanged arrives: the API sends the PropertiesChanged that
+ * carries them first, so they agree with the signal.
  *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -30,7 +37,6 @@
 #include "notify-tunnel.h"
 
 #define BACK_TIMEOUT_MS   5000   /* "web is back" stays this long */
-#define BACK_FALLBACK_MS   500   /* connected, but no Reconnected signal */
 #define DESKTOP_ENTRY     "autossh-notify"
 
 #define tunnel_log(self, level, ...) asd_log_tunnel ((self)->name, level, __VA_ARGS__)
@@ -53,8 +59,9 @@ struct _AsdNotifyTunnel
   Shown shown;
   char *failed_reason;                /* what the failure notification says */
   char *drop_reason;                  /* the drop waiting for the threshold */
+  gboolean drop_pending;              /* a Dropped not announced yet */
+  gboolean drop_waits_state;          /* ... whose reason comes with the next StateChanged */
   guint drop_id;                      /* the threshold's timer */
-  guint back_id;                      /* connected without Reconnected */
   gint64 down_since;                  /* monotonic µs; 0: up or unknown */
 };
 
@@ -179,8 +186,25 @@ static void
 cancel_timers (AsdNotifyTunnel *self)
 {
   g_clear_handle_id (&self->drop_id, g_source_remove);
-  g_clear_handle_id (&self->back_id, g_source_remove);
   g_clear_pointer (&self->drop_reason, g_free);
+  self->drop_pending = FALSE;
+  self->drop_waits_state = FALSE;
+}
+
+/* Why the tunnel is in its state now, in the notifier's words; @fallback
+ * for a service without reason codes (NULL: StateReason). */
+static char *
+reason_now (AsdNotifyTunnel *self, const char *fallback)
+{
+  return asd_notify_reason_text (asd_dbus_tunnel_get_state_reason_code (self->proxy),
+                                 asd_dbus_tunnel_get_state_reason_details (self->proxy),
+                                 fallback != NULL ? fallback : asd_dbus_tunnel_get_state_reason (self->proxy));
+}
+
+static gboolean
+needs_user_now (AsdNotifyTunnel *self)
+{
+  return asd_notify_reason_needs_user (asd_dbus_tunnel_get_state_reason_code (self->proxy));
 }
 
 /* ---- what to say ---- */
@@ -195,16 +219,18 @@ announce_dropped (AsdNotifyTunnel *self, const char *reason)
   asd_notify_text_clear (&text);
 }
 
+/* @reason: the service's words, for a service without reason codes */
 static void
-announce_failed (AsdNotifyTunnel *self, const char *reason)
+announce_failed (AsdNotifyTunnel *self, const char *fallback)
 {
   AsdNotifyText text = { NULL, };
+  g_autofree char *reason = reason_now (self, fallback);
 
   if (self->shown == SHOWN_FAILED && g_strcmp0 (self->failed_reason, reason) == 0)
     return;
   g_free (self->failed_reason);
   self->failed_reason = g_strdup (reason);
-  asd_notify_text_failed (&text, self->name, reason);
+  asd_notify_text_failed (&text, self->name, reason, needs_user_now (self));
   show (self, SHOWN_FAILED, &text, "dialog-warning");
   asd_notify_text_clear (&text);
 }
@@ -213,14 +239,24 @@ static void
 announce_back (AsdNotifyTunnel *self, gint64 downtime_us)
 {
   AsdNotifyText text = { NULL, };
+  g_autofree char *reason = reason_now (self, NULL);
 
-  g_clear_handle_id (&self->back_id, g_source_remove);
   g_clear_pointer (&self->failed_reason, g_free);
   self->down_since = 0;
-  asd_notify_text_back (&text, self->name, downtime_us,
-                        asd_dbus_tunnel_get_state_reason (self->proxy));
+  asd_notify_text_back (&text, self->name, downtime_us, reason);
   show (self, SHOWN_BACK, &text, "network-idle");
   asd_notify_text_clear (&text);
+}
+
+/* The drop's words: from the code its StateChanged brought (or that the
+ * proxy held at Dropped), else the signal's. */
+static void
+drop_take_reason (AsdNotifyTunnel *self)
+{
+  g_autofree char *fallback = g_steal_pointer (&self->drop_reason);
+
+  self->drop_reason = reason_now (self, fallback);
+  self->drop_waits_state = FALSE;
 }
 
 static gboolean
@@ -230,17 +266,9 @@ on_drop_due (gpointer user_data)
   g_autofree char *reason = g_steal_pointer (&self->drop_reason);
 
   self->drop_id = 0;
+  self->drop_pending = FALSE;
+  self->drop_waits_state = FALSE;
   announce_dropped (self, reason);
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-on_back_due (gpointer user_data)
-{
-  AsdNotifyTunnel *self = user_data;
-
-  self->back_id = 0;
-  announce_back (self, self->down_since > 0 ? g_get_monotonic_time () - self->down_since : -1);
   return G_SOURCE_REMOVE;
 }
 
@@ -258,24 +286,40 @@ on_dropped (AsdDbusTunnel *proxy, const char *reason, gpointer user_data)
     return;
   g_free (self->drop_reason);
   self->drop_reason = g_strdup (reason);
+  self->drop_pending = TRUE;
+  /* StateReasonCode holds the drop's code once the proxy has left
+   * "connected"; until then the drop's StateChanged brings it. */
+  if (asd_tunnel_state_from_string (asd_dbus_tunnel_get_state (proxy), NULL) != ASD_TUNNEL_STATE_CONNECTED)
+    drop_take_reason (self);
+  else
+    self->drop_waits_state = TRUE;
   if (self->context->threshold_s == 0)
-    on_drop_due (self);
+    {
+      if (!self->drop_waits_state)
+        on_drop_due (self);
+    }
   else if (self->drop_id == 0)
     self->drop_id = g_timeout_add_seconds (self->context->threshold_s, on_drop_due, self);
 }
 
+/* The API sends Reconnected before the StateChanged to "connected" (see
+ * the Tunnel interface in data/io.github.autosshd1.xml), so here a drop
+ * or failure still shown had no Reconnected: the user started the tunnel
+ * again.  No timer waits for a late Reconnected. */
 static void
 on_connected (AsdNotifyTunnel *self)
 {
-  if (self->drop_id != 0)
+  if (self->drop_pending)
     {
       tunnel_log (self, G_LOG_LEVEL_DEBUG, "%s: back within %u s: not announced",
                   self->name, self->context->threshold_s);
       cancel_timers (self);
       self->down_since = 0;
     }
-  else if (is_shown_down (self) && self->back_id == 0)
-    self->back_id = g_timeout_add (BACK_FALLBACK_MS, on_back_due, self);
+  else if (is_shown_down (self) && !self->muted)
+    announce_back (self, self->down_since > 0 ? g_get_monotonic_time () - self->down_since : -1);
+  else
+    self->down_since = 0;
 }
 
 static void
@@ -287,13 +331,21 @@ on_state_changed (AsdDbusTunnel *proxy, const char *old_state, const char *new_s
   AsdTunnelState state = asd_tunnel_state_from_string (new_state, NULL);
 
   tunnel_log (self, G_LOG_LEVEL_DEBUG, "%s: %s → %s: %s", self->name, old_state, new_state, reason);
-  if (state == ASD_TUNNEL_STATE_FAILED)
+  if (state == ASD_TUNNEL_STATE_FAILED ||
+      (state == ASD_TUNNEL_STATE_RETRYING && needs_user_now (self)))
     {
       cancel_timers (self);
       if (self->down_since == 0)
         self->down_since = g_get_monotonic_time ();
       if (!self->muted)
         announce_failed (self, reason);
+    }
+  else if (self->drop_waits_state && state != ASD_TUNNEL_STATE_CONNECTED &&
+           state != ASD_TUNNEL_STATE_STOPPED)
+    {
+      drop_take_reason (self);
+      if (self->context->threshold_s == 0)
+        on_drop_due (self);
     }
   else if (state == ASD_TUNNEL_STATE_CONNECTED)
     on_connected (self);
@@ -312,7 +364,6 @@ on_reconnected (AsdDbusTunnel *proxy, guint64 downtime_us, guint attempts, gpoin
 
   tunnel_log (self, G_LOG_LEVEL_DEBUG, "%s: reconnected after %" G_GUINT64_FORMAT " µs, %u attempts",
               self->name, downtime_us, attempts);
-  g_clear_handle_id (&self->back_id, g_source_remove);
   if (is_shown_down (self) && !self->muted)
     announce_back (self, (gint64) MIN (downtime_us, (guint64) G_MAXINT64));
   self->down_since = 0;
@@ -346,7 +397,7 @@ asd_notify_tunnel_new (AsdDbusTunnel *proxy, const AsdNotifyContext *context)
   g_signal_connect (proxy, "reconnected", G_CALLBACK (on_reconnected), self);
   g_signal_connect (proxy, "state-changed", G_CALLBACK (on_state_changed), self);
   if (asd_tunnel_state_from_string (asd_dbus_tunnel_get_state (proxy), NULL) == ASD_TUNNEL_STATE_FAILED && !self->muted)
-    announce_failed (self, asd_dbus_tunnel_get_state_reason (proxy));
+    announce_failed (self, NULL);
   return self;
 }
 

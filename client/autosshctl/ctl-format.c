@@ -4,6 +4,8 @@
  * "3 d 4 h"); times are local ("2026-05-01 14:03:59"); tables are
  * left-aligned columns two spaces apart, the last one not padded, widths
  * counted in characters so translated and non-ASCII text lines up.
+ * Reasons are made from StateReasonCode and StateReasonDetails in the
+ * reader's locale, so a German user reads German from an English service.
  *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -12,6 +14,7 @@
 
 #include <glib/gi18n.h>
 
+#include "asd-reason.h"
 #include "ctl-format.h"
 
 /**
@@ -165,4 +168,48 @@ ctl_table_free (CtlTable *table)
 {
   g_ptr_array_unref (table->rows);
   g_free (table);
+}
+
+/**
+ * ctl_format_reason:
+ * @code: (nullable): a StateReasonCode from the bus; "" or %NULL from a
+ *   service older than reason codes
+ * @details: (nullable): its StateReasonDetails, an a{sv}
+ * @fallback: (nullable): the service's own words (StateReason, or a
+ *   signal's reason), for when there is no code
+ *
+ * Returns: (transfer full): why, for people, in the reader's locale: made
+ *   from the code and its details (a code this build does not know is
+ *   named as a failure), else @fallback
+ */
+char *
+ctl_format_reason (const char *code, GVariant *details, const char *fallback)
+{
+  if (code == NULL || code[0] == '\0')
+    return g_strdup (fallback != NULL ? fallback : "");
+  if (details != NULL && !g_variant_is_of_type (details, G_VARIANT_TYPE_VARDICT))
+    details = NULL;
+  return asd_reason_describe_code (code, details);
+}
+
+/**
+ * ctl_format_config_error:
+ * @config_error: (nullable): a ConfigError, (sus): file, line, message
+ *
+ * Returns: (transfer full): "FILE:LINE: MESSAGE", "FILE: MESSAGE" for the
+ *   whole file (line 0), or just the message without a file
+ */
+char *
+ctl_format_config_error (GVariant *config_error)
+{
+  const char *file = "", *message = "";
+  guint32 line = 0;
+
+  if (config_error != NULL && g_variant_is_of_type (config_error, G_VARIANT_TYPE ("(sus)")))
+    g_variant_get (config_error, "(&su&s)", &file, &line, &message);
+  if (file[0] == '\0')
+    return g_strdup (message);
+  if (line == 0)
+    return g_strdup_printf ("%s: %s", file, message);
+  return g_strdup_printf ("%s:%u: %s", file, line, message);
 }

@@ -13,6 +13,10 @@ char     *ctl_format_duration   (gint64      usec);
 char     *ctl_format_time       (gint64      usec_since_epoch);
 char     *ctl_format_when       (gint64      usec_since_epoch,
                                  gint64      now_usec);
+char     *ctl_format_reason     (const char *code,
+                                 GVariant   *details,
+                                 const char *fallback);
+char     *ctl_format_config_error (GVariant *config_error);
 
 typedef struct _CtlTable CtlTable;
 

@@ -208,3 +208,28 @@ ctl_json_variant (GString *out, GVariant *value)
       return FALSE;
     }
 }
+
+/**
+ * ctl_json_reason:
+ * @out: where to append
+ * @first: (inout): %TRUE before the first member of an object
+ * @code: (nullable): a StateReasonCode; %NULL (a service without reason
+ *   codes) is written as ""
+ * @details: (nullable): its StateReasonDetails, an a{sv}; %NULL, or a
+ *   value of another type, is written as {}
+ *
+ * Appends the members "reason_code" (a string) and "reason_details" (an
+ * object whose values keep their types: strings, numbers).  Neither
+ * depends on the locale: scripts read these, people read "reason".
+ */
+void
+ctl_json_reason (GString *out, gboolean *first, const char *code, GVariant *details)
+{
+  ctl_json_member (out, first, "reason_code");
+  ctl_json_string (out, code);
+  ctl_json_member (out, first, "reason_details");
+  if (details != NULL && g_variant_is_of_type (details, G_VARIANT_TYPE_VARDICT))
+    ctl_json_variant (out, details);
+  else
+    g_string_append (out, "{}");
+}

@@ -16,5 +16,9 @@ gboolean ctl_json_variant (GString    *out,
 void     ctl_json_member  (GString    *out,
                            gboolean   *first,
                            const char *key);
+void     ctl_json_reason  (GString    *out,
+                           gboolean   *first,
+                           const char *code,
+                           GVariant   *details);
 
 G_END_DECLS

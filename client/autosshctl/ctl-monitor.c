@@ -7,7 +7,13 @@
  * With --json each line is a JSON object: "time" (ISO 8601), "event" (the
  * signal's name, or TunnelAdded, TunnelRemoved, Present, ServiceStarted,
  * ServiceStopped), "tunnel", and the signal's arguments by their API
- * names.
+ * names; events about a tunnel's state (Present, TunnelAdded,
+ * StateChanged, Dropped) add "reason_code" and "reason_details" from its
+ * StateReasonCode and StateReasonDetails.  The service sets those
+ * properties before it sends StateChanged, so the proxy's values agree
+ * with the signal.  The text shows the reason made from them in the
+ * reader's locale; from a service without reason codes, the signal's (or
+ * StateReason's) words.
  *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -22,6 +28,7 @@
 #include "ctl.h"
 #include "ctl-format.h"
 #include "ctl-json.h"
+#include "ctl-output.h"
 
 typedef struct {
   Ctl *ctl;
@@ -79,19 +86,36 @@ emit (Monitor *m, const char *event, const char *tunnel, const char *text, GVari
   fflush (stdout);
 }
 
+/* "reason_code" and "reason_details" from the tunnel's properties; with
+ * @known FALSE (they do not describe this event yet) "" and {}, as from a
+ * service without reason codes. */
+static void
+add_reason_fields (GVariantBuilder *fields, AsdDbusTunnel *tunnel, gboolean known)
+{
+  const char *code = known ? asd_dbus_tunnel_get_state_reason_code (tunnel) : NULL;
+  GVariant *details = known ? asd_dbus_tunnel_get_state_reason_details (tunnel) : NULL;
+
+  if (details == NULL || !g_variant_is_of_type (details, G_VARIANT_TYPE_VARDICT))
+    details = g_variant_new ("a{sv}", NULL);
+  g_variant_builder_add (fields, "{sv}", "reason_code", g_variant_new_string (code != NULL ? code : ""));
+  g_variant_builder_add (fields, "{sv}", "reason_details", details);
+}
+
 static void
 on_state_changed (AsdDbusTunnel *tunnel, const char *old_state, const char *new_state,
                   const char *reason, gpointer user_data)
 {
   const char *name = asd_dbus_tunnel_get_name (tunnel);
+  g_autofree char *shown = ctl_tunnel_reason (tunnel, reason);
   /* TRANSLATORS: monitor: tunnel, old state, new state, reason */
-  g_autofree char *text = g_strdup_printf (_("%s: %s → %s: %s"), name, old_state, new_state, reason);
+  g_autofree char *text = g_strdup_printf (_("%s: %s → %s: %s"), name, old_state, new_state, shown);
   GVariantBuilder fields;
 
   g_variant_builder_init (&fields, G_VARIANT_TYPE_VARDICT);
   g_variant_builder_add (&fields, "{sv}", "old_state", g_variant_new ("s", old_state));
   g_variant_builder_add (&fields, "{sv}", "new_state", g_variant_new ("s", new_state));
   g_variant_builder_add (&fields, "{sv}", "reason", g_variant_new ("s", reason));
+  add_reason_fields (&fields, tunnel, TRUE);
   emit (user_data, "StateChanged", name, text, g_variant_builder_end (&fields));
 }
 
@@ -99,11 +123,18 @@ static void
 on_dropped (AsdDbusTunnel *tunnel, const char *reason, gpointer user_data)
 {
   const char *name = asd_dbus_tunnel_get_name (tunnel);
-  g_autofree char *text = g_strdup_printf (_("%s: dropped: %s"), name, reason);
+  /* The API has StateReasonCode hold the drop's code; a proxy that still
+   * says "connected" has not heard of the drop yet: the signal's words
+   * then, and no code. */
+  gboolean known = asd_tunnel_state_from_string (asd_dbus_tunnel_get_state (tunnel), NULL) !=
+                   ASD_TUNNEL_STATE_CONNECTED;
+  g_autofree char *shown = known ? ctl_tunnel_reason (tunnel, reason) : g_strdup (reason);
+  g_autofree char *text = g_strdup_printf (_("%s: dropped: %s"), name, shown);
   GVariantBuilder fields;
 
   g_variant_builder_init (&fields, G_VARIANT_TYPE_VARDICT);
   g_variant_builder_add (&fields, "{sv}", "reason", g_variant_new ("s", reason));
+  add_reason_fields (&fields, tunnel, known);
   emit (user_data, "Dropped", name, text, g_variant_builder_end (&fields));
 }
 
@@ -143,6 +174,7 @@ follow_tunnel (Monitor *m, AsdDbusTunnel *tunnel, const char *event)
   const char *name = asd_dbus_tunnel_get_name (tunnel);
   const char *state = asd_dbus_tunnel_get_state (tunnel);
   const char *reason = asd_dbus_tunnel_get_state_reason (tunnel);
+  g_autofree char *shown = ctl_tunnel_reason (tunnel, NULL);
   g_autofree char *text = NULL;
   GVariantBuilder fields;
 
@@ -153,12 +185,13 @@ follow_tunnel (Monitor *m, AsdDbusTunnel *tunnel, const char *event)
   state = state != NULL ? state : "";
   reason = reason != NULL ? reason : "";
   if (g_str_equal (event, "Present"))
-    text = g_strdup_printf (_("%s: %s: %s"), name, state, reason);
+    text = g_strdup_printf (_("%s: %s: %s"), name, state, shown);
   else
-    text = g_strdup_printf (_("%s: added (%s: %s)"), name, state, reason);
+    text = g_strdup_printf (_("%s: added (%s: %s)"), name, state, shown);
   g_variant_builder_init (&fields, G_VARIANT_TYPE_VARDICT);
   g_variant_builder_add (&fields, "{sv}", "state", g_variant_new ("s", state));
   g_variant_builder_add (&fields, "{sv}", "reason", g_variant_new ("s", reason));
+  add_reason_fields (&fields, tunnel, TRUE);
   emit (m, event, name, text, g_variant_builder_end (&fields));
 }
 

@@ -3,6 +3,13 @@
  * The JSON of a tunnel has every property of the Tunnel interface, named
  * as in the API (the interface info generated from the XML is the list,
  * so a new property shows up without a change here); numbers are numbers.
+ * It also has "reason_code" and "reason_details", the members that
+ * `monitor --json` has too, so scripts read a reason the same way
+ * everywhere.  No name or value depends on the locale.
+ *
+ * The reason people read is made here from StateReasonCode and
+ * StateReasonDetails in the reader's locale; from a service without
+ * reason codes (StateReasonCode "" or missing) it is StateReason.
  *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -40,7 +47,42 @@ ctl_json_tunnel (GString *out, AsdDbusTunnel *tunnel)
       ctl_json_member (out, &first, name);
       ctl_json_variant (out, value);
     }
+  ctl_json_tunnel_reason (out, &first, tunnel);
   g_string_append_c (out, '}');
+}
+
+/**
+ * ctl_json_tunnel_reason:
+ * @out: where to append
+ * @first: (inout): %TRUE before the first member of an object
+ * @tunnel: a tunnel proxy
+ *
+ * Appends "reason_code" and "reason_details" from the tunnel's
+ * StateReasonCode and StateReasonDetails ("" and {} from a service
+ * without them).
+ */
+void
+ctl_json_tunnel_reason (GString *out, gboolean *first, AsdDbusTunnel *tunnel)
+{
+  ctl_json_reason (out, first, asd_dbus_tunnel_get_state_reason_code (tunnel),
+                   asd_dbus_tunnel_get_state_reason_details (tunnel));
+}
+
+/**
+ * ctl_tunnel_reason:
+ * @tunnel: a tunnel proxy
+ * @fallback: (nullable): the words to show from a service without reason
+ *   codes; %NULL for its StateReason
+ *
+ * Returns: (transfer full): why it is in its state, in the reader's
+ *   locale
+ */
+char *
+ctl_tunnel_reason (AsdDbusTunnel *tunnel, const char *fallback)
+{
+  return ctl_format_reason (asd_dbus_tunnel_get_state_reason_code (tunnel),
+                            asd_dbus_tunnel_get_state_reason_details (tunnel),
+                            fallback != NULL ? fallback : asd_dbus_tunnel_get_state_reason (tunnel));
 }
 
 /**
@@ -56,7 +98,7 @@ ctl_uptime_or_reason (AsdDbusTunnel *tunnel, gint64 now_usec)
 {
   gint64 since = (gint64) asd_dbus_tunnel_get_connected_timestamp (tunnel);
   gint64 next = (gint64) asd_dbus_tunnel_get_next_retry_timestamp (tunnel);
-  const char *reason = asd_dbus_tunnel_get_state_reason (tunnel);
+  g_autofree char *reason = ctl_tunnel_reason (tunnel, NULL);
   g_autofree char *distance = NULL;
 
   if (asd_tunnel_state_from_string (asd_dbus_tunnel_get_state (tunnel), NULL) == ASD_TUNNEL_STATE_CONNECTED && since > 0)
@@ -65,9 +107,9 @@ ctl_uptime_or_reason (AsdDbusTunnel *tunnel, gint64 now_usec)
     {
       distance = ctl_format_duration (next - now_usec);
       /* TRANSLATORS: why a tunnel is down, and when it tries again */
-      return g_strdup_printf (_("%s; next try in %s"), reason != NULL ? reason : "", distance);
+      return g_strdup_printf (_("%s; next try in %s"), reason, distance);
     }
-  return g_strdup (reason != NULL ? reason : "");
+  return g_steal_pointer (&reason);
 }
 
 static char *
@@ -178,6 +220,28 @@ time_or (guint64 usec, gint64 now, const char *otherwise)
   return usec > 0 ? ctl_format_when ((gint64) usec, now) : g_strdup (otherwise);
 }
 
+/* ConfigState for people; "broken" with where and what (ConfigError). */
+static char *
+config_state (AsdDbusTunnel *tunnel, const char *state)
+{
+  g_autofree char *where = NULL;
+
+  if (g_str_equal (state, "loaded"))
+    /* TRANSLATORS: status: the tunnel's settings come from its file */
+    return g_strdup (_("loaded from its file"));
+  if (g_str_equal (state, "transient"))
+    /* TRANSLATORS: status: the tunnel is never written to a file */
+    return g_strdup (_("transient (not saved)"));
+  if (g_str_equal (state, "broken"))
+    {
+      where = ctl_format_config_error (asd_dbus_tunnel_get_config_error (tunnel));
+      /* TRANSLATORS: status: the tunnel's file cannot be used; %s is
+       * FILE:LINE: what is wrong */
+      return g_strdup_printf (_("broken: %s"), where);
+    }
+  return g_strdup (state);     /* a value from a newer service */
+}
+
 /* Label, value, label, value, ...: every property of the tunnel. */
 static GPtrArray *
 status_rows (AsdDbusTunnel *tunnel)
@@ -188,10 +252,13 @@ status_rows (AsdDbusTunnel *tunnel)
   guint16 monitor = asd_dbus_tunnel_get_monitor_port (tunnel);
   const char *identity = asd_dbus_tunnel_get_identity_file (tunnel);
   guint64 probe = asd_dbus_tunnel_get_last_probe_timestamp (tunnel);
+  const char *config = asd_dbus_tunnel_get_config_state (tunnel);
 
   add_row (rows, _("Name:"), g_strdup (asd_dbus_tunnel_get_name (tunnel)));
   add_row (rows, _("State:"), g_strdup (asd_dbus_tunnel_get_state (tunnel)));
-  add_row (rows, _("Reason:"), g_strdup (asd_dbus_tunnel_get_state_reason (tunnel)));
+  add_row (rows, _("Reason:"), ctl_tunnel_reason (tunnel, NULL));
+  if (config != NULL && config[0] != '\0')
+    add_row (rows, _("Configuration:"), config_state (tunnel, config));
   add_row (rows, _("Destination:"), g_strdup (asd_dbus_tunnel_get_destination (tunnel)));
   add_row (rows, _("Forwards:"), join_forwards (tunnel, "\n"));
   add_row (rows, _("Connected since:"), time_or (asd_dbus_tunnel_get_connected_timestamp (tunnel), now,

@@ -11,6 +11,11 @@ G_BEGIN_DECLS
 
 void  ctl_json_tunnel        (GString       *out,
                               AsdDbusTunnel *tunnel);
+char *ctl_tunnel_reason      (AsdDbusTunnel *tunnel,
+                              const char    *fallback);
+void  ctl_json_tunnel_reason (GString       *out,
+                              gboolean      *first,
+                              AsdDbusTunnel *tunnel);
 char *ctl_uptime_or_reason   (AsdDbusTunnel *tunnel,
                               gint64         now_usec);
 char *ctl_format_tunnel_list (GList         *tunnels,

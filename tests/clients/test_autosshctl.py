@@ -30,7 +30,7 @@ from asdtest.busfixture import (  # noqa: E402
     read_keyfile, tunnel_path, wait_state)
 from asdtest.sshfixture import (  # noqa: E402
     sshd_skip_reason,
-    TestFailure, check, free_port, kill_refs,
+    SSH_KEYGEN, TestFailure, check, free_port, kill_refs, run,
     wait_forward, wait_until)
 
 COMMANDS = ["list", "status", "add", "remove", "start", "stop", "restart", "enable",
@@ -102,20 +102,37 @@ def table(res):
     return {row[0]: row for row in map(split_row, lines[1:])}
 
 
+REASON_KEYS = {"reason_code", "reason_details"}
+
+
 def plain(value):
-    """busctl --json writes a variant inside a dict as {"type", "data"};
-    autosshctl writes its value."""
+    """busctl's JSON of a value without its variant wrappers: an a{sv} is
+    {key: {"type": t, "data": d}} there, {key: d} in autosshctl's JSON."""
     if isinstance(value, dict):
-        return {k: plain(v["data"] if isinstance(v, dict) and set(v) == {"type", "data"} else v)
-                for k, v in value.items()}
+        if set(value) == {"type", "data"}:
+            return plain(value["data"])
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
     return value
 
 
 def compare_props(got, want, what, errors):
-    """autosshctl's JSON object against busctl's GetAll, field by field."""
-    want = {key: plain(value) for key, value in want.items()}
-    if set(got) != set(want):
-        errors.append("%s: keys %s, the API has %s" % (what, sorted(got), sorted(want)))
+    """autosshctl's JSON object against busctl's GetAll, field by field; the
+    object also has reason_code and reason_details, StateReasonCode and
+    StateReasonDetails under the names `monitor --json` uses."""
+    want = {k: plain(v) for k, v in want.items()}
+    if set(got) != set(want) | REASON_KEYS:
+        errors.append("%s: keys %s, the API has %s and %s" % (what, sorted(got), sorted(want),
+                                                               sorted(REASON_KEYS)))
+    if got.get("reason_code") != want.get("StateReasonCode", "") or \
+            type(got.get("reason_code")) is not str:
+        errors.append("%s: reason_code %r, StateReasonCode %r" % (what, got.get("reason_code"),
+                                                                 want.get("StateReasonCode")))
+    if got.get("reason_details") != want.get("StateReasonDetails", {}) or \
+            type(got.get("reason_details")) is not dict:
+        errors.append("%s: reason_details %r, StateReasonDetails %r"
+                      % (what, got.get("reason_details"), want.get("StateReasonDetails")))
     for key, value in want.items():
         if key not in got:
             continue
@@ -148,6 +165,54 @@ def ssh_config_world(fx):
         "  UserKnownHostsFile %s\n  StrictHostKeyChecking yes\n"
         % (w.sshd.port, w.sshd.client_key, w.known_hosts))
     return w
+
+
+def german_wrap():
+    """A command prefix that runs a program with the built German catalogue
+    bind-mounted onto LOCALEDIR in a private mount namespace (the real
+    system is left as it is); Skip without root or unshare."""
+    import shutil
+    mo = os.environ.get("AUTOSSHD_MO")
+    localedir = os.environ.get("AUTOSSHD_LOCALEDIR")
+    check(mo and localedir, "AUTOSSHD_MO and AUTOSSHD_LOCALEDIR are not set")
+    check(os.path.isfile(mo), "the German catalogue %s was not built" % mo)
+    # `meson test` builds only what tests depend on, and not the catalogues
+    po = os.path.join(HERE, "..", "..", "po", "de.po")
+    check(os.path.getmtime(mo) >= os.path.getmtime(po),
+          "%s is older than po/de.po: run `meson compile` first" % mo)
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        raise Skip("mounting the catalogue onto %s needs root and unshare" % localedir)
+    target_dir = os.path.join(localedir, "de", "LC_MESSAGES")
+    target = os.path.join(target_dir, "autosshd.mo")
+    # Where the path ends on this system: a tmpfs there (in the namespace
+    # only) lets the missing directories and the file be made.
+    tmpfs = ""
+    if not os.path.isfile(target):
+        tmpfs = target_dir
+        while not os.path.isdir(tmpfs):
+            tmpfs = os.path.dirname(tmpfs)
+        for path in (ctl_bin(), os.path.realpath(mo), sys.executable):
+            if tmpfs == "/" or os.path.realpath(path).startswith(tmpfs.rstrip("/") + "/"):
+                raise Skip("a tmpfs on %s would hide %s" % (tmpfs, path))
+    wrap = [shutil.which("unshare"), "--mount", "--propagation", "private", "--",
+            "/bin/sh", "-ec",
+            'if [ -n "$3" ]; then mount -t tmpfs autosshd-locale "$3"; fi\n'
+            'mkdir -p "$2"; [ -e "$2/autosshd.mo" ] || : > "$2/autosshd.mo"\n'
+            'mount --bind "$1" "$2/autosshd.mo"; shift 3; exec "$@"',
+            "sh", mo, target_dir, tmpfs]
+    return wrap
+
+
+def run_german(wrap, bus, language, *args):
+    """autosshctl ARGS in the namespace of wrap, with LANGUAGE=language and
+    LC_ALL=C.UTF-8 (the service keeps its own environment)."""
+    env = dict(bus.env, LANGUAGE=language, LC_ALL="C.UTF-8")
+    p = subprocess.run(wrap + [ctl_bin()] + list(args), env=env, stdin=subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
+    check(not re.search(r"^(mount|unshare|mkdir|sh): ", p.stderr, re.M) and
+          p.returncode not in (126, 127),
+          "the namespace for %s failed (exit %d): %r" % (args, p.returncode, p.stderr))
+    return p
 
 
 class Lines:
@@ -473,6 +538,17 @@ class AutosshctlTest(TestCase):
         check(sc and sc[-1]["new_state"] == "connected" and all(
             isinstance(e.get("old_state"), str) and isinstance(e.get("reason"), str) for e in sc),
             "StateChanged objects %r" % sc)
+        # the reason as scripts read it, in every event about a state
+        present = [json.loads(l) for l in js.since() if json.loads(l)["event"] == "Present"]
+        for e in present + sc + [drop]:
+            check(type(e.get("reason_code")) is str and type(e.get("reason_details")) is dict,
+                  "%s without reason_code (string) and reason_details (object): %r"
+                  % (e["event"], e))
+        check(present[0]["reason_code"] == props.get("StateReasonCode", "") and
+              present[0]["reason_details"] == plain(props.get("StateReasonDetails", {})),
+              "Present %r, the bus had %r %r" % (present[0], props.get("StateReasonCode"),
+                                                 props.get("StateReasonDetails")))
+        check("reason_code" not in rec, "Reconnected has a reason_code: %r" % rec)
 
         # tunnels added and removed
         tm, jm = text.mark(), js.mark()
@@ -483,7 +559,9 @@ class AutosshctlTest(TestCase):
         js.wait(lambda l: json.loads(l) == dict(json.loads(l), event="TunnelRemoved", tunnel="new"),
                 "a TunnelRemoved object", since=jm)
         added = [json.loads(l) for l in js.since(jm) if json.loads(l)["event"] == "TunnelAdded"]
-        check(added and added[0]["tunnel"] == "new" and added[0]["state"] == "stopped",
+        check(added and added[0]["tunnel"] == "new" and added[0]["state"] == "stopped" and
+              type(added[0].get("reason_code")) is str and
+              type(added[0].get("reason_details")) is dict,
               "TunnelAdded objects %r" % added)
 
         # the service goes away and comes back
@@ -687,35 +765,7 @@ class AutosshctlTest(TestCase):
         its catalogue from LOCALEDIR only, so the built .mo is bind-mounted there
         in a private mount namespace (the real system is left as it is)."""
         fx = self.fx
-        import shutil
-        mo = os.environ.get("AUTOSSHD_MO")
-        localedir = os.environ.get("AUTOSSHD_LOCALEDIR")
-        check(mo and localedir, "AUTOSSHD_MO and AUTOSSHD_LOCALEDIR are not set")
-        check(os.path.isfile(mo), "the German catalogue %s was not built" % mo)
-        # `meson test` builds only what tests depend on, and not the catalogues
-        po = os.path.join(HERE, "..", "..", "po", "de.po")
-        check(os.path.getmtime(mo) >= os.path.getmtime(po),
-              "%s is older than po/de.po: run `meson compile` first" % mo)
-        if os.geteuid() != 0 or not shutil.which("unshare"):
-            raise Skip("mounting the catalogue onto %s needs root and unshare" % localedir)
-        target_dir = os.path.join(localedir, "de", "LC_MESSAGES")
-        target = os.path.join(target_dir, "autosshd.mo")
-        # Where the path ends on this system: a tmpfs there (in the namespace
-        # only) lets the missing directories and the file be made.
-        tmpfs = ""
-        if not os.path.isfile(target):
-            tmpfs = target_dir
-            while not os.path.isdir(tmpfs):
-                tmpfs = os.path.dirname(tmpfs)
-            for path in (ctl_bin(), os.path.realpath(mo), sys.executable):
-                if tmpfs == "/" or os.path.realpath(path).startswith(tmpfs.rstrip("/") + "/"):
-                    raise Skip("a tmpfs on %s would hide %s" % (tmpfs, path))
-        wrap = [shutil.which("unshare"), "--mount", "--propagation", "private", "--",
-                "/bin/sh", "-ec",
-                'if [ -n "$3" ]; then mount -t tmpfs autosshd-locale "$3"; fi\n'
-                'mkdir -p "$2"; [ -e "$2/autosshd.mo" ] || : > "$2/autosshd.mo"\n'
-                'mount --bind "$1" "$2/autosshd.mo"; shift 3; exec "$@"',
-                "sh", mo, target_dir, tmpfs]
+        wrap = german_wrap()
 
         w = World(fx, sshd=False)
         bus = w.bus
@@ -783,6 +833,113 @@ class AutosshctlTest(TestCase):
             errors.append("status has no 'Mit dem Dienst starten: ja':\n" + p.stdout)
         bus.manager("RemoveTunnel", "web", check_ok=True)
         expect("list of no tunnels", run("de", "list").stdout, "Keine Tunnel.")
+        report(errors)
+
+    @requires(sshd_skip_reason)
+    def test_german_reason(self):
+        """The reason is made by autosshctl from StateReasonCode and
+        StateReasonDetails in the reader's language: under LANGUAGE=de (the
+        service runs in C) `status` and `list` show it in German, while the
+        JSON, reason_code and reason_details included, is the same as under
+        LANGUAGE=C.  The failure is real: the server refuses the key
+        (auth-denied), and the tunnel stays failed."""
+        fx = self.fx
+        wrap = german_wrap()
+        w = World(fx)
+        bus = w.bus
+        wrong = os.path.join(bus.dir, "wrong_key")
+        run([SSH_KEYGEN, "-q", "-t", "ed25519", "-N", "", "-f", wrong])
+        w.add("web", IdentityFile=wrong)
+        props = wait_state(bus, "web", "failed", 20)
+        code = props.get("StateReasonCode", "")
+        details = plain(props.get("StateReasonDetails", {}))
+        print("StateReasonCode %r, StateReasonDetails %r, StateReason %r"
+              % (code, details, props["StateReason"]))
+        errors = []
+
+        def reason_of(p, label):
+            m = re.search(r"^%s:\s+(.*)$" % label, p.stdout, re.M)
+            if p.returncode != 0 or not m:
+                errors.append("status exited %d, no %s line: %r %r"
+                              % (p.returncode, label, p.stdout, p.stderr))
+                return None
+            return m.group(1)
+
+        # JSON: the same whatever the language, and what the bus says
+        objs = {}
+        for language in ("C", "de"):
+            for args in (("--json", "status", "web"), ("--json", "list")):
+                p = run_german(wrap, bus, language, *args)
+                check(p.returncode == 0, "%s %s exited %d: %r" % (language, args, p.returncode,
+                                                                  p.stderr))
+                got = json.loads(p.stdout)
+                objs[(language, args[1])] = got if args[1] == "status" else got[0]
+        for (language, command), obj in objs.items():
+            compare_props(obj, bus.tunnel_props("web"), "LANGUAGE=%s %s --json" % (language, command),
+                          errors)
+            if obj != objs[("C", "status")]:
+                errors.append("LANGUAGE=%s %s --json differs from LANGUAGE=C status --json:\n%r\n%r"
+                              % (language, command, obj, objs[("C", "status")]))
+        english = reason_of(run_german(wrap, bus, "C", "status", "web"), "Reason")
+        german = reason_of(run_german(wrap, bus, "de", "status", "web"), "Grund")
+        rows = {}
+        for language in ("C", "de"):
+            p = run_german(wrap, bus, language, "list")
+            lines = p.stdout.splitlines()
+            rows[language] = split_row(lines[1]) + [None] * 5 if len(lines) == 2 else [None] * 5
+        english_row, german_row = rows["C"], rows["de"]
+        if not code:
+            # a service without reason codes: its StateReason, in any language
+            for what, got in (("C", english), ("de", german), ("C list", english_row[4]),
+                              ("de list", german_row[4])):
+                if got != props["StateReason"]:
+                    errors.append("no code: the reason (%s) is %r, not StateReason %r"
+                                  % (what, got, props["StateReason"]))
+        # the documented API (needs a service that publishes reason codes)
+        destination = props["Destination"]
+        if code != "auth-denied" or details.get("destination") != destination:
+            errors.append("StateReasonCode %r, StateReasonDetails %r: expected auth-denied with "
+                          "destination %r" % (code, details, destination))
+        want_en = ("the server refused the key or password for %s (Permission denied); check "
+                   "IdentityFile and the server's authorized_keys" % destination)
+        want_de = ("der Server hat den Schlüssel oder das Passwort für %s abgelehnt (Permission "
+                   "denied); IdentityFile und authorized_keys auf dem Server prüfen" % destination)
+        for what, got, want in (("LANGUAGE=C status", english, want_en),
+                                ("LANGUAGE=de status", german, want_de),
+                                ("LANGUAGE=C list", english_row[4], want_en),
+                                ("LANGUAGE=de list", german_row[4], want_de)):
+            if got != want:
+                errors.append("%s: the reason is %r, expected %r" % (what, got, want))
+        report(errors)
+
+    def test_status_config(self):
+        """status shows ConfigState; a broken file as "broken: FILE:LINE:
+        message" (ConfigError), in JSON under the API's names."""
+        fx = self.fx
+        w = World(fx, sshd=False, start=False)
+        bus = w.bus
+        bad = bus.write_tunnel_file("bad", "[Tunnel]\nPort=abc\nDestination=127.0.0.1\n")
+        w.start_service()
+        bus.manager("AddTunnel", "mem", {"Destination": "example.invalid", "Transient": True},
+                    False, check_ok=True)
+        bus.manager("AddTunnel", "disk", {"Destination": "example.invalid"}, False, check_ok=True)
+        props = wait_state(bus, "bad", "failed", 5)
+        errors = []
+        text = ctl_ok(bus, "status", "bad").stdout
+        got = ctl_ok(bus, "--json", "status", "bad").json()
+        compare_props(got, bus.tunnel_props("bad"), "status --json of a broken tunnel", errors)
+        print("ConfigState %r, ConfigError %r" % (props.get("ConfigState"), props.get("ConfigError")))
+        file, line, message = props.get("ConfigError", ["", 0, ""])
+        if props.get("ConfigState") != "broken" or file != bad or line != 2 or not message:
+            errors.append("ConfigState %r, ConfigError %r: expected broken, %s, line 2"
+                          % (props.get("ConfigState"), props.get("ConfigError"), bad))
+        want = "broken: %s:2: %s" % (bad, message)
+        if not re.search(r"^Configuration:\s+%s$" % re.escape(want), text, re.M):
+            errors.append("status of a broken tunnel has no 'Configuration: %s':\n%s" % (want, text))
+        for name, want in (("mem", "transient (not saved)"), ("disk", "loaded from its file")):
+            text = ctl_ok(bus, "status", name).stdout
+            if not re.search(r"^Configuration:\s+%s$" % re.escape(want), text, re.M):
+                errors.append("status of %s has no 'Configuration: %s':\n%s" % (name, want, text))
         report(errors)
 
 

@@ -7,6 +7,7 @@
 
 #include <locale.h>
 #include <math.h>
+#include <glib/gi18n.h>
 
 #include "ctl-format.h"
 #include "ctl-json.h"
@@ -112,6 +113,107 @@ test_json_member (void)
   g_assert_cmpstr (out->str, ==, "{\"a\":1,\"b\\\"\":2}");
 }
 
+static char *
+json_of_reason (const char *code, const char *details_text)
+{
+  g_autoptr(GVariant) details = NULL;
+  GString *out = g_string_new ("{");
+  gboolean first = TRUE;
+
+  if (details_text != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      details = g_variant_parse (NULL, details_text, NULL, NULL, &error);
+      g_assert_no_error (error);
+    }
+  ctl_json_reason (out, &first, code, details);
+  g_string_append_c (out, '}');
+  return g_string_free (out, FALSE);
+}
+
+/* "reason_code" and "reason_details": the details keep their types
+ * (strings, unsigned and signed numbers), an unknown code is passed on as
+ * it is, and what is missing or of the wrong type is "" and {}. */
+static void
+test_json_reason (void)
+{
+  const struct { const char *code, *details, *json; } cases[] = {
+    { "connection-refused", "{'port': <uint32 2222>, 'retry': <'backoff'>}",
+      "{\"reason_code\":\"connection-refused\",\"reason_details\":{\"port\":2222,\"retry\":\"backoff\"}}" },
+    { "ssh-exited", "{'signal': <int32 -9>, 'retry': <'short'>}",
+      "{\"reason_code\":\"ssh-exited\",\"reason_details\":{\"signal\":-9,\"retry\":\"short\"}}" },
+    { "config-broken", "{'file': <'/home/me/.config/autosshd/tunnels/w\"b.conf'>, 'line': <uint32 0>, "
+                       "'message': <'Key file does not start with a group\n'>}",
+      "{\"reason_code\":\"config-broken\",\"reason_details\":{\"file\":\"/home/me/.config/autosshd/tunnels/w\\\"b.conf\","
+      "\"line\":0,\"message\":\"Key file does not start with a group\\u000a\"}}" },
+    { "connected", "@a{sv} {}", "{\"reason_code\":\"connected\",\"reason_details\":{}}" },
+    { "some-future-code", "{'nested': <{'a': <true>}>, 'list': <['x']>}",
+      "{\"reason_code\":\"some-future-code\",\"reason_details\":{\"nested\":{\"a\":true},\"list\":[\"x\"]}}" },
+    { "", NULL, "{\"reason_code\":\"\",\"reason_details\":{}}" },
+    { NULL, NULL, "{\"reason_code\":\"\",\"reason_details\":{}}" },
+    { "none", "'not a dictionary'", "{\"reason_code\":\"none\",\"reason_details\":{}}" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *got = json_of_reason (cases[i].code, cases[i].details);
+
+      g_test_message ("%s %s", cases[i].code, cases[i].details);
+      g_assert_cmpstr (got, ==, cases[i].json);
+    }
+}
+
+/* The reason people read: from the code and details, else the service's
+ * words (an older service); the JSON does not change with the language. */
+static void
+test_reason (void)
+{
+  g_autoptr(GVariant) details = g_variant_parse (G_VARIANT_TYPE_VARDICT,
+      "{'destination': <'me@example.org'>, 'retry': <'never'>}", NULL, NULL, NULL);
+  g_autoptr(GVariant) config = g_variant_ref_sink (g_variant_new ("(sus)", "/t/web.conf", 3, "bad value"));
+  g_autoptr(GVariant) whole = g_variant_ref_sink (g_variant_new ("(sus)", "/t/web.conf", 0, "not UTF-8"));
+  g_autofree char *denied = ctl_format_reason ("auth-denied", details, "the service's words");
+  g_autofree char *old = ctl_format_reason ("", details, "the service's words");
+  g_autofree char *none = ctl_format_reason (NULL, NULL, NULL);
+  g_autofree char *unknown = ctl_format_reason ("some-future-code", details, "words");
+  g_autofree char *where = ctl_format_config_error (config);
+  g_autofree char *file = ctl_format_config_error (whole);
+  g_autofree char *empty = ctl_format_config_error (NULL);
+  g_autofree char *english_json = json_of_reason ("auth-denied", "{'destination': <'me@example.org'>}");
+  const char *localedir = g_getenv ("ASD_TEST_LOCALEDIR");
+
+  g_assert_cmpstr (denied, ==, "the server refused the key or password for me@example.org (Permission denied); "
+                   "check IdentityFile and the server's authorized_keys");
+  g_assert_cmpstr (old, ==, "the service's words");
+  g_assert_cmpstr (none, ==, "");
+  g_assert_cmpstr (unknown, ==, "failed (reason “some-future-code”)");
+  g_assert_cmpstr (where, ==, "/t/web.conf:3: bad value");
+  g_assert_cmpstr (file, ==, "/t/web.conf: not UTF-8");
+  g_assert_cmpstr (empty, ==, "");
+
+  if (localedir == NULL)
+    {
+      g_test_skip ("ASD_TEST_LOCALEDIR is not set");
+      return;
+    }
+  bindtextdomain (GETTEXT_PACKAGE, localedir);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+  g_setenv ("LANGUAGE", "de", TRUE);
+  {
+    g_autofree char *german = ctl_format_reason ("auth-denied", details, "the service's words");
+    g_autofree char *german_old = ctl_format_reason ("", details, "the service's words");
+    g_autofree char *german_json = json_of_reason ("auth-denied", "{'destination': <'me@example.org'>}");
+
+    g_setenv ("LANGUAGE", "C", TRUE);
+    g_assert_cmpstr (german, ==, "der Server hat den Schlüssel oder das Passwort für me@example.org abgelehnt "
+                     "(Permission denied); IdentityFile und authorized_keys auf dem Server prüfen");
+    g_assert_cmpstr (german_old, ==, "the service's words");
+    g_assert_cmpstr (german_json, ==, english_json);
+  }
+}
+
 static void
 test_duration (void)
 {
@@ -182,6 +284,8 @@ main (int argc, char **argv)
   g_test_add_func ("/autosshctl/json/string", test_json_string);
   g_test_add_func ("/autosshctl/json/variant", test_json_variant);
   g_test_add_func ("/autosshctl/json/member", test_json_member);
+  g_test_add_func ("/autosshctl/json/reason", test_json_reason);
+  g_test_add_func ("/autosshctl/format/reason", test_reason);
   g_test_add_func ("/autosshctl/format/duration", test_duration);
   g_test_add_func ("/autosshctl/format/when", test_when);
   g_test_add_func ("/autosshctl/format/table", test_table);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
+#include "asd-enums.h"
 #include "notify-config.h"
 #include "notify-messages.h"
 
@@ -62,11 +63,68 @@ test_texts (void)
   g_assert_cmpstr (text.body, ==, "");
   asd_notify_text_clear (&text);
 
-  asd_notify_text_failed (&text, "db", "run `autosshctl passphrase db`");
+  asd_notify_text_failed (&text, "db", "run `autosshctl passphrase db`", TRUE);
   g_assert_cmpstr (text.summary, ==, "db failed");
   g_assert_cmpstr (text.body, ==, "run `autosshctl passphrase db`");
   asd_notify_text_clear (&text);
   g_assert_null (text.summary);
+
+  /* a failure the user need not fix: the body says how to start it again */
+  asd_notify_text_failed (&text, "db", "ssh exited with status 255", FALSE);
+  g_assert_cmpstr (text.summary, ==, "db failed");
+  g_assert_cmpstr (text.body, ==, "ssh exited with status 255\nStart it again with: autosshctl start db");
+  asd_notify_text_clear (&text);
+}
+
+/* "Needs the user" is read from the code: exactly these nine, whatever
+ * the words; every other code of the vocabulary, an unknown one and none
+ * do not. */
+static void
+test_needs_user (void)
+{
+  static const char * const needing[] = {
+    "auth-denied", "secret-missing", "secret-rejected", "host-key-unknown",
+    "host-key-changed", "config-broken", "ssh-config-rejected", "ssh-spawn-failed",
+    "question-unanswered", NULL
+  };
+  g_autoptr(GEnumClass) klass = g_type_class_ref (ASD_TYPE_REASON_CODE);
+  guint count = 0;
+
+  for (guint i = 0; i < klass->n_values; i++)
+    {
+      const char *nick = klass->values[i].value_nick;
+      gboolean expected = g_strv_contains (needing, nick);
+
+      g_test_message ("%s", nick);
+      g_assert_cmpint (asd_notify_reason_needs_user (nick), ==, expected);
+      count += expected;
+    }
+  g_assert_cmpuint (count, ==, g_strv_length ((char **) needing));
+  g_assert_false (asd_notify_reason_needs_user (NULL));
+  g_assert_false (asd_notify_reason_needs_user (""));
+  g_assert_false (asd_notify_reason_needs_user ("some-future-code"));
+  g_assert_false (asd_notify_reason_needs_user ("Auth-Denied"));
+  /* the words do not count */
+  g_assert_false (asd_notify_reason_needs_user ("the server refused the key or password (Permission denied)"));
+}
+
+static void
+test_reason_text (void)
+{
+  g_autoptr(GVariant) details = g_variant_parse (G_VARIANT_TYPE_VARDICT,
+      "{'port': <uint32 2222>, 'retry': <'backoff'>}", NULL, NULL, NULL);
+  g_autoptr(GVariant) wrong = g_variant_ref_sink (g_variant_new_string ("port"));
+  g_autofree char *refused = asd_notify_reason_text ("connection-refused", details, "words");
+  g_autofree char *old = asd_notify_reason_text ("", details, "the service's words");
+  g_autofree char *none = asd_notify_reason_text (NULL, NULL, NULL);
+  g_autofree char *unknown = asd_notify_reason_text ("some-future-code", NULL, "words");
+  g_autofree char *no_details = asd_notify_reason_text ("connection-refused", wrong, "words");
+
+  g_assert_cmpstr (refused, ==, "the server refused the connection on port 2222 (is sshd running?)");
+  g_assert_cmpstr (old, ==, "the service's words");
+  g_assert_cmpstr (none, ==, "");
+  g_assert_cmpstr (unknown, ==, "failed (reason “some-future-code”)");
+  g_assert_cmpstr (no_details, ==, "the server refused the connection (is sshd running?)");
 }
 
 static void
@@ -141,6 +199,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/notify/durations", test_durations);
   g_test_add_func ("/notify/texts", test_texts);
+  g_test_add_func ("/notify/needs-user", test_needs_user);
+  g_test_add_func ("/notify/reason-text", test_reason_text);
   g_test_add_func ("/notify/markup", test_markup);
   g_test_add_func ("/notify/config", test_config);
   return g_test_run ();
