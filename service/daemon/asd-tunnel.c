@@ -35,6 +35,7 @@ struct _AsdTunnel
   AsdTunnelSettings *settings;   /* NULL: the file is broken */
   AsdKeeper *keeper;             /* ssh, and what happens to it */
   AsdTunnelState announced;      /* the last new state of StateChanged */
+  char *dropped;                 /* a Dropped to send with the next state */
   GPtrArray *stop_invocations;   /* Stop calls answered when ssh is gone */
 };
 
@@ -74,6 +75,13 @@ announce_state (AsdTunnel *self)
   asd_dbus_tunnel_set_state_reason_code (iface (self), asd_reason_code_to_string (why->code));
   asd_dbus_tunnel_set_state_reason_details (iface (self), why->details);
   g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (self));
+  /* a drop is told once the properties say why */
+  if (self->dropped != NULL)
+    {
+      g_autofree char *dropped = g_steal_pointer (&self->dropped);
+
+      asd_dbus_tunnel_emit_dropped (iface (self), dropped);
+    }
   tunnel_log (self, G_LOG_LEVEL_MESSAGE, "%s: %s → %s: %s", self->name, old, state, reason);
   asd_dbus_tunnel_emit_state_changed (iface (self), old, state, reason);
 }
@@ -136,10 +144,13 @@ on_probed (AsdTunnel *self, guint64 latency)
                 NULL);
 }
 
+/* The keeper tells a drop just before the state it leads to: Dropped goes
+ * out with that state (see announce_state()). */
 static void
 on_dropped (AsdTunnel *self, const char *reason)
 {
-  asd_dbus_tunnel_emit_dropped (iface (self), reason);
+  g_free (self->dropped);
+  self->dropped = g_strdup (reason);
 }
 
 static void
@@ -505,6 +516,7 @@ asd_tunnel_finalize (GObject *object)
   AsdTunnel *self = ASD_TUNNEL (object);
 
   g_free (self->name);
+  g_free (self->dropped);
   g_clear_object (&self->store);
   asd_tunnel_settings_free (self->settings);
   g_ptr_array_unref (self->stop_invocations);
