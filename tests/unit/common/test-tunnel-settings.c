@@ -608,7 +608,7 @@ test_to_variant (void)
 
       g_assert_true (g_variant_is_of_type (asv, G_VARIANT_TYPE_VARDICT));
       g_assert_cmpuint (g_variant_n_children (asv), ==, 15);
-      g_assert_true (asd_tunnel_settings_apply_variant (back, g_variant_ref (asv), &error));
+      g_assert_true (asd_tunnel_settings_apply_variant (back, asv, &error));
       g_assert_no_error (error);
       assert_settings_equal (back, cases[i]);
       g_assert_cmpstr (back->trusted_host_key, ==, cases[i]->trusted_host_key);
