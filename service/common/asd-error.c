@@ -9,12 +9,17 @@
 
 static const GDBusErrorEntry asd_error_entries[] = {
   { ASD_ERROR_FAILED, "io.github.autosshd1.Error.Failed" },
-  { ASD_ERROR_INVALID_ARGS, "io.github.autosshd1.Error.InvalidArgs" },
+  /* ASD_ERROR_INVALID_ARGS has no D-Bus name: the API never returns it */
   { ASD_ERROR_INVALID_SETTINGS, "io.github.autosshd1.Error.InvalidSettings" },
   { ASD_ERROR_INVALID_NAME, "io.github.autosshd1.Error.InvalidName" },
   { ASD_ERROR_NOT_FOUND, "io.github.autosshd1.Error.NotFound" },
   { ASD_ERROR_EXISTS, "io.github.autosshd1.Error.Exists" },
   { ASD_ERROR_BROKEN_CONFIG, "io.github.autosshd1.Error.BrokenConfig" },
+  { ASD_ERROR_NOT_RUNNING, "io.github.autosshd1.Error.NotRunning" },
+  { ASD_ERROR_PROBE_FAILED, "io.github.autosshd1.Error.ProbeFailed" },
+  { ASD_ERROR_NOT_SUPPORTED, "io.github.autosshd1.Error.NotSupported" },
+  { ASD_ERROR_BUSY, "io.github.autosshd1.Error.Busy" },
+  { ASD_ERROR_SHUTTING_DOWN, "io.github.autosshd1.Error.ShuttingDown" },
 };
 
 /**

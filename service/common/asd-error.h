@@ -16,7 +16,8 @@ G_BEGIN_DECLS
  * @ASD_ERROR_FAILED: something went wrong that has no better code
  *   (io.github.autosshd1.Error.Failed)
  * @ASD_ERROR_INVALID_ARGS: an autossh command line that cannot be used
- *   (io.github.autosshd1.Error.InvalidArgs)
+ *   (the autossh drop-in's parser; no D-Bus name: over D-Bus such a
+ *   command line is %ASD_ERROR_INVALID_SETTINGS)
  * @ASD_ERROR_INVALID_SETTINGS: a setting (variable, key, value) that cannot
  *   be used (io.github.autosshd1.Error.InvalidSettings)
  * @ASD_ERROR_INVALID_NAME: a tunnel name outside [A-Za-z0-9_-]{1,64}
@@ -27,6 +28,16 @@ G_BEGIN_DECLS
  *   (io.github.autosshd1.Error.Exists)
  * @ASD_ERROR_BROKEN_CONFIG: the tunnel's file cannot be read
  *   (io.github.autosshd1.Error.BrokenConfig)
+ * @ASD_ERROR_NOT_RUNNING: the call needs a running tunnel
+ *   (io.github.autosshd1.Error.NotRunning)
+ * @ASD_ERROR_PROBE_FAILED: a probe ended without an answer
+ *   (io.github.autosshd1.Error.ProbeFailed)
+ * @ASD_ERROR_NOT_SUPPORTED: this service cannot do it
+ *   (io.github.autosshd1.Error.NotSupported)
+ * @ASD_ERROR_BUSY: the tunnel is being removed
+ *   (io.github.autosshd1.Error.Busy)
+ * @ASD_ERROR_SHUTTING_DOWN: the service is exiting
+ *   (io.github.autosshd1.Error.ShuttingDown)
  *
  * Every fallible call of the core reports one of these, with a message a
  * person can act on; over D-Bus they travel under the names above.
@@ -39,6 +50,11 @@ typedef enum {
   ASD_ERROR_NOT_FOUND,
   ASD_ERROR_EXISTS,
   ASD_ERROR_BROKEN_CONFIG,
+  ASD_ERROR_NOT_RUNNING,
+  ASD_ERROR_PROBE_FAILED,
+  ASD_ERROR_NOT_SUPPORTED,
+  ASD_ERROR_BUSY,
+  ASD_ERROR_SHUTTING_DOWN,
 } AsdError;
 
 GQuark asd_error_quark (void);

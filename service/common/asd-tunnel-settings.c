@@ -345,6 +345,29 @@ asd_tunnel_settings_apply_variant (AsdTunnelSettings *settings, GVariant *asv, G
 }
 
 /**
+ * asd_tunnel_settings_to_variant:
+ * @settings: settings
+ *
+ * Every key, defaults included, as asd_tunnel_settings_apply_variant()
+ * takes them (the Tunnel's Settings property): an unset string is "".
+ *
+ * Returns: (transfer floating): an a{sv}
+ */
+GVariant *
+asd_tunnel_settings_to_variant (const AsdTunnelSettings *settings)
+{
+  GVariantBuilder builder;
+
+  g_return_val_if_fail (settings != NULL, NULL);
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
+  for (guint i = 0; i < G_N_ELEMENTS (asd_settings_keys); i++)
+    g_variant_builder_add (&builder, "{sv}", asd_settings_keys[i].name,
+                           asd_settings_get_value (settings, &asd_settings_keys[i]));
+  return g_variant_builder_end (&builder);
+}
+
+/**
  * asd_tunnel_settings_validate:
  * @settings: settings, however they were made
  * @error: return location for an %ASD_ERROR_INVALID_SETTINGS error

@@ -51,6 +51,7 @@ gboolean           asd_tunnel_settings_equal  (const AsdTunnelSettings *a,
 gboolean           asd_tunnel_settings_apply_variant      (AsdTunnelSettings  *settings,
                                                            GVariant           *asv,
                                                            GError            **error);
+GVariant          *asd_tunnel_settings_to_variant         (const AsdTunnelSettings *settings);
 GVariant          *asd_tunnel_settings_command_line_to_variant (const char * const *autossh_args,
                                                                 GError            **error);
 gboolean           asd_tunnel_settings_apply_command_line (AsdTunnelSettings  *settings,

@@ -22,12 +22,15 @@
 #include <glib/gi18n.h>
 
 #include "asd-enums.h"
+#include "asd-error.h"
 #include "asd-keeper.h"
 #include "asd-monitor.h"
 #include "asd-retry-wait.h"
+#include "asd-server-probe.h"
 #include "asd-ssh-run.h"
 
 #define STABLE_AFTER_S      10   /* connected this long resets the backoff */
+#define PROBE_TIMEOUT_S      5   /* the TCP connect of a Probe */
 
 struct _AsdKeeper
 {
@@ -63,6 +66,10 @@ struct _AsdKeeper
   AsdLoginPacer *pacer;          /* NULL: no limit on logins at once */
   AsdLoginSlot *slot;            /* held while ssh logs in */
   GCancellable *slot_wait;       /* waiting for a slot */
+
+  GPtrArray *probes;             /* GTasks of asd_keeper_probe_async(), or NULL */
+  AsdMonitor *probe_monitor;     /* the probe is its test, or NULL */
+  GCancellable *probe_cancel;    /* the probe is a connect to the server */
 };
 
 enum {
@@ -95,6 +102,7 @@ G_DEFINE_TYPE (AsdKeeper, asd_keeper, G_TYPE_OBJECT)
 
 static void spawn_ssh (AsdKeeper *self);
 static void start_run (AsdKeeper *self);
+static void end_probes (AsdKeeper *self, guint64 latency, const GError *error);
 
 static void
 set_uint (AsdKeeper *self, guint *field, guint value, guint prop)
@@ -272,6 +280,12 @@ on_wait_probed (AsdRetryWait *wait, gint64 latency, gpointer user_data)
 static void
 clear_run (AsdKeeper *self)
 {
+  if (self->probe_monitor != NULL)
+    {
+      g_autoptr(GError) error = g_error_new (ASD_ERROR, ASD_ERROR_PROBE_FAILED,
+                                             _("ssh ended before the monitor test did"));
+      end_probes (self, 0, error);
+    }
   g_clear_pointer (&self->slot, asd_login_slot_release);
   if (self->run != NULL)
     g_signal_handlers_disconnect_by_data (self->run, self);
@@ -486,15 +500,153 @@ asd_keeper_restart (AsdKeeper *self)
     asd_keeper_start (self);
 }
 
-/* Tests the connection now: the monitor test while ssh runs with one,
- * else a probe of the server's port. */
-void
-asd_keeper_probe (AsdKeeper *self)
+/* ---- Probe: one test at a time, its answer shared by every caller ---- */
+
+/* Answers every waiting caller: @latency, or @error. */
+static void
+end_probes (AsdKeeper *self, guint64 latency, const GError *error)
 {
-  if (self->monitor != NULL && self->run != NULL)
-    asd_monitor_test_now (self->monitor);
+  g_autoptr(GPtrArray) tasks = g_steal_pointer (&self->probes);
+
+  if (self->probe_monitor != NULL)
+    g_signal_handlers_disconnect_by_data (self->probe_monitor, self);
+  g_clear_object (&self->probe_monitor);
+  g_clear_object (&self->probe_cancel);
+  for (guint i = 0; tasks != NULL && i < tasks->len; i++)
+    {
+      GTask *task = g_ptr_array_index (tasks, i);
+      guint64 *value;
+
+      if (error != NULL)
+        {
+          g_task_return_error (task, g_error_copy (error));
+          continue;
+        }
+      value = g_new (guint64, 1);
+      *value = latency;
+      g_task_return_pointer (task, value, g_free);
+    }
+}
+
+static void
+on_probe_tested (AsdMonitor *monitor, gboolean ok, guint64 latency, gpointer user_data)
+{
+  AsdKeeper *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* a success is also #AsdKeeper::probed, through the run */
+  if (!ok)
+    error = g_error_new (ASD_ERROR, ASD_ERROR_PROBE_FAILED,
+                         _("the monitor test failed: no answer through the tunnel"));
+  end_probes (self, latency, error);
+}
+
+static void
+on_probe_connected (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(AsdKeeper) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) failed = NULL;
+  gint64 latency = 0;
+
+  if (!asd_server_probe_finish (result, &latency, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;   /* whoever cancelled has answered */
+      failed = g_error_new (ASD_ERROR, ASD_ERROR_PROBE_FAILED,
+                            _("the server did not answer: %s"), error->message);
+      end_probes (self, 0, failed);
+      return;
+    }
+  g_signal_emit (self, signals[SIGNAL_PROBED], 0, (guint64) latency);
+  end_probes (self, latency, NULL);
+  /* waiting to try again: the server is there, try now */
+  if (self->want_up && self->run == NULL && self->slot_wait == NULL && !self->asleep)
+    spawn_ssh (self);
+}
+
+/* The monitor test while ssh is connected with one, else a connect to
+ * the server's ssh port. */
+static void
+begin_probe (AsdKeeper *self)
+{
+  if (self->monitor != NULL && self->run != NULL && self->state == ASD_TUNNEL_STATE_CONNECTED)
+    {
+      self->probe_monitor = g_object_ref (self->monitor);
+      g_signal_connect (self->probe_monitor, "tested", G_CALLBACK (on_probe_tested), self);
+      asd_monitor_test_now (self->probe_monitor);
+      return;
+    }
+  self->probe_cancel = g_cancellable_new ();
+  asd_server_probe_async ((const char * const *) self->argv, PROBE_TIMEOUT_S, self->probe_cancel,
+                          on_probe_connected, g_object_ref (self));
+}
+
+/**
+ * asd_keeper_probe_async:
+ * @self: a keeper
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when the probe has ended
+ * @user_data: for @callback
+ *
+ * Tests the connection now: the monitor test while ssh is connected with
+ * one, else a connect to the server's ssh port (while retrying, a success
+ * tries at once).  A call made while a probe runs shares its answer.  A
+ * success is also #AsdKeeper::probed.
+ */
+void
+asd_keeper_probe_async (AsdKeeper *self, GCancellable *cancellable,
+                        GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_return_if_fail (ASD_IS_KEEPER (self));
+
+  g_task_set_source_tag (task, asd_keeper_probe_async);
+  if (self->settings == NULL)
+    {
+      g_task_return_new_error (task, ASD_ERROR, ASD_ERROR_BROKEN_CONFIG, "%s", self->state_reason);
+      return;
+    }
+  if (self->state == ASD_TUNNEL_STATE_STOPPED)
+    {
+      g_task_return_new_error (task, ASD_ERROR, ASD_ERROR_NOT_RUNNING,
+                               _("the tunnel is stopped: start it first"));
+      return;
+    }
+  if (self->probes == NULL)
+    {
+      self->probes = g_ptr_array_new_with_free_func (g_object_unref);
+      g_ptr_array_add (self->probes, g_steal_pointer (&task));
+      begin_probe (self);
+    }
   else
-    asd_retry_wait_probe_now (self->wait, (const char * const *) self->argv);
+    g_ptr_array_add (self->probes, g_steal_pointer (&task));
+}
+
+/**
+ * asd_keeper_probe_finish:
+ * @self: a keeper
+ * @result: the result given to the callback
+ * @latency_usec: (out) (optional): how long the probe took, in µs
+ * @error: return location for an %ASD_ERROR error: %ASD_ERROR_NOT_RUNNING,
+ *   %ASD_ERROR_PROBE_FAILED, %ASD_ERROR_BROKEN_CONFIG
+ *
+ * Returns: whether the probe got its answer
+ */
+gboolean
+asd_keeper_probe_finish (AsdKeeper *self, GAsyncResult *result, guint64 *latency_usec, GError **error)
+{
+  g_autofree guint64 *latency = NULL;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  latency = g_task_propagate_pointer (G_TASK (result), error);
+  if (latency == NULL)
+    return FALSE;
+  if (latency_usec != NULL)
+    *latency_usec = *latency;
+  return TRUE;
 }
 
 /* See asd_tunnel_sleep(). */
@@ -602,6 +754,13 @@ asd_keeper_dispose (GObject *object)
       g_signal_handlers_disconnect_by_data (self->wait, self);
     }
   clear_run (self);
+  if (self->probes != NULL)
+    {
+      g_autoptr(GError) error = g_error_new (ASD_ERROR, ASD_ERROR_PROBE_FAILED, _("the tunnel is gone"));
+
+      g_cancellable_cancel (self->probe_cancel);
+      end_probes (self, 0, error);
+    }
   g_clear_object (&self->monitor);
   cancel_slot (self);
   g_clear_object (&self->pacer);

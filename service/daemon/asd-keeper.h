@@ -31,7 +31,14 @@ gboolean   asd_keeper_has_ssh         (AsdKeeper               *self);
 void       asd_keeper_start           (AsdKeeper               *self);
 void       asd_keeper_stop            (AsdKeeper               *self);
 void       asd_keeper_restart         (AsdKeeper               *self);
-void       asd_keeper_probe           (AsdKeeper               *self);
+void       asd_keeper_probe_async     (AsdKeeper               *self,
+                                       GCancellable            *cancellable,
+                                       GAsyncReadyCallback      callback,
+                                       gpointer                 user_data);
+gboolean   asd_keeper_probe_finish    (AsdKeeper               *self,
+                                       GAsyncResult            *result,
+                                       guint64                 *latency_usec,
+                                       GError                 **error);
 void       asd_keeper_sleep           (AsdKeeper               *self);
 void       asd_keeper_wake            (AsdKeeper               *self);
 void       asd_keeper_network_changed (AsdKeeper               *self);

@@ -42,7 +42,9 @@ struct _AsdManager
   gboolean going_to_sleep;
   AsdAskpassServer *askpass;
   char *askpass_helper;
-  gboolean shutting_down;
+  gboolean shutting_down;               /* shut-down not sent yet */
+  gboolean exiting;                     /* asd_manager_shutdown() was called */
+  GPtrArray *stop_all_invocations;      /* StopAll calls answered when no ssh runs */
 };
 
 enum {
@@ -110,13 +112,15 @@ add_tunnel_object (AsdManager *self, AsdTunnel *tunnel)
 }
 
 /* Off the bus and out of the table; kept in self->leaving while its ssh
- * ends (on_ssh_ended drops it then). */
+ * ends (on_ssh_ended drops it then).  A call already on its way to it is
+ * answered Busy. */
 static void
 remove_tunnel_object (AsdManager *self, AsdTunnel *tunnel)
 {
   g_autoptr(AsdTunnel) keep = g_object_ref (tunnel);
   g_autofree char *path = asd_tunnel_object_path (asd_tunnel_get_name (tunnel));
 
+  asd_tunnel_refuse_calls (tunnel, ASD_ERROR_BUSY);
   asd_tunnel_stop (tunnel);
   g_dbus_object_manager_server_unexport (self->objects, path);
   g_hash_table_remove (self->tunnels, asd_tunnel_get_name (tunnel));
@@ -189,15 +193,38 @@ reload (AsdManager *self, gboolean start_new)
 
 /* ---- D-Bus methods ---- */
 
+/* Every method refuses once the service is exiting. */
+static gboolean
+refuse_exiting (AsdManager *self, GDBusMethodInvocation *invocation)
+{
+  if (!self->exiting)
+    return FALSE;
+  g_dbus_method_invocation_return_error (invocation, ASD_ERROR, ASD_ERROR_SHUTTING_DOWN,
+                                         _("the service is exiting"));
+  return TRUE;
+}
+
+/* A name that is free: no tunnel has it, and no file of that name waits
+ * for a Reload (it would be overwritten). */
 static gboolean
 check_new_name (AsdManager *self, const char *name, GError **error)
 {
+  g_autofree char *path = NULL;
+
   if (!asd_tunnel_name_check (name, error))
     return FALSE;
   if (g_hash_table_contains (self->tunnels, name))
     {
       g_set_error (error, ASD_ERROR, ASD_ERROR_EXISTS,
                    _("a tunnel named “%s” exists already; remove it first or choose another name"), name);
+      return FALSE;
+    }
+  path = asd_tunnel_store_path (self->store, name);
+  if (g_file_test (path, G_FILE_TEST_EXISTS | G_FILE_TEST_IS_SYMLINK))
+    {
+      g_set_error (error, ASD_ERROR, ASD_ERROR_EXISTS,
+                   _("%s exists already but is not loaded; call Reload to load it, or choose another name"),
+                   path);
       return FALSE;
     }
   return TRUE;
@@ -258,6 +285,8 @@ handle_add_tunnel (AsdDbusManager *object, GDBusMethodInvocation *invocation,
   g_autoptr(GError) error = NULL;
   AsdTunnel *tunnel = NULL;
 
+  if (refuse_exiting (self, invocation))
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
   if (check_new_name (self, name, &error) &&
       asd_tunnel_settings_apply_variant (settings, values, &error))
     tunnel = create_tunnel (self, name, g_steal_pointer (&settings), start, &error);
@@ -274,6 +303,8 @@ handle_add_tunnel_from_command_line (AsdDbusManager *object, GDBusMethodInvocati
   g_autoptr(GError) error = NULL;
   AsdTunnel *tunnel = NULL;
 
+  if (refuse_exiting (self, invocation))
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
   if (check_new_name (self, name, &error) &&
       asd_tunnel_settings_apply_command_line (settings, args, &error))
     tunnel = create_tunnel (self, name, g_steal_pointer (&settings), start, &error);
@@ -286,8 +317,11 @@ handle_remove_tunnel (AsdDbusManager *object, GDBusMethodInvocation *invocation,
 {
   AsdManager *self = ASD_MANAGER (object);
   g_autoptr(GError) error = NULL;
-  AsdTunnel *tunnel = find_tunnel (self, name, &error);
+  AsdTunnel *tunnel = NULL;
 
+  if (refuse_exiting (self, invocation))
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  tunnel = find_tunnel (self, name, &error);
   if (tunnel == NULL ||
       (asd_tunnel_get_store (tunnel) != NULL &&
        !asd_tunnel_store_delete (asd_tunnel_get_store (tunnel), name, &error)))
@@ -320,22 +354,45 @@ handle_get_tunnel (AsdDbusManager *object, GDBusMethodInvocation *invocation, co
 static gboolean
 handle_start_all (AsdDbusManager *object, GDBusMethodInvocation *invocation)
 {
+  if (refuse_exiting (ASD_MANAGER (object), invocation))
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
   for_each_tunnel (ASD_MANAGER (object), start_unless_broken);
   asd_dbus_manager_complete_start_all (object, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+static gboolean any_ssh (AsdManager *self);
+
+/* StopAll calls wait until no ssh runs (see on_ssh_ended). */
+static void
+complete_stop_alls (AsdManager *self)
+{
+  g_autoptr(GPtrArray) invocations = g_steal_pointer (&self->stop_all_invocations);
+
+  self->stop_all_invocations = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < invocations->len; i++)
+    asd_dbus_manager_complete_stop_all (ASD_DBUS_MANAGER (self), g_ptr_array_index (invocations, i));
+}
+
 static gboolean
 handle_stop_all (AsdDbusManager *object, GDBusMethodInvocation *invocation)
 {
-  for_each_tunnel (ASD_MANAGER (object), asd_tunnel_stop);
-  asd_dbus_manager_complete_stop_all (object, invocation);
+  AsdManager *self = ASD_MANAGER (object);
+
+  if (refuse_exiting (self, invocation))
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  for_each_tunnel (self, asd_tunnel_stop);
+  g_ptr_array_add (self->stop_all_invocations, g_object_ref (invocation));
+  if (!any_ssh (self))
+    complete_stop_alls (self);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
 static gboolean
 handle_reload (AsdDbusManager *object, GDBusMethodInvocation *invocation)
 {
+  if (refuse_exiting (ASD_MANAGER (object), invocation))
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
   reload (ASD_MANAGER (object), TRUE);
   asd_dbus_manager_complete_reload (object, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -426,6 +483,8 @@ on_ssh_ended (AsdManager *self)
 {
   if (self->leaving->len > 0 && self->reap_id == 0)
     self->reap_id = g_idle_add (reap_leaving, self);
+  if (self->stop_all_invocations->len > 0 && !any_ssh (self))
+    complete_stop_alls (self);
   check_shut_down (self);
 }
 
@@ -444,11 +503,20 @@ on_prepare_for_sleep (AsdSleepMonitor *monitor, gboolean start, gpointer user_da
  * @self: the manager
  *
  * Stops every tunnel; #AsdManager::shut-down follows when no ssh is left.
+ * From now on every method call is refused with ShuttingDown.
  */
+static void
+refuse_shutting_down (AsdTunnel *tunnel)
+{
+  asd_tunnel_refuse_calls (tunnel, ASD_ERROR_SHUTTING_DOWN);
+}
+
 void
 asd_manager_shutdown (AsdManager *self)
 {
   self->shutting_down = TRUE;
+  self->exiting = TRUE;
+  for_each_tunnel (self, refuse_shutting_down);
   for_each_tunnel (self, asd_tunnel_stop);
   check_shut_down (self);
 }
@@ -508,6 +576,9 @@ asd_manager_dispose (GObject *object)
   for (guint i = 0; self->leaving != NULL && i < self->leaving->len; i++)
     g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->leaving, i), self);
   g_clear_pointer (&self->leaving, g_ptr_array_unref);
+  if (self->stop_all_invocations != NULL)
+    complete_stop_alls (self);
+  g_clear_pointer (&self->stop_all_invocations, g_ptr_array_unref);
   g_clear_object (&self->objects);
   g_clear_object (&self->askpass);
   g_clear_object (&self->pacer);
@@ -569,6 +640,7 @@ asd_manager_init (AsdManager *self)
 {
   self->tunnels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->leaving = g_ptr_array_new_with_free_func (g_object_unref);
+  self->stop_all_invocations = g_ptr_array_new_with_free_func (g_object_unref);
   self->objects = g_dbus_object_manager_server_new (ASD_MANAGER_PATH);
 }
 
@@ -594,6 +666,9 @@ start_askpass (AsdManager *self, GError **error)
 
 /* Reads every tunnel file (none is started yet); fails if the askpass
  * server cannot listen. */
+/* The Features property: what this service can do beyond the base API. */
+static const char * const features[] = { "reason-codes", "monotonic-timestamps", NULL };
+
 static gboolean
 asd_manager_initable_init (GInitable *initable, GCancellable *cancellable, GError **error)
 {
@@ -605,6 +680,7 @@ asd_manager_initable_init (GInitable *initable, GCancellable *cancellable, GErro
     return FALSE;
   self->pacer = asd_login_pacer_new (ASD_LOGIN_PACER_DEFAULT_SLOTS);
   asd_dbus_manager_set_version (ASD_DBUS_MANAGER (self), VERSION);
+  asd_dbus_manager_set_features (ASD_DBUS_MANAGER (self), features);
   reload (self, FALSE);
   self->network = g_object_ref (g_network_monitor_get_default ());
   g_signal_connect (self->network, "network-changed", G_CALLBACK (on_network_changed), self);

@@ -6,7 +6,8 @@
  * when a proxy hides the server; checks that the keyring has been
  * unlocked.  #AsdRetryWait::due says it is time to try; ::scheduled tells
  * when the next look is (the tunnel's NextRetry); ::probed reports a
- * successful probe (LastProbe, ProbeLatency).  After a failed run,
+ * successful probe (LastProbe, ProbeLatency).  The Probe method's own
+ * probe is the keeper's (asd_keeper_probe_async()).  After a failed run,
  * asd_retry_wait_after_failure() picks the wait that the run's #AsdRetry
  * asks for, with the tunnel's exponential backoff.
  *
@@ -195,30 +196,6 @@ asd_retry_wait_for_keyring (AsdRetryWait *self)
   asd_retry_wait_cancel (self);
   self->mode = WAIT_KEYRING;
   schedule (self, KEYRING_CHECK_S * 1000);
-}
-
-/**
- * asd_retry_wait_probe_now:
- * @self: the wait
- * @ssh_argv: the tunnel's ssh argv
- *
- * Probes the server now (the Probe method): while waiting, a success makes
- * the wait due at once; otherwise it only reports #AsdRetryWait::probed.
- */
-void
-asd_retry_wait_probe_now (AsdRetryWait *self, const char * const *ssh_argv)
-{
-  if (self->cancellable != NULL)
-    return;   /* a probe is under way */
-  if (self->mode != WAIT_NONE)
-    self->mode = WAIT_SERVER;
-  if (self->argv == NULL || self->mode == WAIT_NONE)
-    {
-      g_strfreev (self->argv);
-      self->argv = g_strdupv ((char **) ssh_argv);
-    }
-  self->fallback_ms = PROBE_INTERVAL_S * 1000;
-  look (self);
 }
 
 /**

@@ -29,8 +29,6 @@ void          asd_retry_wait_for_server   (AsdRetryWait       *self,
                                            const char * const *ssh_argv,
                                            guint               fallback_ms);
 void          asd_retry_wait_for_keyring  (AsdRetryWait       *self);
-void          asd_retry_wait_probe_now    (AsdRetryWait       *self,
-                                           const char * const *ssh_argv);
 void          asd_retry_wait_cancel       (AsdRetryWait       *self);
 void          asd_retry_wait_after_failure (AsdRetryWait      *self,
                                            AsdRetry            retry,

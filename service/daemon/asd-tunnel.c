@@ -4,7 +4,9 @@
  * methods (Start, Stop, Restart, Probe, Configure, TrustHostKey) and its
  * StateChanged, Dropped and Reconnected signals.  It owns the settings —
  * %NULL while the tunnel's file is broken; saved to the file when
- * Configure, TrustHostKey or a written AutoStart change them — and leaves
+ * Configure, TrustHostKey or a written AutoStart change them, before they
+ * change (a write of AutoStart goes through our own property setter, as
+ * the generated one cannot fail) — and leaves
  * ssh to its AsdKeeper (asd-keeper), which runs it, reads why it went down
  * and decides when to try again.  The keeper's properties are bound to
  * the tunnel's D-Bus properties, and its signals become D-Bus signals.
@@ -14,6 +16,7 @@
  */
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "asd-enums.h"
@@ -37,6 +40,8 @@ struct _AsdTunnel
   AsdTunnelState announced;      /* the last new state of StateChanged */
   char *dropped;                 /* a Dropped to send with the next state */
   GPtrArray *stop_invocations;   /* Stop calls answered when ssh is gone */
+  gboolean refusing;             /* every call is refused with refusal */
+  AsdError refusal;              /* ASD_ERROR_BUSY, ASD_ERROR_SHUTTING_DOWN */
 };
 
 enum {
@@ -86,7 +91,9 @@ announce_state (AsdTunnel *self)
   asd_dbus_tunnel_emit_state_changed (iface (self), old, state, reason);
 }
 
-/* The properties that follow from the settings; the keeper gets them too. */
+/* The properties that follow from the settings; the keeper gets them too.
+ * While the file is broken, Settings is empty and ConfigError stays as
+ * asd_tunnel_set_broken() set it. */
 static void
 publish_settings (AsdTunnel *self)
 {
@@ -95,8 +102,16 @@ publish_settings (AsdTunnel *self)
   g_autofree char *destination = NULL;
   const AsdTunnelSettings *s = self->settings;
 
-  if (s != NULL)
+  if (s == NULL)
     {
+      asd_dbus_tunnel_set_settings (iface (self), g_variant_new ("a{sv}", NULL));
+      asd_dbus_tunnel_set_config_state (iface (self), "broken");
+    }
+  else
+    {
+      asd_dbus_tunnel_set_settings (iface (self), asd_tunnel_settings_to_variant (s));
+      asd_dbus_tunnel_set_config_state (iface (self), self->store != NULL ? "loaded" : "transient");
+      asd_dbus_tunnel_set_config_error (iface (self), g_variant_new ("(sus)", "", 0, ""));
       argv = asd_tunnel_settings_ssh_argv (s, "ssh");
       forwards = asd_tunnel_settings_forwards (s);
       destination = asd_tunnel_settings_display_destination (s);
@@ -265,19 +280,65 @@ asd_tunnel_network_changed (AsdTunnel *self)
   asd_keeper_network_changed (self->keeper);
 }
 
-/* config-broken with the file, and the line when @message (the
- * loader's "FILE:LINE: what") names one. */
-static AsdReason *
-broken_reason (AsdTunnel *self, const char *message)
+/* ConfigError from the loader's "FILE:LINE: MESSAGE" or "FILE: MESSAGE";
+ * any other text is the message, about the whole file. */
+static GVariant *
+config_error (AsdTunnel *self, const char *reason)
 {
-  g_autofree char *file = self->store != NULL ? asd_tunnel_store_path (self->store, self->name) : NULL;
+  g_autofree char *path = self->store != NULL ? asd_tunnel_store_path (self->store, self->name) : g_strdup ("");
+  gsize len = strlen (path);
+  const char *rest = reason;
   guint64 line = 0;
 
-  if (file != NULL && g_str_has_prefix (message, file) && message[strlen (file)] == ':')
-    line = g_ascii_strtoull (message + strlen (file) + 1, NULL, 10);
+  if (len > 0 && strncmp (reason, path, len) == 0 && reason[len] == ':')
+    {
+      char *end = NULL;
+
+      rest = reason + len + 1;
+      if (g_ascii_isdigit (*rest))
+        {
+          line = g_ascii_strtoull (rest, &end, 10);
+          if (end != NULL && *end == ':' && line <= G_MAXUINT)
+            rest = end + 1;
+          else
+            line = 0, rest = reason + len + 1;
+        }
+      while (*rest == ' ')
+        rest++;
+    }
+  return g_variant_new ("(sus)", path, (guint32) line, rest);
+}
+
+/**
+ * asd_tunnel_refuse_calls:
+ * @self: a tunnel
+ * @code: %ASD_ERROR_BUSY (the tunnel is being removed) or
+ *   %ASD_ERROR_SHUTTING_DOWN (the service exits)
+ *
+ * From now on every method call and every property write is refused
+ * with @code.
+ */
+void
+asd_tunnel_refuse_calls (AsdTunnel *self, AsdError code)
+{
+  g_return_if_fail (ASD_IS_TUNNEL (self));
+  g_return_if_fail (code == ASD_ERROR_BUSY || code == ASD_ERROR_SHUTTING_DOWN);
+
+  self->refusing = TRUE;
+  self->refusal = code;
+}
+
+/* config-broken, with ConfigError's file and line (@config_error). */
+static AsdReason *
+broken_reason (GVariant *config_error, const char *message)
+{
+  const char *file = NULL;
+  guint32 line = 0;
+
+  g_variant_get (config_error, "(&su&s)", &file, &line, NULL);
   return asd_reason_new (ASD_REASON_CONFIG_BROKEN,
-                         ASD_DETAIL_FILE, file != NULL ? g_variant_new_string (file) : NULL,
-                         ASD_DETAIL_LINE, g_variant_new_uint32 ((guint32) MIN (line, G_MAXUINT32)),
+                         ASD_DETAIL_FILE, *file != '\0' ? g_variant_new_string (file) : NULL,
+                         ASD_DETAIL_LINE, g_variant_new_uint32 (line),
                          ASD_DETAIL_MESSAGE, g_variant_new_string (message),
                          NULL);
 }
@@ -291,8 +352,9 @@ asd_tunnel_set_broken (AsdTunnel *self, const char *reason)
 
   asd_tunnel_stop (self);
   g_clear_pointer (&self->settings, asd_tunnel_settings_free);
+  asd_dbus_tunnel_set_config_error (iface (self), config_error (self, reason));
   publish_settings (self);
-  broken = broken_reason (self, reason);
+  broken = broken_reason (asd_dbus_tunnel_get_config_error (iface (self)), reason);
   asd_keeper_fail (self->keeper, broken);
 }
 
@@ -347,6 +409,32 @@ save_settings (AsdTunnel *self, const AsdTunnelSettings *settings, GError **erro
   return self->store == NULL || asd_tunnel_store_save (self->store, self->name, settings, error);
 }
 
+/* Sets @error when the tunnel takes no calls (removed, or the service exits). */
+static gboolean
+check_open (AsdTunnel *self, GError **error)
+{
+  if (!self->refusing)
+    return TRUE;
+  if (self->refusal == ASD_ERROR_BUSY)
+    g_set_error (error, ASD_ERROR, ASD_ERROR_BUSY,
+                 _("the tunnel “%s” is being removed; try again"), self->name);
+  else
+    g_set_error (error, ASD_ERROR, self->refusal, _("the service is exiting"));
+  return FALSE;
+}
+
+/* Answers @invocation with the refusal when the tunnel takes no calls. */
+static gboolean
+refuse_closed (AsdTunnel *self, GDBusMethodInvocation *invocation)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (check_open (self, &error))
+    return FALSE;
+  g_dbus_method_invocation_return_gerror (invocation, error);
+  return TRUE;
+}
+
 /* The file is broken: says why, and with @hint what to do. */
 static gboolean
 refuse_broken (AsdDbusTunnel *object, GDBusMethodInvocation *invocation, gboolean hint)
@@ -366,6 +454,8 @@ handle_start (AsdDbusTunnel *object, GDBusMethodInvocation *invocation)
 {
   g_autoptr(GError) error = NULL;
 
+  if (refuse_closed (ASD_TUNNEL (object), invocation))
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
   if (!asd_tunnel_start (ASD_TUNNEL (object), &error))
     g_dbus_method_invocation_return_gerror (invocation, error);
   else
@@ -378,6 +468,8 @@ handle_stop (AsdDbusTunnel *object, GDBusMethodInvocation *invocation)
 {
   AsdTunnel *self = ASD_TUNNEL (object);
 
+  if (refuse_closed (self, invocation))
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
   asd_tunnel_stop (self);
   if (asd_keeper_has_ssh (self->keeper))
     g_ptr_array_add (self->stop_invocations, g_object_ref (invocation));
@@ -391,6 +483,8 @@ handle_restart (AsdDbusTunnel *object, GDBusMethodInvocation *invocation)
 {
   AsdTunnel *self = ASD_TUNNEL (object);
 
+  if (refuse_closed (self, invocation))
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
   if (self->settings == NULL)
     return refuse_broken (object, invocation, FALSE);
   asd_keeper_restart (self->keeper);   /* a retrying one tries now, keeping its counts */
@@ -398,15 +492,30 @@ handle_restart (AsdDbusTunnel *object, GDBusMethodInvocation *invocation)
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+static void
+on_probe_answered (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GDBusMethodInvocation) invocation = user_data;
+  g_autoptr(GError) error = NULL;
+  guint64 latency = 0;
+
+  if (!asd_keeper_probe_finish (ASD_KEEPER (source), result, &latency, &error))
+    g_dbus_method_invocation_return_gerror (invocation, error);
+  else
+    g_dbus_method_invocation_return_value (invocation, g_variant_new ("(t)", latency));
+}
+
+/* Replies when the keeper's probe has ended (calls share one probe). */
 static gboolean
 handle_probe (AsdDbusTunnel *object, GDBusMethodInvocation *invocation)
 {
   AsdTunnel *self = ASD_TUNNEL (object);
 
+  if (refuse_closed (self, invocation))
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
   if (self->settings == NULL)
     return refuse_broken (object, invocation, FALSE);
-  asd_keeper_probe (self->keeper);
-  asd_dbus_tunnel_complete_probe (object, invocation, 0);
+  asd_keeper_probe_async (self->keeper, NULL, on_probe_answered, g_object_ref (invocation));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -417,6 +526,8 @@ handle_configure (AsdDbusTunnel *object, GDBusMethodInvocation *invocation, GVar
   g_autoptr(AsdTunnelSettings) settings = NULL;
   g_autoptr(GError) error = NULL;
 
+  if (refuse_closed (self, invocation))
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
   if (self->settings == NULL)
     return refuse_broken (object, invocation, TRUE);
   settings = asd_tunnel_settings_copy (self->settings);
@@ -441,6 +552,8 @@ handle_trust_host_key (AsdDbusTunnel *object, GDBusMethodInvocation *invocation,
   gboolean was_failed = asd_tunnel_state_from_string (asd_dbus_tunnel_get_state (object), NULL) == ASD_TUNNEL_STATE_FAILED;
   g_autoptr(GVariantDict) change = g_variant_dict_new (NULL);
 
+  if (refuse_closed (self, invocation))
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
   if (self->settings == NULL)
     return refuse_broken (object, invocation, TRUE);
   g_variant_dict_insert (change, "TrustedHostKey", "s", fingerprint);
@@ -475,25 +588,64 @@ asd_tunnel_iface_init (AsdDbusTunnelIface *iface_)
   iface_->handle_configure = handle_configure;
 }
 
-/* AutoStart written over D-Bus: saved to the tunnel's file. */
-static void
-on_auto_start_changed (AsdTunnel *self)
+/* AutoStart written over D-Bus: saved to the tunnel's file first; a write
+ * that cannot be saved fails and changes nothing. */
+static gboolean
+write_auto_start (AsdTunnel *self, gboolean value, GError **error)
 {
-  gboolean value = asd_dbus_tunnel_get_auto_start (iface (self));
   g_autoptr(AsdTunnelSettings) settings = NULL;
-  g_autoptr(GError) error = NULL;
 
-  if (self->settings == NULL || self->settings->auto_start == value)
-    return;
-  settings = asd_tunnel_settings_copy (self->settings);
-  settings->auto_start = value;
-  if (!save_settings (self, settings, &error))
+  if (!check_open (self, error))
+    return FALSE;
+  if (self->settings == NULL)
     {
-      tunnel_log (self, G_LOG_LEVEL_WARNING, "%s: cannot save AutoStart: %s", self->name, error->message);
-      asd_dbus_tunnel_set_auto_start (iface (self), self->settings->auto_start);
-      return;
+      g_set_error (error, ASD_ERROR, ASD_ERROR_BROKEN_CONFIG, _("%s; fix the file, then call Reload"),
+                   asd_dbus_tunnel_get_state_reason (iface (self)));
+      return FALSE;
     }
-  self->settings->auto_start = value;
+  if (self->settings->auto_start != value)
+    {
+      settings = asd_tunnel_settings_copy (self->settings);
+      settings->auto_start = value;
+      if (!save_settings (self, settings, error))
+        {
+          tunnel_log (self, G_LOG_LEVEL_WARNING, "%s: cannot save AutoStart: %s", self->name, (*error)->message);
+          return FALSE;
+        }
+      self->settings->auto_start = value;
+      asd_dbus_tunnel_set_settings (iface (self), asd_tunnel_settings_to_variant (self->settings));
+    }
+  asd_dbus_tunnel_set_auto_start (iface (self), value);
+  return TRUE;
+}
+
+static GDBusInterfaceVTable parent_vtable;
+
+/* The generated setter cannot fail: AutoStart goes through write_auto_start(). */
+static gboolean
+set_dbus_property (GDBusConnection *connection, const char *sender, const char *object_path,
+                   const char *interface_name, const char *property_name, GVariant *value,
+                   GError **error, gpointer user_data)
+{
+  if (g_strcmp0 (property_name, "AutoStart") == 0 && g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN))
+    return write_auto_start (ASD_TUNNEL (user_data), g_variant_get_boolean (value), error);
+  return parent_vtable.set_property (connection, sender, object_path, interface_name,
+                                     property_name, value, error, user_data);
+}
+
+static GDBusInterfaceVTable *
+asd_tunnel_get_vtable (GDBusInterfaceSkeleton *skeleton)
+{
+  static GDBusInterfaceVTable vtable;
+
+  /* exports happen on the main thread only */
+  if (vtable.set_property == NULL)
+    {
+      parent_vtable = *G_DBUS_INTERFACE_SKELETON_CLASS (asd_tunnel_parent_class)->get_vtable (skeleton);
+      vtable = parent_vtable;
+      vtable.set_property = set_dbus_property;
+    }
+  return &vtable;
 }
 
 static void
@@ -528,9 +680,11 @@ static void
 asd_tunnel_class_init (AsdTunnelClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GDBusInterfaceSkeletonClass *skeleton_class = G_DBUS_INTERFACE_SKELETON_CLASS (klass);
 
   object_class->dispose = asd_tunnel_dispose;
   object_class->finalize = asd_tunnel_finalize;
+  skeleton_class->get_vtable = asd_tunnel_get_vtable;
 
   /**
    * AsdTunnel::ssh-ended:
@@ -586,6 +740,5 @@ asd_tunnel_new (const char *name, AsdTunnelSettings *settings, AsdTunnelStore *s
   asd_dbus_tunnel_set_name (iface (self), name);
   mirror_keeper (self);   /* stopped */
   publish_settings (self);
-  g_signal_connect_swapped (self, "notify::auto-start", G_CALLBACK (on_auto_start_changed), self);
   return self;
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "asd-dbus-generated.h"
+#include "asd-error.h"
 #include "asd-askpass-server.h"
 #include "asd-login-pacer.h"
 #include "asd-tunnel-settings.h"
@@ -25,6 +26,8 @@ const AsdTunnelSettings *asd_tunnel_get_settings    (AsdTunnel         *self);
 gboolean                 asd_tunnel_is_broken       (AsdTunnel         *self);
 gboolean                 asd_tunnel_has_ssh         (AsdTunnel         *self);
 
+void                     asd_tunnel_refuse_calls    (AsdTunnel         *self,
+                                                     AsdError           code);
 void                     asd_tunnel_set_broken      (AsdTunnel         *self,
                                                      const char        *reason);
 void                     asd_tunnel_reconfigure     (AsdTunnel         *self,

@@ -9,18 +9,21 @@ by hand: PYTHONPATH=tests/lib AUTOSSHD_BIN=/path/to/autosshd
 Exit status: 0 pass, 1 fail, 77 skipped (not root, or no /usr/sbin/sshd).
 """
 
+import contextlib
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
 import time
+import unittest
 
 sys.dont_write_bytecode = True      # no __pycache__ in the source tree
 
 from asdtest import TestCase, main, requires  # noqa: E402
 from asdtest.busfixture import (  # noqa: E402
-    BUS_NAME, ERROR_PREFIX, MANAGER_IFACE, MANAGER_PATH, TUNNEL_IFACE, Bus, Service, World,
+    BUS_NAME, ERROR_PREFIX, GV, MANAGER_IFACE, MANAGER_PATH, TUNNEL_IFACE, Bus, Raw, Service, World,
     check_reason, read_keyfile, tunnel_path, wait_state)
 from asdtest.sshfixture import (  # noqa: E402
     sshd_skip_reason,
@@ -113,6 +116,34 @@ def ends_cleanly(w, name, act, what):
     check(bad is None, "after %s, sshd logged %r" % (what, bad and bad.group(0)))
 
 
+
+
+def set_auto_start(bus, name, value):
+    """Properties.Set of AutoStart through gdbus, which shows the error name."""
+    return bus.gdbus_call(tunnel_path(name), "org.freedesktop.DBus.Properties.Set",
+                          TUNNEL_IFACE, "AutoStart", Raw("<%s>" % ("true" if value else "false")))
+
+
+def pid_gone(pid):
+    """No process (not even a zombie) of that pid is left."""
+    return not os.path.exists("/proc/%d" % pid)
+
+
+@contextlib.contextmanager
+def immutable(path):
+    """chattr +i on path (root cannot create or rename files in it either);
+    skips the test when the file system does not support it."""
+    chattr = shutil.which("chattr")
+    if chattr is None:
+        raise unittest.SkipTest("no chattr")
+    p = subprocess.run([chattr, "+i", path], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True)
+    if p.returncode != 0:
+        raise unittest.SkipTest("chattr +i %s: %s" % (path, p.stdout.strip()))
+    try:
+        yield
+    finally:
+        subprocess.run([chattr, "-i", path], check=True)
 
 
 class ServiceTest(TestCase):
@@ -823,6 +854,218 @@ class ServiceTest(TestCase):
               "the tunnel did not stay stopped: %r" % w.bus.tunnel_props("auto"))
         check(not w.service.ssh_children(), "ssh runs for a tunnel with AutoStart=false")
         check(not port_accepts("127.0.0.1", lport, 0.3), "the forward port is open")
+
+    @requires(sshd_skip_reason)
+    def test_probe(self):
+        """Probe replies when the test is over, with its latency; NotRunning when
+        stopped; ProbeFailed when the server does not answer; calls at once share."""
+        fx = self.fx
+        w = World(fx)
+        bus = w.bus
+        w.add("off", start=False)
+        expect_error(bus.tunnel("off", "Probe"), "NotRunning", "Probe of a stopped tunnel")
+        w.add("on")
+        w.connected("on")
+        res = bus.tunnel("on", "Probe")
+        check(res.ok, "Probe of a connected tunnel: " + res.describe())
+        latency = res.value()[0]
+        check(0 < latency < 5e6, "Probe's latency %r µs" % latency)
+        props = bus.tunnel_props("on")
+        check(props["ProbeLatencyUSec"] > 0 and props["LastProbeTimestamp"] > 0,
+              "after Probe: ProbeLatencyUSec %r, LastProbeTimestamp %r"
+              % (props["ProbeLatencyUSec"], props["LastProbeTimestamp"]))
+        # two calls at once: both answered with a latency
+        argv = lambda: [shutil.which("gdbus") or "/usr/bin/gdbus", "call", "--session",
+                        "--dest", BUS_NAME, "--object-path", tunnel_path("on"),
+                        "--method", TUNNEL_IFACE + ".Probe"]
+        procs = [subprocess.Popen(argv(), env=bus.env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for _ in range(3)]
+        for p in procs:
+            out, err = p.communicate(timeout=20)
+            check(p.returncode == 0 and re.match(r"^\(uint64 [1-9]\d*,\)$", out.strip()),
+                  "a concurrent Probe: rc %d, %r %r" % (p.returncode, out, err))
+        # the server away: the probe fails, saying why
+        w.sshd.stop()
+        wait_state(bus, "on", ("retrying", "connecting"), 15)
+        res = bus.tunnel("on", "Probe")
+        expect_error(res, "ProbeFailed", "Probe with the server down")
+        check("refused" in res.stderr.lower() or "answer" in res.stderr.lower(),
+              "ProbeFailed does not say why: " + res.stderr)
+
+    @requires(sshd_skip_reason)
+    def test_stop_all_waits_for_ssh(self):
+        """StopAll replies once no ssh of any tunnel runs: a stopped (SIGSTOP)
+        ssh only goes at the SIGKILL 5 s after its SIGTERM."""
+        fx = self.fx
+        w = World(fx)
+        for n in ("a", "b"):
+            w.add(n)
+        pids = [w.connected(n)["Pid"] for n in ("a", "b")]
+        os.kill(pids[0], signal.SIGSTOP)
+        try:
+            start = time.monotonic()
+            w.bus.manager("StopAll", check_ok=True)
+            took = time.monotonic() - start
+            left = [p for p in pids if not pid_gone(p)]
+        finally:
+            for p in pids:
+                if not pid_gone(p):
+                    os.kill(p, signal.SIGCONT)
+        print("StopAll took %.1f s" % took)
+        check(not left, "ssh %r still there when StopAll replied (after %.1f s)" % (left, took))
+        for n in ("a", "b"):
+            check(w.bus.tunnel_prop(n, "State") == "stopped", "%s not stopped" % n)
+        w.bus.manager("StopAll", check_ok=True)     # nothing runs: at once
+
+    @requires(sshd_skip_reason)
+    def test_shutting_down_refuses(self):
+        """While the service exits (SIGTERM, its ssh not gone yet) every method
+        and a write of AutoStart are refused with ShuttingDown."""
+        fx = self.fx
+        w = World(fx)
+        bus = w.bus
+        w.add("a")
+        pid = w.connected("a")["Pid"]
+        os.kill(pid, signal.SIGSTOP)        # SIGTERM waits: the shutdown lasts 5 s
+        errors = []
+        try:
+            w.service.signal(signal.SIGTERM)
+            time.sleep(0.3)
+            for what, res in (
+                    ("StartAll", bus.manager("StartAll")),
+                    ("StopAll", bus.manager("StopAll")),
+                    ("Reload", bus.manager("Reload")),
+                    ("AddTunnel", bus.manager("AddTunnel", "new", w.settings(free_port()), False)),
+                    ("AddTunnelFromCommandLine",
+                     bus.manager("AddTunnelFromCommandLine", "new2", ["127.0.0.1"], False)),
+                    ("Start", bus.tunnel("a", "Start")),
+                    ("Stop", bus.tunnel("a", "Stop")),
+                    ("Restart", bus.tunnel("a", "Restart")),
+                    ("Probe", bus.tunnel("a", "Probe")),
+                    ("Configure", bus.tunnel("a", "Configure", {"PollInterval": GV("u", 10)})),
+                    ("AutoStart write", set_auto_start(bus, "a", False)),
+                    ("RemoveTunnel", bus.manager("RemoveTunnel", "a"))):
+                expect_error(res, "ShuttingDown", what + " during shutdown", errors)
+            check(not pid_gone(pid), "ssh went too early: the test proves nothing")
+        finally:
+            if not pid_gone(pid):
+                os.kill(pid, signal.SIGCONT)
+        w.service.wait_exit(10)
+        check(not errors, "%d case(s) failed:\n  " % len(errors) + "\n  ".join(errors))
+        check(os.path.exists(bus.conf_path("a")), "a.conf was removed during shutdown")
+        check(not os.path.exists(bus.conf_path("new")), "new.conf was written during shutdown")
+
+    @requires(sshd_skip_reason)
+    def test_settings_and_config_state(self):
+        fx = self.fx
+        w = World(fx, start=False)
+        bus = w.bus
+        bus.write_tunnel_file("bad", "[Tunnel]\nDestination=127.0.0.1\nPort=abc\n")
+        w.start_service()
+        features = bus.get_property(MANAGER_PATH, MANAGER_IFACE, "Features")
+        check(features == ["reason-codes", "monotonic-timestamps"], "Features %r" % features)
+        w.add("file", start=False)
+        w.add("tmp", start=False, Transient=True)
+        keys = {"Destination", "User", "Port", "IdentityFile", "LocalForward", "RemoteForward",
+                "DynamicForward", "SshOptions", "MonitorPort", "EchoPort", "PollInterval",
+                "FirstPoll", "TrustedHostKey", "AutoStart", "Transient"}
+        for name, state in (("file", "loaded"), ("tmp", "transient")):
+            props = bus.tunnel_props(name)
+            st = props["Settings"]
+            check(set(st) == keys, "%s's Settings keys %r" % (name, sorted(st)))
+            values = {k: v["data"] for k, v in st.items()}
+            check(values["Destination"] == "127.0.0.1" and values["Port"] == w.sshd.port
+                  and values["PollInterval"] == 30 and values["AutoStart"] is True
+                  and values["User"] == "root" and values["Transient"] is (name == "tmp"),
+                  "%s's Settings %r" % (name, values))
+            check(props["ConfigState"] == state, "%s's ConfigState %r" % (name, props["ConfigState"]))
+            check(props["ConfigError"] == ["", 0, ""], "%s's ConfigError %r"
+                  % (name, props["ConfigError"]))
+        bus.tunnel("file", "Configure", {"PollInterval": GV("u", 45)}, check_ok=True)
+        st = bus.tunnel_prop("file", "Settings")
+        check(st["PollInterval"]["data"] == 45, "Settings after Configure: %r" % st)
+        props = bus.tunnel_props("bad")
+        check(props["ConfigState"] == "broken", "bad's ConfigState %r" % props["ConfigState"])
+        check(props["Settings"] == {}, "bad's Settings %r" % props["Settings"])
+        f, line, message = props["ConfigError"]
+        check(f == bus.conf_path("bad") and line == 3 and message and bus.conf_path("bad")
+              not in message, "bad's ConfigError %r" % props["ConfigError"])
+        # fixed, Reload: loaded again; broken again: broken
+        bus.write_tunnel_file("bad", w.keyfile_text(free_port(), autostart=False))
+        bus.manager("Reload", check_ok=True)
+        props = bus.tunnel_props("bad")
+        check(props["ConfigState"] == "loaded" and props["ConfigError"] == ["", 0, ""]
+              and props["Settings"].get("Destination", {}).get("data") == "127.0.0.1",
+              "bad after the fix: %r" % {k: props[k] for k in ("ConfigState", "ConfigError")})
+        bus.write_tunnel_file("bad", "[Tunnel]\nDestination=127.0.0.1\nBogus=1\n")
+        bus.manager("Reload", check_ok=True)
+        props = bus.tunnel_props("bad")
+        check(props["ConfigState"] == "broken" and props["ConfigError"][1] == 3
+              and "Bogus" in props["ConfigError"][2],
+              "bad broken again: %r" % (props["ConfigError"],))
+
+    @requires(sshd_skip_reason)
+    def test_autostart_write_unsaved_fails(self):
+        """A write of AutoStart that cannot be saved fails (Failed) and changes
+        nothing; on a broken tunnel it is BrokenConfig."""
+        fx = self.fx
+        w = World(fx, start=False)
+        bus = w.bus
+        bus.write_tunnel_file("bad", "[Tunnel]\nPort=1\n")
+        w.start_service()
+        w.add("auto", start=False)
+        conf = bus.conf_path("auto")
+        with open(conf, "rb") as f:
+            before = f.read()
+        with immutable(bus.tunnels_dir):
+            res = set_auto_start(bus, "auto", False)
+            expect_error(res, "Failed", "AutoStart write to an unwritable directory")
+            res = bus.busctl("set-property", BUS_NAME, tunnel_path("auto"), TUNNEL_IFACE,
+                             "AutoStart", "b", "false")
+            check(not res.ok, "busctl set-property succeeded: " + res.describe())
+            check(bus.tunnel_prop("auto", "AutoStart") is True, "AutoStart changed")
+            check(bus.tunnel_prop("auto", "Settings")["AutoStart"]["data"] is True,
+                  "Settings' AutoStart changed")
+        with open(conf, "rb") as f:
+            check(f.read() == before, "auto.conf changed")
+        expect_error(set_auto_start(bus, "bad", False), "BrokenConfig",
+                     "AutoStart write on a broken tunnel")
+        # and it still works when it can be saved
+        set_auto_start(bus, "auto", False)
+        check(bus.tunnel_prop("auto", "AutoStart") is False, "AutoStart write did not take")
+        check(read_keyfile(conf)["Tunnel"].get("AutoStart") == "false", "not saved")
+
+    @requires(sshd_skip_reason)
+    def test_add_never_overwrites_unloaded_file(self):
+        fx = self.fx
+        w = World(fx)
+        bus = w.bus
+        text = w.keyfile_text(free_port(), autostart=False)
+        p = bus.write_tunnel_file("hand", text)
+        for what, res in (
+                ("AddTunnel", bus.manager("AddTunnel", "hand", w.settings(free_port()), False)),
+                ("AddTunnel Transient", bus.manager("AddTunnel", "hand",
+                                                    w.settings(free_port(), Transient=True), False)),
+                ("AddTunnelFromCommandLine",
+                 bus.manager("AddTunnelFromCommandLine", "hand", ["127.0.0.1"], False))):
+            expect_error(res, "Exists", what + " over a file not loaded yet")
+            with open(p) as f:
+                check(f.read() == text, "%s overwrote hand.conf" % what)
+            check(tunnel_path("hand") not in bus.tunnel_paths(), "%s made the tunnel" % what)
+        bus.manager("Reload", check_ok=True)
+        check(tunnel_path("hand") in bus.tunnel_paths(), "Reload did not load hand.conf")
+
+    def test_command_line_errors_are_invalid_settings(self):
+        """io.github.autosshd1.Error.InvalidArgs is not part of the API: every
+        command line that cannot be read is InvalidSettings."""
+        fx = self.fx
+        w = World(fx, sshd=False)
+        errors = []
+        for args in (["-Z", "h"], ["-L"], ["-p"], ["-M"], ["-o"], ["-p", "x", "h"],
+                     ["-M", "0", "h", "ls"], [], ["-L", "1:h:1"], ["--bogus", "h"]):
+            res = w.bus.manager("AddTunnelFromCommandLine", "cl", args, False)
+            expect_error(res, "InvalidSettings", "AddTunnelFromCommandLine %r" % (args,), errors)
+        check(not errors, "%d case(s) failed:\n  " % len(errors) + "\n  ".join(errors))
 
     @requires(sshd_skip_reason)
     def test_readme_examples(self):

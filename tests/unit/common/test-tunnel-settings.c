@@ -584,6 +584,51 @@ test_save_load (void)
   remove_tree (dir);
 }
 
+/* to_variant gives every key, defaults included, and applying it to
+ * fresh settings gives the same settings back. */
+static void
+test_to_variant (void)
+{
+  g_autoptr(AsdTunnelSettings) full = settings_from_text (
+      "{'Destination': <'example.org'>, 'User': <'bob'>, 'Port': <uint16 2222>, "
+      "'IdentityFile': <'/home/bob/id'>, 'LocalForward': <['8080:localhost:80']>, "
+      "'RemoteForward': <['0:localhost:22']>, 'DynamicForward': <['1080']>, "
+      "'SshOptions': <['Compression=yes']>, 'MonitorPort': <uint16 20000>, "
+      "'EchoPort': <uint16 7>, 'PollInterval': <uint32 60>, 'FirstPoll': <uint32 5>, "
+      "'TrustedHostKey': <'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'>, "
+      "'AutoStart': <false>, 'Transient': <true>}");
+  g_autoptr(AsdTunnelSettings) minimal = settings_from_text ("{'Destination': <'h'>}");
+  const AsdTunnelSettings *cases[] = { full, minimal };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GVariant) asv = g_variant_ref_sink (asd_tunnel_settings_to_variant (cases[i]));
+      g_autoptr(AsdTunnelSettings) back = asd_tunnel_settings_new ();
+      g_autoptr(GError) error = NULL;
+
+      g_assert_true (g_variant_is_of_type (asv, G_VARIANT_TYPE_VARDICT));
+      g_assert_cmpuint (g_variant_n_children (asv), ==, 15);
+      g_assert_true (asd_tunnel_settings_apply_variant (back, asv, &error));
+      g_assert_no_error (error);
+      assert_settings_equal (back, cases[i]);
+      g_assert_cmpstr (back->trusted_host_key, ==, cases[i]->trusted_host_key);
+    }
+  {
+    g_autoptr(GVariant) asv = g_variant_ref_sink (asd_tunnel_settings_to_variant (minimal));
+    g_autoptr(GVariantDict) dict = g_variant_dict_new (asv);
+    guint poll = 0;
+    gboolean auto_start = FALSE;
+    const char *user = NULL;
+
+    g_assert_true (g_variant_dict_lookup (dict, "PollInterval", "u", &poll));
+    g_assert_cmpuint (poll, ==, ASD_TUNNEL_DEFAULT_POLL);
+    g_assert_true (g_variant_dict_lookup (dict, "AutoStart", "b", &auto_start));
+    g_assert_true (auto_start);
+    g_assert_true (g_variant_dict_lookup (dict, "User", "&s", &user));
+    g_assert_cmpstr (user, ==, "");
+  }
+}
+
 /* Only Destination and what differs from the defaults is written. */
 static void
 test_save_minimal (void)
@@ -860,6 +905,7 @@ main (int argc, char **argv)
   ADD_CASES ("/tunnel-settings/command-line", command_cases, test_command_line);
   g_test_add_func ("/tunnel-settings/command-line/too-many", test_command_line_too_many);
   g_test_add_func ("/tunnel-settings/save-load", test_save_load);
+  g_test_add_func ("/tunnel-settings/to-variant", test_to_variant);
   g_test_add_func ("/tunnel-settings/save-minimal", test_save_minimal);
   ADD_CASES ("/tunnel-settings/load-error", load_cases, test_load_error);
   g_test_add_func ("/tunnel-settings/load-good", test_load_good);
