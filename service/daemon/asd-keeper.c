@@ -605,7 +605,9 @@ asd_keeper_probe_async (AsdKeeper *self, GCancellable *cancellable,
   g_task_set_source_tag (task, asd_keeper_probe_async);
   if (self->settings == NULL)
     {
-      g_task_return_new_error (task, ASD_ERROR, ASD_ERROR_BROKEN_CONFIG, "%s", self->state_reason);
+      g_autofree char *why = asd_reason_to_text (self->reason);
+
+      g_task_return_new_error (task, ASD_ERROR, ASD_ERROR_BROKEN_CONFIG, "%s", why);
       return;
     }
   if (self->state == ASD_TUNNEL_STATE_STOPPED)
