@@ -25,12 +25,11 @@
 #include "asd-error.h"
 #include "asd-keeper.h"
 #include "asd-monitor.h"
+#include "asd-probe.h"
 #include "asd-retry-wait.h"
-#include "asd-server-probe.h"
 #include "asd-ssh-run.h"
 
 #define STABLE_AFTER_S      10   /* connected this long resets the backoff */
-#define PROBE_TIMEOUT_S      5   /* the TCP connect of a Probe */
 
 struct _AsdKeeper
 {
@@ -67,9 +66,7 @@ struct _AsdKeeper
   AsdLoginSlot *slot;            /* held while ssh logs in */
   GCancellable *slot_wait;       /* waiting for a slot */
 
-  GPtrArray *probes;             /* GTasks of asd_keeper_probe_async(), or NULL */
-  AsdMonitor *probe_monitor;     /* the probe is its test, or NULL */
-  GCancellable *probe_cancel;    /* the probe is a connect to the server */
+  AsdProbe *probe;               /* Probe calls' test */
 };
 
 enum {
@@ -102,7 +99,6 @@ G_DEFINE_TYPE (AsdKeeper, asd_keeper, G_TYPE_OBJECT)
 
 static void spawn_ssh (AsdKeeper *self);
 static void start_run (AsdKeeper *self);
-static void end_probes (AsdKeeper *self, guint64 latency, const GError *error);
 
 static void
 set_uint (AsdKeeper *self, guint *field, guint value, guint prop)
@@ -280,12 +276,8 @@ on_wait_probed (AsdRetryWait *wait, gint64 latency, gpointer user_data)
 static void
 clear_run (AsdKeeper *self)
 {
-  if (self->probe_monitor != NULL)
-    {
-      g_autoptr(GError) error = g_error_new (ASD_ERROR, ASD_ERROR_PROBE_FAILED,
-                                             _("ssh ended before the monitor test did"));
-      end_probes (self, 0, error);
-    }
+  if (self->probe != NULL && asd_probe_is_testing_monitor (self->probe))
+    asd_probe_fail (self->probe, _("ssh ended before the monitor test did"));
   g_clear_pointer (&self->slot, asd_login_slot_release);
   if (self->run != NULL)
     g_signal_handlers_disconnect_by_data (self->run, self);
@@ -502,84 +494,31 @@ asd_keeper_restart (AsdKeeper *self)
 
 /* ---- Probe: one test at a time, its answer shared by every caller ---- */
 
-/* Answers every waiting caller: @latency, or @error. */
+/* The server answered a Probe's connect (also #AsdKeeper::probed); a
+ * keeper waiting to try again tries now. */
 static void
-end_probes (AsdKeeper *self, guint64 latency, const GError *error)
-{
-  g_autoptr(GPtrArray) tasks = g_steal_pointer (&self->probes);
-
-  if (self->probe_monitor != NULL)
-    g_signal_handlers_disconnect_by_data (self->probe_monitor, self);
-  g_clear_object (&self->probe_monitor);
-  g_clear_object (&self->probe_cancel);
-  for (guint i = 0; tasks != NULL && i < tasks->len; i++)
-    {
-      GTask *task = g_ptr_array_index (tasks, i);
-      guint64 *value;
-
-      if (error != NULL)
-        {
-          g_task_return_error (task, g_error_copy (error));
-          continue;
-        }
-      value = g_new (guint64, 1);
-      *value = latency;
-      g_task_return_pointer (task, value, g_free);
-    }
-}
-
-static void
-on_probe_tested (AsdMonitor *monitor, gboolean ok, guint64 latency, gpointer user_data)
+on_server_answered (AsdProbe *probe, guint64 latency, gpointer user_data)
 {
   AsdKeeper *self = user_data;
-  g_autoptr(GError) error = NULL;
 
-  /* a success is also #AsdKeeper::probed, through the run */
-  if (!ok)
-    error = g_error_new (ASD_ERROR, ASD_ERROR_PROBE_FAILED,
-                         _("the monitor test failed: no answer through the tunnel"));
-  end_probes (self, latency, error);
-}
-
-static void
-on_probe_connected (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(AsdKeeper) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GError) failed = NULL;
-  gint64 latency = 0;
-
-  if (!asd_server_probe_finish (result, &latency, &error))
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;   /* whoever cancelled has answered */
-      failed = g_error_new (ASD_ERROR, ASD_ERROR_PROBE_FAILED,
-                            _("the server did not answer: %s"), error->message);
-      end_probes (self, 0, failed);
-      return;
-    }
-  g_signal_emit (self, signals[SIGNAL_PROBED], 0, (guint64) latency);
-  end_probes (self, latency, NULL);
-  /* waiting to try again: the server is there, try now */
+  g_signal_emit (self, signals[SIGNAL_PROBED], 0, latency);
   if (self->want_up && self->run == NULL && self->slot_wait == NULL && !self->asleep)
     spawn_ssh (self);
 }
 
-/* The monitor test while ssh is connected with one, else a connect to
- * the server's ssh port. */
 static void
-begin_probe (AsdKeeper *self)
+on_probe_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  if (self->monitor != NULL && self->run != NULL && self->state == ASD_TUNNEL_STATE_CONNECTED)
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  guint64 latency = 0;
+
+  if (!asd_probe_run_finish (ASD_PROBE (source), result, &latency, &error))
     {
-      self->probe_monitor = g_object_ref (self->monitor);
-      g_signal_connect (self->probe_monitor, "tested", G_CALLBACK (on_probe_tested), self);
-      asd_monitor_test_now (self->probe_monitor);
+      g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  self->probe_cancel = g_cancellable_new ();
-  asd_server_probe_async ((const char * const *) self->argv, PROBE_TIMEOUT_S, self->probe_cancel,
-                          on_probe_connected, g_object_ref (self));
+  g_task_return_pointer (task, g_memdup2 (&latency, sizeof latency), g_free);
 }
 
 /**
@@ -589,16 +528,17 @@ begin_probe (AsdKeeper *self)
  * @callback: called when the probe has ended
  * @user_data: for @callback
  *
- * Tests the connection now: the monitor test while ssh is connected with
- * one, else a connect to the server's ssh port (while retrying, a success
- * tries at once).  A call made while a probe runs shares its answer.  A
- * success is also #AsdKeeper::probed.
+ * Tests the connection now (#AsdProbe): the monitor test while ssh is
+ * connected with one (a success is #AsdKeeper::probed through the run),
+ * else a connect to the server's ssh port (while retrying, a success
+ * tries at once).  A call made while a probe runs shares its answer.
  */
 void
 asd_keeper_probe_async (AsdKeeper *self, GCancellable *cancellable,
                         GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  gboolean monitored;
 
   g_return_if_fail (ASD_IS_KEEPER (self));
 
@@ -616,14 +556,9 @@ asd_keeper_probe_async (AsdKeeper *self, GCancellable *cancellable,
                                _("the tunnel is stopped: start it first"));
       return;
     }
-  if (self->probes == NULL)
-    {
-      self->probes = g_ptr_array_new_with_free_func (g_object_unref);
-      g_ptr_array_add (self->probes, g_steal_pointer (&task));
-      begin_probe (self);
-    }
-  else
-    g_ptr_array_add (self->probes, g_steal_pointer (&task));
+  monitored = self->monitor != NULL && self->run != NULL && self->state == ASD_TUNNEL_STATE_CONNECTED;
+  asd_probe_run_async (self->probe, monitored ? self->monitor : NULL, (const char * const *) self->argv,
+                       cancellable, on_probe_done, g_steal_pointer (&task));
 }
 
 /**
@@ -756,13 +691,12 @@ asd_keeper_dispose (GObject *object)
       g_signal_handlers_disconnect_by_data (self->wait, self);
     }
   clear_run (self);
-  if (self->probes != NULL)
+  if (self->probe != NULL)
     {
-      g_autoptr(GError) error = g_error_new (ASD_ERROR, ASD_ERROR_PROBE_FAILED, _("the tunnel is gone"));
-
-      g_cancellable_cancel (self->probe_cancel);
-      end_probes (self, 0, error);
+      g_signal_handlers_disconnect_by_data (self->probe, self);
+      asd_probe_fail (self->probe, _("the tunnel is gone"));
     }
+  g_clear_object (&self->probe);
   g_clear_object (&self->monitor);
   cancel_slot (self);
   g_clear_object (&self->pacer);
@@ -893,6 +827,8 @@ asd_keeper_init (AsdKeeper *self)
 {
   self->state = ASD_TUNNEL_STATE_STOPPED;
   self->reason = asd_reason_new (ASD_REASON_STOPPED, NULL);
+  self->probe = asd_probe_new ();
+  g_signal_connect (self->probe, "server-answered", G_CALLBACK (on_server_answered), self);
   self->wait = asd_retry_wait_new ();
   g_signal_connect (self->wait, "due", G_CALLBACK (on_wait_due), self);
   g_signal_connect (self->wait, "scheduled", G_CALLBACK (on_wait_scheduled), self);
