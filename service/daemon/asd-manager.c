@@ -23,29 +23,10 @@
 
 #include "asd-error.h"
 #include "asd-manager.h"
+#include "asd-manager-private.h"
 #include "asd-sleep-monitor.h"
 #include "asd-tunnel.h"
 #include "asd-tunnel-store.h"
-
-struct _AsdManager
-{
-  AsdDbusManagerSkeleton parent_instance;
-
-  AsdTunnelStore *store;
-  GHashTable *tunnels;                  /* name → AsdTunnel */
-  GPtrArray *leaving;                   /* removed AsdTunnels whose ssh still runs */
-  guint reap_id;                        /* drops the leaving whose ssh ended */
-  GDBusObjectManagerServer *objects;
-  GNetworkMonitor *network;
-  AsdSleepMonitor *sleep;
-  AsdLoginPacer *pacer;
-  gboolean going_to_sleep;
-  AsdAskpassServer *askpass;
-  char *askpass_helper;
-  gboolean shutting_down;               /* shut-down not sent yet */
-  gboolean exiting;                     /* asd_manager_shutdown() was called */
-  GPtrArray *stop_all_invocations;      /* StopAll calls answered when no ssh runs */
-};
 
 enum {
   SIGNAL_SHUT_DOWN,
@@ -59,7 +40,6 @@ enum {
   PROP_TUNNELS_DIR,
 };
 
-static void asd_manager_iface_init (AsdDbusManagerIface *iface);
 static void asd_manager_initable_iface_init (GInitableIface *iface);
 
 G_DEFINE_TYPE_WITH_CODE (AsdManager, asd_manager, ASD_DBUS_TYPE_MANAGER_SKELETON,
@@ -68,10 +48,8 @@ G_DEFINE_TYPE_WITH_CODE (AsdManager, asd_manager, ASD_DBUS_TYPE_MANAGER_SKELETON
 
 static void on_ssh_ended (AsdManager *self);
 
-typedef void (*TunnelFunc) (AsdTunnel *tunnel);
-
-static void
-for_each_tunnel (AsdManager *self, TunnelFunc func)
+void
+asd_manager_for_each_tunnel (AsdManager *self, AsdTunnelFunc func)
 {
   GHashTableIter iter;
   AsdTunnel *tunnel;
@@ -81,8 +59,8 @@ for_each_tunnel (AsdManager *self, TunnelFunc func)
     func (tunnel);
 }
 
-static void
-start_unless_broken (AsdTunnel *tunnel)
+void
+asd_manager_start_unless_broken (AsdTunnel *tunnel)
 {
   if (!asd_tunnel_is_broken (tunnel))
     asd_tunnel_start (tunnel, NULL);
@@ -97,8 +75,8 @@ start_if_auto (AsdTunnel *tunnel)
     asd_tunnel_start (tunnel, NULL);
 }
 
-static void
-add_tunnel_object (AsdManager *self, AsdTunnel *tunnel)
+void
+asd_manager_add_tunnel_object (AsdManager *self, AsdTunnel *tunnel)
 {
   g_autofree char *path = asd_tunnel_object_path (asd_tunnel_get_name (tunnel));
   g_autoptr(AsdDbusObjectSkeleton) object = asd_dbus_object_skeleton_new (path);
@@ -114,8 +92,8 @@ add_tunnel_object (AsdManager *self, AsdTunnel *tunnel)
 /* Off the bus and out of the table; kept in self->leaving while its ssh
  * ends (on_ssh_ended drops it then).  A call already on its way to it is
  * answered Busy. */
-static void
-remove_tunnel_object (AsdManager *self, AsdTunnel *tunnel)
+void
+asd_manager_remove_tunnel_object (AsdManager *self, AsdTunnel *tunnel)
 {
   g_autoptr(AsdTunnel) keep = g_object_ref (tunnel);
   g_autofree char *path = asd_tunnel_object_path (asd_tunnel_get_name (tunnel));
@@ -131,8 +109,8 @@ remove_tunnel_object (AsdManager *self, AsdTunnel *tunnel)
 }
 
 /* A tunnel from its file; a file that cannot be read gives a broken one. */
-static AsdTunnel *
-load_tunnel (AsdManager *self, const char *name)
+AsdTunnel *
+asd_manager_load_tunnel (AsdManager *self, const char *name)
 {
   g_autoptr(GError) error = NULL;
   AsdTunnelSettings *settings = asd_tunnel_store_load (self->store, name, &error);
@@ -148,8 +126,8 @@ load_tunnel (AsdManager *self, const char *name)
 
 /* Makes the tunnels match the files; new ones start (if AutoStart) only
  * with @start_new. */
-static void
-reload (AsdManager *self, gboolean start_new)
+void
+asd_manager_reload (AsdManager *self, gboolean start_new)
 {
   g_autoptr(GPtrArray) names = asd_tunnel_store_list (self->store);
   g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func (g_object_unref);
@@ -162,18 +140,18 @@ reload (AsdManager *self, gboolean start_new)
         !g_ptr_array_find_with_equal_func (names, asd_tunnel_get_name (tunnel), g_str_equal, NULL))
       g_ptr_array_add (gone, g_object_ref (tunnel));
   for (guint i = 0; i < gone->len; i++)
-    remove_tunnel_object (self, g_ptr_array_index (gone, i));
+    asd_manager_remove_tunnel_object (self, g_ptr_array_index (gone, i));
 
   for (guint i = 0; i < names->len; i++)
     {
       const char *name = g_ptr_array_index (names, i);
-      g_autoptr(AsdTunnel) loaded = load_tunnel (self, name);
+      g_autoptr(AsdTunnel) loaded = asd_manager_load_tunnel (self, name);
       AsdTunnel *existing = g_hash_table_lookup (self->tunnels, name);
       const AsdTunnelSettings *settings = asd_tunnel_get_settings (loaded);
 
       if (existing == NULL)
         {
-          add_tunnel_object (self, loaded);
+          asd_manager_add_tunnel_object (self, loaded);
           if (start_new && settings != NULL && settings->auto_start)
             asd_tunnel_start (loaded, NULL);
         }
@@ -191,225 +169,6 @@ reload (AsdManager *self, gboolean start_new)
     }
 }
 
-/* ---- D-Bus methods ---- */
-
-/* Every method refuses once the service is exiting. */
-static gboolean
-refuse_exiting (AsdManager *self, GDBusMethodInvocation *invocation)
-{
-  if (!self->exiting)
-    return FALSE;
-  g_dbus_method_invocation_return_error (invocation, ASD_ERROR, ASD_ERROR_SHUTTING_DOWN,
-                                         _("the service is exiting"));
-  return TRUE;
-}
-
-/* A name that is free: no tunnel has it, and no file of that name waits
- * for a Reload (it would be overwritten). */
-static gboolean
-check_new_name (AsdManager *self, const char *name, GError **error)
-{
-  g_autofree char *path = NULL;
-
-  if (!asd_tunnel_name_check (name, error))
-    return FALSE;
-  if (g_hash_table_contains (self->tunnels, name))
-    {
-      g_set_error (error, ASD_ERROR, ASD_ERROR_EXISTS,
-                   _("a tunnel named “%s” exists already; remove it first or choose another name"), name);
-      return FALSE;
-    }
-  path = asd_tunnel_store_path (self->store, name);
-  if (g_file_test (path, G_FILE_TEST_EXISTS | G_FILE_TEST_IS_SYMLINK))
-    {
-      g_set_error (error, ASD_ERROR, ASD_ERROR_EXISTS,
-                   _("%s exists already but is not loaded; call Reload to load it, or choose another name"),
-                   path);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static AsdTunnel *
-find_tunnel (AsdManager *self, const char *name, GError **error)
-{
-  AsdTunnel *tunnel = g_hash_table_lookup (self->tunnels, name);
-
-  if (tunnel == NULL)
-    g_set_error (error, ASD_ERROR, ASD_ERROR_NOT_FOUND, _("there is no tunnel named “%s”"), name);
-  return tunnel;
-}
-
-/* Saves (unless transient), exports and maybe starts a new tunnel. */
-static AsdTunnel *
-create_tunnel (AsdManager *self, const char *name, AsdTunnelSettings *settings,
-               gboolean start, GError **error)
-{
-  g_autoptr(AsdTunnelSettings) owned = settings;
-  AsdTunnelStore *store = owned->transient ? NULL : self->store;
-  AsdTunnel *tunnel;
-
-  if (!asd_tunnel_settings_validate (owned, error))
-    return NULL;
-  if (store != NULL && !asd_tunnel_store_save (store, name, owned, error))
-    return NULL;
-  tunnel = asd_tunnel_new (name, g_steal_pointer (&owned), store);
-  add_tunnel_object (self, tunnel);
-  g_object_unref (tunnel);
-  if (start)
-    asd_tunnel_start (tunnel, NULL);
-  return tunnel;
-}
-
-static void
-complete_add (AsdDbusManager *object, GDBusMethodInvocation *invocation,
-              AsdTunnel *tunnel, GError *error)
-{
-  g_autofree char *path = NULL;
-
-  if (tunnel == NULL)
-    {
-      g_dbus_method_invocation_return_gerror (invocation, error);
-      return;
-    }
-  path = asd_tunnel_object_path (asd_tunnel_get_name (tunnel));
-  asd_dbus_manager_complete_add_tunnel (object, invocation, path);
-}
-
-static gboolean
-handle_add_tunnel (AsdDbusManager *object, GDBusMethodInvocation *invocation,
-                   const char *name, GVariant *values, gboolean start)
-{
-  AsdManager *self = ASD_MANAGER (object);
-  g_autoptr(AsdTunnelSettings) settings = asd_tunnel_settings_new ();
-  g_autoptr(GError) error = NULL;
-  AsdTunnel *tunnel = NULL;
-
-  if (refuse_exiting (self, invocation))
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  if (check_new_name (self, name, &error) &&
-      asd_tunnel_settings_apply_variant (settings, values, &error))
-    tunnel = create_tunnel (self, name, g_steal_pointer (&settings), start, &error);
-  complete_add (object, invocation, tunnel, error);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static gboolean
-handle_add_tunnel_from_command_line (AsdDbusManager *object, GDBusMethodInvocation *invocation,
-                                     const char *name, const char * const *args, gboolean start)
-{
-  AsdManager *self = ASD_MANAGER (object);
-  g_autoptr(AsdTunnelSettings) settings = asd_tunnel_settings_new ();
-  g_autoptr(GError) error = NULL;
-  AsdTunnel *tunnel = NULL;
-
-  if (refuse_exiting (self, invocation))
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  if (check_new_name (self, name, &error) &&
-      asd_tunnel_settings_apply_command_line (settings, args, &error))
-    tunnel = create_tunnel (self, name, g_steal_pointer (&settings), start, &error);
-  complete_add (object, invocation, tunnel, error);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static gboolean
-handle_remove_tunnel (AsdDbusManager *object, GDBusMethodInvocation *invocation, const char *name)
-{
-  AsdManager *self = ASD_MANAGER (object);
-  g_autoptr(GError) error = NULL;
-  AsdTunnel *tunnel = NULL;
-
-  if (refuse_exiting (self, invocation))
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  tunnel = find_tunnel (self, name, &error);
-  if (tunnel == NULL ||
-      (asd_tunnel_get_store (tunnel) != NULL &&
-       !asd_tunnel_store_delete (asd_tunnel_get_store (tunnel), name, &error)))
-    {
-      g_dbus_method_invocation_return_gerror (invocation, error);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
-  remove_tunnel_object (self, tunnel);
-  asd_dbus_manager_complete_remove_tunnel (object, invocation);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static gboolean
-handle_get_tunnel (AsdDbusManager *object, GDBusMethodInvocation *invocation, const char *name)
-{
-  g_autoptr(GError) error = NULL;
-  AsdTunnel *tunnel = find_tunnel (ASD_MANAGER (object), name, &error);
-  g_autofree char *path = NULL;
-
-  if (tunnel == NULL)
-    {
-      g_dbus_method_invocation_return_gerror (invocation, error);
-      return G_DBUS_METHOD_INVOCATION_HANDLED;
-    }
-  path = asd_tunnel_object_path (name);
-  asd_dbus_manager_complete_get_tunnel (object, invocation, path);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static gboolean
-handle_start_all (AsdDbusManager *object, GDBusMethodInvocation *invocation)
-{
-  if (refuse_exiting (ASD_MANAGER (object), invocation))
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  for_each_tunnel (ASD_MANAGER (object), start_unless_broken);
-  asd_dbus_manager_complete_start_all (object, invocation);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static gboolean any_ssh (AsdManager *self);
-
-/* StopAll calls wait until no ssh runs (see on_ssh_ended). */
-static void
-complete_stop_alls (AsdManager *self)
-{
-  g_autoptr(GPtrArray) invocations = g_steal_pointer (&self->stop_all_invocations);
-
-  self->stop_all_invocations = g_ptr_array_new_with_free_func (g_object_unref);
-  for (guint i = 0; i < invocations->len; i++)
-    asd_dbus_manager_complete_stop_all (ASD_DBUS_MANAGER (self), g_ptr_array_index (invocations, i));
-}
-
-static gboolean
-handle_stop_all (AsdDbusManager *object, GDBusMethodInvocation *invocation)
-{
-  AsdManager *self = ASD_MANAGER (object);
-
-  if (refuse_exiting (self, invocation))
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  for_each_tunnel (self, asd_tunnel_stop);
-  g_ptr_array_add (self->stop_all_invocations, g_object_ref (invocation));
-  if (!any_ssh (self))
-    complete_stop_alls (self);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static gboolean
-handle_reload (AsdDbusManager *object, GDBusMethodInvocation *invocation)
-{
-  if (refuse_exiting (ASD_MANAGER (object), invocation))
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-  reload (ASD_MANAGER (object), TRUE);
-  asd_dbus_manager_complete_reload (object, invocation);
-  return G_DBUS_METHOD_INVOCATION_HANDLED;
-}
-
-static void
-asd_manager_iface_init (AsdDbusManagerIface *iface)
-{
-  iface->handle_add_tunnel = handle_add_tunnel;
-  iface->handle_add_tunnel_from_command_line = handle_add_tunnel_from_command_line;
-  iface->handle_remove_tunnel = handle_remove_tunnel;
-  iface->handle_get_tunnel = handle_get_tunnel;
-  iface->handle_start_all = handle_start_all;
-  iface->handle_stop_all = handle_stop_all;
-  iface->handle_reload = handle_reload;
-}
-
 /* ---- lifecycle ---- */
 
 static void
@@ -419,11 +178,11 @@ on_network_changed (GNetworkMonitor *monitor, gboolean available, gpointer user_
 
   g_debug ("network changed (available: %d)", available);
   if (available)
-    for_each_tunnel (self, asd_tunnel_network_changed);
+    asd_manager_for_each_tunnel (self, asd_tunnel_network_changed);
 }
 
-static gboolean
-any_ssh (AsdManager *self)
+gboolean
+asd_manager_any_ssh (AsdManager *self)
 {
   GHashTableIter iter;
   AsdTunnel *tunnel;
@@ -462,7 +221,7 @@ reap_leaving (gpointer user_data)
 static void
 check_shut_down (AsdManager *self)
 {
-  if ((!self->shutting_down && !self->going_to_sleep) || any_ssh (self))
+  if ((!self->shutting_down && !self->going_to_sleep) || asd_manager_any_ssh (self))
     return;
   if (self->going_to_sleep)
     {
@@ -483,8 +242,8 @@ on_ssh_ended (AsdManager *self)
 {
   if (self->leaving->len > 0 && self->reap_id == 0)
     self->reap_id = g_idle_add (reap_leaving, self);
-  if (self->stop_all_invocations->len > 0 && !any_ssh (self))
-    complete_stop_alls (self);
+  if (self->stop_all_invocations->len > 0 && !asd_manager_any_ssh (self))
+    asd_manager_complete_stop_alls (self);
   check_shut_down (self);
 }
 
@@ -494,7 +253,7 @@ on_prepare_for_sleep (AsdSleepMonitor *monitor, gboolean start, gpointer user_da
   AsdManager *self = user_data;
 
   self->going_to_sleep = start;
-  for_each_tunnel (self, start ? asd_tunnel_sleep : asd_tunnel_wake);
+  asd_manager_for_each_tunnel (self, start ? asd_tunnel_sleep : asd_tunnel_wake);
   check_shut_down (self);
 }
 
@@ -516,8 +275,8 @@ asd_manager_shutdown (AsdManager *self)
 {
   self->shutting_down = TRUE;
   self->exiting = TRUE;
-  for_each_tunnel (self, refuse_shutting_down);
-  for_each_tunnel (self, asd_tunnel_stop);
+  asd_manager_for_each_tunnel (self, refuse_shutting_down);
+  asd_manager_for_each_tunnel (self, asd_tunnel_stop);
   check_shut_down (self);
 }
 
@@ -530,7 +289,7 @@ asd_manager_shutdown (AsdManager *self)
 void
 asd_manager_start_auto (AsdManager *self)
 {
-  for_each_tunnel (self, start_if_auto);
+  asd_manager_for_each_tunnel (self, start_if_auto);
 }
 
 /**
@@ -577,7 +336,7 @@ asd_manager_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->leaving, i), self);
   g_clear_pointer (&self->leaving, g_ptr_array_unref);
   if (self->stop_all_invocations != NULL)
-    complete_stop_alls (self);
+    asd_manager_complete_stop_alls (self);
   g_clear_pointer (&self->stop_all_invocations, g_ptr_array_unref);
   g_clear_object (&self->objects);
   g_clear_object (&self->askpass);
@@ -681,7 +440,7 @@ asd_manager_initable_init (GInitable *initable, GCancellable *cancellable, GErro
   self->pacer = asd_login_pacer_new (ASD_LOGIN_PACER_DEFAULT_SLOTS);
   asd_dbus_manager_set_version (ASD_DBUS_MANAGER (self), VERSION);
   asd_dbus_manager_set_features (ASD_DBUS_MANAGER (self), features);
-  reload (self, FALSE);
+  asd_manager_reload (self, FALSE);
   self->network = g_object_ref (g_network_monitor_get_default ());
   g_signal_connect (self->network, "network-changed", G_CALLBACK (on_network_changed), self);
   self->sleep = asd_sleep_monitor_new ();
