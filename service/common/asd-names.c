@@ -15,6 +15,43 @@
 #include "asd-names.h"
 
 /**
+ * asd_enum_to_nick:
+ * @type: an enum type made by glib-mkenums
+ * @value: one of its values
+ *
+ * Returns: the value's nick, its name on the bus
+ */
+const char *
+asd_enum_to_nick (GType type, gint value)
+{
+  g_autoptr(GEnumClass) klass = g_type_class_ref (type);
+  GEnumValue *found = g_enum_get_value (klass, value);
+
+  g_return_val_if_fail (found != NULL, NULL);
+  return found->value_nick;
+}
+
+/**
+ * asd_enum_from_nick:
+ * @type: an enum type made by glib-mkenums
+ * @nick: (nullable): a name from the bus
+ * @fallback: the value of an unknown name (from a newer service)
+ * @known: (out) (optional): whether @nick names a value
+ *
+ * Returns: the value @nick names, or @fallback
+ */
+gint
+asd_enum_from_nick (GType type, const char *nick, gint fallback, gboolean *known)
+{
+  g_autoptr(GEnumClass) klass = g_type_class_ref (type);
+  GEnumValue *found = nick != NULL ? g_enum_get_value_by_nick (klass, nick) : NULL;
+
+  if (known != NULL)
+    *known = found != NULL;
+  return found != NULL ? found->value : fallback;
+}
+
+/**
  * asd_tunnel_state_to_string:
  * @state: a state
  *
@@ -23,11 +60,7 @@
 const char *
 asd_tunnel_state_to_string (AsdTunnelState state)
 {
-  g_autoptr(GEnumClass) klass = g_type_class_ref (ASD_TYPE_TUNNEL_STATE);
-  GEnumValue *value = g_enum_get_value (klass, state);
-
-  g_return_val_if_fail (value != NULL, "failed");
-  return value->value_nick;
+  return asd_enum_to_nick (ASD_TYPE_TUNNEL_STATE, state);
 }
 
 /**
@@ -41,12 +74,7 @@ asd_tunnel_state_to_string (AsdTunnelState state)
 AsdTunnelState
 asd_tunnel_state_from_string (const char *text, gboolean *known)
 {
-  g_autoptr(GEnumClass) klass = g_type_class_ref (ASD_TYPE_TUNNEL_STATE);
-  GEnumValue *value = text != NULL ? g_enum_get_value_by_nick (klass, text) : NULL;
-
-  if (known != NULL)
-    *known = value != NULL;
-  return value != NULL ? (AsdTunnelState) value->value : ASD_TUNNEL_STATE_FAILED;
+  return asd_enum_from_nick (ASD_TYPE_TUNNEL_STATE, text, ASD_TUNNEL_STATE_FAILED, known);
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <glib-object.h>
 
 G_BEGIN_DECLS
 
@@ -37,6 +37,13 @@ typedef enum {
   ASD_TUNNEL_STATE_RETRYING,    /*< nick=retrying >*/
   ASD_TUNNEL_STATE_FAILED,      /*< nick=failed >*/
 } AsdTunnelState;
+
+const char     *asd_enum_to_nick             (GType           type,
+                                              gint            value);
+gint            asd_enum_from_nick           (GType           type,
+                                              const char     *nick,
+                                              gint            fallback,
+                                              gboolean       *known);
 
 const char     *asd_tunnel_state_to_string   (AsdTunnelState  state);
 AsdTunnelState  asd_tunnel_state_from_string (const char     *text,

@@ -15,6 +15,7 @@
 #include <glib/gi18n.h>
 
 #include "asd-enums.h"
+#include "asd-names.h"
 #include "asd-reason.h"
 
 /**
@@ -26,11 +27,7 @@
 const char *
 asd_reason_code_to_string (AsdReasonCode code)
 {
-  g_autoptr(GEnumClass) klass = g_type_class_ref (ASD_TYPE_REASON_CODE);
-  GEnumValue *value = g_enum_get_value (klass, code);
-
-  g_return_val_if_fail (value != NULL, "none");
-  return value->value_nick;
+  return asd_enum_to_nick (ASD_TYPE_REASON_CODE, code);
 }
 
 /**
@@ -44,12 +41,7 @@ asd_reason_code_to_string (AsdReasonCode code)
 AsdReasonCode
 asd_reason_code_from_string (const char *text, gboolean *known)
 {
-  g_autoptr(GEnumClass) klass = g_type_class_ref (ASD_TYPE_REASON_CODE);
-  GEnumValue *value = text != NULL ? g_enum_get_value_by_nick (klass, text) : NULL;
-
-  if (known != NULL)
-    *known = value != NULL;
-  return value != NULL ? (AsdReasonCode) value->value : ASD_REASON_NONE;
+  return asd_enum_from_nick (ASD_TYPE_REASON_CODE, text, ASD_REASON_NONE, known);
 }
 
 static const char *
