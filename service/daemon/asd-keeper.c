@@ -12,7 +12,8 @@
  * system's sleep closes ssh until it wakes.  The keeper knows nothing of
  * D-Bus: what happens shows in its properties (state, pid, restarts, ...)
  * and signals (dropped, reconnected, probed, ssh-ended), which its tunnel
- * (asd-tunnel) mirrors onto the bus.
+ * (asd-tunnel) mirrors onto the bus.  What the tunnel asks of it (Start,
+ * Stop, Probe, sleep, ...) is asd-keeper-control.c.
  *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -24,6 +25,7 @@
 #include "asd-enums.h"
 #include "asd-error.h"
 #include "asd-keeper.h"
+#include "asd-keeper-private.h"
 #include "asd-monitor.h"
 #include "asd-probe.h"
 #include "asd-retry-wait.h"
@@ -31,43 +33,6 @@
 
 #define STABLE_AFTER_S      10   /* connected this long resets the backoff */
 
-struct _AsdKeeper
-{
-  GObject parent_instance;
-
-  char *name;
-  AsdTunnelSettings *settings;   /* NULL: the tunnel's file is broken */
-  char **argv;
-  char *destination;             /* the server, for people */
-
-  AsdTunnelState state;          /* the properties */
-  AsdReason *reason;
-  guint pid;
-  guint restarts;                /* ssh starts again since the last Start */
-  guint64 next_retry;            /* µs, real time and monotonic */
-  guint64 next_retry_monotonic;
-  guint64 connected_since;
-  guint64 connected_since_monotonic;
-
-  gboolean want_up;              /* Start was called, Stop was not */
-  gboolean restart_pending;      /* start again as soon as ssh is gone */
-  gboolean asleep;               /* closed for the system's sleep */
-  AsdSshRun *run;                /* the ssh running now */
-  AsdMonitor *monitor;
-
-  guint attempts;                /* ssh starts since the last drop */
-  gint64 down_since;             /* monotonic time the connection dropped, or 0 */
-  AsdRetryWait *wait;            /* before the next try */
-  guint stable_id;
-
-  AsdAskpassServer *askpass_server;
-  char *askpass_helper;
-  AsdLoginPacer *pacer;          /* NULL: no limit on logins at once */
-  AsdLoginSlot *slot;            /* held while ssh logs in */
-  GCancellable *slot_wait;       /* waiting for a slot */
-
-  AsdProbe *probe;               /* Probe calls' test */
-};
 
 enum {
   PROP_0,
@@ -97,7 +62,6 @@ static guint signals[N_SIGNALS];
 
 G_DEFINE_TYPE (AsdKeeper, asd_keeper, G_TYPE_OBJECT)
 
-static void spawn_ssh (AsdKeeper *self);
 static void start_run (AsdKeeper *self);
 
 static void
@@ -131,8 +95,8 @@ set_times (AsdKeeper *self, guint64 *field, guint64 *monotonic, gint64 real,
 }
 
 /* A reason about this tunnel's server. */
-static AsdReason *
-about_destination (AsdKeeper *self, AsdReasonCode code)
+AsdReason *
+asd_keeper_about_destination (AsdKeeper *self, AsdReasonCode code)
 {
   return asd_reason_new (code, ASD_DETAIL_DESTINATION,
                          self->destination != NULL ? g_variant_new_string (self->destination) : NULL,
@@ -142,8 +106,8 @@ about_destination (AsdKeeper *self, AsdReasonCode code)
 /* A new state or reason (@reason: transfer full).  Every property that
  * goes with it is set first (the timestamps, the reason), state last: a
  * handler of notify::state sees the whole change (see #AsdKeeper:state). */
-static void
-tell_state (AsdKeeper *self, AsdTunnelState state, AsdReason *reason)
+void
+asd_keeper_tell_state (AsdKeeper *self, AsdTunnelState state, AsdReason *reason)
 {
   g_autoptr(AsdReason) owned = reason;
   gboolean was_connected = self->state == ASD_TUNNEL_STATE_CONNECTED;
@@ -191,11 +155,11 @@ with_retry (AsdReason *why, AsdRetry retry)
 }
 
 /* Fails until Start: the user has something to fix (@why: transfer full). */
-static void
-give_up (AsdKeeper *self, AsdReason *why)
+void
+asd_keeper_give_up (AsdKeeper *self, AsdReason *why)
 {
   self->want_up = FALSE;
-  tell_state (self, ASD_TUNNEL_STATE_FAILED, with_retry (why, ASD_RETRY_NEVER));
+  asd_keeper_tell_state (self, ASD_TUNNEL_STATE_FAILED, with_retry (why, ASD_RETRY_NEVER));
 }
 
 /* ---- the monitor test (MonitorPort set), run by each AsdSshRun ---- */
@@ -239,12 +203,12 @@ after_failed_run (AsdKeeper *self, gboolean was_connected, AsdReason *reason, As
 
   if (retry == ASD_RETRY_NEVER)
     {
-      give_up (self, reason);
+      asd_keeper_give_up (self, reason);
       return;
     }
   /* the wait first: NextRetry is set when the state is announced */
   asd_retry_wait_after_failure (self->wait, retry, (const char * const *) self->argv);
-  tell_state (self, ASD_TUNNEL_STATE_RETRYING, with_retry (reason, retry));
+  asd_keeper_tell_state (self, ASD_TUNNEL_STATE_RETRYING, with_retry (reason, retry));
 }
 
 static void
@@ -253,7 +217,7 @@ on_wait_due (AsdRetryWait *wait, gpointer user_data)
   AsdKeeper *self = user_data;
 
   if (self->want_up && self->run == NULL)
-    spawn_ssh (self);
+    asd_keeper_spawn_ssh (self);
 }
 
 static void
@@ -273,8 +237,8 @@ on_wait_probed (AsdRetryWait *wait, gint64 latency, gpointer user_data)
 
 /* ---- ssh's run ---- */
 
-static void
-clear_run (AsdKeeper *self)
+void
+asd_keeper_clear_run (AsdKeeper *self)
 {
   if (self->probe != NULL && asd_probe_is_testing_monitor (self->probe))
     asd_probe_fail (self->probe, _("ssh ended before the monitor test did"));
@@ -287,8 +251,8 @@ clear_run (AsdKeeper *self)
 }
 
 /* Waits no more for a login slot (and gives back one held). */
-static void
-cancel_slot (AsdKeeper *self)
+void
+asd_keeper_cancel_slot (AsdKeeper *self)
 {
   g_cancellable_cancel (self->slot_wait);
   g_clear_object (&self->slot_wait);
@@ -313,8 +277,8 @@ on_slot_acquired (GObject *source, GAsyncResult *result, gpointer user_data)
 }
 
 /* Starts ssh, once a login slot is free: a mass reconnect is paced. */
-static void
-spawn_ssh (AsdKeeper *self)
+void
+asd_keeper_spawn_ssh (AsdKeeper *self)
 {
   asd_retry_wait_cancel (self->wait);
   if (self->run != NULL || self->slot_wait != NULL)
@@ -325,7 +289,7 @@ spawn_ssh (AsdKeeper *self)
       return;
     }
   self->slot_wait = g_cancellable_new ();
-  tell_state (self, ASD_TUNNEL_STATE_CONNECTING, about_destination (self, ASD_REASON_LOGIN_QUEUED));
+  asd_keeper_tell_state (self, ASD_TUNNEL_STATE_CONNECTING, asd_keeper_about_destination (self, ASD_REASON_LOGIN_QUEUED));
   asd_login_pacer_acquire_async (self->pacer, self->slot_wait, on_slot_acquired, self);
 }
 
@@ -337,18 +301,18 @@ on_run_ended (AsdSshRun *run, gpointer user_data)
   AsdRetry retry = ASD_RETRY_BACKOFF;
   AsdReason *reason = asd_ssh_run_explain (run, &retry);
 
-  clear_run (self);
+  asd_keeper_clear_run (self);
   if (self->restart_pending)
     {
       self->restart_pending = FALSE;
-      spawn_ssh (self);
+      asd_keeper_spawn_ssh (self);
     }
   else if (self->asleep)
-    tell_state (self, ASD_TUNNEL_STATE_RETRYING, asd_reason_new (ASD_REASON_SYSTEM_ASLEEP, NULL));
+    asd_keeper_tell_state (self, ASD_TUNNEL_STATE_RETRYING, asd_reason_new (ASD_REASON_SYSTEM_ASLEEP, NULL));
   else if (!self->want_up)
     {
       if (self->settings != NULL)   /* a broken file keeps its "failed" */
-        tell_state (self, ASD_TUNNEL_STATE_STOPPED, asd_reason_new (ASD_REASON_STOPPED, NULL));
+        asd_keeper_tell_state (self, ASD_TUNNEL_STATE_STOPPED, asd_reason_new (ASD_REASON_STOPPED, NULL));
     }
   else
     {
@@ -380,7 +344,7 @@ become_connected (AsdKeeper *self)
                      (guint64) (g_get_monotonic_time () - self->down_since), self->attempts);
       self->down_since = 0;
     }
-  tell_state (self, ASD_TUNNEL_STATE_CONNECTED, about_destination (self, ASD_REASON_CONNECTED));
+  asd_keeper_tell_state (self, ASD_TUNNEL_STATE_CONNECTED, asd_keeper_about_destination (self, ASD_REASON_CONNECTED));
   self->stable_id = g_timeout_add_seconds (STABLE_AFTER_S, on_stable, self);
 }
 
@@ -406,7 +370,7 @@ start_run (AsdKeeper *self)
 
   if (self->monitor == NULL && !setup_monitor (self, &error))
     {
-      give_up (self, asd_reason_new (ASD_REASON_MONITOR_PORT_UNAVAILABLE,
+      asd_keeper_give_up (self, asd_reason_new (ASD_REASON_MONITOR_PORT_UNAVAILABLE,
                                      ASD_DETAIL_PORT, g_variant_new_uint32 (self->settings->monitor_port),
                                      ASD_DETAIL_MESSAGE, g_variant_new_string (error->message),
                                      NULL));
@@ -424,75 +388,24 @@ start_run (AsdKeeper *self)
     asd_ssh_run_watch_with (self->run, self->monitor);
   if (!asd_ssh_run_start (self->run, &error))
     {
-      clear_run (self);
-      give_up (self, asd_reason_new (ASD_REASON_SSH_SPAWN_FAILED,
+      asd_keeper_clear_run (self);
+      asd_keeper_give_up (self, asd_reason_new (ASD_REASON_SSH_SPAWN_FAILED,
                                      ASD_DETAIL_MESSAGE, g_variant_new_string (error->message), NULL));
       return;
     }
   if (self->attempts++ > 0 || self->down_since > 0)
     set_uint (self, &self->restarts, self->restarts + 1, PROP_RESTARTS);
   set_uint (self, &self->pid, asd_ssh_run_get_pid (self->run), PROP_PID);
-  tell_state (self, ASD_TUNNEL_STATE_CONNECTING, about_destination (self, ASD_REASON_CONNECTING));
+  asd_keeper_tell_state (self, ASD_TUNNEL_STATE_CONNECTING, asd_keeper_about_destination (self, ASD_REASON_CONNECTING));
 }
 
-/* ---- public ---- */
 
-/* Wants ssh up from now on: starts it, with fresh counts, unless it runs. */
+/* See asd-keeper-private.h. */
 void
-asd_keeper_start (AsdKeeper *self)
+asd_keeper_set_restarts (AsdKeeper *self, guint restarts)
 {
-  g_return_if_fail (ASD_IS_KEEPER (self));
-  g_return_if_fail (self->settings != NULL);
-
-  self->want_up = TRUE;
-  if (self->run != NULL)
-    return;
-  asd_retry_wait_reset_backoff (self->wait);
-  self->attempts = 0;
-  self->down_since = 0;
-  set_uint (self, &self->restarts, 0, PROP_RESTARTS);
-  spawn_ssh (self);
+  set_uint (self, &self->restarts, restarts, PROP_RESTARTS);
 }
-
-/* Wants ssh down: stops it (ssh_ended tells when it is gone) and every wait. */
-void
-asd_keeper_stop (AsdKeeper *self)
-{
-  self->want_up = FALSE;
-  self->restart_pending = FALSE;
-  self->asleep = FALSE;
-  self->down_since = 0;
-  asd_retry_wait_cancel (self->wait);
-  cancel_slot (self);
-  if (self->run != NULL)
-    asd_ssh_run_stop (self->run, NULL);
-  else if (self->settings != NULL)
-    tell_state (self, ASD_TUNNEL_STATE_STOPPED, asd_reason_new (ASD_REASON_STOPPED, NULL));
-}
-
-/* A running ssh starts again once gone; a waiting one tries now, keeping
- * its counts; else as asd_keeper_start(). */
-void
-asd_keeper_restart (AsdKeeper *self)
-{
-  g_return_if_fail (ASD_IS_KEEPER (self));
-  g_return_if_fail (self->settings != NULL);
-
-  if (self->run != NULL)
-    {
-      self->want_up = TRUE;
-      self->restart_pending = TRUE;
-      asd_ssh_run_stop (self->run, NULL);
-      /* connecting from now on, not once the old ssh is gone */
-      tell_state (self, ASD_TUNNEL_STATE_CONNECTING, about_destination (self, ASD_REASON_CONNECTING));
-    }
-  else if (self->want_up)
-    spawn_ssh (self);
-  else
-    asd_keeper_start (self);
-}
-
-/* ---- Probe: one test at a time, its answer shared by every caller ---- */
 
 /* The server answered a Probe's connect (also #AsdKeeper::probed); a
  * keeper waiting to try again tries now. */
@@ -503,181 +416,7 @@ on_server_answered (AsdProbe *probe, guint64 latency, gpointer user_data)
 
   g_signal_emit (self, signals[SIGNAL_PROBED], 0, latency);
   if (self->want_up && self->run == NULL && self->slot_wait == NULL && !self->asleep)
-    spawn_ssh (self);
-}
-
-static void
-on_probe_done (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-  guint64 latency = 0;
-
-  if (!asd_probe_run_finish (ASD_PROBE (source), result, &latency, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  g_task_return_pointer (task, g_memdup2 (&latency, sizeof latency), g_free);
-}
-
-/**
- * asd_keeper_probe_async:
- * @self: a keeper
- * @cancellable: (nullable): a #GCancellable
- * @callback: called when the probe has ended
- * @user_data: for @callback
- *
- * Tests the connection now (#AsdProbe): the monitor test while ssh is
- * connected with one (a success is #AsdKeeper::probed through the run),
- * else a connect to the server's ssh port (while retrying, a success
- * tries at once).  A call made while a probe runs shares its answer.
- */
-void
-asd_keeper_probe_async (AsdKeeper *self, GCancellable *cancellable,
-                        GAsyncReadyCallback callback, gpointer user_data)
-{
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  gboolean monitored;
-
-  g_return_if_fail (ASD_IS_KEEPER (self));
-
-  g_task_set_source_tag (task, asd_keeper_probe_async);
-  if (self->settings == NULL)
-    {
-      g_autofree char *why = asd_reason_to_text (self->reason);
-
-      g_task_return_new_error (task, ASD_ERROR, ASD_ERROR_BROKEN_CONFIG, "%s", why);
-      return;
-    }
-  if (self->state == ASD_TUNNEL_STATE_STOPPED)
-    {
-      g_task_return_new_error (task, ASD_ERROR, ASD_ERROR_NOT_RUNNING,
-                               _("the tunnel is stopped: start it first"));
-      return;
-    }
-  monitored = self->monitor != NULL && self->run != NULL && self->state == ASD_TUNNEL_STATE_CONNECTED;
-  asd_probe_run_async (self->probe, monitored ? self->monitor : NULL, (const char * const *) self->argv,
-                       cancellable, on_probe_done, g_steal_pointer (&task));
-}
-
-/**
- * asd_keeper_probe_finish:
- * @self: a keeper
- * @result: the result given to the callback
- * @latency_usec: (out) (optional): how long the probe took, in µs
- * @error: return location for an %ASD_ERROR error: %ASD_ERROR_NOT_RUNNING,
- *   %ASD_ERROR_PROBE_FAILED, %ASD_ERROR_BROKEN_CONFIG
- *
- * Returns: whether the probe got its answer
- */
-gboolean
-asd_keeper_probe_finish (AsdKeeper *self, GAsyncResult *result, guint64 *latency_usec, GError **error)
-{
-  g_autofree guint64 *latency = NULL;
-
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  latency = g_task_propagate_pointer (G_TASK (result), error);
-  if (latency == NULL)
-    return FALSE;
-  if (latency_usec != NULL)
-    *latency_usec = *latency;
-  return TRUE;
-}
-
-/* See asd_tunnel_sleep(). */
-void
-asd_keeper_sleep (AsdKeeper *self)
-{
-  if (!self->want_up || self->settings == NULL)
-    return;
-  self->asleep = TRUE;
-  self->restart_pending = FALSE;
-  asd_retry_wait_cancel (self->wait);
-  cancel_slot (self);
-  if (self->run != NULL)
-    asd_ssh_run_stop (self->run, NULL);
-  else
-    tell_state (self, ASD_TUNNEL_STATE_RETRYING, asd_reason_new (ASD_REASON_SYSTEM_ASLEEP, NULL));
-}
-
-/* See asd_tunnel_wake(). */
-void
-asd_keeper_wake (AsdKeeper *self)
-{
-  if (!self->asleep)
-    return;
-  self->asleep = FALSE;
-  asd_retry_wait_reset_backoff (self->wait);
-  if (self->want_up && self->run == NULL)
-    spawn_ssh (self);
-}
-
-/* See asd_tunnel_network_changed(). */
-void
-asd_keeper_network_changed (AsdKeeper *self)
-{
-  if (self->settings == NULL || self->run != NULL || !self->want_up ||
-      self->state != ASD_TUNNEL_STATE_RETRYING)
-    return;
-  spawn_ssh (self);
-}
-
-/* New @settings and the ssh @argv built from them (both copied; %NULL
- * while the tunnel's file is broken): a running ssh starts again. */
-void
-asd_keeper_reconfigure (AsdKeeper *self, const AsdTunnelSettings *settings,
-                        const char * const *argv)
-{
-  gboolean was_broken = self->settings == NULL;
-
-  g_clear_pointer (&self->settings, asd_tunnel_settings_free);
-  g_clear_pointer (&self->argv, g_strfreev);
-  if (settings != NULL)
-    {
-      self->settings = asd_tunnel_settings_copy (settings);
-      self->argv = g_strdupv ((char **) argv);
-      g_free (self->destination);
-      self->destination = asd_tunnel_settings_display_destination (settings);
-    }
-  g_clear_object (&self->monitor);
-  if (self->run != NULL && self->settings != NULL)
-    {
-      self->restart_pending = TRUE;
-      asd_ssh_run_stop (self->run, NULL);
-    }
-  else if (was_broken && self->settings != NULL)
-    tell_state (self, ASD_TUNNEL_STATE_STOPPED, asd_reason_new (ASD_REASON_STOPPED, NULL));
-}
-
-/* Fails with @reason until started again: the tunnel's file is broken. */
-void
-asd_keeper_fail (AsdKeeper *self, const AsdReason *reason)
-{
-  give_up (self, asd_reason_copy (reason));
-}
-
-gboolean
-asd_keeper_has_ssh (AsdKeeper *self)
-{
-  return self->run != NULL;
-}
-
-/* See asd_tunnel_set_pacer(). */
-void
-asd_keeper_set_pacer (AsdKeeper *self, AsdLoginPacer *pacer)
-{
-  g_set_object (&self->pacer, pacer);
-}
-
-/* See asd_tunnel_set_askpass(). */
-void
-asd_keeper_set_askpass (AsdKeeper *self, AsdAskpassServer *server, const char *helper)
-{
-  g_set_object (&self->askpass_server, server);
-  g_free (self->askpass_helper);
-  self->askpass_helper = g_strdup (helper);
+    asd_keeper_spawn_ssh (self);
 }
 
 static void
@@ -690,7 +429,7 @@ asd_keeper_dispose (GObject *object)
       asd_retry_wait_cancel (self->wait);
       g_signal_handlers_disconnect_by_data (self->wait, self);
     }
-  clear_run (self);
+  asd_keeper_clear_run (self);
   if (self->probe != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->probe, self);
@@ -698,7 +437,7 @@ asd_keeper_dispose (GObject *object)
     }
   g_clear_object (&self->probe);
   g_clear_object (&self->monitor);
-  cancel_slot (self);
+  asd_keeper_cancel_slot (self);
   g_clear_object (&self->pacer);
   g_clear_object (&self->askpass_server);
   g_clear_object (&self->wait);

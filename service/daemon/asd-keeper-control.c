@@ -1,0 +1,246 @@
+/* asd-keeper-control.c: what a tunnel asks of its keeper
+ *
+ * Start, Stop, Restart and Probe; the system's sleep and the network's
+ * changes; new settings, a broken file, the pacer and the askpass server.
+ * How the keeper runs ssh and waits between tries is asd-keeper.c.
+ *
+ * Copyright 2026 The autosshd developers
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "asd-error.h"
+#include "asd-keeper-private.h"
+
+/* Wants ssh up from now on: starts it, with fresh counts, unless it runs. */
+void
+asd_keeper_start (AsdKeeper *self)
+{
+  g_return_if_fail (ASD_IS_KEEPER (self));
+  g_return_if_fail (self->settings != NULL);
+
+  self->want_up = TRUE;
+  if (self->run != NULL)
+    return;
+  asd_retry_wait_reset_backoff (self->wait);
+  self->attempts = 0;
+  self->down_since = 0;
+  asd_keeper_set_restarts (self, 0);
+  asd_keeper_spawn_ssh (self);
+}
+
+/* Wants ssh down: stops it (ssh_ended tells when it is gone) and every wait. */
+void
+asd_keeper_stop (AsdKeeper *self)
+{
+  self->want_up = FALSE;
+  self->restart_pending = FALSE;
+  self->asleep = FALSE;
+  self->down_since = 0;
+  asd_retry_wait_cancel (self->wait);
+  asd_keeper_cancel_slot (self);
+  if (self->run != NULL)
+    asd_ssh_run_stop (self->run, NULL);
+  else if (self->settings != NULL)
+    asd_keeper_tell_state (self, ASD_TUNNEL_STATE_STOPPED, asd_reason_new (ASD_REASON_STOPPED, NULL));
+}
+
+/* A running ssh starts again once gone; a waiting one tries now, keeping
+ * its counts; else as asd_keeper_start(). */
+void
+asd_keeper_restart (AsdKeeper *self)
+{
+  g_return_if_fail (ASD_IS_KEEPER (self));
+  g_return_if_fail (self->settings != NULL);
+
+  if (self->run != NULL)
+    {
+      self->want_up = TRUE;
+      self->restart_pending = TRUE;
+      asd_ssh_run_stop (self->run, NULL);
+      /* connecting from now on, not once the old ssh is gone */
+      asd_keeper_tell_state (self, ASD_TUNNEL_STATE_CONNECTING, asd_keeper_about_destination (self, ASD_REASON_CONNECTING));
+    }
+  else if (self->want_up)
+    asd_keeper_spawn_ssh (self);
+  else
+    asd_keeper_start (self);
+}
+
+/* ---- Probe: one test at a time, its answer shared by every caller ---- */
+
+static void
+on_probe_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  guint64 latency = 0;
+
+  if (!asd_probe_run_finish (ASD_PROBE (source), result, &latency, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_pointer (task, g_memdup2 (&latency, sizeof latency), g_free);
+}
+
+/**
+ * asd_keeper_probe_async:
+ * @self: a keeper
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when the probe has ended
+ * @user_data: for @callback
+ *
+ * Tests the connection now (#AsdProbe): the monitor test while ssh is
+ * connected with one (a success is #AsdKeeper::probed through the run),
+ * else a connect to the server's ssh port (while retrying, a success
+ * tries at once).  A call made while a probe runs shares its answer.
+ */
+void
+asd_keeper_probe_async (AsdKeeper *self, GCancellable *cancellable,
+                        GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  gboolean monitored;
+
+  g_return_if_fail (ASD_IS_KEEPER (self));
+
+  g_task_set_source_tag (task, asd_keeper_probe_async);
+  if (self->settings == NULL)
+    {
+      g_autofree char *why = asd_reason_to_text (self->reason);
+
+      g_task_return_new_error (task, ASD_ERROR, ASD_ERROR_BROKEN_CONFIG, "%s", why);
+      return;
+    }
+  if (self->state == ASD_TUNNEL_STATE_STOPPED)
+    {
+      g_task_return_new_error (task, ASD_ERROR, ASD_ERROR_NOT_RUNNING,
+                               _("the tunnel is stopped: start it first"));
+      return;
+    }
+  monitored = self->monitor != NULL && self->run != NULL && self->state == ASD_TUNNEL_STATE_CONNECTED;
+  asd_probe_run_async (self->probe, monitored ? self->monitor : NULL, (const char * const *) self->argv,
+                       cancellable, on_probe_done, g_steal_pointer (&task));
+}
+
+/**
+ * asd_keeper_probe_finish:
+ * @self: a keeper
+ * @result: the result given to the callback
+ * @latency_usec: (out) (optional): how long the probe took, in µs
+ * @error: return location for an %ASD_ERROR error: %ASD_ERROR_NOT_RUNNING,
+ *   %ASD_ERROR_PROBE_FAILED, %ASD_ERROR_BROKEN_CONFIG
+ *
+ * Returns: whether the probe got its answer
+ */
+gboolean
+asd_keeper_probe_finish (AsdKeeper *self, GAsyncResult *result, guint64 *latency_usec, GError **error)
+{
+  g_autofree guint64 *latency = NULL;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  latency = g_task_propagate_pointer (G_TASK (result), error);
+  if (latency == NULL)
+    return FALSE;
+  if (latency_usec != NULL)
+    *latency_usec = *latency;
+  return TRUE;
+}
+
+/* See asd_tunnel_sleep(). */
+void
+asd_keeper_sleep (AsdKeeper *self)
+{
+  if (!self->want_up || self->settings == NULL)
+    return;
+  self->asleep = TRUE;
+  self->restart_pending = FALSE;
+  asd_retry_wait_cancel (self->wait);
+  asd_keeper_cancel_slot (self);
+  if (self->run != NULL)
+    asd_ssh_run_stop (self->run, NULL);
+  else
+    asd_keeper_tell_state (self, ASD_TUNNEL_STATE_RETRYING, asd_reason_new (ASD_REASON_SYSTEM_ASLEEP, NULL));
+}
+
+/* See asd_tunnel_wake(). */
+void
+asd_keeper_wake (AsdKeeper *self)
+{
+  if (!self->asleep)
+    return;
+  self->asleep = FALSE;
+  asd_retry_wait_reset_backoff (self->wait);
+  if (self->want_up && self->run == NULL)
+    asd_keeper_spawn_ssh (self);
+}
+
+/* See asd_tunnel_network_changed(). */
+void
+asd_keeper_network_changed (AsdKeeper *self)
+{
+  if (self->settings == NULL || self->run != NULL || !self->want_up ||
+      self->state != ASD_TUNNEL_STATE_RETRYING)
+    return;
+  asd_keeper_spawn_ssh (self);
+}
+
+/* New @settings and the ssh @argv built from them (both copied; %NULL
+ * while the tunnel's file is broken): a running ssh starts again. */
+void
+asd_keeper_reconfigure (AsdKeeper *self, const AsdTunnelSettings *settings,
+                        const char * const *argv)
+{
+  gboolean was_broken = self->settings == NULL;
+
+  g_clear_pointer (&self->settings, asd_tunnel_settings_free);
+  g_clear_pointer (&self->argv, g_strfreev);
+  if (settings != NULL)
+    {
+      self->settings = asd_tunnel_settings_copy (settings);
+      self->argv = g_strdupv ((char **) argv);
+      g_free (self->destination);
+      self->destination = asd_tunnel_settings_display_destination (settings);
+    }
+  g_clear_object (&self->monitor);
+  if (self->run != NULL && self->settings != NULL)
+    {
+      self->restart_pending = TRUE;
+      asd_ssh_run_stop (self->run, NULL);
+    }
+  else if (was_broken && self->settings != NULL)
+    asd_keeper_tell_state (self, ASD_TUNNEL_STATE_STOPPED, asd_reason_new (ASD_REASON_STOPPED, NULL));
+}
+
+/* Fails with @reason until started again: the tunnel's file is broken. */
+void
+asd_keeper_fail (AsdKeeper *self, const AsdReason *reason)
+{
+  asd_keeper_give_up (self, asd_reason_copy (reason));
+}
+
+gboolean
+asd_keeper_has_ssh (AsdKeeper *self)
+{
+  return self->run != NULL;
+}
+
+/* See asd_tunnel_set_pacer(). */
+void
+asd_keeper_set_pacer (AsdKeeper *self, AsdLoginPacer *pacer)
+{
+  g_set_object (&self->pacer, pacer);
+}
+
+/* See asd_tunnel_set_askpass(). */
+void
+asd_keeper_set_askpass (AsdKeeper *self, AsdAskpassServer *server, const char *helper)
+{
+  g_set_object (&self->askpass_server, server);
+  g_free (self->askpass_helper);
+  self->askpass_helper = g_strdup (helper);
+}

@@ -1,0 +1,67 @@
+/* asd-keeper-private.h: what asd-keeper.c shares with asd-keeper-control.c
+ *
+ * Copyright 2026 The autosshd developers
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#pragma once
+
+#include "asd-keeper.h"
+#include "asd-monitor.h"
+#include "asd-probe.h"
+#include "asd-retry-wait.h"
+#include "asd-ssh-run.h"
+
+G_BEGIN_DECLS
+
+struct _AsdKeeper
+{
+  GObject parent_instance;
+
+  char *name;
+  AsdTunnelSettings *settings;   /* NULL: the tunnel's file is broken */
+  char **argv;
+  char *destination;             /* the server, for people */
+
+  AsdTunnelState state;          /* the properties */
+  AsdReason *reason;
+  guint pid;
+  guint restarts;                /* ssh starts again since the last Start */
+  guint64 next_retry;            /* µs, real time and monotonic */
+  guint64 next_retry_monotonic;
+  guint64 connected_since;
+  guint64 connected_since_monotonic;
+
+  gboolean want_up;              /* Start was called, Stop was not */
+  gboolean restart_pending;      /* start again as soon as ssh is gone */
+  gboolean asleep;               /* closed for the system's sleep */
+  AsdSshRun *run;                /* the ssh running now */
+  AsdMonitor *monitor;
+
+  guint attempts;                /* ssh starts since the last drop */
+  gint64 down_since;             /* monotonic time the connection dropped, or 0 */
+  AsdRetryWait *wait;            /* before the next try */
+  guint stable_id;
+
+  AsdAskpassServer *askpass_server;
+  char *askpass_helper;
+  AsdLoginPacer *pacer;          /* NULL: no limit on logins at once */
+  AsdLoginSlot *slot;            /* held while ssh logs in */
+  GCancellable *slot_wait;       /* waiting for a slot */
+
+  AsdProbe *probe;               /* Probe calls' test */
+};
+
+void       asd_keeper_tell_state        (AsdKeeper      *self,
+                                         AsdTunnelState  state,
+                                         AsdReason      *reason);
+AsdReason *asd_keeper_about_destination (AsdKeeper      *self,
+                                         AsdReasonCode   code);
+void       asd_keeper_give_up           (AsdKeeper      *self,
+                                         AsdReason      *why);
+void       asd_keeper_spawn_ssh         (AsdKeeper      *self);
+void       asd_keeper_clear_run         (AsdKeeper      *self);
+void       asd_keeper_cancel_slot       (AsdKeeper      *self);
+void       asd_keeper_set_restarts      (AsdKeeper      *self,
+                                         guint           restarts);
+
+G_END_DECLS
