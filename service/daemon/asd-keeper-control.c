@@ -189,6 +189,20 @@ asd_keeper_network_changed (AsdKeeper *self)
   asd_keeper_spawn_ssh (self);
 }
 
+
+/* Whether ssh would run the same with @settings and @argv: the same
+ * command, monitor and approved host key. */
+static gboolean
+runs_alike (AsdKeeper *self, const AsdTunnelSettings *settings, const char * const *argv)
+{
+  const AsdTunnelSettings *old = self->settings;
+
+  return g_strv_equal ((const char * const *) self->argv, argv) &&
+         old->monitor_port == settings->monitor_port && old->echo_port == settings->echo_port &&
+         old->poll_interval == settings->poll_interval && old->first_poll == settings->first_poll &&
+         g_strcmp0 (old->trusted_host_key, settings->trusted_host_key) == 0;
+}
+
 /* New @settings and the ssh @argv built from them (both copied; %NULL
  * while the tunnel's file is broken): a running ssh starts again. */
 void
@@ -197,6 +211,13 @@ asd_keeper_reconfigure (AsdKeeper *self, const AsdTunnelSettings *settings,
 {
   gboolean was_broken = self->settings == NULL;
 
+  /* Settings that do not change how ssh runs (AutoStart) restart nothing. */
+  if (!was_broken && settings != NULL && runs_alike (self, settings, argv))
+    {
+      asd_tunnel_settings_free (self->settings);
+      self->settings = asd_tunnel_settings_copy (settings);
+      return;
+    }
   g_clear_pointer (&self->settings, asd_tunnel_settings_free);
   g_clear_pointer (&self->argv, g_strfreev);
   if (settings != NULL)
@@ -211,6 +232,9 @@ asd_keeper_reconfigure (AsdKeeper *self, const AsdTunnelSettings *settings,
     {
       self->restart_pending = TRUE;
       asd_ssh_run_stop (self->run, NULL);
+      /* connecting from now on: a Configure replies in this state */
+      asd_keeper_tell_state (self, ASD_TUNNEL_STATE_CONNECTING,
+                             asd_keeper_about_destination (self, ASD_REASON_CONNECTING));
     }
   else if (was_broken && self->settings != NULL)
     asd_keeper_tell_state (self, ASD_TUNNEL_STATE_STOPPED, asd_reason_new (ASD_REASON_STOPPED, NULL));

@@ -342,6 +342,32 @@ class ServiceTest(TestCase):
         check(not errors, "%d disagreement(s):\n  %s" % (len(errors), "\n  ".join(errors)))
 
     @requires(sshd_skip_reason)
+    def test_configure_restarts_only_when_needed(self):
+        """Configure saves, and restarts ssh only for a change in how ssh
+        runs; then State is connecting when the call replies."""
+        fx = self.fx
+        w = World(fx)
+        bus = w.bus
+        w.add("cf")
+        pid = w.connected("cf")["Pid"]
+        bus.tunnel("cf", "Configure", {"AutoStart": GV("b", False)}, check_ok=True)
+        props = bus.tunnel_props("cf")
+        check(props["State"] == "connected" and props["Pid"] == pid,
+              "Configure(AutoStart) restarted ssh: State %r Pid %r (was %r)"
+              % (props["State"], props["Pid"], pid))
+        check(read_keyfile(bus.conf_path("cf"))["Tunnel"].get("AutoStart") == "false",
+              "AutoStart not saved: %r" % read_keyfile(bus.conf_path("cf")))
+        options = props["Settings"]["SshOptions"]["data"] + ["Compression=yes"]
+        bus.tunnel("cf", "Configure", {"SshOptions": GV("as", options)}, check_ok=True)
+        state = bus.tunnel_prop("cf", "State")
+        check(state == "connecting", "State right after a Configure that restarts ssh: %r" % state)
+        after = w.connected("cf")
+        check(after["Pid"] != pid, "ssh was not restarted (Pid %r)" % pid)
+        check("Compression=yes" in after["Command"], "Command %r" % after["Command"])
+        check("Compression=yes" in read_keyfile(bus.conf_path("cf"))["Tunnel"].get("SshOptions", ""),
+              "SshOptions not saved: %r" % read_keyfile(bus.conf_path("cf")))
+
+    @requires(sshd_skip_reason)
     def test_server_down_and_back(self):
         fx = self.fx
         w = World(fx)
