@@ -35,6 +35,7 @@ struct _AsdAskpassServer
   GObject parent_instance;
 
   char *path;
+  gboolean take_over;            /* --replace: another instance's socket is ours */
   GStatBuf bound;                /* the socket file we made */
   GSocketService *service;
   GHashTable *tokens;            /* token → Registration */
@@ -49,6 +50,7 @@ struct _AsdAskpassRequest
 enum {
   PROP_0,
   PROP_PATH,
+  PROP_TAKE_OVER,
 };
 
 static void asd_askpass_server_initable_iface_init (GInitableIface *iface);
@@ -310,6 +312,9 @@ asd_askpass_server_set_property (GObject *object, guint prop_id, const GValue *v
       g_free (self->path);
       self->path = g_value_dup_string (value);
       break;
+    case PROP_TAKE_OVER:
+      self->take_over = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -327,6 +332,10 @@ asd_askpass_server_class_init (AsdAskpassServerClass *klass)
   g_object_class_install_property (object_class, PROP_PATH,
     g_param_spec_string ("path", NULL, NULL, NULL,
                          G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+  /* "take-over": replace another instance's socket (autosshd --replace) */
+  g_object_class_install_property (object_class, PROP_TAKE_OVER,
+    g_param_spec_boolean ("take-over", NULL, NULL, FALSE,
+                          G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
 }
 
 static void
@@ -336,7 +345,19 @@ asd_askpass_server_init (AsdAskpassServer *self)
                                         (GDestroyNotify) registration_free);
 }
 
-/* Makes the directory 0700, listens on the socket, makes it 0600. */
+/* Whether a server answers on @path (another instance of the service). */
+static gboolean
+someone_listens (const char *path)
+{
+  g_autoptr(GSocketAddress) address = g_unix_socket_address_new (path);
+  g_autoptr(GSocket) probe = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
+                                           G_SOCKET_PROTOCOL_DEFAULT, NULL);
+
+  return probe != NULL && g_socket_connect (probe, address, NULL, NULL);
+}
+
+/* Makes the directory 0700, listens on the socket, makes it 0600.  A
+ * socket another instance answers on is left alone unless take-over. */
 static gboolean
 asd_askpass_server_initable_init (GInitable *initable, GCancellable *cancellable, GError **error)
 {
@@ -352,6 +373,12 @@ asd_askpass_server_initable_init (GInitable *initable, GCancellable *cancellable
       int saved_errno = errno;
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
                    _("cannot make %s: %s"), dir, g_strerror (saved_errno));
+      return FALSE;
+    }
+  if (!self->take_over && someone_listens (self->path))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
+                   _("another autosshd answers on %s; use --replace to take over"), self->path);
       return FALSE;
     }
   g_unlink (self->path);   /* left by an instance that was replaced or killed */
@@ -380,12 +407,15 @@ asd_askpass_server_initable_iface_init (GInitableIface *iface)
 /**
  * asd_askpass_server_new:
  * @socket_path: where to listen; its directory is made 0700
+ * @take_over: replace the socket of another instance that still answers
+ *   on it (otherwise that is an error, and its socket is left alone)
  * @error: return location for an error
  *
  * Returns: (transfer full): a listening server, or %NULL
  */
 AsdAskpassServer *
-asd_askpass_server_new (const char *socket_path, GError **error)
+asd_askpass_server_new (const char *socket_path, gboolean take_over, GError **error)
 {
-  return g_initable_new (ASD_TYPE_ASKPASS_SERVER, NULL, error, "path", socket_path, NULL);
+  return g_initable_new (ASD_TYPE_ASKPASS_SERVER, NULL, error, "path", socket_path,
+                         "take-over", take_over, NULL);
 }

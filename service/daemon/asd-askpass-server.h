@@ -29,6 +29,7 @@ typedef void (*AsdAskpassHandler) (AsdAskpassRequest *request,
 G_DECLARE_FINAL_TYPE (AsdAskpassServer, asd_askpass_server, ASD, ASKPASS_SERVER, GObject)
 
 AsdAskpassServer *asd_askpass_server_new        (const char        *socket_path,
+                                                 gboolean           take_over,
                                                  GError           **error);
 const char       *asd_askpass_server_get_path   (AsdAskpassServer  *self);
 char             *asd_askpass_server_register   (AsdAskpassServer  *self,

@@ -17,6 +17,7 @@ struct _AsdManager
   AsdDbusManagerSkeleton parent_instance;
 
   AsdTunnelStore *store;
+  gboolean replace;                     /* --replace: take over the askpass socket */
   GHashTable *tunnels;                  /* name → AsdTunnel */
   GPtrArray *leaving;                   /* removed AsdTunnels whose ssh still runs */
   guint reap_id;                        /* drops the leaving whose ssh ended */

@@ -38,6 +38,7 @@ static guint signals[N_SIGNALS];
 enum {
   PROP_0,
   PROP_TUNNELS_DIR,
+  PROP_REPLACE,
 };
 
 static void asd_manager_initable_iface_init (GInitableIface *iface);
@@ -354,7 +355,8 @@ asd_manager_finalize (GObject *object)
   G_OBJECT_CLASS (asd_manager_parent_class)->finalize (object);
 }
 
-/* "tunnels-dir": construct-only, the store's directory. */
+/* "tunnels-dir": construct-only, the store's directory; "replace": take
+ * over from a running instance (autosshd --replace). */
 static void
 asd_manager_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
@@ -365,6 +367,9 @@ asd_manager_set_property (GObject *object, guint prop_id, const GValue *value, G
     case PROP_TUNNELS_DIR:
       if (g_value_get_string (value) != NULL)
         self->store = asd_tunnel_store_new (g_value_get_string (value));
+      break;
+    case PROP_REPLACE:
+      self->replace = g_value_get_boolean (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -383,6 +388,9 @@ asd_manager_class_init (AsdManagerClass *klass)
   g_object_class_install_property (object_class, PROP_TUNNELS_DIR,
     g_param_spec_string ("tunnels-dir", NULL, NULL, NULL,
                          G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (object_class, PROP_REPLACE,
+    g_param_spec_boolean ("replace", NULL, NULL, FALSE,
+                          G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
 
   /**
    * AsdManager::shut-down:
@@ -414,7 +422,7 @@ start_askpass (AsdManager *self, GError **error)
   const char *helper = g_getenv ("AUTOSSHD_ASKPASS");
 
   self->askpass_helper = g_strdup (helper != NULL ? helper : LIBEXECDIR "/autosshd-askpass");
-  self->askpass = asd_askpass_server_new (socket, error);
+  self->askpass = asd_askpass_server_new (socket, self->replace, error);
   if (self->askpass == NULL)
     {
       g_prefix_error (error, _("ssh's questions (passphrases, host keys) cannot be answered: "));
@@ -457,15 +465,18 @@ asd_manager_initable_iface_init (GInitableIface *iface)
 /**
  * asd_manager_new:
  * @tunnels_dir: the directory of the tunnels' files
+ * @replace: take over from a running instance (its askpass socket)
  * @error: return location for an error
  *
  * Reads every tunnel file (none is started yet).
  *
  * Returns: (transfer full): the manager, or %NULL if a part of the service
- *   cannot work (the askpass server cannot listen)
+ *   cannot work (the askpass server cannot listen, or another instance
+ *   runs and @replace is not set)
  */
 AsdManager *
-asd_manager_new (const char *tunnels_dir, GError **error)
+asd_manager_new (const char *tunnels_dir, gboolean replace, GError **error)
 {
-  return g_initable_new (ASD_TYPE_MANAGER, NULL, error, "tunnels-dir", tunnels_dir, NULL);
+  return g_initable_new (ASD_TYPE_MANAGER, NULL, error, "tunnels-dir", tunnels_dir,
+                         "replace", replace, NULL);
 }

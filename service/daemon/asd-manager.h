@@ -14,6 +14,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (AsdManager, asd_manager, ASD, MANAGER, AsdDbusManagerSkeleton)
 
 AsdManager *asd_manager_new              (const char      *tunnels_dir,
+                                          gboolean         replace,
                                           GError         **error);
 gboolean    asd_manager_export           (AsdManager      *self,
                                           GDBusConnection *connection,

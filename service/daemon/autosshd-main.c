@@ -114,7 +114,7 @@ main (int argc, char **argv)
     return ctx.exit_code;
 
   tunnels_dir = g_build_filename (g_get_user_config_dir (), "autosshd", "tunnels", NULL);
-  ctx.manager = asd_manager_new (tunnels_dir, &error);
+  ctx.manager = asd_manager_new (tunnels_dir, replace, &error);
   if (ctx.manager == NULL || !asd_manager_export (ctx.manager, bus, &error))
     {
       g_printerr ("%s: %s\n", g_get_prgname (), error->message);

@@ -36,7 +36,7 @@ setup (Fixture *fx, gconstpointer data)
   g_assert_no_error (error);
   fx->dir = g_build_filename (fx->tmp, "autosshd", NULL);
   fx->path = g_build_filename (fx->dir, "askpass", NULL);
-  fx->server = asd_askpass_server_new (fx->path, &error);
+  fx->server = asd_askpass_server_new (fx->path, FALSE, &error);
   g_assert_no_error (error);
   g_assert_nonnull (fx->server);
   fx->prompts = g_ptr_array_new_with_free_func (g_free);
@@ -228,7 +228,7 @@ test_existing_dir (Fixture *fx, gconstpointer data)
   GStatBuf st;
 
   g_assert_cmpint (g_mkdir (dir, 0755), ==, 0);
-  server = asd_askpass_server_new (path, &error);
+  server = asd_askpass_server_new (path, FALSE, &error);
   g_assert_no_error (error);
   g_assert_cmpint (g_stat (dir, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 07777, ==, 0700);
@@ -247,11 +247,36 @@ test_cannot_listen (Fixture *fx, gconstpointer data)
 
   g_file_set_contents (file, "not a directory", -1, &error);
   g_assert_no_error (error);
-  server = asd_askpass_server_new (path, &error);
+  server = asd_askpass_server_new (path, FALSE, &error);
   g_assert_null (server);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY);
   g_assert_nonnull (strstr (error->message, file));
   g_unlink (file);
+}
+
+/* issue 9, finding 7: a second instance (without --replace) must leave
+ * the running one's socket alone: it used to unlink and rebind it, then
+ * remove it on exit, and the first could no longer answer. */
+static void
+test_second_instance (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *token = asd_askpass_server_register (fx->server, handler, fx);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AsdAskpassServer) second = asd_askpass_server_new (fx->path, FALSE, &error);
+  g_autofree char *answer = NULL;
+  g_autoptr(AsdAskpassServer) replacing = NULL;
+
+  g_assert_null (second);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
+  g_assert_nonnull (strstr (error->message, "--replace"));
+  answer = ask_token (fx, token, "Enter passphrase for key '/k': ");
+  g_assert_cmpstr (answer, ==, ASD_ASKPASS_YES "secret for Enter passphrase for key '/k': ");
+  /* --replace takes the socket over */
+  g_clear_error (&error);
+  replacing = asd_askpass_server_new (fx->path, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (replacing);
+  asd_askpass_server_unregister (fx->server, token);
 }
 
 /* issue 9, finding 1: connect, then close without writing a byte crashed
@@ -285,6 +310,7 @@ main (int argc, char **argv)
   ADD ("existing-dir", test_existing_dir);
   ADD ("cannot-listen", test_cannot_listen);
   ADD ("empty-connection", test_empty_connection);
+  ADD ("second-instance", test_second_instance);
 #undef ADD
 
   return g_test_run ();
