@@ -228,7 +228,8 @@ asd_keeper_reconfigure (AsdKeeper *self, const AsdTunnelSettings *settings,
       self->destination = asd_tunnel_settings_display_destination (settings);
     }
   g_clear_object (&self->monitor);
-  if (self->run != NULL && self->settings != NULL)
+  /* a ssh that is ending after Stop stays stopped (issue 9, finding 8) */
+  if (self->run != NULL && self->settings != NULL && self->want_up)
     {
       self->restart_pending = TRUE;
       asd_ssh_run_stop (self->run, NULL);

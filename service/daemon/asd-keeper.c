@@ -300,13 +300,13 @@ on_run_ended (AsdSshRun *run, gpointer user_data)
   gboolean was_connected = self->state == ASD_TUNNEL_STATE_CONNECTED;
   AsdRetry retry = ASD_RETRY_BACKOFF;
   AsdReason *reason = asd_ssh_run_explain (run, &retry);
+  gboolean restart;
 
   asd_keeper_clear_run (self);
-  if (self->restart_pending)
-    {
-      self->restart_pending = FALSE;
-      asd_keeper_spawn_ssh (self);
-    }
+  restart = self->restart_pending && self->want_up;   /* never after a Stop */
+  self->restart_pending = FALSE;
+  if (restart)
+    asd_keeper_spawn_ssh (self);
   else if (self->asleep)
     asd_keeper_tell_state (self, ASD_TUNNEL_STATE_RETRYING, asd_reason_new (ASD_REASON_SYSTEM_ASLEEP, NULL));
   else if (!self->want_up)
