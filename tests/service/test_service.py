@@ -378,10 +378,15 @@ class ServiceTest(TestCase):
         w.add("sc")
         props = w.connected("sc")
         mark = w.rec.mark()
-        bus.busctl("call", "--expect-reply=no", BUS_NAME, tunnel_path("sc"), TUNNEL_IFACE, "Stop",
-                   check_ok=True)
-        options = props["Settings"]["SshOptions"]["data"] + ["Compression=yes"]
-        bus.tunnel("sc", "Configure", {"SshOptions": GV("as", options)}, check_ok=True)
+        # ssh frozen, so that it is still ending when Configure comes
+        os.kill(props["Pid"], signal.SIGSTOP)
+        try:
+            bus.busctl("call", "--expect-reply=no", BUS_NAME, tunnel_path("sc"), TUNNEL_IFACE,
+                       "Stop", check_ok=True)
+            options = props["Settings"]["SshOptions"]["data"] + ["Compression=yes"]
+            bus.tunnel("sc", "Configure", {"SshOptions": GV("as", options)}, check_ok=True)
+        finally:
+            os.kill(props["Pid"], signal.SIGCONT)
         wait_state(bus, "sc", "stopped", 10)
         # a restart would show within a second as connecting
         check(stays_true(lambda: bus.tunnel_prop("sc", "State") == "stopped", 3),
