@@ -6,7 +6,9 @@
  * deletes one.  The manager asks it what is on disk; a tunnel saves its
  * changed settings through it.  A file that cannot be read is reported
  * with its path, line and reason, and the store never writes it unless
- * asked to save new settings for that name.
+ * asked to save new settings for that name, and never over a file that
+ * changed on disk since the store last read or wrote it (a hand edit not
+ * reloaded yet is not clobbered: the save fails and says to Reload).
  *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -15,6 +17,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
@@ -23,11 +26,20 @@
 
 #define SUFFIX ".conf"
 
+/* What a file was when the store last read or wrote it. */
+typedef struct {
+  dev_t dev;
+  ino_t ino;
+  goffset size;
+  gint64 mtime_ns;
+} Seen;
+
 struct _AsdTunnelStore
 {
   GObject parent_instance;
 
   char *dir;
+  GHashTable *seen;              /* name → Seen */
 };
 
 G_DEFINE_TYPE (AsdTunnelStore, asd_tunnel_store, G_TYPE_OBJECT)
@@ -36,6 +48,7 @@ static void
 asd_tunnel_store_finalize (GObject *object)
 {
   g_free (ASD_TUNNEL_STORE (object)->dir);
+  g_hash_table_unref (ASD_TUNNEL_STORE (object)->seen);
 
   G_OBJECT_CLASS (asd_tunnel_store_parent_class)->finalize (object);
 }
@@ -49,6 +62,44 @@ asd_tunnel_store_class_init (AsdTunnelStoreClass *klass)
 static void
 asd_tunnel_store_init (AsdTunnelStore *self)
 {
+  self->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+}
+
+/* @path's identity now; FALSE when it is not there. */
+static gboolean
+look_at (const char *path, Seen *seen)
+{
+  GStatBuf st;
+
+  if (g_stat (path, &st) != 0)
+    return FALSE;
+  *seen = (Seen) { st.st_dev, st.st_ino, st.st_size,
+                   (gint64) st.st_mtim.tv_sec * G_GINT64_CONSTANT (1000000000) + st.st_mtim.tv_nsec };
+  return TRUE;
+}
+
+static void
+remember (AsdTunnelStore *self, const char *name, const char *path)
+{
+  Seen now;
+
+  if (look_at (path, &now))
+    g_hash_table_insert (self->seen, g_strdup (name), g_memdup2 (&now, sizeof now));
+  else
+    g_hash_table_remove (self->seen, name);
+}
+
+/* Whether @path is as the store left it (or not there, as it knows). */
+static gboolean
+unchanged (AsdTunnelStore *self, const char *name, const char *path)
+{
+  const Seen *then = g_hash_table_lookup (self->seen, name);
+  Seen now;
+
+  if (!look_at (path, &now))
+    return TRUE;
+  return then != NULL && then->dev == now.dev && then->ino == now.ino &&
+         then->size == now.size && then->mtime_ns == now.mtime_ns;
 }
 
 /**
@@ -159,6 +210,7 @@ asd_tunnel_store_load (AsdTunnelStore *self, const char *name, GError **error)
 
   g_return_val_if_fail (path != NULL, NULL);
 
+  remember (self, name, path);
   return asd_tunnel_settings_load (path, error);
 }
 
@@ -170,7 +222,9 @@ asd_tunnel_store_load (AsdTunnelStore *self, const char *name, GError **error)
  * @error: return location for an %ASD_ERROR error
  *
  * Writes @name's file atomically (a new file renamed over the old one),
- * mode 0600, making the directory if needed.
+ * mode 0600, making the directory if needed.  A file that changed on disk
+ * since the store read or wrote it is left as it is: %ASD_ERROR_FAILED
+ * says to Reload first.
  *
  * Returns: whether the file was written
  */
@@ -182,8 +236,18 @@ asd_tunnel_store_save (AsdTunnelStore *self, const char *name,
 
   g_return_val_if_fail (path != NULL && settings != NULL, FALSE);
 
+  if (!unchanged (self, name, path))
+    {
+      g_set_error (error, ASD_ERROR, ASD_ERROR_FAILED,
+                   _("%s changed on disk since autosshd read it; call Reload to take the change, then try again"),
+                   path);
+      return FALSE;
+    }
   if (asd_tunnel_settings_save (settings, path, error))
-    return TRUE;
+    {
+      remember (self, name, path);
+      return TRUE;
+    }
   asd_error_ensure_domain (error);
   return FALSE;
 }
@@ -207,7 +271,10 @@ asd_tunnel_store_delete (AsdTunnelStore *self, const char *name, GError **error)
   g_return_val_if_fail (path != NULL, FALSE);
 
   if (g_unlink (path) == 0 || errno == ENOENT)
-    return TRUE;
+    {
+      g_hash_table_remove (self->seen, name);
+      return TRUE;
+    }
   saved_errno = errno;
   g_set_error (error, ASD_ERROR, ASD_ERROR_FAILED, _("cannot remove %s: %s"),
                path, g_strerror (saved_errno));

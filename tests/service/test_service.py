@@ -396,6 +396,38 @@ class ServiceTest(TestCase):
               "ssh runs after Stop and Configure: %r, Pid %r" % (ssh, bus.tunnel_prop("sc", "Pid")))
 
     @requires(sshd_skip_reason)
+    def test_writes_never_clobber_a_hand_edit(self):
+        """A file edited by hand and not reloaded yet is not overwritten by
+        Configure, TrustHostKey or an AutoStart write: they fail with Failed
+        and say to Reload (issue 9, finding 5); after Reload they work."""
+        fx = self.fx
+        w = World(fx)
+        bus = w.bus
+        w.add("he", start=False)
+        path = bus.conf_path("he")
+        with open(path, "a") as f:
+            f.write("# edited by hand\n")
+        with open(path) as f:
+            edited = f.read()
+        attempts = (
+            ("Configure", bus.tunnel("he", "Configure", {"PollInterval": GV("u", 45)})),
+            ("TrustHostKey", bus.tunnel("he", "TrustHostKey",
+                                        "SHA256:tQbJNhpn3/RnmjcfTKhRcOhuCFZczYnPyA3ylQxmZuw")),
+            ("AutoStart", bus.busctl("set-property", BUS_NAME, tunnel_path("he"), TUNNEL_IFACE,
+                                     "AutoStart", "b", "false")),
+        )
+        for what, res in attempts:
+            check(not res.ok, "%s over a hand edit succeeded" % what)
+            check("Reload" in res.stderr, "%s: the error does not say to Reload: %s"
+                  % (what, res.describe()))
+            with open(path) as f:
+                check(f.read() == edited, "%s overwrote the hand-edited file" % what)
+        bus.manager("Reload", check_ok=True)
+        bus.tunnel("he", "Configure", {"PollInterval": GV("u", 45)}, check_ok=True)
+        check(read_keyfile(path)["Tunnel"].get("PollInterval") == "45",
+              "Configure after Reload was not saved: %r" % read_keyfile(path))
+
+    @requires(sshd_skip_reason)
     def test_server_down_and_back(self):
         fx = self.fx
         w = World(fx)
