@@ -399,7 +399,7 @@ asd_ssh_failure_to_reason (AsdSshFailure  failure,
       if (detail != NULL && is_port &&
           g_ascii_string_to_unsigned (detail, 10, 1, 65535, &port, NULL))
         value = g_variant_new_uint32 (port);
-      else if (detail != NULL && !is_port)
+      else if (detail != NULL && key != NULL && !is_port)
         value = g_variant_new_string (detail);
       return asd_reason_new (failure_reasons[i].code, key, value, NULL);
     }
