@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <sys/random.h>
 #include <glib/gi18n.h>
@@ -345,6 +346,16 @@ asd_askpass_server_init (AsdAskpassServer *self)
                                         (GDestroyNotify) registration_free);
 }
 
+/* Whether @dir is a real directory (not a link) that belongs to us: we
+ * chmod it, and our socket lives in it. */
+static gboolean
+is_own_directory (const char *dir)
+{
+  GStatBuf st;
+
+  return g_lstat (dir, &st) == 0 && S_ISDIR (st.st_mode) && st.st_uid == getuid ();
+}
+
 /* Whether a server answers on @path (another instance of the service). */
 static gboolean
 someone_listens (const char *path)
@@ -368,6 +379,13 @@ asd_askpass_server_initable_init (GInitable *initable, GCancellable *cancellable
   g_return_val_if_fail (self->path != NULL && self->service == NULL, FALSE);
 
   dir = g_path_get_dirname (self->path);
+  if (g_mkdir_with_parents (dir, 0700) == 0 && !is_own_directory (dir))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY,
+                   _("%s is not a directory of this user's (a link, or someone else's): remove it"),
+                   dir);
+      return FALSE;
+    }
   if (g_mkdir_with_parents (dir, 0700) != 0 || g_chmod (dir, 0700) != 0)
     {
       int saved_errno = errno;

@@ -153,6 +153,23 @@ compare_names (gconstpointer a, gconstpointer b)
   return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
 }
 
+/* NAME.conf.XXXXXX: the temporary file of a save that a kill -9 cut short
+ * (g_file_set_contents() writes there, then renames). */
+static gboolean
+is_leftover (const char *file)
+{
+  const char *dot = strrchr (file, '.');
+  g_autofree char *base = dot != NULL ? g_strndup (file, dot - file) : NULL;
+
+  if (dot == NULL || strlen (dot + 1) != 6 || !g_str_has_suffix (base, SUFFIX))
+    return FALSE;
+  for (const char *c = dot + 1; *c != '\0'; c++)
+    if (!g_ascii_isalnum (*c))
+      return FALSE;
+  base[strlen (base) - strlen (SUFFIX)] = '\0';
+  return asd_tunnel_name_is_valid (base);
+}
+
 /**
  * asd_tunnel_store_list:
  * @self: a store
@@ -160,7 +177,8 @@ compare_names (gconstpointer a, gconstpointer b)
  * The tunnels that have a file: every NAME.conf whose NAME is a valid
  * tunnel name (a file with another name is logged and ignored; files
  * without .conf are not tunnels).  A directory that does not exist holds
- * no tunnels.
+ * no tunnels.  Temporary files of saves cut short (NAME.conf.XXXXXX) are
+ * removed.
  *
  * Returns: (transfer full) (element-type utf8): the names, sorted
  */
@@ -178,6 +196,14 @@ asd_tunnel_store_list (AsdTunnelStore *self)
     {
       g_autofree char *name = NULL;
 
+      if (is_leftover (file))
+        {
+          g_autofree char *path = g_build_filename (self->dir, file, NULL);
+
+          g_message ("removing %s, left by a save that was cut short", path);
+          g_unlink (path);
+          continue;
+        }
       if (!g_str_has_suffix (file, SUFFIX))
         continue;
       name = g_strndup (file, strlen (file) - strlen (SUFFIX));

@@ -11,6 +11,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include <glib/gstdio.h>
 #include <gio/gunixsocketaddress.h>
@@ -254,6 +255,30 @@ test_cannot_listen (Fixture *fx, gconstpointer data)
   g_unlink (file);
 }
 
+/* issue 9, finding 11: a runtime directory that is a link is refused, and
+ * its target's mode is left alone (it used to be chmodded 0700). */
+static void
+test_linked_dir (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *target = g_build_filename (fx->tmp, "elsewhere", NULL);
+  g_autofree char *link = g_build_filename (fx->tmp, "linked", NULL);
+  g_autofree char *path = g_build_filename (link, "askpass", NULL);
+  g_autoptr(GError) error = NULL;
+  AsdAskpassServer *server;
+  GStatBuf st;
+
+  g_assert_cmpint (g_mkdir (target, 0755), ==, 0);
+  g_assert_cmpint (symlink (target, link), ==, 0);
+  server = asd_askpass_server_new (path, FALSE, &error);
+  g_assert_null (server);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY);
+  g_assert_nonnull (strstr (error->message, link));
+  g_assert_cmpint (g_stat (target, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 07777, ==, 0755);
+  g_unlink (link);
+  g_rmdir (target);
+}
+
 /* issue 9, finding 7: a second instance (without --replace) must leave
  * the running one's socket alone: it used to unlink and rebind it, then
  * remove it on exit, and the first could no longer answer. */
@@ -311,6 +336,7 @@ main (int argc, char **argv)
   ADD ("cannot-listen", test_cannot_listen);
   ADD ("empty-connection", test_empty_connection);
   ADD ("second-instance", test_second_instance);
+  ADD ("linked-dir", test_linked_dir);
 #undef ADD
 
   return g_test_run ();

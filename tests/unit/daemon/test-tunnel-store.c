@@ -111,6 +111,8 @@ test_list (Fixture *fx, gconstpointer data)
   g_free (write_file (fx, "notes.txt", "[Tunnel]\n"));
   g_free (write_file (fx, "web.conf~", "[Tunnel]\n"));
   g_free (write_file (fx, "web.conf.bak", "[Tunnel]\n"));
+  g_free (write_file (fx, "web.conf.Ab12cD", "[Tunnel]\n"));   /* a save cut short */
+  g_free (write_file (fx, "web.conf.Ab12c-", "[Tunnel]\n"));   /* not one of ours */
   g_free (write_file (fx, "bad name.conf", "[Tunnel]\n"));
   g_free (write_file (fx, "bäd.conf", "[Tunnel]\n"));
   g_free (write_file (fx, ".conf", "[Tunnel]\n"));
@@ -118,6 +120,15 @@ test_list (Fixture *fx, gconstpointer data)
   g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
   g_test_trap_assert_passed ();
   g_test_trap_assert_stdout ("[a-1_B][web]");
+  {
+    g_autofree char *leftover = g_build_filename (fx->dir, "web.conf.Ab12cD", NULL);
+    g_autofree char *kept = g_build_filename (fx->dir, "web.conf.Ab12c-", NULL);
+    g_autofree char *bak = g_build_filename (fx->dir, "web.conf.bak", NULL);
+
+    g_assert_false (g_file_test (leftover, G_FILE_TEST_EXISTS));
+    g_assert_true (g_file_test (kept, G_FILE_TEST_EXISTS));
+    g_assert_true (g_file_test (bak, G_FILE_TEST_EXISTS));
+  }
   g_test_trap_assert_stderr ("*/bad name.conf: *bad name* is not a valid tunnel name*");
   g_test_trap_assert_stderr ("*/b*d.conf: *b*d* is not a valid tunnel name*");
   g_test_trap_assert_stderr ("*/.conf: * is not a valid tunnel name*");
