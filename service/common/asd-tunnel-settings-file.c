@@ -102,6 +102,24 @@ file_error (GError **error, const char *path, guint line, const char *message)
   return asd_settings_invalid (error, "%s: %s", path, message);
 }
 
+/* Whether every backslash of a raw value starts an escape GKeyFile knows
+ * (\s \n \t \r \\, and \; in a list).  Checked first: GLib 2.74 sets
+ * its GError twice, with a warning, for a value with two bad escapes
+ * (found by fuzzing). */
+static gboolean
+escapes_valid (const char *raw, gboolean list)
+{
+  for (const char *p = raw; *p != '\0'; p++)
+    {
+      if (*p != '\\')
+        continue;
+      p++;
+      if (*p == '\0' || strchr (list ? "sntr\\;" : "sntr\\", *p) == NULL)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 /* Reads @key's value from the [Tunnel] group as a GVariant of its type. */
 static GVariant *
 read_key (GKeyFile *file, const Key *key, GError **error)
@@ -113,6 +131,12 @@ read_key (GKeyFile *file, const Key *key, GError **error)
   gboolean boolean;
   guint number;
 
+  if ((key->type[0] == 's' || key->type[0] == 'a') && !escapes_valid (raw, key->type[0] == 'a'))
+    {
+      asd_settings_invalid (error, _("%s has a backslash that starts no escape a tunnel file knows (\\s, \\n, \\t, \\r, \\\\, and \\; in lists)"),
+                            key->name);
+      return NULL;
+    }
   switch (key->type[0])
     {
     case 's':

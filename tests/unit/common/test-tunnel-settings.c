@@ -663,6 +663,13 @@ typedef struct {
 } LoadCase;
 
 static const LoadCase load_cases[] = {
+  /* found by fuzzing: two bad escapes made GLib warn (its GError set twice) */
+  { "bad-escapes", "[Tunnel]\nDestination=h\nSshOptions=RemoteCommand=a\\;Transient==\\y;\\\n",
+    ":3: SshOptions has a backslash that starts no escape a tunnel file knows "
+    "(\\s, \\n, \\t, \\r, \\\\, and \\; in lists)" },
+  { "bad-escape-string", "[Tunnel]\nDestination=h\\q\n",
+    ":2: Destination has a backslash that starts no escape a tunnel file knows "
+    "(\\s, \\n, \\t, \\r, \\\\, and \\; in lists)" },
   { "syntax-line-3", "# web\n[Tunnel]\nthis is not valid\nDestination=host\n",
     ":3: the line is not a key=value line, a [group] line or a # comment" },
   { "bad-group-line", "[Tunnel]\nDestination=host\n[Oops\n",
