@@ -8,6 +8,9 @@
 # into the source tree.  A single input that takes more than 10 s fails
 # (a matcher gone quadratic), as does one that needs more than 2 GB.
 #
+# FUZZ_SEED=N fixes libFuzzer's seed, so that a run (CI's) can be
+# repeated input for input; unset, each run explores anew.
+#
 # Exits 0 when no target crashed, leaked, timed out, ran out of memory or
 # failed a check (a round-trip mismatch is a failed check); otherwise names
 # each failure with its stack and input, keeps the work directory (its
@@ -51,9 +54,12 @@ for entry in "${targets[@]}"; do
   fi
   mkdir -p "$dir/corpus" "$dir/artifacts" "$dir/tmp"
   cp -R "$here/corpus/$name/." "$dir/corpus/"
-  dict=()
+  extra=()   # -dict, -seed
   if [ -f "$here/$name.dict" ]; then
-    dict=("-dict=$here/$name.dict")
+    extra=("-dict=$here/$name.dict")
+  fi
+  if [ -n "${FUZZ_SEED:-}" ]; then
+    extra+=("-seed=$FUZZ_SEED")
   fi
 
   echo "== $name: ${seconds}s, -max_len=$max_len"
@@ -61,7 +67,7 @@ for entry in "${targets[@]}"; do
   ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
   UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
     "$exe" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-      -max_len="$max_len" -print_final_stats=1 "${dict[@]}" \
+      -max_len="$max_len" -print_final_stats=1 "${extra[@]}" \
       -artifact_prefix="$dir/artifacts/" "$dir/corpus" >"$log" 2>&1
   status=$?
 
