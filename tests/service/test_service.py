@@ -428,6 +428,36 @@ class ServiceTest(TestCase):
               "Configure after Reload was not saved: %r" % read_keyfile(path))
 
     @requires(sshd_skip_reason)
+    def test_reload_touches_only_changed_tunnels(self):
+        """Reload restarts the tunnel whose file changed and leaves the
+        others' ssh alone: same Pid, no StateChanged (a Reload that
+        restarted every tunnel passed the suite before)."""
+        fx = self.fx
+        w = World(fx)
+        bus = w.bus
+        w.add("same")
+        w.add("edited")
+        same_pid = w.connected("same")["Pid"]
+        edited_pid = w.connected("edited")["Pid"]
+        path = bus.conf_path("edited")
+        with open(path) as f:
+            text = f.read()
+        with open(path, "w") as f:
+            f.write(text + "PollInterval=45\n")
+        mark = w.rec.mark()
+        bus.manager("Reload", check_ok=True)
+        after = w.connected("edited")
+        check(after["Pid"] != edited_pid, "the edited tunnel's ssh was not restarted")
+        check(after["Settings"]["PollInterval"]["data"] == 45, "PollInterval %r after Reload"
+              % after["Settings"]["PollInterval"])
+        props = bus.tunnel_props("same")
+        check(props["State"] == "connected" and props["Pid"] == same_pid,
+              "Reload touched the unchanged tunnel: State %r Pid %r (was %r)"
+              % (props["State"], props["Pid"], same_pid))
+        check(not w.rec.states(tunnel_path("same"), mark),
+              "StateChanged of the unchanged tunnel: %r" % w.rec.states(tunnel_path("same"), mark))
+
+    @requires(sshd_skip_reason)
     def test_server_down_and_back(self):
         fx = self.fx
         w = World(fx)
