@@ -150,7 +150,10 @@ asd_manager_reload (AsdManager *self, gboolean start_new)
       AsdTunnel *existing = g_hash_table_lookup (self->tunnels, name);
       const AsdTunnelSettings *settings = asd_tunnel_get_settings (loaded);
 
-      if (existing == NULL)
+      if (existing != NULL && asd_tunnel_get_store (existing) == NULL)
+        g_warning (_("%s: a transient tunnel has this name: its file is not loaded until the tunnel is removed"),
+                   name);
+      else if (existing == NULL)
         {
           asd_manager_add_tunnel_object (self, loaded);
           if (start_new && settings != NULL && settings->auto_start)

@@ -132,6 +132,19 @@ handle_probe (AsdDbusTunnel *object, GDBusMethodInvocation *invocation)
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* Transient is chosen once, by AddTunnel: a file appearing or vanishing
+ * under a running tunnel would surprise whoever chose. */
+static gboolean
+keeps_transient (AsdTunnel *self, const AsdTunnelSettings *settings, GError **error)
+{
+  if (settings->transient == self->settings->transient)
+    return TRUE;
+  g_set_error (error, ASD_ERROR, ASD_ERROR_INVALID_SETTINGS,
+               _("Transient is chosen when a tunnel is added: to change it, remove tunnel “%s” and add it again"),
+               self->name);
+  return FALSE;
+}
+
 static gboolean
 handle_configure (AsdDbusTunnel *object, GDBusMethodInvocation *invocation, GVariant *changes)
 {
@@ -146,6 +159,7 @@ handle_configure (AsdDbusTunnel *object, GDBusMethodInvocation *invocation, GVar
   settings = asd_tunnel_settings_copy (self->settings);
   if (!asd_tunnel_settings_apply_variant (settings, changes, &error) ||
       !asd_tunnel_settings_validate (settings, &error) ||
+      !keeps_transient (self, settings, &error) ||
       !save_settings (self, settings, &error))
     {
       g_dbus_method_invocation_return_gerror (invocation, error);

@@ -849,6 +849,45 @@ class ServiceTest(TestCase):
             wait_until(lambda: not r.alive(), 5, "ssh %r to die with the killed service" % r)
 
     @requires(sshd_skip_reason)
+    def test_transient_stays_transient(self):
+        """Transient is chosen by AddTunnel: Configure cannot flip it (the
+        call said OK and changed nothing), and a hand-written file of the
+        same name is not adopted by Reload while the transient tunnel lives
+        (issue 9, finding 11); once it is removed, Reload loads the file."""
+        fx = self.fx
+        w = World(fx)
+        bus = w.bus
+        w.add("tt", start=False, Transient=True)
+        expect_error(bus.tunnel("tt", "Configure", {"Transient": GV("b", False)}),
+                     "InvalidSettings", "Configure Transient=false of a transient tunnel")
+        check(bus.tunnel_files() == {}, "files written: %r" % sorted(bus.tunnel_files()))
+        bus.tunnel("tt", "Configure", {"Transient": GV("b", True)}, check_ok=True)
+        w.add("file", start=False)
+        expect_error(bus.tunnel("file", "Configure", {"Transient": GV("b", True)}),
+                     "InvalidSettings", "Configure Transient=true of a saved tunnel")
+        check(os.path.exists(bus.conf_path("file")), "file.conf went with Transient=true")
+        # a hand-written tt.conf: the transient tunnel keeps its own settings
+        with open(bus.conf_path("file")) as f:
+            text = f.read().replace("PollInterval", "#PollInterval") + "PollInterval=77\n"
+        with open(bus.conf_path("tt"), "w") as f:
+            f.write(text)
+        bus.manager("Reload", check_ok=True)
+        props = bus.tunnel_props("tt")
+        check(props["ConfigState"] == "transient" and props["Settings"]["Transient"]["data"] is True,
+              "Reload adopted tt.conf: ConfigState %r, Transient %r"
+              % (props["ConfigState"], props["Settings"]["Transient"]))
+        check(props["Settings"]["PollInterval"]["data"] != 77,
+              "Reload applied tt.conf's PollInterval to the transient tunnel")
+        bus.manager("RemoveTunnel", "tt", check_ok=True)
+        with open(bus.conf_path("tt")) as f:
+            check(f.read() == text, "RemoveTunnel of the transient tunnel changed tt.conf")
+        bus.manager("Reload", check_ok=True)
+        props = bus.tunnel_props("tt")
+        check(props["ConfigState"] == "loaded" and props["Settings"]["PollInterval"]["data"] == 77,
+              "tt.conf not loaded after the transient tunnel went: %r %r"
+              % (props["ConfigState"], props["Settings"]["PollInterval"]))
+
+    @requires(sshd_skip_reason)
     def test_transient_not_saved(self):
         fx = self.fx
         w = World(fx)
