@@ -111,7 +111,8 @@ child_setup (gpointer user_data)
 static void
 send_signal (AsdSshProcess *self, int signum)
 {
-  if (!self->running || g_subprocess_get_identifier (self->subprocess) == NULL)
+  if (!self->running || self->pid <= 0 ||   /* kill (0, ...) would be our own group */
+      g_subprocess_get_identifier (self->subprocess) == NULL)
     return;
   if (self->flags & ASD_SSH_PROCESS_NEW_SESSION)
     kill (-self->pid, signum);

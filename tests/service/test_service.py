@@ -274,9 +274,15 @@ class ServiceTest(TestCase):
         check(cmd[-2:] == ["--", "127.0.0.1"] or cmd[-2:] == ["--", "root@127.0.0.1"],
               "Command does not end with -- DEST: %r" % cmd)
         with open("/proc/%d/cmdline" % pid, "rb") as f:
-            argv = f.read().split(b"\0")[:-1]
-        check([a.decode() for a in argv[1:]] == cmd[1:],
-              "Command %r differs from ssh's argv %r" % (cmd, argv))
+            argv = [a.decode() for a in f.read().split(b"\0")[:-1]]
+        # ssh's own log: -E a FIFO of this start, in the private runtime
+        # directory, its name already gone (ssh has it open)
+        fifo = argv[2] if argv[1:2] == ["-E"] else ""
+        check(os.path.dirname(fifo) == os.path.join(w.bus.runtime_dir, "autosshd")
+              and os.path.basename(fifo).startswith("ssh-log-web-1-"),
+              "ssh's argv %r does not start with -E and a log FIFO of the service's" % argv)
+        check(not os.path.exists(fifo), "ssh's log FIFO %s is still there" % fifo)
+        check(argv[3:] == cmd[1:], "Command %r differs from ssh's argv %r" % (cmd, argv))
         check(props["Name"] == "web-1", "Name %r" % props["Name"])
         check(props["Destination"] == "root@127.0.0.1", "Destination %r" % props["Destination"])
         fwd = "-L %d:127.0.0.1:%d" % (lport, w.target.port)
