@@ -5,6 +5,11 @@
  * stopping it is SIGTERM, then SIGKILL if it has not gone after a grace
  * period.  Nothing here blocks.
  *
+ * Two channels may be read, line by line: ssh's stderr, and its own log,
+ * which ssh writes to a FIFO (-E, see asd-log-fifo.c) when a log
+ * directory is set.  Only the log is ssh's own words: stderr also carries
+ * the server's banner and whatever ssh's children write.
+ *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -18,10 +23,25 @@
 
 #include "asd-line-splitter.h"
 #include "asd-log.h"
+#include "asd-log-fifo.h"
 #include "asd-ssh-process.h"
 
-/* How long stderr may stay open once ssh has exited. */
-#define STDERR_AFTER_EXIT_S 1
+/* How long the channels may stay open once ssh has exited. */
+#define CHANNELS_AFTER_EXIT_S 1
+/* How many stderr lines are kept while ssh's log is silent. */
+#define EARLY_STDERR_MAX 16
+
+/* ssh's stderr, or its own log: read in bounded pieces (the banner can be
+ * anything), cut into bounded lines, each handed on as one signal. */
+typedef struct {
+  AsdSshProcess *owner;
+  guint signal;                  /* SIGNAL_STDERR_LINE or SIGNAL_LOG_LINE */
+  GInputStream *stream;
+  AsdLineSplitter *lines;
+  char buffer[4096];
+  gboolean open;                 /* lines may still come */
+  gboolean heard;                /* some bytes have come */
+} Channel;
 
 struct _AsdSshProcess
 {
@@ -31,18 +51,19 @@ struct _AsdSshProcess
 
   char **argv;
   char **env;                    /* variables set for ssh, NAME=VALUE */
+  char *log_dir;                 /* where ssh's log FIFO is made, or NULL */
   AsdSshProcessFlags flags;
   GSubprocess *subprocess;
   GCancellable *cancellable;
   guint kill_id;
   gint pid;
   gboolean running;
-  GInputStream *stderr_pipe;
-  AsdLineSplitter *stderr_lines;
-  char stderr_buffer[4096];
-  gboolean stderr_open;
+  Channel stderr_channel;
+  Channel log_channel;
+  AsdLogFifo *log_fifo;
+  GPtrArray *early_stderr;       /* stderr lines while ssh's log is silent */
   gboolean exit_pending;
-  guint stderr_wait_id;          /* after the exit, how long stderr may stay open */
+  guint channels_wait_id;        /* after the exit, how long the channels may stay open */
   gboolean exit_signalled;
   gint exit_code;
 };
@@ -50,6 +71,7 @@ struct _AsdSshProcess
 enum {
   SIGNAL_EXITED,
   SIGNAL_STDERR_LINE,
+  SIGNAL_LOG_LINE,
   N_SIGNALS
 };
 
@@ -76,18 +98,49 @@ child_setup (gpointer user_data)
     _exit (255);
 }
 
+/* In a session of its own, ssh leads a process group, and its children (a
+ * ProxyCommand and whatever that starts) are in it: the group gets the
+ * signal, or they would outlive the tunnel.  Otherwise (the drop-in) ssh
+ * shares the terminal's group and only ssh is signalled.
+ *
+ * Only while GSubprocess has not seen ssh's end: until ssh is reaped its
+ * pid, and so the group's id, can be nobody else's.  (GLib reaps in its
+ * worker thread a moment before it says so; in that moment the group id
+ * is still taken as long as a member of the group lives, and a recycled
+ * pid would have to have made itself a group leader, too.) */
+static void
+send_signal (AsdSshProcess *self, int signum)
+{
+  if (!self->running || self->pid <= 0 ||   /* kill (0, ...) would be our own group */
+      g_subprocess_get_identifier (self->subprocess) == NULL)
+    return;
+  if (self->flags & ASD_SSH_PROCESS_NEW_SESSION)
+    kill (-self->pid, signum);
+  else
+    g_subprocess_send_signal (self->subprocess, signum);
+}
+
+static void
+channel_clear (Channel *channel)
+{
+  g_clear_object (&channel->stream);
+  g_clear_pointer (&channel->lines, asd_line_splitter_free);
+}
+
 static void
 asd_ssh_process_dispose (GObject *object)
 {
   AsdSshProcess *self = ASD_SSH_PROCESS (object);
 
   /* A supervisor dropping a live ssh still ends it. */
-  if (self->running && self->subprocess != NULL)
-    g_subprocess_force_exit (self->subprocess);
+  if (self->subprocess != NULL)
+    send_signal (self, SIGKILL);
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->kill_id, g_source_remove);
-  g_clear_handle_id (&self->stderr_wait_id, g_source_remove);
-  g_clear_object (&self->stderr_pipe);
+  g_clear_handle_id (&self->channels_wait_id, g_source_remove);
+  g_clear_object (&self->stderr_channel.stream);
+  g_clear_object (&self->log_channel.stream);
+  g_clear_pointer (&self->log_fifo, asd_log_fifo_free);
   g_clear_object (&self->subprocess);
   g_clear_object (&self->cancellable);
 
@@ -99,8 +152,11 @@ asd_ssh_process_finalize (GObject *object)
 {
   AsdSshProcess *self = ASD_SSH_PROCESS (object);
 
-  g_clear_pointer (&self->stderr_lines, asd_line_splitter_free);
+  channel_clear (&self->stderr_channel);
+  channel_clear (&self->log_channel);
+  g_clear_pointer (&self->early_stderr, g_ptr_array_unref);
   g_free (self->tunnel);
+  g_free (self->log_dir);
   g_strfreev (self->argv);
   g_strfreev (self->env);
 
@@ -120,7 +176,7 @@ asd_ssh_process_class_init (AsdSshProcessClass *klass)
    * @signalled: ssh was killed by a signal
    * @code: the signal number, or the exit status
    *
-   * ssh has ended; emitted once per start.
+   * ssh has ended; emitted once per start, after the last line.
    */
   signals[SIGNAL_EXITED] =
     g_signal_new ("exited", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
@@ -131,10 +187,22 @@ asd_ssh_process_class_init (AsdSshProcessClass *klass)
    * AsdSshProcess::stderr-line:
    * @line: one line ssh wrote to stderr, without its newline
    *
-   * Only with %ASD_SSH_PROCESS_READ_STDERR.
+   * Only with %ASD_SSH_PROCESS_READ_STDERR.  With a log directory, this is
+   * not ssh's own log: it holds the server's banner, which can say
+   * anything; show it, never act on it.
    */
   signals[SIGNAL_STDERR_LINE] =
     g_signal_new ("stderr-line", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  /**
+   * AsdSshProcess::log-line:
+   * @line: one line of ssh's own log, without its newline
+   *
+   * Only with a log directory, see asd_ssh_process_set_log_dir().
+   */
+  signals[SIGNAL_LOG_LINE] =
+    g_signal_new ("log-line", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
@@ -161,27 +229,59 @@ asd_ssh_process_new (const char * const *argv, AsdSshProcessFlags flags)
   return self;
 }
 
-/* "exited" waits for both the exit and the end of stderr, so that every
- * line is seen before the exit is acted on. */
+static gboolean
+disposed (AsdSshProcess *self)
+{
+  return self->cancellable == NULL || g_cancellable_is_cancelled (self->cancellable);
+}
+
+/* Before ssh opens its log (-E), it writes its errors with the command
+ * line ("Bad port 'x'", "command-line: line 0: Bad configuration option")
+ * to stderr.  It opens the log long before it connects, and at once writes
+ * to it (LogLevel=DEBUG1): if ssh ended and its log never said a word, it
+ * never reached a server, and its stderr was its own.  Those lines are
+ * handed on as ssh's log, before "exited". */
+static void
+emit_early_stderr (AsdSshProcess *self)
+{
+  g_autoptr(GPtrArray) early = g_steal_pointer (&self->early_stderr);
+
+  if (self->log_fifo == NULL || self->log_channel.heard || early == NULL)
+    return;
+  for (guint i = 0; i < early->len && !disposed (self); i++)
+    g_signal_emit (self, signals[SIGNAL_LOG_LINE], 0, g_ptr_array_index (early, i));
+}
+
+/* "exited" waits for both the exit and the end of both channels, so that
+ * every line is seen before the exit is acted on. */
 static void
 emit_exited_when_done (AsdSshProcess *self)
 {
-  if (!self->exit_pending || self->stderr_open)
+  g_autoptr(AsdSshProcess) hold = NULL;
+
+  if (!self->exit_pending || self->stderr_channel.open || self->log_channel.open)
     return;
   self->exit_pending = FALSE;
-  g_clear_handle_id (&self->stderr_wait_id, g_source_remove);
-  g_signal_emit (self, signals[SIGNAL_EXITED], 0, self->exit_signalled, self->exit_code);
+  g_clear_handle_id (&self->channels_wait_id, g_source_remove);
+  if (self->log_fifo != NULL)
+    asd_log_fifo_unlink (self->log_fifo);
+  hold = g_object_ref (self);   /* line handlers may drop it */
+  emit_early_stderr (self);
+  if (!disposed (self))
+    g_signal_emit (self, signals[SIGNAL_EXITED], 0, self->exit_signalled, self->exit_code);
 }
 
-/* A child of ssh (its askpass helper, a ProxyCommand) may keep stderr
- * open after ssh is gone: the exit counts all the same. */
+/* A child of ssh (its askpass helper, a ProxyCommand) may keep stderr or
+ * the log open after ssh is gone: the exit counts all the same, and what
+ * they write later is not heard. */
 static gboolean
-on_stderr_wait_over (gpointer user_data)
+on_channels_wait_over (gpointer user_data)
 {
   AsdSshProcess *self = user_data;
 
-  self->stderr_wait_id = 0;
-  self->stderr_open = FALSE;
+  self->channels_wait_id = 0;
+  self->stderr_channel.open = FALSE;
+  self->log_channel.open = FALSE;
   emit_exited_when_done (self);
   return G_SOURCE_REMOVE;
 }
@@ -204,81 +304,109 @@ on_wait_done (GObject *source, GAsyncResult *result, gpointer user_data)
   self->exit_pending = TRUE;
   asd_log_tunnel (self->tunnel, G_LOG_LEVEL_DEBUG, "ssh %d ended (%s %d)", self->pid,
            self->exit_signalled ? "signal" : "status", self->exit_code);
-  if (self->stderr_open)
-    self->stderr_wait_id = g_timeout_add_seconds (STDERR_AFTER_EXIT_S, on_stderr_wait_over, self);
+  /* ssh will write no more: its log ends when its copies are closed */
+  if (self->log_fifo != NULL)
+    asd_log_fifo_close_writer (self->log_fifo);
+  if (self->stderr_channel.open || self->log_channel.open)
+    self->channels_wait_id = g_timeout_add_seconds (CHANNELS_AFTER_EXIT_S,
+                                                    on_channels_wait_over, self);
   emit_exited_when_done (self);
 }
 
-static void read_stderr (AsdSshProcess *self);
-
-static gboolean
-disposed (AsdSshProcess *self)
-{
-  return self->cancellable == NULL || g_cancellable_is_cancelled (self->cancellable);
-}
-
 static void
-emit_stderr_line (const char *line, gpointer user_data)
+emit_line (const char *line, gpointer user_data)
 {
-  AsdSshProcess *self = user_data;
+  Channel *channel = user_data;
+  AsdSshProcess *self = channel->owner;
   g_autofree char *chomped = g_strchomp (g_strdup (line));
 
   /* a handler of an earlier line may have dropped the process */
-  if (!disposed (self))
-    g_signal_emit (self, signals[SIGNAL_STDERR_LINE], 0, chomped);
+  if (disposed (self) || !channel->open)
+    return;
+  if (channel == &self->stderr_channel && self->early_stderr != NULL &&
+      self->early_stderr->len < EARLY_STDERR_MAX)
+    g_ptr_array_add (self->early_stderr, g_strdup (chomped));
+  g_signal_emit (self, signals[channel->signal], 0, chomped);
 }
 
-/* stderr is read in bounded pieces and cut into bounded lines: the
- * server's banner arrives there too, and it can be anything. */
+/* The first bytes of the log: ssh has opened the FIFO, its name can go,
+ * and stderr is no longer ssh's alone. */
 static void
-on_stderr_read (GObject *source, GAsyncResult *result, gpointer user_data)
+on_log_heard (AsdSshProcess *self)
 {
-  AsdSshProcess *self = user_data;
+  asd_log_fifo_unlink (self->log_fifo);
+  g_clear_pointer (&self->early_stderr, g_ptr_array_unref);
+}
+
+static void read_channel (Channel *channel);
+
+static void
+on_channel_read (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Channel *channel = user_data;
   g_autoptr(GError) error = NULL;
   gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
 
   g_autoptr(AsdSshProcess) hold = NULL;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;   /* @self is being disposed */
-  hold = g_object_ref (self);   /* line handlers may drop it */
+    return;   /* the process is being disposed */
+  hold = g_object_ref (channel->owner);   /* line handlers may drop it */
   if (n <= 0)
     {
-      /* End of stderr, or a read error: the same for us. */
-      asd_line_splitter_finish (self->stderr_lines);
-      self->stderr_open = FALSE;
-      if (!disposed (self))
-        emit_exited_when_done (self);
+      /* The end, or a read error: the same for us. */
+      asd_line_splitter_finish (channel->lines);
+      channel->open = FALSE;
+      if (!disposed (hold))
+        emit_exited_when_done (hold);
       return;
     }
-  asd_line_splitter_feed (self->stderr_lines, self->stderr_buffer, n);
-  if (!disposed (self))
-    read_stderr (self);
+  if (!channel->heard && channel == &hold->log_channel)
+    on_log_heard (hold);
+  channel->heard = TRUE;
+  asd_line_splitter_feed (channel->lines, channel->buffer, n);
+  if (!disposed (hold))
+    read_channel (channel);
 }
 
 static void
-read_stderr (AsdSshProcess *self)
+read_channel (Channel *channel)
 {
-  g_input_stream_read_async (self->stderr_pipe, self->stderr_buffer, sizeof self->stderr_buffer,
-                             G_PRIORITY_DEFAULT, self->cancellable, on_stderr_read, self);
+  g_input_stream_read_async (channel->stream, channel->buffer, sizeof channel->buffer,
+                             G_PRIORITY_DEFAULT, channel->owner->cancellable,
+                             on_channel_read, channel);
 }
 
-/**
- * asd_ssh_process_start:
- * @self: a process not started yet
- * @error: return location for an error (ssh could not be executed)
- *
- * Starts ssh; #AsdSshProcess::exited tells when it ends.
- */
-gboolean
-asd_ssh_process_start (AsdSshProcess *self, GError **error)
+static void
+open_channel (AsdSshProcess *self, Channel *channel, guint signal, GInputStream *stream)
 {
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  ChildSetup *setup;
-  const char *identifier;
+  channel->owner = self;
+  channel->signal = signal;
+  channel->stream = g_object_ref (stream);
+  channel->lines = asd_line_splitter_new (ASD_LINE_MAX, emit_line, channel);
+  channel->open = TRUE;
+  read_channel (channel);
+}
 
-  g_return_val_if_fail (ASD_IS_SSH_PROCESS (self), FALSE);
-  g_return_val_if_fail (self->subprocess == NULL, FALSE);
+/* ssh's argv with "-E FIFO" right after the program: -E takes the last
+ * value given, and the tunnel's own arguments never hold -E (the settings
+ * refuse it, and ssh_config has no keyword for it). */
+static char **
+argv_with_log (AsdSshProcess *self)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  g_strv_builder_add (builder, self->argv[0]);
+  g_strv_builder_addv (builder, (const char *[]) { "-E", asd_log_fifo_get_path (self->log_fifo), NULL });
+  g_strv_builder_addv (builder, (const char **) self->argv + 1);
+  return g_strv_builder_end (builder);
+}
+
+static GSubprocessLauncher *
+new_launcher (AsdSshProcess *self)
+{
+  GSubprocessLauncher *launcher;
+  ChildSetup *setup;
 
   launcher = g_subprocess_launcher_new ((self->flags & ASD_SSH_PROCESS_READ_STDERR)
                                        ? G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE
@@ -294,22 +422,56 @@ asd_ssh_process_start (AsdSshProcess *self, GError **error)
 
       g_subprocess_launcher_setenv (launcher, name, equals + 1, TRUE);
     }
+  return launcher;
+}
 
+/**
+ * asd_ssh_process_start:
+ * @self: a process not started yet
+ * @error: return location for an error (ssh could not be executed, or
+ *   its log FIFO could not be made)
+ *
+ * Starts ssh; #AsdSshProcess::exited tells when it ends.
+ */
+gboolean
+asd_ssh_process_start (AsdSshProcess *self, GError **error)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_auto(GStrv) argv = NULL;
+  const char *identifier;
+
+  g_return_val_if_fail (ASD_IS_SSH_PROCESS (self), FALSE);
+  g_return_val_if_fail (self->subprocess == NULL, FALSE);
+
+  if (self->log_dir != NULL)
+    {
+      self->log_fifo = asd_log_fifo_new (self->log_dir, self->tunnel != NULL ? self->tunnel : "ssh",
+                                         error);
+      if (self->log_fifo == NULL)
+        return FALSE;
+      argv = argv_with_log (self);
+    }
+  launcher = new_launcher (self);
   self->subprocess = g_subprocess_launcher_spawnv (launcher,
-                                                   (const char * const *) self->argv,
+                                                   (const char * const *) (argv != NULL ? argv : self->argv),
                                                    error);
   if (self->subprocess == NULL)
-    return FALSE;
+    {
+      g_clear_pointer (&self->log_fifo, asd_log_fifo_free);
+      return FALSE;
+    }
 
   identifier = g_subprocess_get_identifier (self->subprocess);
   self->pid = identifier != NULL ? atoi (identifier) : 0;
   self->running = TRUE;
   if (self->flags & ASD_SSH_PROCESS_READ_STDERR)
+    open_channel (self, &self->stderr_channel, SIGNAL_STDERR_LINE,
+                  g_subprocess_get_stderr_pipe (self->subprocess));
+  if (self->log_fifo != NULL)
     {
-      self->stderr_pipe = g_object_ref (g_subprocess_get_stderr_pipe (self->subprocess));
-      self->stderr_lines = asd_line_splitter_new (ASD_LINE_MAX, emit_stderr_line, self);
-      self->stderr_open = TRUE;
-      read_stderr (self);
+      self->early_stderr = g_ptr_array_new_with_free_func (g_free);
+      open_channel (self, &self->log_channel, SIGNAL_LOG_LINE,
+                    asd_log_fifo_get_stream (self->log_fifo));
     }
   g_subprocess_wait_async (self->subprocess, self->cancellable,
                            on_wait_done, self);
@@ -332,6 +494,26 @@ asd_ssh_process_setenv (AsdSshProcess *self, const char *name, const char *value
   self->env = g_environ_setenv (self->env, name, value, TRUE);
 }
 
+/**
+ * asd_ssh_process_set_log_dir:
+ * @self: a process not started yet, with %ASD_SSH_PROCESS_READ_STDERR
+ * @dir: a private directory (0700, ours)
+ *
+ * ssh writes its own log (-E) to a FIFO made in @dir for this start, and
+ * each line of it is an #AsdSshProcess::log-line signal; stderr then holds
+ * only what others write (the server's banner).  The FIFO's name is gone
+ * once ssh has opened it, and at the end of the run at the latest.
+ */
+void
+asd_ssh_process_set_log_dir (AsdSshProcess *self, const char *dir)
+{
+  g_return_if_fail (ASD_IS_SSH_PROCESS (self));
+  g_return_if_fail (self->flags & ASD_SSH_PROCESS_READ_STDERR);
+
+  g_free (self->log_dir);
+  self->log_dir = g_strdup (dir);
+}
+
 static gboolean
 on_grace_expired (gpointer user_data)
 {
@@ -340,7 +522,7 @@ on_grace_expired (gpointer user_data)
   self->kill_id = 0;
   asd_log_tunnel (self->tunnel, G_LOG_LEVEL_DEBUG, "ssh %d still running %d s after SIGTERM: SIGKILL",
            self->pid, ASD_SSH_PROCESS_STOP_GRACE_S);
-  g_subprocess_force_exit (self->subprocess);
+  send_signal (self, SIGKILL);
   return G_SOURCE_REMOVE;
 }
 
@@ -349,7 +531,9 @@ on_grace_expired (gpointer user_data)
  * @self: a process
  *
  * Sends SIGTERM, and SIGKILL if ssh is still there after
- * %ASD_SSH_PROCESS_STOP_GRACE_S seconds.  #AsdSshProcess::exited follows.
+ * %ASD_SSH_PROCESS_STOP_GRACE_S seconds; with
+ * %ASD_SSH_PROCESS_NEW_SESSION, to ssh's whole process group (its
+ * ProxyCommand too).  #AsdSshProcess::exited follows.
  */
 void
 asd_ssh_process_stop (AsdSshProcess *self)
@@ -358,7 +542,7 @@ asd_ssh_process_stop (AsdSshProcess *self)
 
   if (!self->running || self->kill_id != 0)
     return;
-  g_subprocess_send_signal (self->subprocess, SIGTERM);
+  send_signal (self, SIGTERM);
   self->kill_id = g_timeout_add_seconds (ASD_SSH_PROCESS_STOP_GRACE_S,
                                          on_grace_expired, self);
 }
@@ -381,6 +565,7 @@ asd_ssh_process_is_running (AsdSshProcess *self)
  * asd_ssh_process_set_tunnel_name:
  * @self: a AsdSshProcess
  * @tunnel: (nullable): the tunnel it works for, named in its log lines
+ *   (and in its log FIFO's name)
  */
 void
 asd_ssh_process_set_tunnel_name (AsdSshProcess *self, const char *tunnel)

@@ -13,7 +13,8 @@ G_BEGIN_DECLS
  * AsdSshProcessFlags:
  * @ASD_SSH_PROCESS_NONE: ssh stays in its supervisor's session and process
  *   group and inherits its stdin, stdout and stderr
- * @ASD_SSH_PROCESS_NEW_SESSION: ssh runs in a session of its own (setsid)
+ * @ASD_SSH_PROCESS_NEW_SESSION: ssh runs in a session of its own (setsid),
+ *   and stopping it signals its whole process group (its ProxyCommand too)
  * @ASD_SSH_PROCESS_READ_STDERR: ssh's stdin is /dev/null, its stdout is
  *   dropped, and each line it writes to stderr is an
  *   #AsdSshProcess::stderr-line signal; #AsdSshProcess::exited comes after
@@ -36,6 +37,8 @@ AsdSshProcess *asd_ssh_process_new      (const char * const *argv,
 void           asd_ssh_process_setenv   (AsdSshProcess      *self,
                                          const char         *name,
                                          const char         *value);
+void           asd_ssh_process_set_log_dir (AsdSshProcess   *self,
+                                            const char      *dir);
 gboolean       asd_ssh_process_start    (AsdSshProcess      *self,
                                          GError            **error);
 void           asd_ssh_process_stop     (AsdSshProcess      *self);

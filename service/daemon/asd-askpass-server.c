@@ -272,6 +272,20 @@ asd_askpass_server_get_path (AsdAskpassServer *self)
   return self->path;
 }
 
+/**
+ * asd_askpass_server_get_dir:
+ * @self: a server
+ *
+ * Returns: (transfer full): the service's private runtime directory, in
+ *   which the socket is (0700, ours, checked at start): the place for the
+ *   service's other private files, such as ssh's log FIFOs
+ */
+char *
+asd_askpass_server_get_dir (AsdAskpassServer *self)
+{
+  return g_path_get_dirname (self->path);
+}
+
 static void
 asd_askpass_server_dispose (GObject *object)
 {

@@ -32,6 +32,7 @@ AsdAskpassServer *asd_askpass_server_new        (const char        *socket_path,
                                                  gboolean           take_over,
                                                  GError           **error);
 const char       *asd_askpass_server_get_path   (AsdAskpassServer  *self);
+char             *asd_askpass_server_get_dir    (AsdAskpassServer  *self);
 char             *asd_askpass_server_register   (AsdAskpassServer  *self,
                                                  AsdAskpassHandler  handler,
                                                  gpointer           user_data);

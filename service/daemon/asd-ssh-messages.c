@@ -1,4 +1,4 @@
-/* asd-ssh-messages.c: what ssh's own messages on stderr mean
+/* asd-ssh-messages.c: what ssh's own messages (its log, ssh -E) mean
  *
  * One table maps the lines OpenSSH 9.2 prints (with -o LogLevel=DEBUG1
  * -o ExitOnForwardFailure=yes) to events and failures;

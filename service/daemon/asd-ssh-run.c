@@ -9,6 +9,23 @@
  * ssh has gone, asd_ssh_run_explain() says why (a reason code and details), and
  * what the tunnel should do next.
  *
+ * ssh's messages are read from its own log (ssh -E, through a FIFO in the
+ * service's private directory), never from its stderr: ssh prints the
+ * server's pre-authentication banner there, and a banner may say
+ * "Authenticated to x" or "REMOTE HOST IDENTIFICATION HAS CHANGED".
+ * OpenSSH 9.2 writes everything the table knows to the log: its log()
+ * family (debug1, verbose, error, fatal) — the changed host key box,
+ * "Host key verification failed.", "Permission denied", "Timeout, server
+ * not responding", connect errors.  Two kinds of ssh's own lines still go
+ * to stderr:
+ * - errors in the command line, found before ssh opens its log:
+ *   AsdSshProcess hands them on as log lines when ssh ends without a word
+ *   in its log (it never reached a server then, so no banner was shown);
+ * - "Connection to HOST closed by remote host.", printed at the end of a
+ *   session: it stays unread, and such an end is told by ssh's exit
+ *   status (the retry is the same backoff).
+ * stderr lines are only logged, as debug messages.
+ *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -89,6 +106,17 @@ keep_failure (AsdSshRun *self, AsdSshMessage *message)
     }
 }
 
+/* What others wrote to ssh's stderr (the server's banner, a
+ * ProxyCommand): shown to whoever debugs, never acted on. */
+static void
+on_ssh_stderr (AsdSshProcess *ssh, const char *line, gpointer user_data)
+{
+  AsdSshRun *self = user_data;
+
+  asd_log_tunnel (self->name, G_LOG_LEVEL_DEBUG, "%s: ssh stderr: %s", self->name, line);
+}
+
+/* A line of ssh's own log. */
 static void
 on_ssh_line (AsdSshProcess *ssh, const char *line, gpointer user_data)
 {
@@ -139,12 +167,14 @@ on_askpass_request (AsdAskpassRequest *request, const char *prompt, gpointer use
 }
 
 /* ssh's questions (passphrase, password, unknown host key) go to our
- * helper, with a token for this start only. */
+ * helper, with a token for this start only; its log goes to a FIFO in
+ * the same private directory. */
 static void
 use_askpass (AsdSshRun *self)
 {
-  if (self->askpass == NULL)
-    return;
+  g_autofree char *dir = asd_askpass_server_get_dir (self->askpass);
+
+  asd_ssh_process_set_log_dir (self->ssh, dir);
   self->token = asd_askpass_server_register (self->askpass, on_askpass_request, self);
   asd_ssh_process_setenv (self->ssh, "SSH_ASKPASS", self->askpass_helper);
   asd_ssh_process_setenv (self->ssh, "SSH_ASKPASS_REQUIRE", "force");
@@ -195,6 +225,8 @@ asd_ssh_run_watch_with (AsdSshRun *self, AsdMonitor *monitor)
 gboolean
 asd_ssh_run_start (AsdSshRun *self, GError **error)
 {
+  g_return_val_if_fail (self->askpass != NULL, FALSE);
+
   use_askpass (self);
   if (!asd_ssh_process_start (self->ssh, error))
     return FALSE;
@@ -342,7 +374,8 @@ asd_ssh_run_init (AsdSshRun *self)
  * @argv: ssh's argv
  * @remote_forwards: the tunnel has remote forwards (connected waits for them)
  * @trusted_host_key: (nullable): the fingerprint the user approved
- * @askpass: (nullable): the service's askpass server
+ * @askpass: the service's askpass server (needed to start: its directory
+ *   holds ssh's log FIFO too)
  * @askpass_helper: the helper program ssh runs as SSH_ASKPASS
  *
  * Returns: (transfer full): a run, not started
@@ -364,7 +397,8 @@ asd_ssh_run_new (const char         *tunnel_name,
   self->answers = asd_tunnel_askpass_new (tunnel_name, trusted_host_key);
   self->ssh = asd_ssh_process_new (argv, ASD_SSH_PROCESS_NEW_SESSION | ASD_SSH_PROCESS_READ_STDERR);
   asd_ssh_process_set_tunnel_name (self->ssh, tunnel_name);
-  g_signal_connect (self->ssh, "stderr-line", G_CALLBACK (on_ssh_line), self);
+  g_signal_connect (self->ssh, "log-line", G_CALLBACK (on_ssh_line), self);
+  g_signal_connect (self->ssh, "stderr-line", G_CALLBACK (on_ssh_stderr), self);
   g_signal_connect (self->ssh, "exited", G_CALLBACK (on_ssh_exited), self);
   return self;
 }

@@ -88,6 +88,63 @@ def scripting_blocks(readme):
     return blocks
 
 
+# ---------------------------------------------------------------- banners
+
+# Server banners (sshd's Banner, shown before authentication on ssh's
+# stderr) that read like ssh's own messages: the lines the service's
+# classifier keys on for progress, and for permanent failures.
+BANNER_LIKE_SUCCESS = """\
+Authenticated to x
+debug1: Authenticated to 127.0.0.1 ([127.0.0.1]:22) using "publickey".
+Authenticated to 127.0.0.1 ([127.0.0.1]:22) using "publickey".
+debug1: Entering interactive session.
+debug1: forwarding_success: all expected forwarding replies received
+debug1: All remote forwarding requests processed
+debug1: remote forward success for: listen 2222, connect 127.0.0.1:22
+"""
+
+BANNER_LIKE_HOST_KEY_CHANGED = """\
+@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@
+@@@ WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! @@@
+@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@
+  ssh-keygen -f "/root/.ssh/known_hosts" -R "[127.0.0.1]:22"
+Host key for [127.0.0.1]:22 has changed and you have requested strict checking.
+Host key verification failed.
+root@127.0.0.1: Permission denied (publickey).
+"""
+
+# A ProxyCommand's relay (stdin/stdout <-> HOST:PORT) that writes its pid
+# to a file and, once its connection is over, lingers until it is
+# signalled: a long-lived child of the proxy.
+LINGERING_RELAY = """\
+import os, signal, socket, sys, threading
+pidfile, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+with open(pidfile + ".tmp", "w") as f:
+    f.write(str(os.getpid()))
+os.rename(pidfile + ".tmp", pidfile)
+sock = socket.create_connection((host, port))
+
+
+def up():
+    while True:
+        data = os.read(0, 65536)
+        if not data:
+            break
+        sock.sendall(data)
+    sock.shutdown(socket.SHUT_WR)
+
+
+threading.Thread(target=up, daemon=True).start()
+while True:
+    data = sock.recv(65536)
+    if not data:
+        break
+    os.write(1, data)
+while True:
+    signal.pause()
+"""
+
+
 # ---------------------------------------------------------------- tests
 
 def ends_cleanly(w, name, act, what):
@@ -217,9 +274,15 @@ class ServiceTest(TestCase):
         check(cmd[-2:] == ["--", "127.0.0.1"] or cmd[-2:] == ["--", "root@127.0.0.1"],
               "Command does not end with -- DEST: %r" % cmd)
         with open("/proc/%d/cmdline" % pid, "rb") as f:
-            argv = f.read().split(b"\0")[:-1]
-        check([a.decode() for a in argv[1:]] == cmd[1:],
-              "Command %r differs from ssh's argv %r" % (cmd, argv))
+            argv = [a.decode() for a in f.read().split(b"\0")[:-1]]
+        # ssh's own log: -E a FIFO of this start, in the private runtime
+        # directory, its name already gone (ssh has it open)
+        fifo = argv[2] if argv[1:2] == ["-E"] else ""
+        check(os.path.dirname(fifo) == os.path.join(w.bus.runtime_dir, "autosshd")
+              and os.path.basename(fifo).startswith("ssh-log-web-1-"),
+              "ssh's argv %r does not start with -E and a log FIFO of the service's" % argv)
+        check(not os.path.exists(fifo), "ssh's log FIFO %s is still there" % fifo)
+        check(argv[3:] == cmd[1:], "Command %r differs from ssh's argv %r" % (cmd, argv))
         check(props["Name"] == "web-1", "Name %r" % props["Name"])
         check(props["Destination"] == "root@127.0.0.1", "Destination %r" % props["Destination"])
         fwd = "-L %d:127.0.0.1:%d" % (lport, w.target.port)
@@ -681,6 +744,98 @@ class ServiceTest(TestCase):
             for name in ("auth", "hostkey"):
                 check(w.bus.tunnel_prop(name, "State") == "failed", "%s left failed" % name)
             time.sleep(0.5)
+
+    @requires(sshd_skip_reason)
+    def test_banner_cannot_log_in(self):
+        """The server's banner is not ssh's own log: a banner that reads like
+        ssh's progress lines does not make a login that the server refuses
+        look connected (issue 9, finding 3)."""
+        fx = self.fx
+        w = World(fx, banner=BANNER_LIKE_SUCCESS)
+        wrong = os.path.join(w.bus.dir, "wrong_key")
+        run([SSH_KEYGEN, "-q", "-t", "ed25519", "-N", "", "-f", wrong])
+        path = tunnel_path("ban")
+        mark = w.rec.mark()
+        w.add("ban", IdentityFile=wrong,
+              RemoteForward=["%d:127.0.0.1:%d" % (free_port(), w.target.port)])
+        props = wait_state(w.bus, "ban", "failed", 20)
+        states = w.rec.states(path, mark)
+        check("connected" not in [new for _old, new, _why in states],
+              "the refused login was taken for connected: %r" % states)
+        check_reason(props, "auth-denied", "a refused key behind a banner", retry="never")
+        # the banner is shown in the service's debug log, as ssh's stderr
+        check("ssh stderr: Authenticated to x" in w.service.log(),
+              "the banner is not in the service's log as ssh's stderr")
+        private = os.path.join(w.bus.runtime_dir, "autosshd")
+        check(os.listdir(private) == ["askpass"],
+              "left in the service's runtime directory: %r" % os.listdir(private))
+
+    @requires(sshd_skip_reason)
+    def test_banner_cannot_fail_a_tunnel(self):
+        """A banner that reads like a changed host key does not make a healthy
+        tunnel fail for good when its connection drops (issue 9, finding 3)."""
+        fx = self.fx
+        w = World(fx, banner=BANNER_LIKE_HOST_KEY_CHANGED)
+        lport = w.add("hk")
+        props = w.connected("hk")
+        wait_forward(lport, w.target.payload, timeout=10)
+        path = tunnel_path("hk")
+        mark = w.rec.mark()
+        sessions = w.sshd.sessions()
+        check(len(sessions) == 1, "server sessions %r" % sessions)
+        os.kill(sessions[0], signal.SIGKILL)
+        # measured: Dropped after 0.05 s, connected again after 0.6-0.7 s
+        w.rec.wait("Dropped", path, since=mark, timeout=1)
+        after = wait_state(w.bus, "hk", ("connected", "failed"), 2,
+                           "the tunnel back after its connection dropped")
+        check(after["State"] == "connected", "the tunnel is %s after a drop: %r (%s)"
+              % (after["State"], after["StateReason"], after.get("StateReasonCode")))
+        check(after["Pid"] != props["Pid"], "the same ssh %r" % after["Pid"])
+        wait_forward(lport, w.target.payload, timeout=5, what="the forward after reconnecting")
+
+    @requires(sshd_skip_reason)
+    def test_stop_ends_proxy_command(self):
+        """Stop and RemoveTunnel end ssh's ProxyCommand with everything it
+        started, not only ssh (issue 9, finding 11a)."""
+        fx = self.fx
+        w = World(fx)
+        d = fx.tempdir()
+        relay = os.path.join(d, "relay.py")
+        with open(relay, "w") as f:
+            f.write(LINGERING_RELAY)
+        pidfile = os.path.join(d, "relay.pid")
+        # not exec'd: the relay is a child of the proxy's shell, as in a
+        # wrapper script (ssh itself only signals its direct child)
+        proxy = ("/bin/sh -c '/usr/bin/python3 %s %s 127.0.0.1 %%p; exit $?'"
+                 % (relay, pidfile))
+        options = w.settings()["SshOptions"] + ["ProxyCommand=%s" % proxy]
+        relays = []
+        fx.defer(lambda: kill_refs(relays))
+
+        def relay_of_this_start():
+            with contextlib.suppress(OSError, ValueError):
+                with open(pidfile) as f:
+                    ref = ProcRef(int(f.read()))
+                os.unlink(pidfile)
+                relays.append(ref)
+                return ref
+            return None
+        lport = w.add("px", SshOptions=options)
+        w.connected("px")
+        wait_forward(lport, w.target.payload, timeout=10)
+        ref = wait_until(relay_of_this_start, 5, "the relay's pid file")
+        check(ref.alive(), "the relay %r is not running" % ref)
+        w.bus.tunnel("px", "Stop", check_ok=True)
+        wait_state(w.bus, "px", "stopped", 2)
+        # measured: gone at the first look (< 0.05 s)
+        wait_until(lambda: not ref.alive(), 1, "Stop to end the ProxyCommand's relay %r" % ref)
+
+        w.bus.tunnel("px", "Start", check_ok=True)
+        w.connected("px")
+        ref = wait_until(relay_of_this_start, 5, "the relay's pid file")
+        w.bus.manager("RemoveTunnel", "px", check_ok=True)
+        wait_until(lambda: not ref.alive(), 1,
+                   "RemoveTunnel to end the ProxyCommand's relay %r" % ref)
 
     @requires(sshd_skip_reason)
     def test_bad_input(self):

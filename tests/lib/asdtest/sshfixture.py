@@ -453,10 +453,12 @@ SESSION_RE = re.compile(r"^sshd: root(@\S+)?$")
 
 
 class Sshd:
-    """A private sshd (its own keys, config and port), optionally in a netns."""
+    """A private sshd (its own keys, config and port), optionally in a netns;
+    banner: text the server shows before authentication (sshd's Banner), which
+    ssh prints on its stderr."""
 
     def __init__(self, fx, host="127.0.0.1", port=None, netns=None, name="sshd",
-                 max_startups=100):
+                 max_startups=100, banner=None):
         self.fx = fx
         self.host = host
         self.netns = netns
@@ -472,6 +474,12 @@ class Sshd:
             run([SSH_KEYGEN, "-q", "-t", "ed25519", "-N", "", "-C", "autossh-it",
                  "-f", key])
         shutil.copy(self.client_key + ".pub", os.path.join(d, "authorized_keys"))
+        banner_line = []
+        if banner is not None:
+            banner_path = os.path.join(d, "banner")
+            with open(banner_path, "w") as f:
+                f.write(banner)
+            banner_line = ["Banner %s" % banner_path]
         with open(self.config, "w") as f:
             f.write("\n".join([
                 "ListenAddress %s" % host,
@@ -486,8 +494,7 @@ class Sshd:
                 "AllowTcpForwarding yes",
                 "GatewayPorts no",
                 "MaxStartups %d" % max_startups,
-                "",
-            ]))
+            ] + banner_line + [""]))
         os.makedirs("/run/sshd", exist_ok=True)
         self.proc = None
         self.ref = None

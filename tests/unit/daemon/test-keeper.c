@@ -5,7 +5,8 @@
  * a server, gives up on a permanent failure, stops ssh with SIGTERM, and
  * keeps its counts across a Restart.  These tests run the real keeper on
  * the real main loop with small shell scripts in place of ssh (argv[0] of
- * the tunnel's ssh command), which print what OpenSSH prints and then
+ * the tunnel's ssh command), which print what OpenSSH prints to its log
+ * (the FIFO after "-E", "$2": each opens it once, as ssh does) and then
  * wait or exit.  No D-Bus and no sshd are needed.
  *
  * Copyright 2026 The autosshd developers
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
+#include "asd-askpass-server.h"
 #include "asd-keeper.h"
 #include "asd-retry-wait.h"
 
@@ -24,6 +26,7 @@
  * trap comes first: the test may stop it as soon as it reads the lines). */
 static const char connect_script[] =
   "#!/bin/sh\n"
+  "exec 2>\"$2\"\n"
   "trap 'echo TERM >> \"$0.signals\"; kill $child 2>/dev/null; exit 0' TERM\n"
   "echo 'Authenticated to 127.0.0.1 ([127.0.0.1]:22) using \"publickey\".' >&2\n"
   "echo 'debug1: Entering interactive session.' >&2\n"
@@ -35,6 +38,7 @@ static const char connect_script[] =
  * counted in a file, as a server would count logins. */
 static const char closed_script[] =
   "#!/bin/sh\n"
+  "exec 2>\"$2\"\n"
   "echo start >> \"$0.starts\"\n"
   "echo 'Connection closed by 127.0.0.1 port 22' >&2\n"
   "exit 255\n";
@@ -42,12 +46,14 @@ static const char closed_script[] =
 /* A refused key: permanent. */
 static const char denied_script[] =
   "#!/bin/sh\n"
+  "exec 2>\"$2\"\n"
   "echo start >> \"$0.starts\"\n"
   "echo 'root@127.0.0.1: Permission denied (publickey).' >&2\n"
   "exit 255\n";
 
 typedef struct {
   AsdKeeper *keeper;
+  AsdAskpassServer *askpass;     /* its directory holds ssh's log FIFO */
   char *dir;
   char *script;
   GArray *states;                /* AsdTunnelState, as notified */
@@ -98,6 +104,7 @@ fixture_init (Fixture *f, const char *script)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(AsdTunnelSettings) settings = asd_tunnel_settings_new ();
+  g_autofree char *socket = NULL;
   const char *argv[] = { NULL, NULL };
 
   f->dir = g_dir_make_tmp ("test-keeper-XXXXXX", &error);
@@ -110,7 +117,11 @@ fixture_init (Fixture *f, const char *script)
   f->states = g_array_new (FALSE, FALSE, sizeof (AsdTunnelState));
   f->starts = g_array_new (FALSE, FALSE, sizeof (gint64));
   f->delays = g_array_new (FALSE, FALSE, sizeof (gint64));
+  socket = g_build_filename (f->dir, "askpass", NULL);
+  f->askpass = asd_askpass_server_new (socket, FALSE, &error);
+  g_assert_no_error (error);
   f->keeper = asd_keeper_new ("test");
+  asd_keeper_set_askpass (f->keeper, f->askpass, "/bin/false");
   g_signal_connect (f->keeper, "notify::state", G_CALLBACK (on_state), f);
   g_signal_connect (f->keeper, "notify::next-retry", G_CALLBACK (on_next_retry), f);
   g_signal_connect (f->keeper, "ssh-ended", G_CALLBACK (on_ssh_ended), f);
@@ -236,10 +247,12 @@ fixture_clear (Fixture *f)
 
   stop_and_wait (f);
   g_clear_object (&f->keeper);
+  g_clear_object (&f->askpass);
   g_unlink (signals);
   g_unlink (starts);
   g_unlink (f->script);
-  g_rmdir (f->dir);
+  /* empty: no log FIFO is left behind */
+  g_assert_cmpint (g_rmdir (f->dir), ==, 0);
   g_free (f->script);
   g_free (f->dir);
   g_array_unref (f->states);
