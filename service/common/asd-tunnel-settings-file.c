@@ -137,6 +137,11 @@ read_key (GKeyFile *file, const Key *key, GError **error)
                             key->name);
       return NULL;
     }
+  if (!g_utf8_validate (raw, -1, NULL))
+    {
+      asd_settings_invalid (error, _("%s is not valid UTF-8"), key->name);
+      return NULL;
+    }
   switch (key->type[0])
     {
     case 's':
@@ -161,7 +166,9 @@ read_key (GKeyFile *file, const Key *key, GError **error)
         return NULL;
       return key->type[0] == 'q' ? g_variant_new_uint16 (number) : g_variant_new_uint32 (number);
     }
-  asd_settings_invalid (error, "%s: %s", key->name, local_error->message);
+  /* not GLib's message: it quotes the value, and the file may be anything */
+  g_debug ("%s: %s", key->name, local_error->message);
+  asd_settings_invalid (error, _("%s cannot be read"), key->name);
   return NULL;
 }
 

@@ -1,4 +1,5 @@
-/* test-monitor.c: AsdMonitor's echo-mode test against a local echo server
+/* test-monitor.c: AsdMonitor's tests against local servers standing in
+ * for ssh's forwards (echo mode and loop mode)
  *
  * The monitor is what finds a stalled connection that never exits.  Its
  * test passes only when the string it sent comes back intact: a server
@@ -17,6 +18,9 @@ typedef enum {
   ECHO,          /* sends back what it read */
   WRONG,         /* sends back as many bytes, one of them changed */
   SILENT,        /* reads, never answers */
+  CLOSE,         /* reads, then closes without answering */
+  LOOP,          /* loop mode: sends what it read to port + 1, as ssh's
+                    remote forward back to the monitor would */
 } Mode;
 
 typedef struct {
@@ -47,6 +51,19 @@ on_run (GThreadedSocketService *service, GSocketConnection *connection,
     }
   if (mode == WRONG && len > 0)
     buffer[0] = buffer[0] == 'x' ? 'y' : 'x';
+  if (mode == CLOSE)
+    return TRUE;
+  if (mode == LOOP)
+    {
+      g_autoptr(GSocketClient) client = g_socket_client_new ();
+      g_autoptr(GSocketConnection) back =
+        g_socket_client_connect_to_host (client, "127.0.0.1", server->port + 1, NULL, NULL);
+
+      if (back != NULL)
+        g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (back)),
+                                   buffer, len, NULL, NULL, NULL);
+      return TRUE;
+    }
   if (mode == SILENT)
     while (g_input_stream_read (input, buffer, sizeof buffer, NULL, NULL) > 0)
       ;   /* until the monitor gives up and closes */
@@ -104,24 +121,39 @@ on_too_long (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* One test of a monitor in echo mode against a server in @mode; the
- * network timeout is 1 s per step. */
+/* A monitor for @server: echo mode, or loop mode for a LOOP server (then
+ * listening on port + 1; NULL when that port is taken). */
+static AsdMonitor *
+monitor_for (Server *server, Mode mode)
+{
+  AsdMonitorSpec spec = { server->port, mode == LOOP ? 0 : 7 };
+  g_autoptr(AsdMonitor) monitor = asd_monitor_new (&spec, "unit test");
+
+  if (!asd_monitor_listen (monitor, NULL))   /* nothing to do in echo mode */
+    return NULL;
+  return g_steal_pointer (&monitor);
+}
+
+/* One test of a monitor against a server in @mode; the network timeout
+ * is 1 s per step. */
 static Result
 run_test (Mode mode, gint *connections)
 {
   Server server = { 0 };
-  AsdMonitorSpec spec = { 0 };
   g_autoptr(AsdMonitor) monitor = NULL;
   Result result = { FALSE, FALSE, 0 };
   guint guard;
 
-  server_start (&server, mode);
-  spec.port = server.port;
-  spec.echo_port = 7;
-  monitor = asd_monitor_new (&spec, "unit test");
+  for (guint i = 0; monitor == NULL; i++)
+    {
+      g_assert_cmpuint (i, <, 20);   /* port + 1 taken every time */
+      if (server.service != NULL)
+        server_stop (&server);
+      server_start (&server, mode);
+      monitor = monitor_for (&server, mode);
+    }
   asd_monitor_set_timing (monitor, 60, 60, 1);
   g_signal_connect (monitor, "tested", G_CALLBACK (on_tested), &result);
-  g_assert_true (asd_monitor_listen (monitor, NULL));   /* nothing to do in echo mode */
   asd_monitor_start (monitor);
   asd_monitor_test_now (monitor);
   guard = g_timeout_add_seconds (10, on_too_long, NULL);
@@ -171,6 +203,79 @@ test_echo_silent (void)
   g_assert_cmpint (g_get_monotonic_time () - started, >=, (ASD_MONITOR_ATTEMPTS - 1) * G_USEC_PER_SEC);
 }
 
+/* A server that closes without answering fails the test at once, not
+ * after the network timeout. */
+static void
+test_echo_closed (void)
+{
+  gint64 started = g_get_monotonic_time ();
+  gint connections;
+  Result result = run_test (CLOSE, &connections);
+
+  g_assert_false (result.ok);
+  g_assert_cmpint (connections, ==, ASD_MONITOR_ATTEMPTS);
+  g_assert_cmpint (g_get_monotonic_time () - started, <, G_USEC_PER_SEC);
+}
+
+/* Loop mode: the string comes back through port + 1. */
+static void
+test_loop_ok (void)
+{
+  gint connections;
+  Result result = run_test (LOOP, &connections);
+
+  g_assert_true (result.ok);
+  g_assert_cmpuint (result.latency, >, 0);
+  g_assert_cmpint (connections, ==, 1);
+}
+
+/* Nobody listens on the port: a failed test, each attempt refused. */
+static void
+test_echo_refused (void)
+{
+  g_autoptr(GSocket) bound = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                           G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(AsdMonitor) monitor = NULL;
+  Result result = { FALSE, FALSE, 0 };
+  AsdMonitorSpec spec = { 0, 7 };
+
+  /* bound, never listening: connections to it are refused */
+  g_assert_true (g_socket_bind (bound, any, FALSE, NULL));
+  address = g_socket_get_local_address (bound, NULL);
+  spec.port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address));
+  monitor = asd_monitor_new (&spec, "unit test");
+  asd_monitor_set_timing (monitor, 60, 60, 1);
+  g_signal_connect (monitor, "tested", G_CALLBACK (on_tested), &result);
+  asd_monitor_start (monitor);
+  asd_monitor_test_now (monitor);
+  while (!result.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (result.ok);
+}
+
+/* Loop mode's port + 1 taken: asd_monitor_listen() says so. */
+static void
+test_loop_port_taken (void)
+{
+  g_autoptr(GSocket) bound = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                           G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(AsdMonitor) monitor = NULL;
+  g_autoptr(GError) error = NULL;
+  AsdMonitorSpec spec = { 0, 0 };
+
+  g_assert_true (g_socket_bind (bound, any, FALSE, NULL));
+  g_assert_true (g_socket_listen (bound, NULL));
+  address = g_socket_get_local_address (bound, NULL);
+  spec.port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address)) - 1;
+  monitor = asd_monitor_new (&spec, "unit test");
+  g_assert_false (asd_monitor_listen (monitor, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -179,6 +284,10 @@ main (int argc, char **argv)
   g_test_add_func ("/monitor/echo/ok", test_echo_ok);
   g_test_add_func ("/monitor/echo/wrong-answer", test_echo_wrong);
   g_test_add_func ("/monitor/echo/no-answer", test_echo_silent);
+  g_test_add_func ("/monitor/echo/closed", test_echo_closed);
+  g_test_add_func ("/monitor/echo/refused", test_echo_refused);
+  g_test_add_func ("/monitor/loop/ok", test_loop_ok);
+  g_test_add_func ("/monitor/loop/port-taken", test_loop_port_taken);
 
   return g_test_run ();
 }
