@@ -22,9 +22,10 @@
  *   AsdSshProcess hands them on as log lines when ssh ends without a word
  *   in its log (it never reached a server then, so no banner was shown);
  * - "Connection to HOST closed by remote host.", printed at the end of a
- *   session: it stays unread, and such an end is told by ssh's exit
- *   status (the retry is the same backoff).
- * stderr lines are only logged, as debug messages.
+ *   session.  It is the one stderr line read, and only once ssh's log
+ *   said it was authenticated: the banner comes before that, and after
+ *   it the server has no way to ssh's stderr.
+ * Other stderr lines are only logged, as debug messages.
  *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -107,13 +108,20 @@ keep_failure (AsdSshRun *self, AsdSshMessage *message)
 }
 
 /* What others wrote to ssh's stderr (the server's banner, a
- * ProxyCommand): shown to whoever debugs, never acted on. */
+ * ProxyCommand): shown to whoever debugs, never acted on; except ssh's
+ * own "closed by remote host" once authenticated (see the top). */
 static void
 on_ssh_stderr (AsdSshProcess *ssh, const char *line, gpointer user_data)
 {
   AsdSshRun *self = user_data;
+  g_auto(AsdSshMessage) message = { 0, };
 
   asd_log_tunnel (self->name, G_LOG_LEVEL_DEBUG, "%s: ssh stderr: %s", self->name, line);
+  if (!self->authenticated)
+    return;
+  asd_ssh_message_classify (line, &message);
+  if (message.failure == ASD_SSH_FAILURE_CLOSED)
+    keep_failure (self, &message);
 }
 
 /* A line of ssh's own log. */

@@ -43,6 +43,25 @@ static const char closed_script[] =
   "echo 'Connection closed by 127.0.0.1 port 22' >&2\n"
   "exit 255\n";
 
+/* Connected, then the server ends the session: ssh says so on stderr
+ * only ("closed by remote host"), after its log said it logged in. */
+static const char dropped_script[] =
+  "#!/bin/sh\n"
+  "exec 3>\"$2\"\n"
+  "echo 'Authenticated to 127.0.0.1 ([127.0.0.1]:22) using \"publickey\".' >&3\n"
+  "echo 'debug1: Entering interactive session.' >&3\n"
+  "sleep 0.2\n"
+  "echo 'Connection to 127.0.0.1 closed by remote host.' >&2\n"
+  "exit 255\n";
+
+/* The same line on stderr before any login is the server's banner
+ * speaking: not a reason. */
+static const char banner_closed_script[] =
+  "#!/bin/sh\n"
+  "echo 'Connection to 127.0.0.1 closed by remote host.' >&2\n"
+  "echo 'debug1: Connecting to 127.0.0.1 [127.0.0.1] port 22.' >\"$2\"\n"
+  "exit 255\n";
+
 /* A refused key: permanent. */
 static const char denied_script[] =
   "#!/bin/sh\n"
@@ -401,6 +420,31 @@ test_permanent_failure (void)
   fixture_clear (&f);
 }
 
+static AsdReasonCode
+reason_code_after (const char *script)
+{
+  Fixture f = { 0, };
+  g_autoptr(AsdReason) reason = NULL;
+
+  fixture_init (&f, script);
+  asd_keeper_start (f.keeper);
+  g_assert_true (run_until (&f, in_state, GINT_TO_POINTER (ASD_TUNNEL_STATE_RETRYING), 10 * 1000));
+  g_object_get (f.keeper, "reason", &reason, NULL);
+  fixture_clear (&f);
+  return reason->code;
+}
+
+/* "Connection to HOST closed by remote host." is read from stderr only
+ * once ssh's own log said it was authenticated. */
+static void
+test_closed_by_remote (void)
+{
+  g_assert_cmpstr (asd_reason_code_to_string (reason_code_after (dropped_script)), ==,
+                   "connection-closed");
+  g_assert_cmpstr (asd_reason_code_to_string (reason_code_after (banner_closed_script)), ==,
+                   "ssh-exited");
+}
+
 /* Restart of a retrying tunnel tries at once and keeps its counts. */
 static void
 test_restart_keeps_counts (void)
@@ -432,6 +476,7 @@ main (int argc, char **argv)
   g_test_add_func ("/keeper/backoff-no-storm", test_backoff_no_storm);
   g_test_add_func ("/keeper/backoff-jitter", test_backoff_jitter);
   g_test_add_func ("/keeper/permanent-failure", test_permanent_failure);
+  g_test_add_func ("/keeper/closed-by-remote", test_closed_by_remote);
   g_test_add_func ("/keeper/restart-keeps-counts", test_restart_keeps_counts);
 
   return g_test_run ();
