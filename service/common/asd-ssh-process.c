@@ -479,6 +479,37 @@ asd_ssh_process_start (AsdSshProcess *self, GError **error)
 }
 
 /**
+ * asd_ssh_process_error_is_lasting:
+ * @error: from asd_ssh_process_start()
+ *
+ * Whether ssh cannot be run until someone changes something: the program
+ * is missing, not executable, not a program, or its arguments are not
+ * acceptable.  Anything else is the system short of something for now
+ * (file descriptors: EMFILE, ENFILE, which GLib may report only as a
+ * failed pipe; memory or processes: ENOMEM, EAGAIN), and trying again
+ * later may work.
+ *
+ * Returns: %TRUE when trying again without a change is pointless
+ */
+gboolean
+asd_ssh_process_error_is_lasting (const GError *error)
+{
+  static const GSpawnError lasting[] = {
+    G_SPAWN_ERROR_CHDIR, G_SPAWN_ERROR_ACCES, G_SPAWN_ERROR_PERM,
+    G_SPAWN_ERROR_TOO_BIG, G_SPAWN_ERROR_NOEXEC, G_SPAWN_ERROR_NAMETOOLONG,
+    G_SPAWN_ERROR_NOENT, G_SPAWN_ERROR_NOTDIR, G_SPAWN_ERROR_LOOP,
+    G_SPAWN_ERROR_INVAL, G_SPAWN_ERROR_ISDIR, G_SPAWN_ERROR_LIBBAD,
+  };
+
+  if (error->domain != G_SPAWN_ERROR)
+    return FALSE;
+  for (gsize i = 0; i < G_N_ELEMENTS (lasting); i++)
+    if (error->code == (gint) lasting[i])
+      return TRUE;
+  return FALSE;
+}
+
+/**
  * asd_ssh_process_setenv:
  * @self: a process not started yet
  * @name: a variable's name

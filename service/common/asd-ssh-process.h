@@ -42,6 +42,7 @@ void           asd_ssh_process_set_log_dir (AsdSshProcess   *self,
 gboolean       asd_ssh_process_start    (AsdSshProcess      *self,
                                          GError            **error);
 void           asd_ssh_process_stop     (AsdSshProcess      *self);
+gboolean       asd_ssh_process_error_is_lasting (const GError *error);
 gint           asd_ssh_process_get_pid  (AsdSshProcess      *self);
 gboolean       asd_ssh_process_is_running (AsdSshProcess    *self);
 

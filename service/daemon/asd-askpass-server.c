@@ -7,6 +7,24 @@
  * passphrase is not tried again and again.  Answers go back on the socket
  * and nowhere else: they are never logged.
  *
+ * Limits, so that a client (a stuck or hostile process of the user's) can
+ * hold neither file descriptors, memory nor the main loop:
+ * - 64 connections open at once (MAX_CONNECTIONS).  One more closes the
+ *   oldest connection that has not sent its whole request: a real helper
+ *   sends it within milliseconds of connecting, so idle connections cannot
+ *   keep it out.  When all 64 wait for answers (each with a live token),
+ *   the new one is closed instead.  We always accept at once, so a helper
+ *   never waits in the kernel's backlog.
+ * - 16 KiB per request (ASD_ASKPASS_MAX_REQUEST): longer ones are closed
+ *   unanswered, so requests hold at most 64 × 20 KiB.
+ * - 5 s from accept to the whole request, and again to write the answer
+ *   (IO_TIMEOUT_MS): a client that sends nothing or too little is closed.
+ * - accept() failing (out of file descriptors, EMFILE or ENFILE) pauses
+ *   accepting for 250 ms (ACCEPT_PAUSE_MS): the connection stays pending,
+ *   and accepting again at once would spin.
+ * - a warning per kind of fault at most once a minute, saying how many
+ *   were left out (asd_log_limited()).
+ *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -24,6 +42,13 @@
 
 #include "asd-askpass-protocol.h"
 #include "asd-askpass-server.h"
+#include "asd-log.h"
+
+/* See the limits above. */
+#define MAX_CONNECTIONS   64
+#define IO_TIMEOUT_MS     5000
+#define ACCEPT_PAUSE_MS   250
+#define LOG_INTERVAL_S    60
 
 typedef struct {
   AsdAskpassHandler handler;
@@ -38,14 +63,32 @@ struct _AsdAskpassServer
   char *path;
   gboolean take_over;            /* --replace: another instance's socket is ours */
   GStatBuf bound;                /* the socket file we made */
-  GSocketService *service;
+  GSocketListener *listener;
+  GCancellable *cancellable;     /* the accept under way */
+  guint accept_pause_id;         /* accepting again after a failure */
   GHashTable *tokens;            /* token → Registration */
+  GQueue connections;            /* AsdAskpassRequest, oldest first */
+  AsdLogLimit log_accept;        /* accept() failed */
+  AsdLogLimit log_crowded;       /* MAX_CONNECTIONS reached */
+  AsdLogLimit log_bad;           /* too slow, too long, another user */
 };
 
+typedef enum {
+  PHASE_READING,
+  PHASE_ASKED,                   /* with the handler */
+  PHASE_WRITING,
+} Phase;
+
+/* One connection, from accept to close. */
 struct _AsdAskpassRequest
 {
+  AsdAskpassServer *server;      /* (unowned) in its connections; NULL once not */
   GSocketConnection *connection;
-  GByteArray *buffer;
+  GByteArray *buffer;            /* the request, then the answer; wiped */
+  GCancellable *cancellable;     /* the read or write under way */
+  guint deadline_id;
+  Phase phase;
+  guint8 chunk[4096];
 };
 
 enum {
@@ -66,27 +109,69 @@ registration_free (Registration *registration)
   g_free (registration);
 }
 
+/* ---- one connection ---- */
+
+static void
+request_detach (AsdAskpassRequest *request)
+{
+  if (request->server != NULL)
+    g_queue_remove (&request->server->connections, request);
+  request->server = NULL;
+}
+
+/* Closes the connection now; @request is freed when the read or write
+ * under way returns, cancelled. */
+static void
+request_drop (AsdAskpassRequest *request)
+{
+  request_detach (request);
+  g_clear_handle_id (&request->deadline_id, g_source_remove);
+  g_cancellable_cancel (request->cancellable);
+  g_socket_close (g_socket_connection_get_socket (request->connection), NULL);
+}
+
 static void
 request_free (AsdAskpassRequest *request)
 {
+  request_detach (request);
+  g_clear_handle_id (&request->deadline_id, g_source_remove);
+  g_clear_object (&request->cancellable);
+  g_io_stream_close (G_IO_STREAM (request->connection), NULL, NULL);
   g_clear_object (&request->connection);
-  if (request->buffer != NULL)
-    {
-      if (request->buffer->len > 0)
-        memset (request->buffer->data, 0, request->buffer->len);
-      g_byte_array_unref (request->buffer);
-    }
+  if (request->buffer->len > 0)
+    memset (request->buffer->data, 0, request->buffer->len);
+  g_byte_array_unref (request->buffer);
+  memset (request->chunk, 0, sizeof request->chunk);
   g_free (request);
+}
+
+static gboolean
+on_deadline (gpointer user_data)
+{
+  AsdAskpassRequest *request = user_data;
+
+  request->deadline_id = 0;
+  if (request->server != NULL)
+    asd_log_limited (&request->server->log_bad, LOG_INTERVAL_S, G_LOG_LEVEL_WARNING,
+                     "askpass: closed a connection that took more than %d ms to send its request or read its answer",
+                     IO_TIMEOUT_MS);
+  request_drop (request);
+  return G_SOURCE_REMOVE;
+}
+
+/* @request's read or write must be done in IO_TIMEOUT_MS. */
+static void
+request_set_deadline (AsdAskpassRequest *request)
+{
+  g_clear_handle_id (&request->deadline_id, g_source_remove);
+  request->deadline_id = g_timeout_add (IO_TIMEOUT_MS, on_deadline, request);
 }
 
 static void
 on_answer_written (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  AsdAskpassRequest *request = user_data;
-
   g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, NULL);
-  g_io_stream_close (G_IO_STREAM (request->connection), NULL, NULL);
-  request_free (request);
+  request_free (user_data);
 }
 
 /* Sends @head and @body, then closes; @request is gone after this. */
@@ -100,8 +185,10 @@ reply (AsdAskpassRequest *request, const char *head, const char *body)
   g_byte_array_set_size (request->buffer, 0);
   g_byte_array_append (request->buffer, (const guint8 *) head, head_len);
   g_byte_array_append (request->buffer, (const guint8 *) body, body_len);
+  request->phase = PHASE_WRITING;
+  request_set_deadline (request);
   g_output_stream_write_all_async (output, request->buffer->data, request->buffer->len,
-                                   G_PRIORITY_DEFAULT, NULL, on_answer_written, request);
+                                   G_PRIORITY_DEFAULT, request->cancellable, on_answer_written, request);
 }
 
 /**
@@ -126,28 +213,27 @@ asd_askpass_request_refuse (AsdAskpassRequest *request, const char *why)
   reply (request, ASD_ASKPASS_NO, why);
 }
 
+/* The whole request is in: to the handler of its token. */
 static void
 dispatch (AsdAskpassServer *self, AsdAskpassRequest *request)
 {
-  g_autofree char *text = NULL;
-  char *newline;
+  const char *data = (const char *) request->buffer->data;
+  gsize token_length;
+  g_autofree char *token = NULL;
+  g_autofree char *prompt = NULL;
   Registration *registration;
-  const char *prompt;
 
-  /* A client that connected and said nothing has an empty buffer, whose
-   * data is NULL: that is no string to look into. */
-  if (request->buffer->len > 0)
-    text = g_strndup ((const char *) request->buffer->data, request->buffer->len);
-  newline = text != NULL ? strchr (text, '\n') : NULL;
-  if (newline == NULL)
+  g_clear_handle_id (&request->deadline_id, g_source_remove);
+  request->phase = PHASE_ASKED;
+  if (!asd_askpass_request_parse (request->buffer->data, request->buffer->len, &token_length))
     {
       asd_askpass_request_refuse (request, "malformed request");
       return;
     }
-  *newline = '\0';
-  prompt = newline + 1;
-  registration = g_hash_table_lookup (self->tokens, text);
-  memset (text, 0, newline - text);
+  token = g_strndup (data, token_length);
+  prompt = g_strndup (data + token_length + 1, request->buffer->len - token_length - 1);
+  registration = g_hash_table_lookup (self->tokens, token);
+  memset (token, 0, token_length);
   if (registration == NULL)
     {
       g_debug ("askpass: refused a request with an unknown or expired token");
@@ -165,33 +251,46 @@ dispatch (AsdAskpassServer *self, AsdAskpassRequest *request)
   registration->handler (request, prompt, registration->user_data);
 }
 
-typedef struct {
-  AsdAskpassServer *self;
-  AsdAskpassRequest *request;
-  guint8 chunk[4096];
-} Reading;
+static void read_more (AsdAskpassRequest *request);
 
 static void
 on_read (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  Reading *reading = user_data;
+  AsdAskpassRequest *request = user_data;
   gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, NULL);
 
-  if (n > 0 && reading->request->buffer->len + n <= ASD_ASKPASS_MAX_MESSAGE)
+  if (n < 0 || request->server == NULL)
     {
-      g_byte_array_append (reading->request->buffer, reading->chunk, n);
-      memset (reading->chunk, 0, sizeof reading->chunk);
-      g_input_stream_read_async (G_INPUT_STREAM (source), reading->chunk, sizeof reading->chunk,
-                                 G_PRIORITY_DEFAULT, NULL, on_read, reading);
+      request_free (request);   /* a read error, a deadline, the server gone */
       return;
     }
   if (n == 0)
-    dispatch (reading->self, reading->request);
-  else
-    request_free (reading->request);   /* read error or too long: drop it */
-  g_object_unref (reading->self);
-  g_free (reading);
+    {
+      dispatch (request->server, request);
+      return;
+    }
+  if (request->buffer->len + n > ASD_ASKPASS_MAX_REQUEST)
+    {
+      asd_log_limited (&request->server->log_bad, LOG_INTERVAL_S, G_LOG_LEVEL_WARNING,
+                       "askpass: closed a connection whose request was longer than %d bytes",
+                       ASD_ASKPASS_MAX_REQUEST);
+      request_free (request);
+      return;
+    }
+  g_byte_array_append (request->buffer, request->chunk, n);
+  memset (request->chunk, 0, n);
+  read_more (request);
 }
+
+static void
+read_more (AsdAskpassRequest *request)
+{
+  g_input_stream_read_async (g_io_stream_get_input_stream (G_IO_STREAM (request->connection)),
+                             request->chunk, sizeof request->chunk, G_PRIORITY_DEFAULT,
+                             request->cancellable, on_read, request);
+}
+
+/* ---- accepting ---- */
 
 static gboolean
 peer_is_us (GSocketConnection *connection)
@@ -202,27 +301,108 @@ peer_is_us (GSocketConnection *connection)
   return credentials != NULL && g_credentials_get_unix_user (credentials, NULL) == getuid ();
 }
 
+/* Closes the oldest connection still sending its request, if any. */
 static gboolean
-on_incoming (GSocketService *service, GSocketConnection *connection,
-             GObject *source_object, gpointer user_data)
+drop_oldest_unread (AsdAskpassServer *self)
 {
-  AsdAskpassServer *self = user_data;
-  Reading *reading;
+  for (GList *l = self->connections.head; l != NULL; l = l->next)
+    {
+      AsdAskpassRequest *request = l->data;
+
+      if (request->phase == PHASE_READING)
+        {
+          request_drop (request);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* Whether a new connection may be read (MAX_CONNECTIONS, see above). */
+static gboolean
+make_room (AsdAskpassServer *self)
+{
+  if (self->connections.length < MAX_CONNECTIONS)
+    return TRUE;
+  if (drop_oldest_unread (self))
+    {
+      asd_log_limited (&self->log_crowded, LOG_INTERVAL_S, G_LOG_LEVEL_WARNING,
+                       "askpass: %d connections at once: closed the oldest that had not sent its request",
+                       MAX_CONNECTIONS);
+      return TRUE;
+    }
+  asd_log_limited (&self->log_crowded, LOG_INTERVAL_S, G_LOG_LEVEL_WARNING,
+                   "askpass: %d connections waiting for answers: closed a new one", MAX_CONNECTIONS);
+  return FALSE;
+}
+
+static void
+take (AsdAskpassServer *self, GSocketConnection *connection)
+{
+  AsdAskpassRequest *request;
 
   if (!peer_is_us (connection))
     {
-      g_warning ("askpass: refused a connection from another user");
-      return TRUE;   /* closed when the last reference goes */
+      asd_log_limited (&self->log_bad, LOG_INTERVAL_S, G_LOG_LEVEL_WARNING,
+                       "askpass: refused a connection from another user");
+      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+      return;
     }
-  reading = g_new0 (Reading, 1);
-  reading->self = g_object_ref (self);
-  reading->request = g_new0 (AsdAskpassRequest, 1);
-  reading->request->connection = g_object_ref (connection);
-  reading->request->buffer = g_byte_array_new ();
-  g_input_stream_read_async (g_io_stream_get_input_stream (G_IO_STREAM (connection)),
-                             reading->chunk, sizeof reading->chunk, G_PRIORITY_DEFAULT,
-                             NULL, on_read, reading);
-  return TRUE;
+  if (!make_room (self))
+    {
+      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+      return;
+    }
+  request = g_new0 (AsdAskpassRequest, 1);
+  request->server = self;
+  request->connection = g_object_ref (connection);
+  request->buffer = g_byte_array_new ();
+  request->cancellable = g_cancellable_new ();
+  request->phase = PHASE_READING;
+  g_queue_push_tail (&self->connections, request);
+  request_set_deadline (request);
+  read_more (request);
+}
+
+static void accept_next (AsdAskpassServer *self);
+
+static gboolean
+on_accept_pause_over (gpointer user_data)
+{
+  AsdAskpassServer *self = user_data;
+
+  self->accept_pause_id = 0;
+  accept_next (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_accepted (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketConnection) connection =
+    g_socket_listener_accept_finish (G_SOCKET_LISTENER (source), result, NULL, &error);
+  AsdAskpassServer *self;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;   /* the server is gone */
+  self = user_data;
+  if (connection == NULL)
+    {
+      asd_log_limited (&self->log_accept, LOG_INTERVAL_S, G_LOG_LEVEL_WARNING,
+                       "askpass: cannot accept a connection: %s; trying again every %d ms",
+                       error->message, ACCEPT_PAUSE_MS);
+      self->accept_pause_id = g_timeout_add (ACCEPT_PAUSE_MS, on_accept_pause_over, self);
+      return;
+    }
+  take (self, connection);
+  accept_next (self);
+}
+
+static void
+accept_next (AsdAskpassServer *self)
+{
+  g_socket_listener_accept_async (self->listener, self->cancellable, on_accepted, self);
 }
 
 /**
@@ -291,18 +471,30 @@ asd_askpass_server_dispose (GObject *object)
 {
   AsdAskpassServer *self = ASD_ASKPASS_SERVER (object);
 
-  if (self->service != NULL)
+  if (self->listener != NULL)
     {
       GStatBuf now;
 
-      g_socket_service_stop (self->service);
-      g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+      g_cancellable_cancel (self->cancellable);
+      g_clear_handle_id (&self->accept_pause_id, g_source_remove);
+      g_socket_listener_close (self->listener);
       /* After --replace the path is the new instance's socket: keep it. */
       if (g_stat (self->path, &now) == 0 && now.st_ino == self->bound.st_ino &&
           now.st_dev == self->bound.st_dev)
         g_unlink (self->path);
     }
-  g_clear_object (&self->service);
+  /* Reads and writes end, cancelled; requests with the handler are its own. */
+  while (self->connections.head != NULL)
+    {
+      AsdAskpassRequest *request = self->connections.head->data;
+
+      if (request->phase == PHASE_ASKED)
+        request_detach (request);
+      else
+        request_drop (request);
+    }
+  g_clear_object (&self->listener);
+  g_clear_object (&self->cancellable);
   g_clear_pointer (&self->tokens, g_hash_table_unref);
 
   G_OBJECT_CLASS (asd_askpass_server_parent_class)->dispose (object);
@@ -358,6 +550,7 @@ asd_askpass_server_init (AsdAskpassServer *self)
 {
   self->tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                         (GDestroyNotify) registration_free);
+  self->cancellable = g_cancellable_new ();
 }
 
 /* Whether @dir is a real directory (not a link) that belongs to us: we
@@ -390,7 +583,7 @@ asd_askpass_server_initable_init (GInitable *initable, GCancellable *cancellable
   g_autofree char *dir = NULL;
   g_autoptr(GSocketAddress) address = NULL;
 
-  g_return_val_if_fail (self->path != NULL && self->service == NULL, FALSE);
+  g_return_val_if_fail (self->path != NULL && self->listener == NULL, FALSE);
 
   dir = g_path_get_dirname (self->path);
   if (g_mkdir_with_parents (dir, 0700) == 0 && !is_own_directory (dir))
@@ -415,8 +608,8 @@ asd_askpass_server_initable_init (GInitable *initable, GCancellable *cancellable
     }
   g_unlink (self->path);   /* left by an instance that was replaced or killed */
   address = g_unix_socket_address_new (self->path);
-  self->service = g_socket_service_new ();
-  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), address,
+  self->listener = g_socket_listener_new ();
+  if (!g_socket_listener_add_address (self->listener, address,
                                       G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
                                       NULL, NULL, error))
     {
@@ -425,8 +618,7 @@ asd_askpass_server_initable_init (GInitable *initable, GCancellable *cancellable
     }
   g_chmod (self->path, 0600);
   g_stat (self->path, &self->bound);
-  g_signal_connect (self->service, "incoming", G_CALLBACK (on_incoming), self);
-  g_socket_service_start (self->service);
+  accept_next (self);
   return TRUE;
 }
 

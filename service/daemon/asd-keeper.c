@@ -29,6 +29,7 @@
 #include "asd-monitor.h"
 #include "asd-probe.h"
 #include "asd-retry-wait.h"
+#include "asd-ssh-process.h"
 #include "asd-ssh-run.h"
 
 #define STABLE_AFTER_S      10   /* connected this long resets the backoff */
@@ -388,9 +389,15 @@ start_run (AsdKeeper *self)
     asd_ssh_run_watch_with (self->run, self->monitor);
   if (!asd_ssh_run_start (self->run, &error))
     {
+      AsdReason *why = asd_reason_new (ASD_REASON_SSH_SPAWN_FAILED,
+                                       ASD_DETAIL_MESSAGE, g_variant_new_string (error->message), NULL);
+
       asd_keeper_clear_run (self);
-      asd_keeper_give_up (self, asd_reason_new (ASD_REASON_SSH_SPAWN_FAILED,
-                                     ASD_DETAIL_MESSAGE, g_variant_new_string (error->message), NULL));
+      /* out of file descriptors, memory or processes: for now (issue 9, finding 2) */
+      if (asd_ssh_process_error_is_lasting (error))
+        asd_keeper_give_up (self, why);
+      else
+        after_failed_run (self, FALSE, why, ASD_RETRY_BACKOFF);
       return;
     }
   if (self->attempts++ > 0 || self->down_since > 0)

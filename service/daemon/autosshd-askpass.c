@@ -71,6 +71,8 @@ main (int argc, char **argv)
     return refuse (error->message);
 
   request = g_strconcat (token, "\n", prompt, NULL);
+  if (strlen (request) > ASD_ASKPASS_MAX_REQUEST)
+    return refuse ("prompt too long");   /* the service would close unanswered */
   output = g_io_stream_get_output_stream (G_IO_STREAM (connection));
   if (!g_output_stream_write_all (output, request, strlen (request), NULL, NULL, &error) ||
       !g_socket_shutdown (g_socket_connection_get_socket (connection), FALSE, TRUE, &error))

@@ -32,6 +32,7 @@ targets=(
   "settings-roundtrip 4096"
   "keyfile-load 8192"
   "ssh-messages 262144"
+  "askpass-protocol 20000"
 )
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/asd-fuzz-run.XXXXXX") || exit 1

@@ -12,6 +12,7 @@ Exit status: 0 pass, 1 fail, 77 skipped (not root, or no /usr/sbin/sshd).
 import contextlib
 import os
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -24,7 +25,7 @@ sys.dont_write_bytecode = True      # no __pycache__ in the source tree
 from asdtest import TestCase, main, requires  # noqa: E402
 from asdtest.busfixture import (  # noqa: E402
     BUS_NAME, ERROR_PREFIX, GV, MANAGER_IFACE, MANAGER_PATH, TUNNEL_IFACE, Bus, Raw, Service, World,
-    check_reason, read_keyfile, tunnel_path, wait_state)
+    check_reason, read_keyfile, reason_details, tunnel_path, wait_state)
 from asdtest.sshfixture import (  # noqa: E402
     sshd_skip_reason,
     SSH_KEYGEN, ProcRef, TestFailure, alive, check, comm,
@@ -836,6 +837,36 @@ class ServiceTest(TestCase):
         w.bus.manager("RemoveTunnel", "px", check_ok=True)
         wait_until(lambda: not ref.alive(), 1,
                    "RemoveTunnel to end the ProxyCommand's relay %r" % ref)
+
+    @requires(sshd_skip_reason)
+    def test_spawn_out_of_fds_retries(self):
+        """ssh that cannot be started because the service is out of file
+        descriptors is a passing trouble (issue 9, finding 2): the tunnel
+        retries with backoff ("ssh-spawn-failed", retry "backoff"), and
+        connects once descriptors are free again.  It used to fail for good
+        ("cannot run ssh: Too many open files", retry "never")."""
+        w = World(self.fx)
+        w.add("fds", start=False)
+        pid = w.service.pid
+        limit = resource.prlimit(pid, resource.RLIMIT_NOFILE)
+        in_use = len(os.listdir("/proc/%d/fd" % pid))
+        # no descriptor left for ssh's pipes (more are not opened meanwhile)
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, (in_use, limit[1]))
+        try:
+            res = w.bus.tunnel("fds", "Start")
+            check(res.ok, "Start: %s" % res.describe())
+            props = wait_state(w.bus, "fds", ("retrying", "failed"), 10)
+            print("out of fds: %s: %r" % (props["State"], props["StateReason"]))
+            check(props["State"] == "retrying", "State %r (%r) out of file descriptors, expected "
+                  "retrying" % (props["State"], props["StateReason"]))
+            check_reason(props, "ssh-spawn-failed", "out of fds", retry="backoff")
+            check("open files" in reason_details(props).get("message", ""),
+                  "message %r" % reason_details(props).get("message"))
+        finally:
+            resource.prlimit(pid, resource.RLIMIT_NOFILE, limit)
+        start = time.monotonic()
+        w.connected("fds", timeout=4)   # measured 1.2-1.7 s (the next backoff step, ~1 s)
+        print("connected %.1f s after the limit was raised" % (time.monotonic() - start))
 
     @requires(sshd_skip_reason)
     def test_bad_input(self):

@@ -1,6 +1,7 @@
 /* Unit tests of asd-log: the common code logs in the domain of the program
  * that links it, and the supervisor's lines carry the tunnel's name in a
- * TUNNEL field (journalctl --user TUNNEL=web).
+ * TUNNEL field (journalctl --user TUNNEL=web); a repeated fault is logged
+ * once per interval, with the count of the lines left out.
  *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -101,6 +102,29 @@ test_without_tunnel (void)
   g_assert_cmpstr (r->message, ==, "hello 42");
 }
 
+/* issue 9, finding 2: a flood of faults is one line per interval. */
+static void
+test_limited (void)
+{
+  AsdLogLimit limit = { 0, };
+  Record *r;
+
+  asd_log_set_domain ("autosshd");
+  g_ptr_array_set_size (records, 0);
+  for (int i = 0; i < 1000; i++)
+    asd_log_limited (&limit, 1, G_LOG_LEVEL_WARNING, "fault %d", i);
+  g_assert_cmpuint (records->len, ==, 1);
+  r = g_ptr_array_index (records, 0);
+  g_assert_cmpstr (r->domain, ==, "autosshd");
+  g_assert_cmpstr (r->message, ==, "fault 0");
+  g_usleep (1100 * 1000);
+  asd_log_limited (&limit, 1, G_LOG_LEVEL_WARNING, "fault %d", 1000);
+  asd_log_limited (&limit, 1, G_LOG_LEVEL_WARNING, "fault %d", 1001);
+  g_assert_cmpuint (records->len, ==, 2);
+  r = g_ptr_array_index (records, 1);
+  g_assert_cmpstr (r->message, ==, "fault 1000 (and 999 more like it, not logged, since the last such line)");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -109,5 +133,6 @@ main (int argc, char **argv)
   g_log_set_writer_func (capture, NULL, NULL);
   g_test_add_func ("/log/supervisor-lines", test_supervisor_lines);
   g_test_add_func ("/log/without-tunnel", test_without_tunnel);
+  g_test_add_func ("/log/limited", test_limited);
   return g_test_run ();
 }

@@ -6,14 +6,21 @@
  * The process must keep the two apart (only the log is ssh's own words),
  * make the log a private FIFO that no one finds once ssh has it, hand on
  * every line before "exited", and stop a ssh in a session of its own
- * with its children.
+ * with its children.  Which failures to start ssh last: a missing program
+ * stays missing (the tunnel fails until the user acts); a process out of
+ * file descriptors (issue 9, finding 2) may start ssh a moment later (the
+ * tunnel retries).
  *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/resource.h>
 #include <glib/gstdio.h>
 
 #include "asd-ssh-process.h"
@@ -254,10 +261,65 @@ test_no_log_dir (void)
   g_assert_cmpint (asd_ssh_process_get_pid (ssh), ==, 0);
 }
 
+static GError *
+start_error (const char *program)
+{
+  const char *argv[] = { program, NULL };
+  g_autoptr(AsdSshProcess) ssh = asd_ssh_process_new (argv, ASD_SSH_PROCESS_READ_STDERR);
+  GError *error = NULL;
+
+  g_assert_false (asd_ssh_process_start (ssh, &error));
+  return error;
+}
+
+static void
+test_missing_lasts (void)
+{
+  g_autoptr(GError) error = start_error ("/nonexistent/ssh");
+
+  g_assert_error (error, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT);
+  g_assert_true (asd_ssh_process_error_is_lasting (error));
+}
+
+/* In a child: its limit is lowered, and valgrind (which does not follow
+ * it) keeps descriptors of its own. */
+static void
+test_out_of_fds_passes (void)
+{
+  g_autoptr(GArray) fds = NULL;
+  g_autoptr(GError) error = NULL;
+  struct rlimit low;
+  int fd;
+
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 10 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+      g_test_trap_assert_passed ();
+      return;
+    }
+  g_assert_cmpint (getrlimit (RLIMIT_NOFILE, &low), ==, 0);
+  low.rlim_cur = MIN (low.rlim_cur, 256);
+  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &low), ==, 0);
+  fds = g_array_new (FALSE, FALSE, sizeof (int));
+  while ((fd = open ("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
+    g_array_append_val (fds, fd);
+  g_assert_cmpint (errno, ==, EMFILE);
+  error = start_error ("/bin/true");
+  for (guint i = 0; i < fds->len; i++)
+    close (g_array_index (fds, int, i));
+  g_print ("# out of fds: %s %d: %s\n", g_quark_to_string (error->domain), error->code, error->message);
+  g_assert_false (asd_ssh_process_error_is_lasting (error));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  /* First: the failed spawn forks under valgrind, and the child, which
+   * exits without exec, would report the memory of GLib's worker threads
+   * that earlier tests started as lost. */
+  g_test_add_func ("/ssh-process/missing-lasts", test_missing_lasts);
+  g_test_add_func ("/ssh-process/out-of-fds-passes", test_out_of_fds_passes);
   g_test_add_func ("/ssh-process/log-apart-from-stderr", test_log_apart_from_stderr);
   g_test_add_func ("/ssh-process/early-stderr", test_early_stderr);
   g_test_add_func ("/ssh-process/stderr-after-log", test_stderr_after_log);
