@@ -130,23 +130,29 @@ asd_notify_text_failed (AsdNotifyText *text, const char *name, const char *reaso
 /**
  * asd_notify_reason_needs_user:
  * @code: (nullable): a StateReasonCode
+ * @details: (nullable): its StateReasonDetails, an a{sv}
  *
  * Whether the reason is one that only the user can fix (a key, a secret,
  * a host key, a file, ssh's configuration, a question): waiting does not
- * help.  Decided from the code, never from the words.
+ * help.  Decided from the code, never from the words; a reason whose
+ * "retry" detail is "backoff" (ssh could not be run for want of file
+ * descriptors or memory) is the service's to retry, not the user's.
  *
  * Returns: %TRUE for those codes; %FALSE for any other, unknown or empty
  */
 gboolean
-asd_notify_reason_needs_user (const char *code)
+asd_notify_reason_needs_user (const char *code, GVariant *details)
 {
   static const char * const codes[] = {
     "auth-denied", "secret-missing", "secret-rejected", "host-key-unknown",
     "host-key-changed", "config-broken", "ssh-config-rejected", "ssh-spawn-failed",
     "question-unanswered", NULL
   };
+  const char *retry = NULL;
 
-  return code != NULL && g_strv_contains (codes, code);
+  if (details != NULL && g_variant_is_of_type (details, G_VARIANT_TYPE_VARDICT))
+    g_variant_lookup (details, ASD_DETAIL_RETRY, "&s", &retry);
+  return code != NULL && g_strv_contains (codes, code) && g_strcmp0 (retry, "backoff") != 0;
 }
 
 /**

@@ -34,7 +34,8 @@ void  asd_notify_text_failed     (AsdNotifyText *text,
                                   const char    *name,
                                   const char    *reason,
                                   gboolean       needs_user);
-gboolean asd_notify_reason_needs_user (const char *code);
+gboolean asd_notify_reason_needs_user (const char *code,
+                                       GVariant   *details);
 char *asd_notify_reason_text     (const char    *code,
                                   GVariant      *details,
                                   const char    *fallback);

@@ -204,7 +204,8 @@ reason_now (AsdNotifyTunnel *self, const char *fallback)
 static gboolean
 needs_user_now (AsdNotifyTunnel *self)
 {
-  return asd_notify_reason_needs_user (asd_dbus_tunnel_get_state_reason_code (self->proxy));
+  return asd_notify_reason_needs_user (asd_dbus_tunnel_get_state_reason_code (self->proxy),
+                                       asd_dbus_tunnel_get_state_reason_details (self->proxy));
 }
 
 /* ---- what to say ---- */

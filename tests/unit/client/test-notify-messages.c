@@ -8,6 +8,7 @@
 
 #include "asd-enums.h"
 #include "notify-config.h"
+#include "asd-reason.h"
 #include "notify-messages.h"
 
 #define S ((gint64) G_USEC_PER_SEC)
@@ -96,16 +97,30 @@ test_needs_user (void)
       gboolean expected = g_strv_contains (needing, nick);
 
       g_test_message ("%s", nick);
-      g_assert_cmpint (asd_notify_reason_needs_user (nick), ==, expected);
+      g_assert_cmpint (asd_notify_reason_needs_user (nick, NULL), ==, expected);
       count += expected;
     }
   g_assert_cmpuint (count, ==, g_strv_length ((char **) needing));
-  g_assert_false (asd_notify_reason_needs_user (NULL));
-  g_assert_false (asd_notify_reason_needs_user (""));
-  g_assert_false (asd_notify_reason_needs_user ("some-future-code"));
-  g_assert_false (asd_notify_reason_needs_user ("Auth-Denied"));
+  g_assert_false (asd_notify_reason_needs_user (NULL, NULL));
+  g_assert_false (asd_notify_reason_needs_user ("", NULL));
+  g_assert_false (asd_notify_reason_needs_user ("some-future-code", NULL));
+  g_assert_false (asd_notify_reason_needs_user ("Auth-Denied", NULL));
+  /* ssh-spawn-failed while the service retries by itself (out of fds) */
+  {
+    g_autoptr(GVariantDict) dict = g_variant_dict_new (NULL);
+    g_autoptr(GVariant) backoff = NULL;
+    g_autoptr(GVariant) never = NULL;
+
+    g_variant_dict_insert (dict, ASD_DETAIL_RETRY, "s", "backoff");
+    backoff = g_variant_ref_sink (g_variant_dict_end (dict));
+    g_assert_false (asd_notify_reason_needs_user ("ssh-spawn-failed", backoff));
+    g_variant_dict_init (dict, NULL);
+    g_variant_dict_insert (dict, ASD_DETAIL_RETRY, "s", "never");
+    never = g_variant_ref_sink (g_variant_dict_end (dict));
+    g_assert_true (asd_notify_reason_needs_user ("ssh-spawn-failed", never));
+  }
   /* the words do not count */
-  g_assert_false (asd_notify_reason_needs_user ("the server refused the key or password (Permission denied)"));
+  g_assert_false (asd_notify_reason_needs_user ("the server refused the key or password (Permission denied)", NULL));
 }
 
 static void
