@@ -36,6 +36,8 @@
 
 #include "asd-log-fifo.h"
 
+#define FIFO_PREFIX "ssh-log-"
+
 /* How many names to try when one is taken (it never is, by chance). */
 #define NAME_TRIES 4
 
@@ -50,7 +52,7 @@ static char *
 random_name (const char *tag)
 {
   guint8 random[8];
-  GString *name = g_string_new ("ssh-log-");
+  GString *name = g_string_new (FIFO_PREFIX);
 
   if (getrandom (random, sizeof random, 0) != sizeof random)
     for (gsize i = 0; i < sizeof random; i++)
@@ -110,6 +112,31 @@ open_ends (AsdLogFifo *self, GError **error)
   g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
                _("cannot open the FIFO %s for ssh's log: %s"), self->path, g_strerror (saved_errno));
   return FALSE;
+}
+
+/**
+ * asd_log_fifo_remove_stale:
+ * @dir: the private directory asd_log_fifo_new() is given
+ *
+ * Removes the FIFOs of ours that an earlier instance left in @dir (killed
+ * between making one and ssh opening it).  Call it only while no run of
+ * this instance has one.  Anything else there is left alone.
+ */
+void
+asd_log_fifo_remove_stale (const char *dir)
+{
+  g_autoptr(GDir) entries = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (entries != NULL && (name = g_dir_read_name (entries)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      GStatBuf st;
+
+      if (g_str_has_prefix (name, FIFO_PREFIX) && g_lstat (path, &st) == 0 &&
+          S_ISFIFO (st.st_mode) && st.st_uid == getuid ())
+        g_unlink (path);
+    }
 }
 
 /**

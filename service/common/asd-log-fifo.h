@@ -19,6 +19,7 @@ GInputStream *asd_log_fifo_get_stream   (AsdLogFifo *self);
 void          asd_log_fifo_unlink       (AsdLogFifo *self);
 void          asd_log_fifo_close_writer (AsdLogFifo *self);
 void          asd_log_fifo_free         (AsdLogFifo *self);
+void          asd_log_fifo_remove_stale (const char *dir);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AsdLogFifo, asd_log_fifo_free)
 

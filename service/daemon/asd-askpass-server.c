@@ -42,6 +42,7 @@
 
 #include "asd-askpass-protocol.h"
 #include "asd-askpass-server.h"
+#include "asd-log-fifo.h"
 #include "asd-log.h"
 
 /* See the limits above. */
@@ -606,7 +607,9 @@ asd_askpass_server_initable_init (GInitable *initable, GCancellable *cancellable
                    _("another autosshd answers on %s; use --replace to take over"), self->path);
       return FALSE;
     }
-  g_unlink (self->path);   /* left by an instance that was replaced or killed */
+  /* left by an instance that was replaced or killed */
+  g_unlink (self->path);
+  asd_log_fifo_remove_stale (dir);
   address = g_unix_socket_address_new (self->path);
   self->listener = g_socket_listener_new ();
   if (!g_socket_listener_add_address (self->listener, address,

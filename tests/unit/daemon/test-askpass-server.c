@@ -347,6 +347,25 @@ test_linked_dir (Fixture *fx, gconstpointer data)
   g_rmdir (target);
 }
 
+/* A log FIFO left by a killed instance (before its ssh opened it) is
+ * removed when the next one starts; other files stay. */
+static void
+test_stale_fifos (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *fifo = g_build_filename (fx->dir, "ssh-log-web-00112233", NULL);
+  g_autofree char *other = g_build_filename (fx->dir, "ssh-log-notes", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_clear_object (&fx->server);
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  g_assert_true (g_file_set_contents (other, "x", -1, NULL));
+  fx->server = asd_askpass_server_new (fx->path, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (fifo, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (other, G_FILE_TEST_IS_REGULAR));
+  g_unlink (other);
+}
+
 /* issue 9, finding 7: a second instance (without --replace) must leave
  * the running one's socket alone: it used to unlink and rebind it, then
  * remove it on exit, and the first could no longer answer. */
@@ -681,6 +700,7 @@ main (int argc, char **argv)
   ADD ("empty-connection", test_empty_connection);
   ADD ("second-instance", test_second_instance);
   ADD ("linked-dir", test_linked_dir);
+  ADD ("stale-fifos", test_stale_fifos);
   ADD ("crowd", test_crowd);
   ADD ("idle-timeout", test_idle_timeout);
   ADD ("too-long", test_too_long);
