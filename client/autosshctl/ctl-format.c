@@ -134,7 +134,8 @@ ctl_table_add_row (CtlTable *table, const char * const *cells)
  * ctl_table_set_shrinkable:
  * @table: a table
  * @column: a column
- * @min_width: the fewest characters it keeps (at least 2)
+ * @min_width: the fewest characters it keeps (at least 2, and never
+ *   fewer than its title: titles are not cut)
  *
  * Lets @column's cells be cut short, ending in "…", when the table is
  * wider than ctl_table_to_string_full()'s limit.  Columns shrink in the
@@ -144,9 +145,11 @@ ctl_table_add_row (CtlTable *table, const char * const *cells)
 void
 ctl_table_set_shrinkable (CtlTable *table, guint column, guint min_width)
 {
+  char **header = g_ptr_array_index (table->rows, 0);
+
   g_return_if_fail (column < table->n_columns);
 
-  table->min_widths[column] = MAX (min_width, 2);
+  table->min_widths[column] = MAX (MAX (min_width, 2), g_utf8_strlen (header[column], -1));
   g_array_append_val (table->shrink_order, column);
 }
 

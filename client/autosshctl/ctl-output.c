@@ -167,8 +167,8 @@ tunnel_list_json (GList *tunnels)
  * @tunnels: (element-type AsdDbusTunnel): the tunnels, in order
  * @json: a JSON array instead of a table
  * @max_width: the longest a line of the table may be (the reason, then
- *   the forwards, then the destination are cut short with "…"); 0 for
- *   no limit
+ *   the forwards, the destination and a long name are cut short with
+ *   "…"); 0 for no limit
  * @legend: whether the table has its header (and says "No tunnels.")
  *
  * Returns: (transfer full): the list, ending in a newline (or "")
@@ -186,9 +186,10 @@ ctl_format_tunnel_list (GList *tunnels, gboolean json, guint max_width, gboolean
   if (tunnels == NULL)
     return legend ? g_strdup_printf ("%s\n", _("No tunnels.")) : g_strdup ("");
   table = ctl_table_new (header);
-  ctl_table_set_shrinkable (table, 5, 12);
-  ctl_table_set_shrinkable (table, 4, 10);
-  ctl_table_set_shrinkable (table, 3, 10);
+  ctl_table_set_shrinkable (table, 5, 8);
+  ctl_table_set_shrinkable (table, 4, 8);
+  ctl_table_set_shrinkable (table, 3, 8);
+  ctl_table_set_shrinkable (table, 0, 16);
   for (GList *l = tunnels; l != NULL; l = l->next)
     {
       AsdDbusTunnel *tunnel = l->data;

@@ -31,6 +31,7 @@ typedef struct {
   AsdTunnelState last;
   guint seconds;
   GMainLoop *loop;
+  guint timeout_id;
   gboolean done;
   GError *error;
 } Waiter;
@@ -178,6 +179,7 @@ on_timeout (gpointer user_data)
   g_autofree char *why = reason_with_code (w->tunnel);
   const char *target = asd_tunnel_state_to_string (w->target);
 
+  w->timeout_id = 0;
   if (state == ASD_TUNNEL_STATE_RETRYING)
     finish (w, g_error_new (CTL_ERROR, CTL_ERROR_TIMED_OUT,
                             _("%s is not %s after %u s: it is still retrying and may yet come up; the last reason: %s"),
@@ -194,7 +196,7 @@ static void
 run_wait (Ctl *ctl, Waiter *w)
 {
   const char *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (w->tunnel));
-  guint removed_id, timeout_id = 0;
+  guint removed_id;
 
   w->loop = g_main_loop_new (NULL, FALSE);
   g_signal_connect (w->tunnel, "g-properties-changed", G_CALLBACK (on_properties_changed), w);
@@ -208,10 +210,10 @@ run_wait (Ctl *ctl, Waiter *w)
   w->last = current_state (w, NULL);
   check_state (w);
   if (!w->done && w->seconds > 0)
-    timeout_id = g_timeout_add (w->seconds * 1000, on_timeout, w);
+    w->timeout_id = g_timeout_add (w->seconds * 1000, on_timeout, w);
   if (!w->done)
     g_main_loop_run (w->loop);
-  g_clear_handle_id (&timeout_id, g_source_remove);
+  g_clear_handle_id (&w->timeout_id, g_source_remove);
   g_dbus_connection_signal_unsubscribe (ctl->bus, removed_id);
   g_signal_handlers_disconnect_by_data (w->tunnel, w);
   g_clear_pointer (&w->loop, g_main_loop_unref);
@@ -235,7 +237,7 @@ gboolean
 ctl_wait_for_state (Ctl *ctl, AsdDbusTunnel *tunnel, AsdTunnelState target, guint seconds, GError **error)
 {
   Waiter w = { tunnel, asd_dbus_tunnel_get_name (tunnel), target, ASD_TUNNEL_STATE_STOPPED, seconds,
-               NULL, FALSE, NULL };
+               NULL, 0, FALSE, NULL };
 
   if (w.name == NULL)
     w.name = "?";

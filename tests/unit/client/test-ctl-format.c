@@ -311,7 +311,15 @@ test_table_fit (void)
   lines = g_strsplit (narrow, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
     g_assert_cmpint (g_utf8_strlen (lines[i], -1), <=, 25);
+  g_assert_cmpstr (lines[0], ==, "NAME   FORWARDS    REASON");
   g_assert_cmpstr (lines[1], ==, "web    -L 8080:l…  the s…");
+  /* titles are never cut: narrower than they allow, the line is longer */
+  g_clear_pointer (&narrow, g_free);
+  g_clear_pointer (&lines, g_strfreev);
+  narrow = ctl_table_to_string_full (table, 10, TRUE);
+  lines = g_strsplit (narrow, "\n", -1);
+  g_assert_cmpstr (lines[0], ==, "NAME   FORWARDS  REASON");
+  g_assert_cmpstr (lines[1], ==, "web    -L 8080…  the s…");
   /* no header, and no limit */
   bare = ctl_table_to_string_full (table, 0, FALSE);
   g_assert_cmpstr (bare, ==,
