@@ -32,9 +32,9 @@ static const CtlCommand commands[] = {
   { "add", N_("NAME [--no-start] [--no-autostart] [--wait[=SECONDS]] -- AUTOSSH-ARGUMENTS…"),
     N_("Add a tunnel from an autossh command line"), ctl_cmd_add },
   { "remove", N_("NAME"), N_("Stop a tunnel and delete it"), ctl_cmd_remove },
-  { "start", N_("NAME [--wait[=SECONDS]]"), N_("Connect a tunnel and keep it up"), ctl_cmd_start },
+  { "start", N_("NAME"), N_("Connect a tunnel and keep it up"), ctl_cmd_start },
   { "stop", N_("NAME"), N_("Close a tunnel and keep it down"), ctl_cmd_stop },
-  { "restart", N_("NAME [--wait[=SECONDS]]"), N_("Close a tunnel and connect it again"), ctl_cmd_restart },
+  { "restart", N_("NAME"), N_("Close a tunnel and connect it again"), ctl_cmd_restart },
   { "wait", N_("NAME [STATE] [--timeout=SECONDS]"),
     N_("Wait until a tunnel is in a state (default: connected)"), ctl_cmd_wait },
   { "set", N_("NAME KEY=VALUE…"), N_("Change a tunnel’s settings (the keys of its file)"), ctl_cmd_set },
@@ -144,6 +144,7 @@ ctl_command_context_full (const char *command, const GOptionEntry *entries, gpoi
       GOptionGroup *group = g_option_group_new (NULL, NULL, NULL, user_data, NULL);
 
       g_option_group_add_entries (group, entries);
+      g_option_group_set_translation_domain (group, GETTEXT_PACKAGE);
       g_option_context_set_main_group (context, group);
     }
   else if (entries != NULL)
