@@ -29,12 +29,17 @@ typedef struct {
 static const CtlCommand commands[] = {
   { "list", "", N_("List the tunnels and their states"), ctl_cmd_list },
   { "status", N_("NAME"), N_("Show every detail of a tunnel"), ctl_cmd_status },
-  { "add", N_("NAME [--no-start] [--no-autostart] -- AUTOSSH-ARGUMENTS…"),
+  { "add", N_("NAME [--no-start] [--no-autostart] [--wait[=SECONDS]] -- AUTOSSH-ARGUMENTS…"),
     N_("Add a tunnel from an autossh command line"), ctl_cmd_add },
   { "remove", N_("NAME"), N_("Stop a tunnel and delete it"), ctl_cmd_remove },
   { "start", N_("NAME"), N_("Connect a tunnel and keep it up"), ctl_cmd_start },
   { "stop", N_("NAME"), N_("Close a tunnel and keep it down"), ctl_cmd_stop },
   { "restart", N_("NAME"), N_("Close a tunnel and connect it again"), ctl_cmd_restart },
+  { "wait", N_("NAME [STATE] [--timeout=SECONDS]"),
+    N_("Wait until a tunnel is in a state (default: connected)"), ctl_cmd_wait },
+  { "set", N_("NAME KEY=VALUE…"), N_("Change a tunnel’s settings (the keys of its file)"), ctl_cmd_set },
+  { "edit", N_("NAME"), N_("Edit a tunnel’s settings in a text editor"), ctl_cmd_edit },
+  { "reload", "", N_("Read the tunnels’ files again"), ctl_cmd_reload },
   { "enable", N_("NAME"), N_("Start a tunnel whenever the service starts"), ctl_cmd_enable },
   { "disable", N_("NAME"), N_("Do not start a tunnel when the service starts"), ctl_cmd_disable },
   { "passphrase", N_("NAME [--password]"),
@@ -63,7 +68,9 @@ exit_codes_help (void)
            "     tunnel of that name exists already\n"
            "  3  no tunnel of that name\n"
            "  4  the service cannot be reached or started (no session bus, activation\n"
-           "     failed, no reply)\n");
+           "     failed, no reply)\n"
+           "  5  wait, --wait: the time ran out before the tunnel got there (a tunnel\n"
+           "     that failed instead is 1)\n");
 }
 
 static char *
@@ -107,6 +114,21 @@ global_description (void)
 GOptionContext *
 ctl_command_context (const char *command, const GOptionEntry *entries)
 {
+  return ctl_command_context_full (command, entries, NULL);
+}
+
+/**
+ * ctl_command_context_full:
+ * @command: a subcommand's name
+ * @entries: (nullable): its options
+ * @user_data: (nullable): what the options' callbacks get (a #CtlWait
+ *   for CTL_WAIT_OPTION_ENTRY)
+ *
+ * Returns: (transfer full): as ctl_command_context()
+ */
+GOptionContext *
+ctl_command_context_full (const char *command, const GOptionEntry *entries, gpointer user_data)
+{
   const CtlCommand *cmd = find_command (command);
   g_autofree char *parameters = NULL;
   GOptionContext *context;
@@ -117,10 +139,17 @@ ctl_command_context (const char *command, const GOptionEntry *entries)
   context = g_option_context_new (parameters);
   g_option_context_set_summary (context, _(cmd->summary));
   g_option_context_set_description (context, exit_codes_help ());
-  if (entries != NULL)
+  if (user_data != NULL)
+    {
+      GOptionGroup *group = g_option_group_new (NULL, NULL, NULL, user_data, NULL);
+
+      g_option_group_add_entries (group, entries);
+      g_option_group_set_translation_domain (group, GETTEXT_PACKAGE);
+      g_option_context_set_main_group (context, group);
+    }
+  else if (entries != NULL)
     g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  else
-    g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   return context;
 }
 

@@ -61,8 +61,18 @@ CtlExit
 ctl_exit_code (const GError *error)
 {
   if (error->domain == CTL_ERROR)
-    return error->code == CTL_ERROR_USAGE ? CTL_EXIT_INVALID :
-           error->code == CTL_ERROR_UNAVAILABLE ? CTL_EXIT_UNAVAILABLE : CTL_EXIT_FAILURE;
+    switch ((CtlError) error->code)
+      {
+      case CTL_ERROR_USAGE:
+        return CTL_EXIT_INVALID;
+      case CTL_ERROR_UNAVAILABLE:
+        return CTL_EXIT_UNAVAILABLE;
+      case CTL_ERROR_TIMED_OUT:
+        return CTL_EXIT_TIMED_OUT;
+      case CTL_ERROR_FAILED:
+      default:
+        return CTL_EXIT_FAILURE;
+      }
   if (error->domain == G_OPTION_ERROR)
     return CTL_EXIT_INVALID;
   if (error->domain == ASD_ERROR)
@@ -109,6 +119,20 @@ ctl_error_message (const GError *error)
   return g_strdup (copy->message);
 }
 
+/* What to do without a session bus: GLib's message alone ("Cannot
+ * autolaunch D-Bus without X11 $DISPLAY") does not say. */
+static const char *
+no_bus_advice (void)
+{
+  return _("autosshctl talks to autosshd on the D-Bus session bus, and there is none here.  Either:\n"
+           "  - log in to a desktop session, which has one;\n"
+           "  - run the command under a bus of its own: dbus-run-session -- autosshctl …\n"
+           "    (tunnels then live as long as that bus);\n"
+           "  - on a server, use systemd’s user bus: loginctl enable-linger $USER, then log in\n"
+           "    again (systemctl --user status dbus.socket shows it);\n"
+           "  - or use the drop-in “autossh”, which needs no bus.");
+}
+
 /**
  * ctl_bus:
  * @ctl: the context
@@ -127,8 +151,9 @@ ctl_bus (Ctl *ctl, GError **error)
   ctl->bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &local_error);
   if (ctl->bus == NULL)
     {
-      g_set_error (error, CTL_ERROR, CTL_ERROR_UNAVAILABLE,
-                   _("cannot connect to the session bus: %s"), local_error->message);
+      g_autofree char *why = g_strdup_printf (_("cannot connect to the session bus: %s"), local_error->message);
+
+      g_set_error (error, CTL_ERROR, CTL_ERROR_UNAVAILABLE, "%s\n%s", why, no_bus_advice ());
       return NULL;
     }
   /* A closed bus ends a command with an error, not with SIGTERM. */

@@ -4,7 +4,8 @@
  * trust, version.  Each parses its own options (ctl_command_context()),
  * checks the tunnel name before anything goes on the bus, and leaves the
  * rest of the checking to the service, whose message is what the user
- * sees.
+ * sees.  add, start and restart can --wait for the tunnel to connect
+ * (ctl-wait.c).
  *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -22,9 +23,10 @@
 gboolean
 ctl_cmd_list (Ctl *ctl, int argc, char **argv, GError **error)
 {
-  gboolean names = FALSE;
+  gboolean names = FALSE, no_legend = FALSE;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &ctl->json, N_("Print a JSON array of tunnels"), NULL },
+    { "no-legend", 0, 0, G_OPTION_ARG_NONE, &no_legend, N_("Print the rows without the column titles"), NULL },
     { "names", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &names,
       "Print the names only, one a line (for shell completion)", NULL },
     { NULL }
@@ -46,7 +48,7 @@ ctl_cmd_list (Ctl *ctl, int argc, char **argv, GError **error)
         g_print ("%s\n", asd_dbus_tunnel_get_name (l->data));
       return TRUE;
     }
-  text = ctl_format_tunnel_list (tunnels, ctl->json);
+  text = ctl_format_tunnel_list (tunnels, ctl->json, ctl_terminal_width (), !no_legend);
   g_print ("%s", text);
   return TRUE;
 }
@@ -118,20 +120,32 @@ add_with_settings (Ctl *ctl, const char *name, const char * const *autossh_args,
                                                 start, G_DBUS_CALL_FLAGS_NONE, -1, &path, NULL, error);
 }
 
+/* The new tunnel's proxy loads its properties after it subscribes to
+ * their changes: a state it reached since the call is seen either way. */
+static gboolean
+wait_added (Ctl *ctl, const char *name, guint seconds, GError **error)
+{
+  g_autoptr(AsdDbusTunnel) tunnel = ctl_tunnel (ctl, name, error);
+
+  return tunnel != NULL && ctl_wait_for_state (ctl, tunnel, ASD_TUNNEL_STATE_CONNECTED, seconds, error);
+}
+
 /* argv[0] is "add"; the autossh arguments follow the first "--". */
 gboolean
 ctl_cmd_add (Ctl *ctl, int argc, char **argv, GError **error)
 {
   gboolean no_start = FALSE, transient = FALSE, no_autostart = FALSE;
+  CtlWait wait = CTL_WAIT_INIT;
   const GOptionEntry entries[] = {
     { "no-start", 0, 0, G_OPTION_ARG_NONE, &no_start, N_("Add the tunnel without starting it"), NULL },
     { "no-autostart", 0, 0, G_OPTION_ARG_NONE, &no_autostart,
       N_("Do not start the tunnel when the service starts (as “disable”)"), NULL },
     { "transient", 0, 0, G_OPTION_ARG_NONE, &transient,
       N_("Keep the tunnel in memory only: never saved, gone when removed or when the service exits"), NULL },
+    CTL_WAIT_OPTION_ENTRY,
     { NULL }
   };
-  g_autoptr(GOptionContext) context = ctl_command_context ("add", entries);
+  g_autoptr(GOptionContext) context = ctl_command_context_full ("add", entries, &wait);
   g_autofree char *path = NULL;
   const char * const *autossh_args = NULL;
   int split = argc;
@@ -162,13 +176,24 @@ ctl_cmd_add (Ctl *ctl, int argc, char **argv, GError **error)
       g_set_error_literal (error, CTL_ERROR, CTL_ERROR_USAGE, add_usage ());
       return FALSE;
     }
+  if (wait.enabled && no_start)
+    {
+      g_set_error_literal (error, CTL_ERROR, CTL_ERROR_USAGE,
+                           _("add: --wait waits for the tunnel to connect, and --no-start does not start it: give one of them"));
+      return FALSE;
+    }
   if (!asd_tunnel_name_check (argv[1], error) || ctl_manager (ctl, error) == NULL)
     return FALSE;
   if (!transient && !no_autostart)
-    return asd_dbus_manager_call_add_tunnel_from_command_line_sync (ctl->manager, argv[1], autossh_args,
+    {
+      if (!asd_dbus_manager_call_add_tunnel_from_command_line_sync (ctl->manager, argv[1], autossh_args,
                                                                     !no_start, G_DBUS_CALL_FLAGS_NONE, -1,
-                                                                    &path, NULL, error);
-  return add_with_settings (ctl, argv[1], autossh_args, !no_start, transient, !no_autostart, error);
+                                                                    &path, NULL, error))
+        return FALSE;
+    }
+  else if (!add_with_settings (ctl, argv[1], autossh_args, !no_start, transient, !no_autostart, error))
+    return FALSE;
+  return !wait.enabled || wait_added (ctl, argv[1], wait.seconds, error);
 }
 
 gboolean
@@ -191,18 +216,9 @@ typedef enum {
   ACTION_DISABLE,
 } Action;
 
-/* A subcommand that takes NAME and does one thing to the tunnel. */
 static gboolean
-tunnel_action (Ctl *ctl, int argc, char **argv, Action action, GError **error)
+do_action (Ctl *ctl, AsdDbusTunnel *tunnel, Action action, GError **error)
 {
-  g_autoptr(GOptionContext) context = ctl_command_context (argv[0], NULL);
-  g_autoptr(AsdDbusTunnel) tunnel = NULL;
-
-  if (!ctl_parse_command (context, &argc, &argv, 1, 1, error))
-    return FALSE;
-  tunnel = ctl_tunnel (ctl, argv[1], error);
-  if (tunnel == NULL)
-    return FALSE;
   switch (action)
     {
     case ACTION_START:
@@ -218,6 +234,28 @@ tunnel_action (Ctl *ctl, int argc, char **argv, Action action, GError **error)
     default:
       g_assert_not_reached ();
     }
+}
+
+/* A subcommand that takes NAME and does one thing to the tunnel; start
+ * and restart can --wait for it to connect. */
+static gboolean
+tunnel_action (Ctl *ctl, int argc, char **argv, Action action, GError **error)
+{
+  CtlWait wait = CTL_WAIT_INIT;
+  const GOptionEntry wait_entries[] = { CTL_WAIT_OPTION_ENTRY, { NULL } };
+  gboolean can_wait = action == ACTION_START || action == ACTION_RESTART;
+  g_autoptr(GOptionContext) context = ctl_command_context_full (argv[0], can_wait ? wait_entries : NULL,
+                                                                can_wait ? &wait : NULL);
+  g_autoptr(AsdDbusTunnel) tunnel = NULL;
+
+  if (!ctl_parse_command (context, &argc, &argv, 1, 1, error))
+    return FALSE;
+  /* the proxy follows the tunnel's properties from here on */
+  tunnel = ctl_tunnel (ctl, argv[1], error);
+  if (tunnel == NULL || !do_action (ctl, tunnel, action, error))
+    return FALSE;
+  return !wait.enabled ||
+         ctl_wait_for_state (ctl, tunnel, ASD_TUNNEL_STATE_CONNECTED, wait.seconds, error);
 }
 
 gboolean

@@ -3,7 +3,8 @@
  * Durations keep the two largest units ("2 min 13 s", "1 h 5 min",
  * "3 d 4 h"); times are local ("2026-05-01 14:03:59"); tables are
  * left-aligned columns two spaces apart, the last one not padded, widths
- * counted in characters so translated and non-ASCII text lines up.
+ * counted in characters so translated and non-ASCII text lines up; to fit
+ * a terminal, the columns made shrinkable are cut short with "…".
  * Reasons are made from StateReasonCode and StateReasonDetails in the
  * reader's locale, so a German user reads German from an English service.
  *
@@ -84,7 +85,9 @@ ctl_format_when (gint64 usec_since_epoch, gint64 now_usec)
 struct _CtlTable
 {
   guint n_columns;
-  GPtrArray *rows;     /* of GStrv */
+  GPtrArray *rows;     /* of GStrv; the first is the header */
+  glong *min_widths;   /* per column: how narrow it may get; 0 = never shrinks */
+  GArray *shrink_order;  /* of guint: the shrinkable columns, first to shrink first */
 };
 
 /**
@@ -100,6 +103,8 @@ ctl_table_new (const char * const *header)
 
   table->n_columns = g_strv_length ((char **) header);
   table->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  table->min_widths = g_new0 (glong, table->n_columns);
+  table->shrink_order = g_array_new (FALSE, FALSE, sizeof (guint));
   ctl_table_add_row (table, header);
   return table;
 }
@@ -126,34 +131,109 @@ ctl_table_add_row (CtlTable *table, const char * const *cells)
 }
 
 /**
- * ctl_table_to_string:
+ * ctl_table_set_shrinkable:
  * @table: a table
+ * @column: a column
+ * @min_width: the fewest characters it keeps (at least 2, and never
+ *   fewer than its title: titles are not cut)
  *
- * Returns: (transfer full): every row on its own line
+ * Lets @column's cells be cut short, ending in "…", when the table is
+ * wider than ctl_table_to_string_full()'s limit.  Columns shrink in the
+ * order they were made shrinkable, each down to @min_width before the
+ * next one shrinks.
  */
-char *
-ctl_table_to_string (CtlTable *table)
+void
+ctl_table_set_shrinkable (CtlTable *table, guint column, guint min_width)
 {
-  g_autofree glong *widths = g_new0 (glong, table->n_columns);
-  GString *out = g_string_new (NULL);
+  char **header = g_ptr_array_index (table->rows, 0);
 
-  for (guint r = 0; r < table->rows->len; r++)
+  g_return_if_fail (column < table->n_columns);
+
+  table->min_widths[column] = MAX (MAX (min_width, 2), g_utf8_strlen (header[column], -1));
+  g_array_append_val (table->shrink_order, column);
+}
+
+/* Each column as wide as its widest cell, from row @first on. */
+static glong *
+natural_widths (CtlTable *table, guint first)
+{
+  glong *widths = g_new0 (glong, table->n_columns);
+
+  for (guint r = first; r < table->rows->len; r++)
     {
       char **row = g_ptr_array_index (table->rows, r);
 
       for (guint c = 0; c < table->n_columns; c++)
         widths[c] = MAX (widths[c], g_utf8_strlen (row[c], -1));
     }
-  for (guint r = 0; r < table->rows->len; r++)
+  return widths;
+}
+
+/* Narrows the shrinkable columns until a line fits @max_width, or
+ * none can give more. */
+static void
+fit_widths (CtlTable *table, glong *widths, glong max_width)
+{
+  glong total = 2 * ((glong) table->n_columns - 1);
+
+  for (guint c = 0; c < table->n_columns; c++)
+    total += widths[c];
+  for (guint i = 0; i < table->shrink_order->len && total > max_width; i++)
+    {
+      guint c = g_array_index (table->shrink_order, guint, i);
+      glong cut = MIN (total - max_width, widths[c] - table->min_widths[c]);
+
+      if (cut <= 0)
+        continue;
+      widths[c] -= cut;
+      total -= cut;
+    }
+}
+
+/* Appends @cell, cut to @width characters with "…" when longer. */
+static void
+append_cell (GString *out, const char *cell, glong width)
+{
+  g_autofree char *head = NULL;
+
+  if (g_utf8_strlen (cell, -1) <= width)
+    {
+      g_string_append (out, cell);
+      return;
+    }
+  head = g_utf8_substring (cell, 0, width - 1);
+  g_string_append (out, head);
+  g_string_append (out, "…");
+}
+
+/**
+ * ctl_table_to_string_full:
+ * @table: a table
+ * @max_width: the longest a line may be, in characters (shrinkable
+ *   columns are cut short to fit); 0 for no limit
+ * @legend: whether the header is shown
+ *
+ * Returns: (transfer full): every row on its own line
+ */
+char *
+ctl_table_to_string_full (CtlTable *table, guint max_width, gboolean legend)
+{
+  guint first = legend ? 0 : 1;
+  g_autofree glong *widths = natural_widths (table, first);
+  GString *out = g_string_new (NULL);
+
+  if (max_width > 0)
+    fit_widths (table, widths, max_width);
+  for (guint r = first; r < table->rows->len; r++)
     {
       char **row = g_ptr_array_index (table->rows, r);
       gsize line_start = out->len;
 
       for (guint c = 0; c < table->n_columns; c++)
         {
-          g_string_append (out, row[c]);
+          append_cell (out, row[c], widths[c]);
           if (c + 1 < table->n_columns)
-            for (glong pad = g_utf8_strlen (row[c], -1); pad < widths[c] + 2; pad++)
+            for (glong pad = MIN (g_utf8_strlen (row[c], -1), widths[c]); pad < widths[c] + 2; pad++)
               g_string_append_c (out, ' ');
         }
       while (out->len > line_start && out->str[out->len - 1] == ' ')
@@ -163,10 +243,25 @@ ctl_table_to_string (CtlTable *table)
   return g_string_free (out, FALSE);
 }
 
+/**
+ * ctl_table_to_string:
+ * @table: a table
+ *
+ * Returns: (transfer full): every row on its own line, header first,
+ *   nothing cut short
+ */
+char *
+ctl_table_to_string (CtlTable *table)
+{
+  return ctl_table_to_string_full (table, 0, TRUE);
+}
+
 void
 ctl_table_free (CtlTable *table)
 {
   g_ptr_array_unref (table->rows);
+  g_free (table->min_widths);
+  g_array_unref (table->shrink_order);
   g_free (table);
 }
 

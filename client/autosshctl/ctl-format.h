@@ -23,7 +23,13 @@ typedef struct _CtlTable CtlTable;
 CtlTable *ctl_table_new         (const char * const *header);
 void      ctl_table_add_row     (CtlTable           *table,
                                  const char * const *cells);
+void      ctl_table_set_shrinkable (CtlTable        *table,
+                                 guint               column,
+                                 guint               min_width);
 char     *ctl_table_to_string   (CtlTable           *table);
+char     *ctl_table_to_string_full (CtlTable        *table,
+                                 guint               max_width,
+                                 gboolean            legend);
 void      ctl_table_free        (CtlTable           *table);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CtlTable, ctl_table_free)

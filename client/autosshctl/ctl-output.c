@@ -17,6 +17,8 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
 #include <glib/gi18n.h>
 
 #include "asd-names.h"
@@ -123,50 +125,87 @@ join_forwards (AsdDbusTunnel *tunnel, const char *separator)
 }
 
 /**
+ * ctl_terminal_width:
+ *
+ * Returns: how long a line on standard output may be when it is a
+ *   terminal: $COLUMNS, else the terminal's width; 0 (no limit) when it
+ *   is not a terminal, so that a pipe gets the full text
+ */
+guint
+ctl_terminal_width (void)
+{
+  const char *columns = g_getenv ("COLUMNS");
+  struct winsize size;
+  guint64 n;
+
+  if (!isatty (STDOUT_FILENO))
+    return 0;
+  if (columns != NULL && g_ascii_string_to_unsigned (columns, 10, 1, G_MAXUINT16, &n, NULL))
+    return n;
+  if (ioctl (STDOUT_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0)
+    return size.ws_col;
+  return 0;
+}
+
+static char *
+tunnel_list_json (GList *tunnels)
+{
+  GString *out = g_string_new ("[");
+
+  for (GList *l = tunnels; l != NULL; l = l->next)
+    {
+      if (l != tunnels)
+        g_string_append_c (out, ',');
+      ctl_json_tunnel (out, l->data);
+    }
+  g_string_append (out, "]\n");
+  return g_string_free (out, FALSE);
+}
+
+/**
  * ctl_format_tunnel_list:
  * @tunnels: (element-type AsdDbusTunnel): the tunnels, in order
  * @json: a JSON array instead of a table
+ * @max_width: the longest a line of the table may be (the reason, then
+ *   the forwards, the destination and a long name are cut short with
+ *   "…"); 0 for no limit
+ * @legend: whether the table has its header (and says "No tunnels.")
  *
- * Returns: (transfer full): the list, ending in a newline
+ * Returns: (transfer full): the list, ending in a newline (or "")
  */
 char *
-ctl_format_tunnel_list (GList *tunnels, gboolean json)
+ctl_format_tunnel_list (GList *tunnels, gboolean json, guint max_width, gboolean legend)
 {
-  const char *header[] = { _("NAME"), _("STATE"), _("DESTINATION"), _("FORWARDS"),
+  const char *header[] = { _("NAME"), _("STATE"), _("ENABLED"), _("DESTINATION"), _("FORWARDS"),
                            _("UPTIME/REASON"), NULL };
   g_autoptr(CtlTable) table = NULL;
   gint64 now = g_get_real_time ();
 
   if (json)
-    {
-      GString *out = g_string_new ("[");
-
-      for (GList *l = tunnels; l != NULL; l = l->next)
-        {
-          if (l != tunnels)
-            g_string_append_c (out, ',');
-          ctl_json_tunnel (out, l->data);
-        }
-      g_string_append (out, "]\n");
-      return g_string_free (out, FALSE);
-    }
+    return tunnel_list_json (tunnels);
   if (tunnels == NULL)
-    return g_strdup_printf ("%s\n", _("No tunnels."));
+    return legend ? g_strdup_printf ("%s\n", _("No tunnels.")) : g_strdup ("");
   table = ctl_table_new (header);
+  ctl_table_set_shrinkable (table, 5, 8);
+  ctl_table_set_shrinkable (table, 4, 8);
+  ctl_table_set_shrinkable (table, 3, 8);
+  ctl_table_set_shrinkable (table, 0, 16);
   for (GList *l = tunnels; l != NULL; l = l->next)
     {
       AsdDbusTunnel *tunnel = l->data;
       g_autofree char *forwards = join_forwards (tunnel, ", ");
       g_autofree char *last = ctl_uptime_or_reason (tunnel, now);
-      const char *row[] = { asd_dbus_tunnel_get_name (tunnel), asd_dbus_tunnel_get_state (tunnel),
+      /* TRANSLATORS: list: whether the tunnel starts with the service */
+      const char *enabled = asd_dbus_tunnel_get_auto_start (tunnel) ? _("yes") : _("no");
+      const char *row[] = { asd_dbus_tunnel_get_name (tunnel), asd_dbus_tunnel_get_state (tunnel), enabled,
                             asd_dbus_tunnel_get_destination (tunnel), forwards, last, NULL };
 
-      for (guint i = 0; i < 4; i++)
+      for (guint i = 0; i < 5; i++)
         if (row[i] == NULL)
           row[i] = "?";
       ctl_table_add_row (table, row);
     }
-  return ctl_table_to_string (table);
+  return ctl_table_to_string_full (table, max_width, legend);
 }
 
 /* One argument as the shell would need it; plain words stay plain. */

@@ -19,9 +19,12 @@ void  ctl_json_tunnel_reason (GString       *out,
 char *ctl_uptime_or_reason   (AsdDbusTunnel *tunnel,
                               gint64         now_usec);
 char *ctl_format_tunnel_list (GList         *tunnels,
-                              gboolean       json);
+                              gboolean       json,
+                              guint          max_width,
+                              gboolean       legend);
 char *ctl_format_status      (AsdDbusTunnel *tunnel,
                               gboolean       json);
+guint ctl_terminal_width     (void);
 char *ctl_quote_command      (const char * const *argv);
 
 G_END_DECLS

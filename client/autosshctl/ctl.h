@@ -9,6 +9,7 @@
 
 #include "asd-dbus-generated.h"
 #include "asd-names.h"
+#include "asd-tunnel-settings.h"
 
 G_BEGIN_DECLS
 
@@ -21,6 +22,7 @@ G_BEGIN_DECLS
  *   arguments, a tunnel that exists already
  * @CTL_EXIT_NOT_FOUND: no tunnel of that name
  * @CTL_EXIT_UNAVAILABLE: the service cannot be reached or started
+ * @CTL_EXIT_TIMED_OUT: a wait (`wait`, --wait) ran out of time
  *
  * The exit codes, documented in autosshctl(1) and `--help`.
  */
@@ -30,6 +32,7 @@ typedef enum {
   CTL_EXIT_INVALID = 2,
   CTL_EXIT_NOT_FOUND = 3,
   CTL_EXIT_UNAVAILABLE = 4,
+  CTL_EXIT_TIMED_OUT = 5,
 } CtlExit;
 
 #define CTL_ERROR (ctl_error_quark ())
@@ -39,11 +42,13 @@ typedef enum {
  * @CTL_ERROR_USAGE: a command line that cannot be used (exit 2)
  * @CTL_ERROR_UNAVAILABLE: no bus, or the service cannot be started (exit 4)
  * @CTL_ERROR_FAILED: anything else (exit 1)
+ * @CTL_ERROR_TIMED_OUT: a wait ran out of time (exit 5)
  */
 typedef enum {
   CTL_ERROR_USAGE,
   CTL_ERROR_UNAVAILABLE,
   CTL_ERROR_FAILED,
+  CTL_ERROR_TIMED_OUT,
 } CtlError;
 
 /**
@@ -57,6 +62,26 @@ typedef struct {
   GDBusConnection *bus;
   AsdDbusManager *manager;
 } Ctl;
+
+/**
+ * CtlWait:
+ * @enabled: --wait was given
+ * @seconds: how long at most, 0 for no limit
+ *
+ * What --wait[=SECONDS] asks for: the user data of the option group that
+ * holds CTL_WAIT_OPTION_ENTRY (see ctl_command_context_full()).
+ */
+typedef struct {
+  gboolean enabled;
+  guint seconds;
+} CtlWait;
+
+#define CTL_WAIT_DEFAULT_SECONDS 60
+#define CTL_WAIT_INIT { FALSE, CTL_WAIT_DEFAULT_SECONDS }
+#define CTL_WAIT_OPTION_ENTRY \
+  { "wait", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, (gpointer) ctl_wait_parse_option, \
+    N_("Then wait until the tunnel is connected, at most SECONDS (default 60, 0: no limit); " \
+       "fail with the reason if it fails"), N_("SECONDS") }
 
 /* A subcommand: argv[0] is its name, the global options are gone. */
 typedef gboolean (*CtlCommandFunc) (Ctl *ctl, int argc, char **argv, GError **error);
@@ -81,6 +106,9 @@ void            ctl_clear              (Ctl          *ctl);
 /* autosshctl.c */
 GOptionContext *ctl_command_context    (const char   *command,
                                         const GOptionEntry *entries);
+GOptionContext *ctl_command_context_full (const char *command,
+                                        const GOptionEntry *entries,
+                                        gpointer      user_data);
 gboolean        ctl_parse_command      (GOptionContext *context,
                                         int          *argc,
                                         char       ***argv,
@@ -103,6 +131,22 @@ gboolean ctl_cmd_version    (Ctl *ctl, int argc, char **argv, GError **error);
 
 /* ctl-monitor.c */
 gboolean ctl_cmd_monitor    (Ctl *ctl, int argc, char **argv, GError **error);
+
+/* ctl-wait.c */
+gboolean ctl_wait_seconds_from_string (const char *text, guint *seconds, GError **error);
+gboolean ctl_wait_parse_option (const char *option_name, const char *value, gpointer data,
+                                GError **error);
+gboolean ctl_wait_for_state (Ctl *ctl, AsdDbusTunnel *tunnel, AsdTunnelState target,
+                             guint seconds, GError **error);
+gboolean ctl_cmd_wait       (Ctl *ctl, int argc, char **argv, GError **error);
+
+/* ctl-settings.c */
+AsdTunnelSettings *ctl_tunnel_settings (AsdDbusTunnel *tunnel, GError **error);
+gboolean ctl_cmd_reload     (Ctl *ctl, int argc, char **argv, GError **error);
+gboolean ctl_cmd_set        (Ctl *ctl, int argc, char **argv, GError **error);
+
+/* ctl-edit.c */
+gboolean ctl_cmd_edit       (Ctl *ctl, int argc, char **argv, GError **error);
 
 /* ctl-secret.c */
 gboolean ctl_cmd_passphrase (Ctl *ctl, int argc, char **argv, GError **error);

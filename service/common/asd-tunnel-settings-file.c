@@ -331,6 +331,48 @@ asd_tunnel_settings_load (const char *path, GError **error)
   return g_steal_pointer (&settings);
 }
 
+/**
+ * asd_tunnel_settings_parse_file_value:
+ * @name: a settings key
+ * @text: its value as a line "NAME=TEXT" of a tunnel file would give it
+ *   (blanks around it are dropped, as in a file)
+ * @error: return location for an %ASD_ERROR_INVALID_SETTINGS error that
+ *   names the key
+ *
+ * Reads one value by the rules of asd_tunnel_settings_load(): lists
+ * split at ";", true or false, decimal numbers, the file's escapes; and
+ * checks it as asd_tunnel_settings_apply_variant() checks one key.  Rules
+ * about the settings as a whole are left to the caller.
+ *
+ * Returns: (transfer full): the value, of the key's D-Bus type, or %NULL
+ */
+GVariant *
+asd_tunnel_settings_parse_file_value (const char *name, const char *text, GError **error)
+{
+  g_autoptr(AsdTunnelSettings) scratch = asd_tunnel_settings_new ();
+  g_autoptr(GKeyFile) file = g_key_file_new ();
+  g_autofree char *raw = g_strstrip (g_strdup (text));
+  g_autoptr(GVariant) value = NULL;
+  const Key *key = asd_settings_lookup_key (name, error);
+
+  if (key == NULL)
+    return NULL;
+  if (!g_utf8_validate (raw, -1, NULL) || strpbrk (raw, "\r\n") != NULL)
+    {
+      asd_settings_invalid (error, _("%s: a value is one line of UTF-8 text (write a line break as \\n)"),
+                            key->name);
+      return NULL;
+    }
+  g_key_file_set_value (file, ASD_TUNNEL_KEYFILE_GROUP, key->name, raw);
+  value = read_key (file, key, error);
+  if (value == NULL)
+    return NULL;
+  g_variant_ref_sink (value);
+  if (!asd_settings_set_value (scratch, key, value, error))
+    return NULL;
+  return g_steal_pointer (&value);
+}
+
 static void
 write_key (GKeyFile *file, const Key *key, GVariant *value)
 {

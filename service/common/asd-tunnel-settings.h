@@ -65,6 +65,9 @@ AsdTunnelSettings *asd_tunnel_settings_load   (const char               *path,
 gboolean           asd_tunnel_settings_save   (const AsdTunnelSettings  *settings,
                                                const char               *path,
                                                GError                  **error);
+GVariant          *asd_tunnel_settings_parse_file_value (const char     *name,
+                                                         const char     *text,
+                                                         GError        **error);
 
 char             **asd_tunnel_settings_ssh_argv     (const AsdTunnelSettings *settings,
                                                      const char              *ssh_path);

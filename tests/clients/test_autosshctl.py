@@ -12,12 +12,17 @@ The passphrase and trust commands need a real gnome-keyring / an unknown
 host key; here only their error exits are tested.
 """
 
+import fcntl
 import json
 import os
+import pty
 import re
+import select
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import threading
 import time
 
@@ -31,11 +36,11 @@ from asdtest.busfixture import (  # noqa: E402
 from asdtest.sshfixture import (  # noqa: E402
     sshd_skip_reason,
     SSH_KEYGEN, TestFailure, check, free_port, kill_refs, run,
-    wait_forward, wait_until)
+    wait_forward, wait_until, write_script)
 
-COMMANDS = ["list", "status", "add", "remove", "start", "stop", "restart", "enable",
-            "disable", "passphrase", "trust", "monitor", "version"]
-EXIT_OK, EXIT_FAILURE, EXIT_INVALID, EXIT_NOT_FOUND, EXIT_UNAVAILABLE = range(5)
+COMMANDS = ["list", "status", "add", "remove", "start", "stop", "restart", "wait", "set",
+            "edit", "reload", "enable", "disable", "passphrase", "trust", "monitor", "version"]
+EXIT_OK, EXIT_FAILURE, EXIT_INVALID, EXIT_NOT_FOUND, EXIT_UNAVAILABLE, EXIT_TIMED_OUT = range(6)
 TIME_RE = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"
 DURATION_RE = r"\d+\.\d s|\d+ s|\d+ min \d+ s|\d+ h \d+ min|\d+ d \d+ h"
 # Properties that change on their own while a tunnel runs
@@ -97,7 +102,7 @@ def table(res):
     lines = [l for l in res.stdout.splitlines() if l.strip()]
     check(lines, "no table in " + res.describe())
     header = split_row(lines[0])
-    check(header == ["NAME", "STATE", "DESTINATION", "FORWARDS", "UPTIME/REASON"],
+    check(header == ["NAME", "STATE", "ENABLED", "DESTINATION", "FORWARDS", "UPTIME/REASON"],
           "table header %r" % header)
     return {row[0]: row for row in map(split_row, lines[1:])}
 
@@ -265,6 +270,67 @@ class Lines:
         self.proc.wait(5)
 
 
+def run_pty(bus, *args, env=None, answer=None, columns=200, timeout=30):
+    """autosshctl ARGS with a pty (columns wide) as stdin, stdout and stderr;
+    answer: (prompt, reply) typed once the prompt is shown.  Returns (rc,
+    output with "\\r\\n" as "\\n")."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+    proc = subprocess.Popen([ctl_bin()] + list(args), env=dict(bus.env, **(env or {})),
+                            stdin=slave, stdout=slave, stderr=slave, start_new_session=True)
+    os.close(slave)
+    out, answered, end = b"", answer is None, time.monotonic() + timeout
+    try:
+        while time.monotonic() < end:
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:         # EIO: every writer is gone
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            if not answered and answer[0].encode() in out:
+                os.write(master, answer[1].encode())
+                answered = True
+        rc = proc.wait(max(end - time.monotonic(), 0.1))
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise TestFailure("autosshctl %s did not finish within %d s; output %r"
+                          % (" ".join(args), timeout, out))
+    finally:
+        os.close(master)
+    return rc, out.decode("utf-8", "replace").replace("\r\n", "\n")
+
+
+def editor_script(bus, *texts):
+    """An EDITOR that writes texts[N] over the file on its Nth run (the last
+    one on later runs) and records the file's path and the modes of the file
+    and its directory in editor.log."""
+    d = bus.dir
+    for i, text in enumerate(texts):
+        with open(os.path.join(d, "edit-%d.conf" % i), "w") as f:
+            f.write(text)
+    log = os.path.join(d, "editor.log")
+    open(log, "w").close()
+    script = write_script(d, "editor.sh", (
+        'n=$(wc -l < "{log}")\n'
+        '[ "$n" -lt {last} ] || n={last}\n'
+        'echo "$1 $(stat -c %a "$1") $(stat -c %a "$(dirname "$1")")" >> "{log}"\n'
+        'cat "{d}/edit-$n.conf" > "$1"\n').format(log=log, last=len(texts) - 1, d=d))
+    return script, log
+
+
+def editor_runs(log):
+    """[(path, file mode, dir mode)] of editor_script's runs."""
+    if not os.path.exists(log):
+        return []
+    with open(log) as f:
+        return [tuple(line.split()) for line in f if line.strip()]
+
+
 # ---------------------------------------------------------------- tests
 
 class AutosshctlTest(TestCase):
@@ -287,11 +353,11 @@ class AutosshctlTest(TestCase):
         check(sorted(rows) == ["idle", "web-1"], "rows %r" % sorted(rows))
         web, idle = rows["web-1"], rows["idle"]
         fwd = "-L %d:127.0.0.1:%d" % (lport, w.target.port)
-        check(web[1:4] == ["connected", "root@127.0.0.1", fwd], "web-1 row %r" % web)
-        check(len(web) == 5 and re.fullmatch(DURATION_RE, web[4]),
-              "web-1's uptime %r is not like '2 min 13 s'" % web[4:])
+        check(web[1:5] == ["connected", "yes", "root@127.0.0.1", fwd], "web-1 row %r" % web)
+        check(len(web) == 6 and re.fullmatch(DURATION_RE, web[5]),
+              "web-1's uptime %r is not like '2 min 13 s'" % web[5:])
         reason = bus.tunnel_prop("idle", "StateReason")
-        check(idle[1] == "stopped" and idle[4] == reason,
+        check(idle[1] == "stopped" and idle[5] == reason,
               "idle row %r (reason on the bus %r)" % (idle, reason))
         check(res.stdout.splitlines()[1].startswith("idle "), "rows are not sorted by name")
 
@@ -371,7 +437,7 @@ class AutosshctlTest(TestCase):
         if not re.search(r"^Reason:\s+\S", text, re.M):
             errors.append("status of a retrying tunnel has no Reason:\n" + text)
         row = table(ctl_ok(bus, "list"))["down"]
-        if row[1] != "retrying" or "next try in" not in row[4]:
+        if row[1] != "retrying" or "next try in" not in row[5]:
             errors.append("list row of a retrying tunnel %r (reason %r)"
                           % (row, retrying["StateReason"]))
         report(errors)
@@ -698,7 +764,7 @@ class AutosshctlTest(TestCase):
         for cmd in COMMANDS:
             if not re.search(r"^  %s\b" % cmd, main.stdout, re.M):
                 errors.append("--help does not list %s" % cmd)
-        for code in range(5):
+        for code in range(6):
             if not re.search(r"^  %d  \S" % code, main.stdout, re.M):
                 errors.append("--help does not document exit status %d" % code)
         for cmd in COMMANDS:
@@ -713,7 +779,9 @@ class AutosshctlTest(TestCase):
             errors.append("`autosshctl help` differs from --help (exit %d)" % p.returncode)
         for cmd, option in (("list", "--json"), ("status", "--json"), ("monitor", "--json"),
                             ("add", "--no-start"), ("add", "--no-autostart"),
-                            ("add", "--transient"), ("passphrase", "--password")):
+                            ("add", "--transient"), ("passphrase", "--password"),
+                            ("add", "--wait"), ("start", "--wait"), ("restart", "--wait"),
+                            ("wait", "--timeout"), ("list", "--no-legend")):
             if option not in run(cmd, "--help").stdout:
                 errors.append("%s --help does not show %s" % (cmd, option))
         report(errors)
@@ -748,10 +816,17 @@ class AutosshctlTest(TestCase):
             (("autosshctl", "status", "w"), ["web-1"]),
             (("autosshctl", "--json", "status", ""), ["db", "web-1"]),
             (("autosshctl", "trust", "db", ""), []),
-            (("autosshctl", "list", "--"), ["--help", "--json"]),
+            (("autosshctl", "list", "--"), ["--help", "--json", "--no-legend"]),
             (("autosshctl", "add", "--no"), ["--no-autostart", "--no-start"]),
             (("autosshctl", "passphrase", "--p"), ["--password"]),
             (("autosshctl", "help", "mon"), ["monitor"]),
+            (("autosshctl", "re"), ["reload", "remove", "restart"]),
+            (("autosshctl", "wait", ""), ["db", "web-1"]),
+            (("autosshctl", "edit", "w"), ["web-1"]),
+            (("autosshctl", "set", "db", ""), []),
+            (("autosshctl", "wait", "db", "con"), ["connected", "connecting"]),
+            (("autosshctl", "start", "--w"), ["--wait"]),
+            (("autosshctl", "list", "--no"), ["--no-legend"]),
         ]
         for words, want in cases:
             got = complete(*words)
@@ -824,7 +899,7 @@ class AutosshctlTest(TestCase):
         if p.returncode != 0:
             errors.append("list exited %d: %r" % (p.returncode, p.stderr))
         header = split_row(p.stdout.splitlines()[0]) if p.stdout else []
-        if header != ["NAME", "ZUSTAND", "ZIEL", "WEITERLEITUNGEN", "LAUFZEIT/GRUND"]:
+        if header != ["NAME", "ZUSTAND", "AKTIVIERT", "ZIEL", "WEITERLEITUNGEN", "LAUFZEIT/GRUND"]:
             errors.append("list header %r:\n%s" % (header, p.stdout))
         p = run("de", "status", "web")
         expect("status", p.stdout, "Zustand:", "Weiterleitungen:", "Nächster Versuch:",
@@ -886,12 +961,12 @@ class AutosshctlTest(TestCase):
         for language in ("C", "de"):
             p = run_german(wrap, bus, language, "list")
             lines = p.stdout.splitlines()
-            rows[language] = split_row(lines[1]) + [None] * 5 if len(lines) == 2 else [None] * 5
+            rows[language] = split_row(lines[1]) + [None] * 6 if len(lines) == 2 else [None] * 6
         english_row, german_row = rows["C"], rows["de"]
         if not code:
             # a service without reason codes: its StateReason, in any language
-            for what, got in (("C", english), ("de", german), ("C list", english_row[4]),
-                              ("de list", german_row[4])):
+            for what, got in (("C", english), ("de", german), ("C list", english_row[5]),
+                              ("de list", german_row[5])):
                 if got != props["StateReason"]:
                     errors.append("no code: the reason (%s) is %r, not StateReason %r"
                                   % (what, got, props["StateReason"]))
@@ -906,8 +981,8 @@ class AutosshctlTest(TestCase):
                    "denied); IdentityFile und authorized_keys auf dem Server prüfen" % destination)
         for what, got, want in (("LANGUAGE=C status", english, want_en),
                                 ("LANGUAGE=de status", german, want_de),
-                                ("LANGUAGE=C list", english_row[4], want_en),
-                                ("LANGUAGE=de list", german_row[4], want_de)):
+                                ("LANGUAGE=C list", english_row[5], want_en),
+                                ("LANGUAGE=de list", german_row[5], want_de)):
             if got != want:
                 errors.append("%s: the reason is %r, expected %r" % (what, got, want))
         report(errors)
@@ -940,6 +1015,297 @@ class AutosshctlTest(TestCase):
             text = ctl_ok(bus, "status", name).stdout
             if not re.search(r"^Configuration:\s+%s$" % re.escape(want), text, re.M):
                 errors.append("status of %s has no 'Configuration: %s':\n%s" % (name, want, text))
+        report(errors)
+
+    def test_reload(self):
+        """reload picks up a file added by hand, and names a broken one (exit 0)."""
+        fx = self.fx
+        w = World(fx, sshd=False)
+        bus = w.bus
+        bus.write_tunnel_file("hand", "[Tunnel]\nDestination=example.invalid\nAutoStart=false\n")
+        bad = bus.write_tunnel_file("bad", "[Tunnel]\nDestination=example.invalid\nPort=abc\n")
+        check(bus.tunnel_paths() == [], "the service read the files before reload")
+        res = ctl_ok(bus, "reload")
+        check(bus.tunnel_paths() == [tunnel_path("bad"), tunnel_path("hand")],
+              "after reload: %r" % bus.tunnel_paths())
+        props = bus.tunnel_props("hand")
+        check(props["State"] == "stopped" and props["AutoStart"] is False and
+              props["Destination"] == "example.invalid", "the hand-added tunnel: %r" % props)
+        check(re.search(r"^autosshctl: warning: bad: its file cannot be used: %s:3: .*Port"
+                        % re.escape(bad), res.stderr, re.M) and "hand" not in res.stderr,
+              "reload did not name the broken file with its line: %r" % res.stderr)
+
+    def test_set(self):
+        """set changes values written as in the file (on the bus and saved);
+        a bad key or value is a named error, exit 2, and changes nothing."""
+        fx = self.fx
+        w = World(fx, sshd=False)
+        bus = w.bus
+        bus.manager("AddTunnel", "web", {"Destination": "example.invalid"}, False, check_ok=True)
+        conf = bus.conf_path("web")
+        ctl_ok(bus, "set", "web", "Port=2222", "LocalForward=8080:localhost:80;9090:localhost:90",
+               "AutoStart=false", "User= bob ")
+        settings = plain(bus.tunnel_prop("web", "Settings"))
+        want = {"Port": 2222, "LocalForward": ["8080:localhost:80", "9090:localhost:90"],
+                "AutoStart": False, "User": "bob", "Destination": "example.invalid"}
+        got = {k: settings.get(k) for k in want}
+        check(got == want, "Settings after set: %r, expected %r" % (got, want))
+        kf = read_keyfile(conf).get("Tunnel", {})
+        check(kf.get("Port") == "2222" and kf.get("User") == "bob" and
+              kf.get("LocalForward", "").startswith("8080:localhost:80;9090:localhost:90"),
+              "the file after set: %r" % kf)
+        # an empty value unsets an optional key, as in the file
+        ctl_ok(bus, "set", "web", "User=")
+        check(plain(bus.tunnel_prop("web", "Settings"))["User"] == "", "User= did not unset User")
+
+        before = (bus.tunnel_files(), bus.tunnel_prop("web", "Settings"))
+        errors = []
+        for args, code, message in (
+                (["Colour=red"], EXIT_INVALID, "unknown key “Colour”: the keys are Destination"),
+                (["Port=99999"], EXIT_INVALID, "Port"),
+                (["Port=2200", "AutoStart=maybe"], EXIT_INVALID, "AutoStart “maybe” is not true or false"),
+                (["LocalForward=nonsense"], EXIT_INVALID, "LocalForward"),
+                (["EchoPort=7"], EXIT_INVALID, "EchoPort 7 needs MonitorPort"),
+                (["Transient=true"], EXIT_INVALID, None),
+                (["Port"], EXIT_INVALID, "“Port” is not KEY=VALUE"),
+                (["Port=1", "Port=2"], EXIT_INVALID, "Port is given twice")):
+            expect_exit(ctl(bus, "set", "web", *args), code, "set web %s" % " ".join(args), message,
+                        errors)
+        expect_exit(ctl(bus, "set", "nope", "Port=1"), EXIT_NOT_FOUND, "set of no tunnel",
+                    "there is no tunnel named “nope”", errors)
+        expect_exit(ctl(bus, "set", "web"), EXIT_INVALID, "set without KEY=VALUE", None, errors)
+        after = (bus.tunnel_files(), bus.tunnel_prop("web", "Settings"))
+        if after != before:
+            errors.append("failed sets changed the tunnel:\n%r\n%r" % (before, after))
+        report(errors)
+
+    def test_edit(self):
+        """edit opens $EDITOR on a private copy (0600 in a 0700 dir under
+        XDG_RUNTIME_DIR); a broken edit is shown as FILE:LINE and, answered
+        "y" on the terminal, edited again; the fixed one is applied and saved.
+        Without a terminal a broken edit fails and keeps the copy; no change
+        is no call; a transient tunnel is edited and stays transient."""
+        fx = self.fx
+        w = World(fx, sshd=False)
+        bus = w.bus
+        bus.manager("AddTunnel", "web", {"Destination": "example.invalid", "Port": GV("q", 2222)},
+                    False, check_ok=True)
+        conf = bus.conf_path("web")
+        broken = "[Tunnel]\nDestination=example.invalid\nPort=abc\n"
+        fixed = "[Tunnel]\nDestination=example.invalid\nPort=2200\nUser=bob\n"
+        script, log = editor_script(bus, broken, fixed)
+        env = {"EDITOR": script, "VISUAL": ""}
+        rc, out = run_pty(bus, "edit", "web", env=env, answer=("Edit it again? [y/n]", "y\n"))
+        print(out)
+        runs = editor_runs(log)
+        check(rc == 0, "edit exited %d: %r" % (rc, out))
+        check(len(runs) == 2, "the editor ran %d times, expected 2: %r" % (len(runs), runs))
+        path = runs[0][0]
+        check(re.search(r"^autosshctl: %s:3: .*Port" % re.escape(path), out, re.M),
+              "the broken edit was not shown as FILE:3: …Port…: %r" % out)
+        check(path.startswith(bus.runtime_dir + "/") and path.endswith("/web.conf") and
+              runs[0][1:] == ("600", "700"), "the copy: %r" % (runs[0],))
+        check(not os.path.exists(path) and not os.path.exists(os.path.dirname(path)),
+              "the copy %s was left behind" % path)
+        settings = plain(bus.tunnel_prop("web", "Settings"))
+        check(settings["Port"] == 2200 and settings["User"] == "bob",
+              "Settings after edit: %r" % settings)
+        kf = read_keyfile(conf).get("Tunnel", {})
+        check(kf.get("Port") == "2200" and kf.get("User") == "bob", "the file after edit: %r" % kf)
+
+        # no terminal: the broken edit is the error, nothing changes, the copy stays
+        before = bus.tunnel_files()
+        script, log = editor_script(bus, broken)
+        res = subprocess.run([ctl_bin(), "edit", "web"], env=dict(bus.env, EDITOR=script),
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, timeout=30)
+        runs = editor_runs(log)
+        check(res.returncode == EXIT_INVALID and len(runs) == 1, "edit without a tty: exit %d, "
+              "%d editor runs, %r" % (res.returncode, len(runs), res.stderr))
+        check(re.match(r"autosshctl: %s:3: .*Port.*your edited copy stays in %s"
+                       % (re.escape(runs[0][0]), re.escape(runs[0][0])), res.stderr),
+              "edit without a tty said %r" % res.stderr)
+        check(os.path.exists(runs[0][0]), "the edited copy is gone")
+        check(bus.tunnel_files() == before, "a broken edit changed the file")
+
+        # no change: no Configure (the file is not written again)
+        res = subprocess.run([ctl_bin(), "edit", "web"], env=dict(bus.env, EDITOR="true"),
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, timeout=30)
+        check(res.returncode == 0 and "web: no change" in res.stderr,
+              "edit without a change: %d %r" % (res.returncode, res.stderr))
+        check(bus.tunnel_files() == before, "an unchanged edit rewrote the file")
+
+        # transient: edited as a file, applied, still transient and never saved
+        bus.manager("AddTunnel", "mem", {"Destination": "example.invalid", "Transient": True},
+                    False, check_ok=True)
+        script, log = editor_script(bus, "[Tunnel]\nDestination=example.invalid\nPort=2201\n")
+        res = subprocess.run([ctl_bin(), "edit", "mem"], env=dict(bus.env, VISUAL=script),
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, timeout=30)
+        props = bus.tunnel_props("mem")
+        check(res.returncode == 0 and plain(props["Settings"])["Port"] == 2201 and
+              props["ConfigState"] == "transient" and not os.path.exists(bus.conf_path("mem")),
+              "edit of a transient tunnel: %d %r, %r" % (res.returncode, res.stderr, props))
+
+    @requires(sshd_skip_reason)
+    def test_wait(self):
+        """add/start/restart --wait return 0 once connected; `wait NAME
+        stopped` returns when someone stops it; `wait` of a state it is in
+        returns at once."""
+        fx = self.fx
+        w = ssh_config_world(fx)
+        bus = w.bus
+        lport = free_port()
+        t0 = time.monotonic()
+        ctl_ok(bus, "add", "web", "--wait=20", "--", "-M", "0",
+               "-L", "%d:127.0.0.1:%d" % (lport, w.target.port), "root@127.0.0.1")
+        print("add --wait took %.2f s" % (time.monotonic() - t0))
+        check(bus.tunnel_prop("web", "State") == "connected", "add --wait returned before connected")
+        wait_forward(lport, w.target.payload, timeout=5, what="the forward after add --wait")
+        ctl_ok(bus, "stop", "web")
+        ctl_ok(bus, "start", "web", "--wait")
+        check(bus.tunnel_prop("web", "State") == "connected", "start --wait returned before connected")
+        pid = bus.tunnel_prop("web", "Pid")
+        ctl_ok(bus, "restart", "web", "--wait=20")
+        props = bus.tunnel_props("web")
+        check(props["State"] == "connected" and props["Pid"] != pid,
+              "restart --wait returned with %s, Pid %r (was %r)" % (props["State"], props["Pid"], pid))
+        ctl_ok(bus, "wait", "web")
+        ctl_ok(bus, "wait", "web", "connected", "--timeout=5")
+
+        waiter = subprocess.Popen([ctl_bin(), "wait", "web", "stopped", "--timeout=20"],
+                                  env=bus.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+        fx.defer(lambda: waiter.poll() is None and waiter.kill())
+        time.sleep(0.5)
+        if waiter.poll() is not None:
+            raise TestFailure("wait web stopped returned while connected: %r"
+                              % (waiter.communicate(),))
+        ctl_ok(bus, "stop", "web")
+        try:
+            out, err = waiter.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            raise TestFailure("wait web stopped did not return after stop")
+        check(waiter.returncode == 0, "wait web stopped exited %d: %r" % (waiter.returncode, err))
+        ctl_ok(bus, "wait", "web", "stopped", "--timeout=1")
+
+        errors = []
+        expect_exit(ctl(bus, "wait", "web", "bogus"), EXIT_INVALID, "wait for an unknown state",
+                    "unknown state “bogus”", errors)
+        expect_exit(ctl(bus, "wait", "web", "--timeout=soon"), EXIT_INVALID, "a bad --timeout",
+                    "“soon” is not a number of seconds", errors)
+        expect_exit(ctl(bus, "start", "web", "--wait=-1"), EXIT_INVALID, "a bad --wait", None, errors)
+        expect_exit(ctl(bus, "add", "x", "--no-start", "--wait", "--", "h"), EXIT_INVALID,
+                    "add --no-start --wait", "--no-start", errors)
+        expect_exit(ctl(bus, "wait", "nope"), EXIT_NOT_FOUND, "wait for no tunnel", None, errors)
+        report(errors)
+
+    @requires(sshd_skip_reason)
+    def test_wait_fails(self):
+        """--wait ends at once, exit 1 with the reason and its code, when the
+        tunnel fails (the server refuses the key); it ends after the time,
+        exit 5, saying it is still retrying and why, when it cannot connect."""
+        fx = self.fx
+        w = World(fx)
+        bus = w.bus
+        wrong = os.path.join(bus.dir, "wrong_key")
+        run([SSH_KEYGEN, "-q", "-t", "ed25519", "-N", "", "-f", wrong])
+        w.add("denied", start=False, IdentityFile=wrong)
+        t0 = time.monotonic()
+        res = ctl(bus, "start", "denied", "--wait=30")
+        took = time.monotonic() - t0
+        print("start --wait of a refused key: %.2f s, %r" % (took, res.stderr))
+        props = bus.tunnel_props("denied")
+        reason = ctl_ok(bus, "status", "denied").stdout
+        reason = re.search(r"^Reason:\s+(.*)$", reason, re.M).group(1)
+        expect_exit(res, EXIT_FAILURE, "start --wait of a refused key",
+                    "denied failed: %s (reason code auth-denied)" % reason)
+        # exit 1, not 5: failed is the end, the 30 s were not waited out
+        check(props["State"] == "failed", "State %r" % props["State"])
+        # waiting for a tunnel that is failed already ends at once too
+        expect_exit(ctl(bus, "wait", "denied"), EXIT_FAILURE, "wait of a failed tunnel",
+                    "(reason code auth-denied)")
+
+        w.add("down", start=False, Port=GV("q", free_port()))
+        t0 = time.monotonic()
+        res = ctl(bus, "start", "down", "--wait=3")
+        took = time.monotonic() - t0
+        print("start --wait=3 of a closed port: %.2f s, %r" % (took, res.stderr))
+        props = bus.tunnel_props("down")
+        expect_exit(res, EXIT_TIMED_OUT, "start --wait of a closed port",
+                    "down is not connected after 3 s: it is still retrying and may yet come up; "
+                    "the last reason: ")
+        check("(reason code %s)" % props["StateReasonCode"] in res.stderr,
+              "the timeout does not give the reason code %r: %r" % (props["StateReasonCode"],
+                                                                    res.stderr))
+        check(3 <= took < 6, "start --wait=3 took %.1f s" % took)
+        expect_exit(ctl(bus, "wait", "down", "stopped", "--timeout=1"), EXIT_TIMED_OUT,
+                    "wait for stopped", "down is not stopped after 1 s: it is ")
+
+    @requires(sshd_skip_reason)
+    def test_list_width(self):
+        """list on an 80-column terminal: no line longer than 80, the long
+        reason cut with "…", an ENABLED column; piped, the full text;
+        --no-legend drops the header."""
+        fx = self.fx
+        w = World(fx)
+        bus = w.bus
+        w.add("web-1")
+        w.add("off", start=False, AutoStart=False)
+        w.add("unreachable-server-tunnel", Port=GV("q", free_port()),
+              LocalForward=["%d:127.0.0.1:%d" % (free_port(), w.target.port),
+                            "%d:127.0.0.1:%d" % (free_port(), w.target.port)])
+        w.connected("web-1")
+        wait_state(bus, "unreachable-server-tunnel", "retrying", 20)
+        rc, out = run_pty(bus, "list", env={"COLUMNS": "80"}, columns=200)
+        print(out)
+        lines = out.splitlines()
+        check(rc == 0 and len(lines) == 4, "list on a pty: %d %r" % (rc, out))
+        long_lines = [l for l in lines if len(l) > 80]
+        check(not long_lines, "lines longer than 80 at COLUMNS=80: %r" % long_lines)
+        check(split_row(lines[0]) == ["NAME", "STATE", "ENABLED", "DESTINATION", "FORWARDS",
+                                      "UPTIME/REASON"], "header %r" % lines[0])
+        rows = {split_row(l)[0]: split_row(l) for l in lines[1:]}
+        check(rows["off"][2] == "no" and rows["web-1"][2] == "yes",
+              "ENABLED: %r %r" % (rows["off"], rows["web-1"]))
+        # sorted by name: off, unreachable-server-tunnel (its name cut too), web-1
+        check(lines[2].startswith("unreachable-") and lines[2].endswith("…"),
+              "the long reason is not cut with …: %r" % lines[2])
+        # the terminal's own width when COLUMNS is not set
+        rc, out = run_pty(bus, "list", env={"COLUMNS": ""}, columns=100)
+        check(max(len(l) for l in out.splitlines()) <= 100, "at 100 columns: %r" % out)
+        # piped: nothing cut, whatever COLUMNS says
+        piped = ctl_ok(bus, "list", timeout=30)
+        full = [l for l in piped.stdout.splitlines() if l.startswith("unreachable")][0]
+        check(len(full) > 80 and "…" not in piped.stdout, "piped list was cut: %r" % piped.stdout)
+        bare = ctl_ok(bus, "list", "--no-legend").stdout.splitlines()
+        check([split_row(l)[0] for l in bare] == ["off", "unreachable-server-tunnel", "web-1"],
+              "list --no-legend: %r" % bare)
+
+    def test_no_bus(self):
+        """Without a session bus: exit 4 and what to do about it."""
+        fx = self.fx
+        d = fx.tempdir()
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DBUS_", "XDG_"))
+               and k != "DISPLAY"}
+        env.update(LC_ALL="C.UTF-8", LANGUAGE="C", XDG_RUNTIME_DIR=d)
+        errors = []
+        for address in ("unix:path=" + os.path.join(d, "nobus"), None):
+            e = dict(env)
+            if address:
+                e["DBUS_SESSION_BUS_ADDRESS"] = address
+            p = subprocess.run([ctl_bin(), "list"], env=e, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
+            what = "DBUS_SESSION_BUS_ADDRESS=%s" % address
+            if p.returncode != EXIT_UNAVAILABLE or not p.stderr.startswith(
+                    "autosshctl: cannot connect to the session bus: "):
+                errors.append("%s: exit %d, %r" % (what, p.returncode, p.stderr))
+            for advice in ("log in to a desktop session", "dbus-run-session -- autosshctl",
+                           "loginctl enable-linger", "systemctl --user",
+                           "the drop-in “autossh”, which needs no bus"):
+                if advice not in p.stderr:
+                    errors.append("%s: no %r in %r" % (what, advice, p.stderr))
         report(errors)
 
 

@@ -275,6 +275,58 @@ test_table (void)
                    "short\n");
 }
 
+/* A table wider than the terminal: the shrinkable columns are cut with
+ * "…", the last-marked one only after the first is at its minimum; no
+ * line is longer than the limit; without a limit nothing is cut. */
+static void
+test_table_fit (void)
+{
+  const char *header[] = { "NAME", "FORWARDS", "REASON", NULL };
+  const char *row1[] = { "web", "-L 8080:localhost:80", "the server refused the key", NULL };
+  const char *row2[] = { "dbäöü", "-D 1080", "ok", NULL };
+  g_autoptr(CtlTable) table = ctl_table_new (header);
+  g_autofree char *wide = NULL;
+  g_autofree char *fit = NULL;
+  g_autofree char *narrow = NULL;
+  g_autofree char *bare = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  ctl_table_add_row (table, row1);
+  ctl_table_add_row (table, row2);
+  ctl_table_set_shrinkable (table, 2, 6);
+  ctl_table_set_shrinkable (table, 1, 8);
+  wide = ctl_table_to_string_full (table, 0, TRUE);
+  g_assert_cmpstr (wide, ==,
+                   "NAME   FORWARDS              REASON\n"
+                   "web    -L 8080:localhost:80  the server refused the key\n"
+                   "dbäöü  -D 1080               ok\n");
+  /* 59 wide: REASON loses 19 characters */
+  fit = ctl_table_to_string_full (table, 40, TRUE);
+  g_assert_cmpstr (fit, ==,
+                   "NAME   FORWARDS              REASON\n"
+                   "web    -L 8080:localhost:80  the server…\n"
+                   "dbäöü  -D 1080               ok\n");
+  /* REASON at its 6, then FORWARDS */
+  narrow = ctl_table_to_string_full (table, 25, TRUE);
+  lines = g_strsplit (narrow, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    g_assert_cmpint (g_utf8_strlen (lines[i], -1), <=, 25);
+  g_assert_cmpstr (lines[0], ==, "NAME   FORWARDS    REASON");
+  g_assert_cmpstr (lines[1], ==, "web    -L 8080:l…  the s…");
+  /* titles are never cut: narrower than they allow, the line is longer */
+  g_clear_pointer (&narrow, g_free);
+  g_clear_pointer (&lines, g_strfreev);
+  narrow = ctl_table_to_string_full (table, 10, TRUE);
+  lines = g_strsplit (narrow, "\n", -1);
+  g_assert_cmpstr (lines[0], ==, "NAME   FORWARDS  REASON");
+  g_assert_cmpstr (lines[1], ==, "web    -L 8080…  the s…");
+  /* no header, and no limit */
+  bare = ctl_table_to_string_full (table, 0, FALSE);
+  g_assert_cmpstr (bare, ==,
+                   "web    -L 8080:localhost:80  the server refused the key\n"
+                   "dbäöü  -D 1080               ok\n");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -289,5 +341,6 @@ main (int argc, char **argv)
   g_test_add_func ("/autosshctl/format/duration", test_duration);
   g_test_add_func ("/autosshctl/format/when", test_when);
   g_test_add_func ("/autosshctl/format/table", test_table);
+  g_test_add_func ("/autosshctl/format/table-fit", test_table_fit);
   return g_test_run ();
 }

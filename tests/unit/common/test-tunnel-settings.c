@@ -900,6 +900,47 @@ test_forwards (void)
   g_assert_cmpstr (with_user, ==, "bob@host");
 }
 
+/* One KEY=VALUE as a file line would give it: typed and checked, or a
+ * named error (autosshctl set). */
+static void
+test_parse_file_value (void)
+{
+  static const struct { const char *key, *text, *want, *error; } cases[] = {
+    { "Port", " 2222 ", "uint16 2222", NULL },
+    { "AutoStart", "false", "false", NULL },
+    { "LocalForward", "8080:localhost:80;9090:localhost:90;", "['8080:localhost:80', '9090:localhost:90']", NULL },
+    { "User", "", "''", NULL },
+    { "User", "a\\sb", NULL, "User" },
+    { "Port", "99999", NULL, "Port" },
+    { "Port", "abc", NULL, "Port" },
+    { "AutoStart", "maybe", NULL, "AutoStart" },
+    { "LocalForward", "nonsense", NULL, "LocalForward" },
+    { "Destination", "a\\nb", NULL, "Destination" },
+    { "Destination", "two\nlines", NULL, "a value is one line" },
+    { "User", "bad\\qescape", NULL, "backslash" },
+    { "Colour", "red", NULL, "unknown key “Colour”" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GVariant) value = asd_tunnel_settings_parse_file_value (cases[i].key, cases[i].text, &error);
+
+      if (cases[i].want != NULL)
+        {
+          g_autofree char *got = NULL;
+
+          g_assert_no_error (error);
+          got = g_variant_print (value, TRUE);
+          g_assert_cmpstr (got, ==, cases[i].want);
+          continue;
+        }
+      g_assert_null (value);
+      g_assert_error (error, ASD_ERROR, ASD_ERROR_INVALID_SETTINGS);
+      g_assert_nonnull (strstr (error->message, cases[i].error));
+    }
+}
+
 static void
 add_cases (const char *prefix, gconstpointer cases, gsize size, guint n, GTestDataFunc func)
 {
@@ -938,5 +979,6 @@ main (int argc, char **argv)
   g_test_add_func ("/tunnel-settings/load-special", test_load_special);
   ADD_CASES ("/tunnel-settings/ssh-argv", argv_cases, test_ssh_argv);
   g_test_add_func ("/tunnel-settings/forwards", test_forwards);
+  g_test_add_func ("/tunnel-settings/parse-file-value", test_parse_file_value);
   return g_test_run ();
 }
