@@ -85,12 +85,18 @@ on_timer (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* The next timer, probe or keyring check in @ms. */
+/* The next timer, probe or keyring check in @ms.  Whole seconds (probes,
+ * keyring checks, short retries) are coalesced with the other waits
+ * (g_timeout_add_seconds, up to a second later): hundreds of retrying
+ * tunnels wake the service about once a second, not each on its own. */
 static void
 schedule (AsdRetryWait *self, guint ms)
 {
   g_clear_handle_id (&self->timer_id, g_source_remove);
-  self->timer_id = g_timeout_add (ms, on_timer, self);
+  if (ms > 0 && ms % 1000 == 0)
+    self->timer_id = g_timeout_add_seconds (ms / 1000, on_timer, self);
+  else
+    self->timer_id = g_timeout_add (ms, on_timer, self);
   g_signal_emit (self, signals[SIGNAL_SCHEDULED], 0, g_get_real_time () + ms * (gint64) 1000);
 }
 

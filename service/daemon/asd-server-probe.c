@@ -54,6 +54,8 @@ on_address (GObject *source, GAsyncResult *result, gpointer user_data)
     }
   address = g_network_address_new (host, port);
   client = g_socket_client_new ();
+  /* where ssh connects: ssh takes no proxy from the desktop's settings */
+  g_socket_client_set_enable_proxy (client, FALSE);
   g_socket_client_set_timeout (client, data->timeout_s);
   data->started = g_get_monotonic_time ();
   g_socket_client_connect_async (client, address, cancellable, on_connected, g_steal_pointer (&task));
