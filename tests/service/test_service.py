@@ -567,6 +567,54 @@ class ServiceTest(TestCase):
         check(len(config_runs()) >= 4, "after a network change, ssh -G runs %r: the next "
               "probe must ask again" % config_runs())
 
+    def test_oversized_call_refused(self):
+        """A call with 2 million strings (16 MB on the wire, some 330 MB once
+        GDBus has built it) is refused at once with LimitsExceeded, saying the
+        limit, and the service goes on (issue 9, finding 12)."""
+        import array
+        from gi.repository import Gio, GLib
+        fx = self.fx
+        w = World(fx, sshd=False)
+        w.bus.manager("AddTunnel", "small", {"Destination": "127.0.0.1"}, False, check_ok=True)
+
+        def rss_kib():
+            with open("/proc/%d/status" % w.service.pid) as f:
+                return int(re.search(r"^VmRSS:\s+(\d+)", f.read(), re.M).group(1))
+        normal = rss_kib()
+        # serialized GVariant "as": every "x\0", then the end offset of each
+        n = 2000000
+        data = b"x\0" * n + array.array("I", range(2, 2 * n + 1, 2)).tobytes()
+        huge = GLib.Variant.new_from_bytes(GLib.VariantType("as"), GLib.Bytes(data), True)
+        del data
+        conn = Gio.DBusConnection.new_for_address_sync(
+            w.bus.address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT |
+            Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
+        fx.defer(conn.close_sync, None)
+        args = GLib.Variant.new_tuple(GLib.Variant("s", "huge"),
+                                      GLib.Variant("a{sv}", {"LocalForward": huge}),
+                                      GLib.Variant("b", False))
+        del huge
+        try:
+            conn.call_sync(BUS_NAME, MANAGER_PATH, MANAGER_IFACE, "AddTunnel", args, None,
+                           Gio.DBusCallFlags.NONE, 60000, None)
+            raise TestFailure("AddTunnel with 2 million forwards succeeded")
+        except GLib.Error as e:
+            name = Gio.DBusError.get_remote_error(e)
+            Gio.DBusError.strip_remote_error(e)
+            message = e.message
+        print("refused: %s: %s" % (name, message))
+        check(name == "org.freedesktop.DBus.Error.LimitsExceeded" and "4096" in message,
+              "AddTunnel with 2 million forwards: %s: %s (expected LimitsExceeded, saying "
+              "the limit)" % (name, message))
+        del args
+        # not asserted: GLib 2.74 keeps the parsed message's memory (see
+        # service/daemon/asd-message-guard.c)
+        print("RSS: %d kB before, %d kB after" % (normal, rss_kib()))
+        check(w.bus.manager("GetTunnel", "small").ok, "the service does not answer after "
+              "the refused call")
+        check(w.bus.tunnel_paths() == [tunnel_path("small")], "tunnels after the refused "
+              "call: %r" % w.bus.tunnel_paths())
+
     @requires(sshd_skip_reason)
     def test_stall_detected(self):
         fx = self.fx
