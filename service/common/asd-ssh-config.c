@@ -3,7 +3,10 @@
  * A tunnel's destination may be a ~/.ssh/config alias, so only ssh knows
  * the host, port and user it will use: `ssh -G` (which reads the
  * configuration and connects nowhere) prints them as "key value" lines.
- * The service's server probe and `autosshctl passphrase` both ask it.
+ * The service's server probe and `autosshctl passphrase` both ask it; the
+ * service through asd_ssh_config_query_async(), which never blocks its
+ * main loop and bounds what ssh may cost it: ASD_SSH_CONFIG_TIMEOUT_S of
+ * time, ASD_SSH_CONFIG_MAX_OUTPUT bytes of output.
  * Key files are named as ssh names them, so that the keyring attribute
  * of a passphrase is the same whoever computes it.
  *
@@ -38,6 +41,138 @@ asd_ssh_config_argv (const char * const *ssh_argv)
   g_strv_builder_add (builder, "-G");
   g_strv_builder_addv (builder, (const char **) ssh_argv + 1);
   return g_strv_builder_end (builder);
+}
+
+/* ---- one `ssh -G`, bounded in time and output ---- */
+
+typedef struct {
+  GSubprocess *ssh;
+  GCancellable *stop;            /* by the time limit, or the caller's */
+  GCancellable *caller;
+  gulong caller_handler;
+  GSource *timeout;
+  gboolean timed_out;
+  char *output;                  /* ASD_SSH_CONFIG_MAX_OUTPUT + 2 bytes */
+} Query;
+
+static void
+query_free (Query *query)
+{
+  if (query->caller_handler != 0)
+    g_cancellable_disconnect (query->caller, query->caller_handler);
+  g_clear_object (&query->caller);
+  if (query->timeout != NULL)
+    g_source_destroy (query->timeout);
+  g_clear_pointer (&query->timeout, g_source_unref);
+  g_clear_object (&query->stop);
+  g_clear_object (&query->ssh);
+  g_free (query->output);
+  g_free (query);
+}
+
+static gboolean
+on_query_timeout (gpointer user_data)
+{
+  Query *query = user_data;
+
+  query->timed_out = TRUE;
+  g_cancellable_cancel (query->stop);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_caller_cancelled (GCancellable *caller, gpointer user_data)
+{
+  g_cancellable_cancel (user_data);
+}
+
+static void
+on_query_read (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Query *query = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  gsize length = 0;
+
+  if (!g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &length, &error) ||
+      length > ASD_SSH_CONFIG_MAX_OUTPUT)
+    g_subprocess_force_exit (query->ssh);
+  if (query->timed_out)
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                             _("ssh -G did not answer within %d s"), ASD_SSH_CONFIG_TIMEOUT_S);
+  else if (error != NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else if (length > ASD_SSH_CONFIG_MAX_OUTPUT)
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
+                             _("ssh -G printed more than %d bytes"), ASD_SSH_CONFIG_MAX_OUTPUT);
+  else
+    {
+      query->output[length] = '\0';
+      g_task_return_pointer (task, g_steal_pointer (&query->output), g_free);
+    }
+}
+
+/**
+ * asd_ssh_config_query_async:
+ * @ssh_argv: an ssh command line, ssh itself first
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called with what ssh printed
+ * @user_data: for @callback
+ *
+ * Runs `ssh -G` for @ssh_argv (asd_ssh_config_argv()) and reads what it
+ * prints; ssh is killed when it takes longer than ASD_SSH_CONFIG_TIMEOUT_S
+ * or prints more than ASD_SSH_CONFIG_MAX_OUTPUT bytes.
+ */
+void
+asd_ssh_config_query_async (const char * const  *ssh_argv,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  g_auto(GStrv) argv = asd_ssh_config_argv (ssh_argv);
+  g_autoptr(GError) error = NULL;
+  Query *query = g_new0 (Query, 1);
+
+  g_task_set_source_tag (task, asd_ssh_config_query_async);
+  g_task_set_task_data (task, query, (GDestroyNotify) query_free);
+  query->ssh = g_subprocess_newv ((const char * const *) argv,
+                                  G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                                  &error);
+  if (query->ssh == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  query->stop = g_cancellable_new ();
+  if (cancellable != NULL)
+    {
+      query->caller = g_object_ref (cancellable);
+      query->caller_handler = g_cancellable_connect (cancellable, G_CALLBACK (on_caller_cancelled),
+                                                     query->stop, NULL);
+    }
+  query->timeout = g_timeout_source_new_seconds (ASD_SSH_CONFIG_TIMEOUT_S);
+  g_source_set_callback (query->timeout, on_query_timeout, query, NULL);
+  g_source_attach (query->timeout, g_main_context_get_thread_default ());
+  query->output = g_malloc (ASD_SSH_CONFIG_MAX_OUTPUT + 2);
+  g_input_stream_read_all_async (g_subprocess_get_stdout_pipe (query->ssh), query->output,
+                                 ASD_SSH_CONFIG_MAX_OUTPUT + 1, G_PRIORITY_DEFAULT, query->stop,
+                                 on_query_read, g_steal_pointer (&task));
+}
+
+/**
+ * asd_ssh_config_query_finish:
+ * @result: the result given to the callback
+ * @error: return location for why ssh said nothing usable
+ *
+ * Returns: (transfer full): what `ssh -G` printed, or %NULL
+ */
+char *
+asd_ssh_config_query_finish (GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 /**

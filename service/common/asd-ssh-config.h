@@ -9,9 +9,20 @@
 
 G_BEGIN_DECLS
 
+/* The bounds of asd_ssh_config_query_async(): `ssh -G` reads files only,
+ * and prints some 3 KiB. */
+#define ASD_SSH_CONFIG_TIMEOUT_S    10
+#define ASD_SSH_CONFIG_MAX_OUTPUT   (64 * 1024)
+
 char  **asd_ssh_config_argv  (const char * const *ssh_argv);
 char   *asd_ssh_config_value (const char         *output,
                               const char         *key);
+void    asd_ssh_config_query_async  (const char * const  *ssh_argv,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data);
+char   *asd_ssh_config_query_finish (GAsyncResult        *result,
+                                     GError             **error);
 char   *asd_ssh_expand_path  (const char         *path,
                               GError            **error);
 

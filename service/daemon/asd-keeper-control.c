@@ -24,6 +24,7 @@ asd_keeper_start (AsdKeeper *self)
   self->want_up = TRUE;
   if (self->run != NULL)
     return;
+  asd_server_address_forget (self->server);
   asd_retry_wait_reset_backoff (self->wait);
   self->attempts = 0;
   self->down_since = 0;
@@ -64,7 +65,10 @@ asd_keeper_restart (AsdKeeper *self)
       asd_keeper_tell_state (self, ASD_TUNNEL_STATE_CONNECTING, asd_keeper_about_destination (self, ASD_REASON_CONNECTING));
     }
   else if (self->want_up)
-    asd_keeper_spawn_ssh (self);
+    {
+      asd_server_address_forget (self->server);
+      asd_keeper_spawn_ssh (self);
+    }
   else
     asd_keeper_start (self);
 }
@@ -122,7 +126,7 @@ asd_keeper_probe_async (AsdKeeper *self, GCancellable *cancellable,
       return;
     }
   monitored = self->monitor != NULL && self->run != NULL && self->state == ASD_TUNNEL_STATE_CONNECTED;
-  asd_probe_run_async (self->probe, monitored ? self->monitor : NULL, (const char * const *) self->argv,
+  asd_probe_run_async (self->probe, monitored ? self->monitor : NULL, self->server,
                        cancellable, on_probe_done, g_steal_pointer (&task));
 }
 
@@ -179,10 +183,18 @@ asd_keeper_wake (AsdKeeper *self)
     asd_keeper_spawn_ssh (self);
 }
 
+/* See asd_tunnel_forget_server_address(). */
+void
+asd_keeper_forget_server_address (AsdKeeper *self)
+{
+  asd_server_address_forget (self->server);
+}
+
 /* See asd_tunnel_network_changed(). */
 void
 asd_keeper_network_changed (AsdKeeper *self)
 {
+  asd_server_address_forget (self->server);
   if (self->settings == NULL || self->run != NULL || !self->want_up ||
       self->state != ASD_TUNNEL_STATE_RETRYING)
     return;
@@ -224,6 +236,7 @@ asd_keeper_reconfigure (AsdKeeper *self, const AsdTunnelSettings *settings,
     {
       self->settings = asd_tunnel_settings_copy (settings);
       self->argv = g_strdupv ((char **) argv);
+      asd_server_address_set_argv (self->server, argv);
       g_free (self->destination);
       self->destination = asd_tunnel_settings_display_destination (settings);
     }

@@ -9,6 +9,7 @@
 #include "asd-monitor.h"
 #include "asd-probe.h"
 #include "asd-retry-wait.h"
+#include "asd-server-address.h"
 #include "asd-ssh-run.h"
 
 G_BEGIN_DECLS
@@ -40,6 +41,7 @@ struct _AsdKeeper
   guint attempts;                /* ssh starts since the last drop */
   gint64 down_since;             /* monotonic time the connection dropped, or 0 */
   AsdRetryWait *wait;            /* before the next try */
+  AsdServerAddress *server;      /* where ssh connects: probes go there */
   guint stable_id;
 
   AsdAskpassServer *askpass_server;

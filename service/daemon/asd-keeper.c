@@ -208,7 +208,7 @@ after_failed_run (AsdKeeper *self, gboolean was_connected, AsdReason *reason, As
       return;
     }
   /* the wait first: NextRetry is set when the state is announced */
-  asd_retry_wait_after_failure (self->wait, retry, (const char * const *) self->argv);
+  asd_retry_wait_after_failure (self->wait, retry, self->server);
   asd_keeper_tell_state (self, ASD_TUNNEL_STATE_RETRYING, with_retry (reason, retry));
 }
 
@@ -448,6 +448,7 @@ asd_keeper_dispose (GObject *object)
   g_clear_object (&self->pacer);
   g_clear_object (&self->askpass_server);
   g_clear_object (&self->wait);
+  g_clear_object (&self->server);
 
   G_OBJECT_CLASS (asd_keeper_parent_class)->dispose (object);
 }
@@ -576,6 +577,7 @@ asd_keeper_init (AsdKeeper *self)
   self->probe = asd_probe_new ();
   g_signal_connect (self->probe, "server-answered", G_CALLBACK (on_server_answered), self);
   self->wait = asd_retry_wait_new ();
+  self->server = asd_server_address_new ();
   g_signal_connect (self->wait, "due", G_CALLBACK (on_wait_due), self);
   g_signal_connect (self->wait, "scheduled", G_CALLBACK (on_wait_scheduled), self);
   g_signal_connect (self->wait, "probed", G_CALLBACK (on_wait_probed), self);

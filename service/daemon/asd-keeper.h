@@ -42,5 +42,6 @@ gboolean   asd_keeper_probe_finish    (AsdKeeper               *self,
 void       asd_keeper_sleep           (AsdKeeper               *self);
 void       asd_keeper_wake            (AsdKeeper               *self);
 void       asd_keeper_network_changed (AsdKeeper               *self);
+void       asd_keeper_forget_server_address (AsdKeeper         *self);
 
 G_END_DECLS

@@ -213,6 +213,7 @@ handle_reload (AsdDbusManager *object, GDBusMethodInvocation *invocation)
   if (refuse_exiting (ASD_MANAGER (object), invocation))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   asd_manager_reload (ASD_MANAGER (object), TRUE);
+  asd_manager_for_each_tunnel (ASD_MANAGER (object), asd_tunnel_forget_server_address);
   asd_dbus_manager_complete_reload (object, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }

@@ -24,6 +24,7 @@
 #include "asd-error.h"
 #include "asd-manager.h"
 #include "asd-manager-private.h"
+#include "asd-message-guard.h"
 #include "asd-sleep-monitor.h"
 #include "asd-tunnel.h"
 #include "asd-tunnel-store.h"
@@ -311,6 +312,7 @@ asd_manager_export (AsdManager *self, GDBusConnection *connection, GError **erro
                                          ASD_MANAGER_PATH, error))
     return FALSE;
   g_dbus_object_manager_server_set_connection (self->objects, connection);
+  asd_message_guard_install (connection);
   return TRUE;
 }
 

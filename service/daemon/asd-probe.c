@@ -101,7 +101,7 @@ on_connected (GObject *source, GAsyncResult *result, gpointer user_data)
  * asd_probe_run_async:
  * @self: a probe
  * @monitor: (nullable): the monitor of a connected ssh, whose test it runs
- * @ssh_argv: else, the tunnel's ssh argv (its server is connected to)
+ * @address: else, where the tunnel's ssh connects (its server is connected to)
  * @cancellable: (nullable): a #GCancellable
  * @callback: called with the answer
  * @user_data: for @callback
@@ -109,7 +109,7 @@ on_connected (GObject *source, GAsyncResult *result, gpointer user_data)
  * Starts a test unless one runs, and waits for its answer.
  */
 void
-asd_probe_run_async (AsdProbe *self, AsdMonitor *monitor, const char * const *ssh_argv,
+asd_probe_run_async (AsdProbe *self, AsdMonitor *monitor, AsdServerAddress *address,
                      GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
   GTask *task = g_task_new (self, cancellable, callback, user_data);
@@ -130,7 +130,7 @@ asd_probe_run_async (AsdProbe *self, AsdMonitor *monitor, const char * const *ss
       return;
     }
   self->cancel = g_cancellable_new ();
-  asd_server_probe_async (ssh_argv, PROBE_TIMEOUT_S, self->cancel, on_connected, g_object_ref (self));
+  asd_server_probe_async (address, PROBE_TIMEOUT_S, self->cancel, on_connected, g_object_ref (self));
 }
 
 /**

@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 
 #include "asd-monitor.h"
+#include "asd-server-address.h"
 
 G_BEGIN_DECLS
 
@@ -17,7 +18,7 @@ G_DECLARE_FINAL_TYPE (AsdProbe, asd_probe, ASD, PROBE, GObject)
 AsdProbe *asd_probe_new          (void);
 void      asd_probe_run_async    (AsdProbe            *self,
                                   AsdMonitor          *monitor,
-                                  const char * const  *ssh_argv,
+                                  AsdServerAddress    *address,
                                   GCancellable        *cancellable,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data);

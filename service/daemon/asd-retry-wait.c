@@ -38,7 +38,7 @@ struct _AsdRetryWait
   Mode mode;
   guint timer_id;
   GCancellable *cancellable;     /* the probe or check under way */
-  char **argv;                   /* WAIT_SERVER: the tunnel's ssh argv */
+  AsdServerAddress *address;     /* WAIT_SERVER: where the tunnel's ssh connects */
   guint fallback_ms;
   guint backoff_step;            /* failed runs since the backoff was reset */
 };
@@ -85,12 +85,18 @@ on_timer (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* The next timer, probe or keyring check in @ms. */
+/* The next timer, probe or keyring check in @ms.  Whole seconds (probes,
+ * keyring checks, short retries) are coalesced with the other waits
+ * (g_timeout_add_seconds, up to a second later): hundreds of retrying
+ * tunnels wake the service about once a second, not each on its own. */
 static void
 schedule (AsdRetryWait *self, guint ms)
 {
   g_clear_handle_id (&self->timer_id, g_source_remove);
-  self->timer_id = g_timeout_add (ms, on_timer, self);
+  if (ms > 0 && ms % 1000 == 0)
+    self->timer_id = g_timeout_add_seconds (ms / 1000, on_timer, self);
+  else
+    self->timer_id = g_timeout_add (ms, on_timer, self);
   g_signal_emit (self, signals[SIGNAL_SCHEDULED], 0, g_get_real_time () + ms * (gint64) 1000);
 }
 
@@ -149,7 +155,7 @@ look (AsdRetryWait *self)
   if (self->mode == WAIT_KEYRING)
     asd_secret_locked_async (self->cancellable, on_keyring_checked, g_object_ref (self));
   else
-    asd_server_probe_async ((const char * const *) self->argv, PROBE_TIMEOUT_S,
+    asd_server_probe_async (self->address, PROBE_TIMEOUT_S,
                             self->cancellable, on_probe_done, g_object_ref (self));
 }
 
@@ -169,17 +175,17 @@ asd_retry_wait_after (AsdRetryWait *self, guint delay_ms)
 /**
  * asd_retry_wait_for_server:
  * @self: the wait
- * @ssh_argv: the tunnel's ssh argv (its options name host and port)
+ * @address: where the tunnel's ssh connects
  * @fallback_ms: the wait when a proxy makes probing impossible
  *
  * Probes the server's ssh port every few seconds; due when it answers.
  */
 void
-asd_retry_wait_for_server (AsdRetryWait *self, const char * const *ssh_argv, guint fallback_ms)
+asd_retry_wait_for_server (AsdRetryWait *self, AsdServerAddress *address, guint fallback_ms)
 {
   asd_retry_wait_cancel (self);
   self->mode = WAIT_SERVER;
-  self->argv = g_strdupv ((char **) ssh_argv);
+  self->address = g_object_ref (address);
   self->fallback_ms = fallback_ms;
   schedule (self, PROBE_INTERVAL_S * 1000);
 }
@@ -209,7 +215,7 @@ asd_retry_wait_cancel (AsdRetryWait *self)
 {
   clear (self);
   self->mode = WAIT_NONE;
-  g_clear_pointer (&self->argv, g_strfreev);
+  g_clear_object (&self->address);
 }
 
 static void
@@ -281,13 +287,13 @@ backoff_delay_ms (AsdRetryWait *self)
  * asd_retry_wait_after_failure:
  * @self: the wait
  * @retry: what the failed run asks for, not %ASD_RETRY_NEVER
- * @ssh_argv: the tunnel's ssh argv (to probe the server)
+ * @address: where the tunnel's ssh connects (to probe the server)
  *
  * Waits as @retry says; %ASD_RETRY_BACKOFF and the probing fallback of
  * %ASD_RETRY_WHEN_REACHABLE take the next step of the backoff.
  */
 void
-asd_retry_wait_after_failure (AsdRetryWait *self, AsdRetry retry, const char * const *ssh_argv)
+asd_retry_wait_after_failure (AsdRetryWait *self, AsdRetry retry, AsdServerAddress *address)
 {
   switch (retry)
     {
@@ -298,7 +304,7 @@ asd_retry_wait_after_failure (AsdRetryWait *self, AsdRetry retry, const char * c
       asd_retry_wait_after (self, ASD_RETRY_SHORT_S * 1000);
       break;
     case ASD_RETRY_WHEN_REACHABLE:
-      asd_retry_wait_for_server (self, ssh_argv, backoff_delay_ms (self));
+      asd_retry_wait_for_server (self, address, backoff_delay_ms (self));
       break;
     case ASD_RETRY_NEVER:
     case ASD_RETRY_BACKOFF:

@@ -7,6 +7,7 @@
 
 #include <gio/gio.h>
 
+#include "asd-server-address.h"
 #include "asd-ssh-messages.h"
 
 G_BEGIN_DECLS
@@ -26,13 +27,13 @@ AsdRetryWait *asd_retry_wait_new          (void);
 void          asd_retry_wait_after        (AsdRetryWait       *self,
                                            guint               delay_ms);
 void          asd_retry_wait_for_server   (AsdRetryWait       *self,
-                                           const char * const *ssh_argv,
+                                           AsdServerAddress   *address,
                                            guint               fallback_ms);
 void          asd_retry_wait_for_keyring  (AsdRetryWait       *self);
 void          asd_retry_wait_cancel       (AsdRetryWait       *self);
 void          asd_retry_wait_after_failure (AsdRetryWait      *self,
                                            AsdRetry            retry,
-                                           const char * const *ssh_argv);
+                                           AsdServerAddress   *address);
 void          asd_retry_wait_reset_backoff (AsdRetryWait      *self);
 
 G_END_DECLS

@@ -7,9 +7,11 @@
 
 #include <gio/gio.h>
 
+#include "asd-server-address.h"
+
 G_BEGIN_DECLS
 
-void     asd_server_probe_async  (const char * const  *ssh_argv,
+void     asd_server_probe_async  (AsdServerAddress    *address,
                                   guint                timeout_s,
                                   GCancellable        *cancellable,
                                   GAsyncReadyCallback  callback,

@@ -255,6 +255,14 @@ asd_tunnel_network_changed (AsdTunnel *self)
   asd_keeper_network_changed (self->keeper);
 }
 
+/* Asks `ssh -G` again at the next probe where the server is: Reload
+ * also takes the changes of ~/.ssh/config (see asd-server-address.c). */
+void
+asd_tunnel_forget_server_address (AsdTunnel *self)
+{
+  asd_keeper_forget_server_address (self->keeper);
+}
+
 /* ConfigError from the loader's "FILE:LINE: MESSAGE" or "FILE: MESSAGE";
  * any other text is the message, about the whole file. */
 static GVariant *

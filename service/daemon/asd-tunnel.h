@@ -36,6 +36,7 @@ gboolean                 asd_tunnel_start           (AsdTunnel         *self,
                                                      GError           **error);
 void                     asd_tunnel_stop            (AsdTunnel         *self);
 void                     asd_tunnel_network_changed (AsdTunnel         *self);
+void                     asd_tunnel_forget_server_address (AsdTunnel   *self);
 void                     asd_tunnel_set_pacer       (AsdTunnel         *self,
                                                      AsdLoginPacer     *pacer);
 void                     asd_tunnel_sleep           (AsdTunnel         *self);

@@ -30,8 +30,8 @@ from asdtest.sshfixture import (  # noqa: E402
     sshd_skip_reason,
     SSH_KEYGEN, ProcRef, TestFailure, alive, check, comm,
     descendants,
-    free_port, kill_refs, port_accepts, read_expected, run, stays_true,
-    wait_forward, wait_until)
+    IP, free_port, kill_refs, port_accepts, read_expected, run, stays_true,
+    wait_forward, wait_until, write_script)
 
 SRCDIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                        "..", ".."))
@@ -566,6 +566,118 @@ class ServiceTest(TestCase):
         w.rec.wait("Reconnected", path, since=mark, timeout=2)
         wait_forward(lport, w.target.payload, timeout=5)
         print("connected %.1f s after sshd restarted" % (time.monotonic() - back))
+
+    @requires(sshd_skip_reason)
+    def test_probes_ask_ssh_config_once(self):
+        """A tunnel retrying against a closed port probes it every 2 s; where to
+        probe is asked of `ssh -G` once for its settings, not per probe (issue 9,
+        finding 12: 500 such tunnels cost 59 % of a core), and asked again after
+        Configure, Reload and a change of the network.  An `ssh` first in the
+        service's PATH logs every run; each probe moves NextRetry."""
+        fx = self.fx
+        w = World(fx, sshd=False, start=False)
+        log = os.path.join(w.bus.dir, "ssh-runs.log")
+        bindir = os.path.join(w.bus.dir, "bin")
+        os.makedirs(bindir)
+        write_script(bindir, "ssh", 'echo "$*" >> %s\nexec /usr/bin/ssh "$@"\n' % log)
+        w.bus.service_env["PATH"] = bindir + os.pathsep + w.bus.service_env["PATH"]
+        w.start_service()
+        path = tunnel_path("away")
+
+        def config_runs():
+            with open(log) as f:
+                return [line for line in f.read().splitlines() if line.startswith("-G ")]
+
+        def probes(since):
+            """A probe reschedules: NextRetry changes, the State does not."""
+            return [s for s in w.rec.find("PropertiesChanged", path, since)
+                    if "NextRetry" in s.args[1] and "State" not in s.args[1]]
+
+        def probe_twice(what):
+            mark = w.rec.mark()
+            wait_until(lambda: len(probes(mark)) >= 2, 15, "two probes " + what)
+
+        first, second = free_port(), free_port()
+        settings = {"Destination": "127.0.0.1", "Port": GV("q", first), "User": "root",
+                    "Transient": True, "SshOptions": ["BatchMode=yes"]}
+        mark = w.rec.mark()
+        w.bus.manager("AddTunnel", "away", settings, True, check_ok=True)
+        wait_until(lambda: len(probes(mark)) >= 4, 30, "four probes of the closed port")
+        props = w.bus.tunnel_props("away")
+        check_reason(props, "connection-refused", "a closed port", retry="when-reachable")
+        runs = config_runs()
+        print("ssh -G runs over %d probes: %d" % (len(probes(mark)), len(runs)))
+        check(len(runs) == 1, "ssh -G ran %d times for %d probes of one configuration: %r"
+              % (len(runs), len(probes(mark)), runs))
+
+        w.bus.tunnel("away", "Configure", {"Port": GV("q", second)}, check_ok=True)
+        probe_twice("after Configure")
+        runs = config_runs()
+        check(len(runs) == 2 and "-p %d " % second in runs[1] + " ",
+              "after Configure (Port %d), ssh -G runs %r: the next probe must ask "
+              "again, with the new port" % (second, runs))
+
+        w.bus.manager("Reload", check_ok=True)
+        probe_twice("after Reload")
+        check(len(config_runs()) == 3, "after Reload, ssh -G runs %r: Reload takes changes "
+              "of ~/.ssh/config, the next probe must ask again" % config_runs())
+
+        links = run([IP, "-o", "link", "show"]).stdout.decode().splitlines()
+        if len(links) != 1:            # lo alone: tests/lib/in-netns.sh's namespace
+            print("not in a network namespace of our own: no network change made")
+            return
+        run([IP, "route", "add", "blackhole", "192.0.2.0/24"])    # GNetworkMonitor: changed
+        probe_twice("after a network change")     # (which tries ssh at once first)
+        check(len(config_runs()) >= 4, "after a network change, ssh -G runs %r: the next "
+              "probe must ask again" % config_runs())
+
+    def test_oversized_call_refused(self):
+        """A call with 2 million strings (16 MB on the wire, some 330 MB once
+        GDBus has built it) is refused at once with LimitsExceeded, saying the
+        limit, and the service goes on (issue 9, finding 12)."""
+        import array
+        from gi.repository import Gio, GLib
+        fx = self.fx
+        w = World(fx, sshd=False)
+        w.bus.manager("AddTunnel", "small", {"Destination": "127.0.0.1"}, False, check_ok=True)
+
+        def rss_kib():
+            with open("/proc/%d/status" % w.service.pid) as f:
+                return int(re.search(r"^VmRSS:\s+(\d+)", f.read(), re.M).group(1))
+        normal = rss_kib()
+        # serialized GVariant "as": every "x\0", then the end offset of each
+        n = 2000000
+        data = b"x\0" * n + array.array("I", range(2, 2 * n + 1, 2)).tobytes()
+        huge = GLib.Variant.new_from_bytes(GLib.VariantType("as"), GLib.Bytes(data), True)
+        del data
+        conn = Gio.DBusConnection.new_for_address_sync(
+            w.bus.address, Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT |
+            Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
+        fx.defer(conn.close_sync, None)
+        args = GLib.Variant.new_tuple(GLib.Variant("s", "huge"),
+                                      GLib.Variant("a{sv}", {"LocalForward": huge}),
+                                      GLib.Variant("b", False))
+        del huge
+        try:
+            conn.call_sync(BUS_NAME, MANAGER_PATH, MANAGER_IFACE, "AddTunnel", args, None,
+                           Gio.DBusCallFlags.NONE, 60000, None)
+            raise TestFailure("AddTunnel with 2 million forwards succeeded")
+        except GLib.Error as e:
+            name = Gio.DBusError.get_remote_error(e)
+            Gio.DBusError.strip_remote_error(e)
+            message = e.message
+        print("refused: %s: %s" % (name, message))
+        check(name == "org.freedesktop.DBus.Error.LimitsExceeded" and "4096" in message,
+              "AddTunnel with 2 million forwards: %s: %s (expected LimitsExceeded, saying "
+              "the limit)" % (name, message))
+        del args
+        # not asserted: GLib 2.74 keeps the parsed message's memory (see
+        # service/daemon/asd-message-guard.c)
+        print("RSS: %d kB before, %d kB after" % (normal, rss_kib()))
+        check(w.bus.manager("GetTunnel", "small").ok, "the service does not answer after "
+              "the refused call")
+        check(w.bus.tunnel_paths() == [tunnel_path("small")], "tunnels after the refused "
+              "call: %r" % w.bus.tunnel_paths())
 
     @requires(sshd_skip_reason)
     def test_stall_detected(self):

@@ -11,6 +11,7 @@
 
 #include <pwd.h>
 #include <unistd.h>
+#include <glib/gstdio.h>
 
 #include "asd-error.h"
 #include "asd-ssh-config.h"
@@ -78,6 +79,102 @@ test_expand_path (void)
   g_assert_error (error, ASD_ERROR, ASD_ERROR_INVALID_SETTINGS);
 }
 
+/* ---- asd_ssh_config_query_async(): bounded in time and output ---- */
+
+typedef struct {
+  gboolean done;
+  char *output;
+  GError *error;
+} Query;
+
+static void
+on_query (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Query *query = user_data;
+
+  query->output = asd_ssh_config_query_finish (result, &query->error);
+  query->done = TRUE;
+}
+
+/* Runs the query for "ssh -N 127.0.0.1" where ssh is a script of body
+ * @script (NULL: the real ssh). */
+static void
+query_run (Query *query, const char *script, GCancellable *cancellable)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-ssh-config-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "ssh", NULL);
+  g_autofree char *text = g_strdup_printf ("#!/bin/sh\n%s\n", script != NULL ? script : "exec ssh -F /dev/null \"$@\"");
+  const char *argv[] = { path, "-N", "127.0.0.1", NULL };
+
+  g_assert_no_error (error);
+  g_file_set_contents (path, text, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_chmod (path, 0700), ==, 0);
+  asd_ssh_config_query_async (argv, cancellable, on_query, query);
+  if (cancellable != NULL)
+    g_cancellable_cancel (cancellable);
+  while (!query->done)
+    g_main_context_iteration (NULL, TRUE);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+static void
+query_clear (Query *query)
+{
+  g_clear_pointer (&query->output, g_free);
+  g_clear_error (&query->error);
+}
+
+static void
+test_query (void)
+{
+  Query query = { 0, };
+  g_autofree char *host = NULL;
+
+  query_run (&query, NULL, NULL);
+  g_assert_no_error (query.error);
+  host = asd_ssh_config_value (query.output, "hostname");
+  g_assert_cmpstr (host, ==, "127.0.0.1");
+  query_clear (&query);
+}
+
+/* A program that prints without end is stopped at the bound. */
+static void
+test_query_too_much (void)
+{
+  Query query = { 0, };
+
+  query_run (&query, "exec yes hostname", NULL);
+  g_assert_error (query.error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE);
+  g_assert_null (query.output);
+  query_clear (&query);
+}
+
+/* A program that never ends is killed after ASD_SSH_CONFIG_TIMEOUT_S,
+ * even when it leaves its output open. */
+static void
+test_query_timeout (void)
+{
+  Query query = { 0, };
+
+  query_run (&query, "echo hostname x; exec sleep 60", NULL);
+  g_assert_error (query.error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  query_clear (&query);
+}
+
+static void
+test_query_cancelled (void)
+{
+  Query query = { 0, };
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+
+  query_run (&query, "exec sleep 60", cancellable);
+  g_assert_error (query.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  query_clear (&query);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -85,5 +182,9 @@ main (int argc, char **argv)
   g_test_add_func ("/ssh-config/argv", test_argv);
   g_test_add_func ("/ssh-config/value", test_value);
   g_test_add_func ("/ssh-config/expand-path", test_expand_path);
+  g_test_add_func ("/ssh-config/query", test_query);
+  g_test_add_func ("/ssh-config/query-too-much", test_query_too_much);
+  g_test_add_func ("/ssh-config/query-timeout", test_query_timeout);
+  g_test_add_func ("/ssh-config/query-cancelled", test_query_cancelled);
   return g_test_run ();
 }

@@ -158,6 +158,7 @@ test_server_probe (void)
   g_autofree char *port = NULL;
   const char *argv[] = { "ssh", "-F", "/dev/null", "-p", NULL, "127.0.0.1", NULL };
   g_autofree char *ssh = g_find_program_in_path ("ssh");
+  g_autoptr(AsdServerAddress) address = asd_server_address_new ();
   guint16 number = closed_port ();
 
   if (ssh == NULL)
@@ -167,8 +168,9 @@ test_server_probe (void)
     }
   port = g_strdup_printf ("%u", number);
   argv[4] = port;
+  asd_server_address_set_argv (address, argv);
   ask (&seen);
-  asd_retry_wait_for_server (wait, argv, 60 * 1000);
+  asd_retry_wait_for_server (wait, address, 60 * 1000);
   g_assert_cmpuint (seen.scheduled, ==, 1);
 
   /* The first probe (after a few seconds) fails and schedules the next. */
@@ -188,17 +190,17 @@ test_backoff_schedule (void)
 {
   Seen seen = { 0, };
   g_autoptr(AsdRetryWait) wait = watched_wait (&seen);
-  const char *argv[] = { "ssh", "127.0.0.1", NULL };
+  g_autoptr(AsdServerAddress) address = asd_server_address_new ();
 
   ask (&seen);
-  asd_retry_wait_after_failure (wait, ASD_RETRY_BACKOFF, argv);
+  asd_retry_wait_after_failure (wait, ASD_RETRY_BACKOFF, address);
   g_assert_cmpint (seen.last_delay_ms, <=, SLACK_MS);
   for (guint step = 1; step <= 10; step++)
     {
       gdouble nominal = MIN (ASD_RETRY_BACKOFF_MAX_S, 1u << MIN (step - 1, 30u)) * 1000.0;
 
       ask (&seen);
-      asd_retry_wait_after_failure (wait, ASD_RETRY_BACKOFF, argv);
+      asd_retry_wait_after_failure (wait, ASD_RETRY_BACKOFF, address);
       g_test_message ("step %u: %" G_GINT64_FORMAT " ms", step, seen.last_delay_ms);
       g_assert_cmpint (seen.last_delay_ms, >=, (gint64) (nominal * (1 - ASD_RETRY_JITTER)) - 1);
       g_assert_cmpint (seen.last_delay_ms, <=, (gint64) (nominal * (1 + ASD_RETRY_JITTER)) + SLACK_MS);
@@ -206,11 +208,11 @@ test_backoff_schedule (void)
 
   asd_retry_wait_reset_backoff (wait);
   ask (&seen);
-  asd_retry_wait_after_failure (wait, ASD_RETRY_BACKOFF, argv);
+  asd_retry_wait_after_failure (wait, ASD_RETRY_BACKOFF, address);
   g_assert_cmpint (seen.last_delay_ms, <=, SLACK_MS);
 
   ask (&seen);
-  asd_retry_wait_after_failure (wait, ASD_RETRY_SHORT, argv);
+  asd_retry_wait_after_failure (wait, ASD_RETRY_SHORT, address);
   g_assert_cmpint (seen.last_delay_ms, >=, ASD_RETRY_SHORT_S * 1000);
   g_assert_cmpint (seen.last_delay_ms, <=, ASD_RETRY_SHORT_S * 1000 + SLACK_MS);
   asd_retry_wait_cancel (wait);
@@ -224,15 +226,15 @@ test_backoff_jitter (void)
 {
   Seen seen = { 0, };
   g_autoptr(AsdRetryWait) wait = watched_wait (&seen);
-  const char *argv[] = { "ssh", "127.0.0.1", NULL };
+  g_autoptr(AsdServerAddress) address = asd_server_address_new ();
   gint64 lowest = G_MAXINT64, highest = 0;
 
   for (guint i = 0; i < 20; i++)
     {
       asd_retry_wait_reset_backoff (wait);
-      asd_retry_wait_after_failure (wait, ASD_RETRY_BACKOFF, argv);   /* step 0 */
+      asd_retry_wait_after_failure (wait, ASD_RETRY_BACKOFF, address);   /* step 0 */
       ask (&seen);
-      asd_retry_wait_after_failure (wait, ASD_RETRY_BACKOFF, argv);   /* step 1: 1 s */
+      asd_retry_wait_after_failure (wait, ASD_RETRY_BACKOFF, address);   /* step 1: 1 s */
       lowest = MIN (lowest, seen.last_delay_ms);
       highest = MAX (highest, seen.last_delay_ms);
     }
