@@ -10,6 +10,7 @@ Exit status: 0 pass, 1 fail, 77 skipped (not root, or no /usr/sbin/sshd).
 """
 
 import contextlib
+import errno
 import os
 import re
 import shutil
@@ -201,6 +202,37 @@ def immutable(path):
         yield
     finally:
         subprocess.run([chattr, "-i", path], check=True)
+
+
+def private_mounts_skip_reason():
+    """Why this test cannot mount in a mount namespace of its own, or None
+    (tests/lib/in-netns.sh gives one to a test run as root)."""
+    if os.geteuid() != 0:
+        return "needs root (mount)"
+    if os.environ.get("ASD_TEST_PRIVATE_MOUNTS") != "1":
+        return "not in a private mount namespace (run through tests/lib/in-netns.sh)"
+    return None
+
+
+def small_tmpfs(fx, path):
+    """A 64 KiB tmpfs on path (made if needed), unmounted at the end."""
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", path],
+                   check=True)
+    fx.defer(subprocess.run, ["umount", "-l", path])
+
+
+def fill_up(path):
+    """Fills the file system of the directory path to the last byte with a
+    file named "filler"; returns the filler's path."""
+    filler = os.path.join(path, "filler")
+    try:
+        with open(filler, "wb", buffering=0) as f:
+            while True:
+                f.write(b"\0" * 512)
+    except OSError as e:
+        check(e.errno == errno.ENOSPC, "filling %s: %s" % (path, e))
+    return filler
 
 
 class ServiceTest(TestCase):
@@ -1344,6 +1376,50 @@ class ServiceTest(TestCase):
         set_auto_start(bus, "auto", False)
         check(bus.tunnel_prop("auto", "AutoStart") is False, "AutoStart write did not take")
         check(read_keyfile(conf)["Tunnel"].get("AutoStart") == "false", "not saved")
+
+    @requires(private_mounts_skip_reason)
+    def test_save_fails_on_full_disk(self):
+        """No space left for the tunnels' files: Configure, an AutoStart write
+        and AddTunnel answer Failed saying so, the old file is intact to the
+        byte, the tunnel's properties are as they were, and no new or
+        temporary file is left; with space again, the same Configure works."""
+        fx = self.fx
+        w = World(fx, sshd=False, start=False)
+        bus = w.bus
+        small_tmpfs(fx, bus.tunnels_dir)    # before the service: it sees the mount
+        w.start_service()
+        settings = {"Destination": "example.invalid", "AutoStart": GV("b", True)}
+        bus.manager("AddTunnel", "full", settings, False, check_ok=True)
+        filler = fill_up(bus.tunnels_dir)
+        before_files = bus.tunnel_files()
+        before = bus.tunnel_props("full")
+
+        def unchanged(what):
+            check(bus.tunnel_files() == before_files, "%s changed the tunnels directory: %r"
+                  % (what, sorted(bus.tunnel_files())))
+            after = bus.tunnel_props("full")
+            check(after == before, "%s changed properties: %r" % (
+                what, {k: (before.get(k), after.get(k)) for k in after
+                       if before.get(k) != after.get(k)}))
+
+        def no_space(res, what):
+            expect_error(res, "Failed", what)
+            check("No space left on device" in res.describe(),
+                  "%s: the error does not say why: %s" % (what, res.describe()))
+
+        no_space(bus.tunnel("full", "Configure", {"Port": GV("q", 2222)}), "Configure")
+        unchanged("Configure")
+        no_space(set_auto_start(bus, "full", False), "AutoStart write")
+        unchanged("AutoStart write")
+        no_space(bus.manager("AddTunnel", "other", {"Destination": "example.invalid"}, False),
+                 "AddTunnel")
+        unchanged("AddTunnel")
+        check(tunnel_path("other") not in bus.tunnel_paths(), "AddTunnel made the tunnel")
+
+        os.unlink(filler)
+        bus.tunnel("full", "Configure", {"Port": GV("q", 2222)}, check_ok=True)
+        check(read_keyfile(bus.conf_path("full"))["Tunnel"].get("Port") == "2222",
+              "Configure with space again did not save: %r" % bus.tunnel_files())
 
     @requires(sshd_skip_reason)
     def test_add_never_overwrites_unloaded_file(self):
