@@ -1304,6 +1304,10 @@ class ServiceTest(TestCase):
                     os.kill(p, signal.SIGCONT)
         print("StopAll took %.1f s" % took)
         check(not left, "ssh %r still there when StopAll replied (after %.1f s)" % (left, took))
+        # the grace period is 5 s (ASD_SSH_PROCESS_STOP_GRACE_S): at least
+        # 4 s (whole-second timers), at most twice it
+        check(4 <= took <= 10, "StopAll took %.1f s with a frozen ssh: not SIGKILL after the "
+              "5 s grace period" % took)
         for n in ("a", "b"):
             check(w.bus.tunnel_prop(n, "State") == "stopped", "%s not stopped" % n)
         w.bus.manager("StopAll", check_ok=True)     # nothing runs: at once
