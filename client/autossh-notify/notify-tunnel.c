@@ -33,6 +33,7 @@
 
 #include "asd-log.h"
 #include "asd-names.h"
+#include "asd-reason.h"
 #include "notify-messages.h"
 #include "notify-tunnel.h"
 
@@ -236,11 +237,20 @@ announce_failed (AsdNotifyTunnel *self, const char *fallback)
   asd_notify_text_clear (&text);
 }
 
+/* Reconnected comes before the properties say "connected" (they still say
+ * why it was connecting): the body is the connected reason, with the
+ * details it shares with that one (the destination). */
 static void
 announce_back (AsdNotifyTunnel *self, gint64 downtime_us)
 {
   AsdNotifyText text = { NULL, };
-  g_autofree char *reason = reason_now (self, NULL);
+  const char *code = asd_dbus_tunnel_get_state_reason_code (self->proxy);
+  g_autofree char *reason = NULL;
+
+  if (code != NULL && code[0] != '\0')
+    code = asd_reason_code_to_string (ASD_REASON_CONNECTED);
+  reason = asd_notify_reason_text (code, asd_dbus_tunnel_get_state_reason_details (self->proxy),
+                                   asd_dbus_tunnel_get_state_reason (self->proxy));
 
   g_clear_pointer (&self->failed_reason, g_free);
   self->down_since = 0;

@@ -15,12 +15,15 @@ gnome-keyring-daemon or secret-tool).
 import base64
 import contextlib
 import os
+import pty
 import re
+import select
 import secrets
 import shutil
 import signal
 import subprocess
 import sys
+import termios
 import threading
 import time
 
@@ -296,6 +299,63 @@ def run_askpass(env_extra, prompt, as_nobody=False, timeout=40):
     return p
 
 
+def autosshctl_bin():
+    ctl = os.environ.get("AUTOSSHCTL_BIN")
+    check(ctl and os.access(ctl, os.X_OK), "AUTOSSHCTL_BIN is not an executable (%r)" % ctl)
+    return ctl
+
+
+def read_terminal(master, until, timeout, what):
+    """What the terminal shows, read until until(text) or its end (the
+    program exited); fails after timeout seconds (a hang's bound)."""
+    text = b""
+    deadline = time.monotonic() + timeout
+    while not until(text.decode(errors="replace")):
+        left = deadline - time.monotonic()
+        check(left > 0, "%s: nothing more after %d s; the terminal shows %r" % (what, timeout, text))
+        if select.select([master], [], [], left)[0]:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:         # EIO: the terminal's last user is gone
+                chunk = b""
+            if not chunk:
+                break
+            text += chunk
+    return text.decode(errors="replace")
+
+
+def type_on_terminal(w, args, secret, prompt):
+    """Runs autosshctl ARGS on a pseudo-terminal of its own and types secret
+    at its prompt; returns all the terminal showed.  While it prompts, the
+    terminal's echo must be off and secret nowhere in its argv; afterwards
+    echo is on again."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([autosshctl_bin()] + args, env=w.bus.env, stdin=slave,
+                            stdout=slave, stderr=slave, start_new_session=True)
+    os.close(slave)
+    try:
+        shown = read_terminal(master, lambda t: t.endswith(": "), 20, "autosshctl's prompt")
+        check(prompt in shown, "autosshctl did not prompt %r; the terminal shows %r"
+              % (prompt, shown))
+        check(not termios.tcgetattr(master)[3] & termios.ECHO,
+              "the terminal echoes while autosshctl prompts")
+        with open("/proc/%d/cmdline" % proc.pid, "rb") as f:
+            check(secret.encode() not in f.read(), "the secret is in autosshctl's argv")
+        os.write(master, secret.encode() + b"\n")
+        shown += read_terminal(master, lambda t: False, 20, "autosshctl to finish")
+        check(proc.wait(10) == 0, "autosshctl %s: status %s; the terminal shows %r"
+              % (" ".join(args), proc.returncode, shown))
+        check(termios.tcgetattr(master)[3] & termios.ECHO,
+              "autosshctl left the terminal's echo off")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    check(secret not in shown, "the secret showed on the terminal: %r" % shown)
+    return shown
+
+
 def host_key_world(fx):
     w, kr = secret_world(fx)
     empty = os.path.join(w.bus.dir, "empty_known_hosts")
@@ -493,10 +553,18 @@ class SecretsTest(TestCase):
         with open(w.sshd.config, "a") as f:
             f.write("PasswordAuthentication yes\nKbdInteractiveAuthentication no\n")
         w.sshd.restart()
-        kr.store(password, "type", "password", "user", user, "host", "127.0.0.1")
-        lport = w.add("pwd", User=user, IdentityFile=None,
+        # The tunnel has a key file, but logs in by password: --password
+        # stores the password of user@host, typed on a terminal.
+        lport = w.add("pwd", start=False, User=user,
                       SshOptions=["PubkeyAuthentication=no", "UserKnownHostsFile=%s" % w.known_hosts,
                                   "StrictHostKeyChecking=yes"])
+        shown = type_on_terminal(w, ["passphrase", "pwd", "--password"], password,
+                                 "Password of %s@127.0.0.1: " % user)
+        check("Stored the password of %s@127.0.0.1" % user in shown, "the terminal shows %r" % shown)
+        got = kr.tool("lookup", "type", "password", "user", user, "host", "127.0.0.1")
+        check(got.returncode == 0 and got.stdout == password,
+              "the keyring does not hold the password typed (status %d)" % got.returncode)
+        w.bus.tunnel("pwd", "Start", check_ok=True)
         try:
             w.connected("pwd", timeout=25)
         except TestFailure:
@@ -506,6 +574,27 @@ class SecretsTest(TestCase):
         wait_forward(lport, w.target.payload, timeout=10, what="the forward of a password login")
         check(re.search(r"Accepted password for %s from 127\.0\.0\.1" % user, sshd_log(w.sshd)),
               "sshd did not log `Accepted password for %s`" % user)
+        check(password not in w.service.log(), "the password is in the service's log")
+
+    @requires(sshd_root, keyring_tools)
+    def test_autosshctl_passphrase_on_terminal(self):
+        """`autosshctl passphrase NAME` on a terminal: it prompts with echo
+        off, the passphrase reaches the keyring, never its argv, the terminal
+        or the service's log, and the tunnel connects with the key."""
+        fx = self.fx
+        w, kr = secret_world(fx)
+        pw = random_secret()
+        key = passphrase_key(w, pw)
+        lport = w.add("tty", start=False, IdentityFile=key)
+        shown = type_on_terminal(w, ["passphrase", "tty"], pw, "Passphrase of key %s: " % key)
+        check("Stored the passphrase of key %s" % key in shown, "the terminal shows %r" % shown)
+        got = kr.tool("lookup", "type", "passphrase", "identity-file", key)
+        check(got.returncode == 0 and got.stdout == pw,
+              "the keyring does not hold the passphrase typed (status %d)" % got.returncode)
+        w.bus.tunnel("tty", "Start", check_ok=True)
+        w.connected("tty", timeout=25)
+        wait_forward(lport, w.target.payload, timeout=10, what="the forward of the key")
+        check(pw not in w.service.log(), "the passphrase is in the service's log")
 
     @requires(sshd_root, keyring_tools)
     def test_unknown_host_trusted(self):
@@ -549,8 +638,7 @@ class SecretsTest(TestCase):
         NAME FINGERPRINT` approves the unknown host key, and the tunnel connects."""
         fx = self.fx
         w, kr, kh = host_key_world(fx)
-        ctl = os.environ.get("AUTOSSHCTL_BIN")
-        check(ctl and os.access(ctl, os.X_OK), "AUTOSSHCTL_BIN is not an executable (%r)" % ctl)
+        ctl = autosshctl_bin()
         pw = random_secret()
         key = passphrase_key(w, pw)
         lport = w.add("cli", start=False, IdentityFile=key,

@@ -10,9 +10,11 @@ Exit status: 0 pass, 1 fail, 77 skipped (not root, or no /usr/sbin/sshd).
 """
 
 import contextlib
+import errno
 import os
 import re
 import resource
+import shlex
 import shutil
 import signal
 import subprocess
@@ -204,6 +206,37 @@ def immutable(path):
         subprocess.run([chattr, "-i", path], check=True)
 
 
+def private_mounts_skip_reason():
+    """Why this test cannot mount in a mount namespace of its own, or None
+    (tests/lib/in-netns.sh gives one to a test run as root)."""
+    if os.geteuid() != 0:
+        return "needs root (mount)"
+    if os.environ.get("ASD_TEST_PRIVATE_MOUNTS") != "1":
+        return "not in a private mount namespace (run through tests/lib/in-netns.sh)"
+    return None
+
+
+def small_tmpfs(fx, path):
+    """A 64 KiB tmpfs on path (made if needed), unmounted at the end."""
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", path],
+                   check=True)
+    fx.defer(subprocess.run, ["umount", "-l", path])
+
+
+def fill_up(path):
+    """Fills the file system of the directory path to the last byte with a
+    file named "filler"; returns the filler's path."""
+    filler = os.path.join(path, "filler")
+    try:
+        with open(filler, "wb", buffering=0) as f:
+            while True:
+                f.write(b"\0" * 512)
+    except OSError as e:
+        check(e.errno == errno.ENOSPC, "filling %s: %s" % (path, e))
+    return filler
+
+
 class ServiceTest(TestCase):
     """The service on a private bus with a real sshd (one method per meson test)."""
 
@@ -327,9 +360,12 @@ class ServiceTest(TestCase):
         mark = w.rec.mark()
         pid, restarts = props["Pid"], props["Restarts"]
         os.kill(pid, signal.SIGKILL)
-        w.rec.wait("Dropped", path, since=mark, timeout=5)
-        after = wait_state(w.bus, "k9", "connected", 5,
-                           "connected again within 5 s of kill -9 of ssh")
+        t0 = time.monotonic()
+        # measured: Dropped after 0.05 s, connected again after 0.65 s
+        w.rec.wait("Dropped", path, since=mark, timeout=1)
+        after = wait_state(w.bus, "k9", "connected", 1.5,
+                           "connected again within 1.5 s of kill -9 of ssh")
+        print("connected again %.2f s after kill -9 of ssh" % (time.monotonic() - t0))
         w.rec.wait("Reconnected", path, since=mark, timeout=5)
         seq = [s.member for s in w.rec.find(None, path, mark)
                if s.member in ("Dropped", "Reconnected")]
@@ -342,6 +378,43 @@ class ServiceTest(TestCase):
         check(states[-1] == "connected" and "connected" not in states[:-1],
               "StateChanged after the kill: %r" % w.rec.states(path, mark))
         wait_forward(lport, w.target.payload, timeout=5, what="the forward after reconnecting")
+
+    @requires(sshd_skip_reason)
+    def test_exit_seen_while_stderr_held(self):
+        """ssh's ProxyCommand leaves a child that keeps ssh's stderr open
+        after ssh is gone (kill -9): the service still sees the exit, a
+        second later (the time left for ssh's last lines), and connects
+        again."""
+        fx = self.fx
+        w = World(fx)
+        children = os.path.join(w.bus.dir, "proxy-children")
+        inner = " ".join(shlex.quote(a) for a in
+                         ["/usr/bin/ssh"] + w.sshd.ssh_opts() + ["-W", "%h:%p", w.sshd.dest])
+        proxy = "sh -c 'sleep 20 >/dev/null & echo $! >> %s; exec %s'" % (children, inner)
+        lport = w.add("held", SshOptions=w.settings()["SshOptions"] + ["ProxyCommand=" + proxy])
+        props = w.connected("held")
+        wait_forward(lport, w.target.payload, timeout=10)
+
+        def noted_children():
+            with open(children) as f:
+                return [ProcRef(int(pid)) for pid in f.read().split()]
+        fx.defer(lambda: kill_refs(noted_children()))     # each start leaves one
+        refs = noted_children()
+        check(refs and all(r.alive() for r in refs), "the ProxyCommand's child is not running")
+        path = tunnel_path("held")
+        mark = w.rec.mark()
+        os.kill(props["Pid"], signal.SIGKILL)
+        t0 = time.monotonic()
+        # measured: Dropped after 0.9 s, connected again after 2.0-2.4 s
+        # (two logins: the ProxyCommand's ssh, then ssh's own)
+        w.rec.wait("Dropped", path, since=mark, timeout=2,
+                   what="Dropped within 2 s of kill -9 of ssh, its stderr still open")
+        print("Dropped %.1f s after kill -9 of ssh" % (time.monotonic() - t0))
+        check(all(r.alive() for r in refs), "the ProxyCommand's child is gone: stderr was not held")
+        wait_state(w.bus, "held", "connected", 4.5 - (time.monotonic() - t0),
+                   "connected again within 4.5 s of kill -9 of ssh")
+        print("connected again %.1f s after kill -9 of ssh" % (time.monotonic() - t0))
+        wait_forward(lport, w.target.payload, timeout=5)
 
     @requires(sshd_skip_reason)
     def test_properties_agree_with_signals(self):
@@ -697,7 +770,10 @@ class ServiceTest(TestCase):
         w.rec.wait("Dropped", path, since=mark, timeout=25,
                    what="Dropped within 25 s of stalling the server session")
         print("Dropped %.1f s after the stall" % (time.monotonic() - t0))
-        wait_state(w.bus, "stall", "connected", 20)
+        t1 = time.monotonic()
+        # measured: 0.6-0.7 s (the first try after a drop is at once)
+        wait_state(w.bus, "stall", "connected", 1.5, "connected within 1.5 s of the drop")
+        print("connected %.1f s after Dropped" % (time.monotonic() - t1))
         w.rec.wait("Reconnected", path, since=mark, timeout=2)
         wait_forward(lport, w.target.payload, timeout=5)
 
@@ -795,14 +871,19 @@ class ServiceTest(TestCase):
               "StateReason %r does not say the server holds the remote port %d" % (reason, rport))
         check_reason(props, "remote-port-in-use", "remote port held", port=rport, retry="short")
         now_us = time.time() * 1e6
-        check(props["NextRetry"] > 0 and -2e6 < props["NextRetry"] - now_us <= 30e6,
+        # the short schedule: ASD_RETRY_SHORT_S (3 s); measured: NextRetry
+        # 2.6 s away, the next attempt 2.9 s later, connected 1 s after the
+        # port is free (at most a short wait and a login: 4 s)
+        check(props["NextRetry"] > 0 and -2e6 < props["NextRetry"] - now_us <= 6e6,
               "NextRetry %.1f s away: not a short retry" % ((props["NextRetry"] - now_us) / 1e6))
         r0 = props["Restarts"]
-        wait_until(lambda: w.bus.tunnel_prop("rem", "Restarts") > r0, 30,
-                   "another attempt while the port is held (Restarts > %d)" % r0)
+        t0 = time.monotonic()
+        wait_until(lambda: w.bus.tunnel_prop("rem", "Restarts") > r0, 6,
+                   "another attempt within 6 s while the port is held (Restarts > %d)" % r0)
+        print("another attempt %.1f s later" % (time.monotonic() - t0))
         for s in holders:
             s.close()
-        wait_state(w.bus, "rem", "connected", 30)
+        wait_state(w.bus, "rem", "connected", 8, "connected within 8 s of the port's release")
         wait_until(lambda: read_expected(rport, w.target.payload), 5,
                    "the remote forward on 127.0.0.1:%d to deliver" % rport)
 
@@ -1366,6 +1447,10 @@ class ServiceTest(TestCase):
                     os.kill(p, signal.SIGCONT)
         print("StopAll took %.1f s" % took)
         check(not left, "ssh %r still there when StopAll replied (after %.1f s)" % (left, took))
+        # the grace period is 5 s (ASD_SSH_PROCESS_STOP_GRACE_S): at least
+        # 4 s (whole-second timers), at most twice it
+        check(4 <= took <= 10, "StopAll took %.1f s with a frozen ssh: not SIGKILL after the "
+              "5 s grace period" % took)
         for n in ("a", "b"):
             check(w.bus.tunnel_prop(n, "State") == "stopped", "%s not stopped" % n)
         w.bus.manager("StopAll", check_ok=True)     # nothing runs: at once
@@ -1487,6 +1572,50 @@ class ServiceTest(TestCase):
         set_auto_start(bus, "auto", False)
         check(bus.tunnel_prop("auto", "AutoStart") is False, "AutoStart write did not take")
         check(read_keyfile(conf)["Tunnel"].get("AutoStart") == "false", "not saved")
+
+    @requires(private_mounts_skip_reason)
+    def test_save_fails_on_full_disk(self):
+        """No space left for the tunnels' files: Configure, an AutoStart write
+        and AddTunnel answer Failed saying so, the old file is intact to the
+        byte, the tunnel's properties are as they were, and no new or
+        temporary file is left; with space again, the same Configure works."""
+        fx = self.fx
+        w = World(fx, sshd=False, start=False)
+        bus = w.bus
+        small_tmpfs(fx, bus.tunnels_dir)    # before the service: it sees the mount
+        w.start_service()
+        settings = {"Destination": "example.invalid", "AutoStart": GV("b", True)}
+        bus.manager("AddTunnel", "full", settings, False, check_ok=True)
+        filler = fill_up(bus.tunnels_dir)
+        before_files = bus.tunnel_files()
+        before = bus.tunnel_props("full")
+
+        def unchanged(what):
+            check(bus.tunnel_files() == before_files, "%s changed the tunnels directory: %r"
+                  % (what, sorted(bus.tunnel_files())))
+            after = bus.tunnel_props("full")
+            check(after == before, "%s changed properties: %r" % (
+                what, {k: (before.get(k), after.get(k)) for k in after
+                       if before.get(k) != after.get(k)}))
+
+        def no_space(res, what):
+            expect_error(res, "Failed", what)
+            check("No space left on device" in res.describe(),
+                  "%s: the error does not say why: %s" % (what, res.describe()))
+
+        no_space(bus.tunnel("full", "Configure", {"Port": GV("q", 2222)}), "Configure")
+        unchanged("Configure")
+        no_space(set_auto_start(bus, "full", False), "AutoStart write")
+        unchanged("AutoStart write")
+        no_space(bus.manager("AddTunnel", "other", {"Destination": "example.invalid"}, False),
+                 "AddTunnel")
+        unchanged("AddTunnel")
+        check(tunnel_path("other") not in bus.tunnel_paths(), "AddTunnel made the tunnel")
+
+        os.unlink(filler)
+        bus.tunnel("full", "Configure", {"Port": GV("q", 2222)}, check_ok=True)
+        check(read_keyfile(bus.conf_path("full"))["Tunnel"].get("Port") == "2222",
+              "Configure with space again did not save: %r" % bus.tunnel_files())
 
     @requires(sshd_skip_reason)
     def test_add_never_overwrites_unloaded_file(self):

@@ -27,6 +27,7 @@ XVFB = "/usr/bin/Xvfb"
 DUNST = "/usr/bin/dunst"
 XWD = "/usr/bin/xwd"
 CONVERT = "/usr/bin/convert"            # ImageMagick (not /usr/local/bin/convert)
+TESSERACT = "/usr/bin/tesseract"        # OCR, to read what a screenshot says
 
 
 def have_dbusmock():
@@ -229,7 +230,7 @@ DUNSTRC = """[global]
 
 
 def have_display_tools():
-    return all(os.access(p, os.X_OK) for p in (XVFB, DUNST, XWD, CONVERT))
+    return all(os.access(p, os.X_OK) for p in (XVFB, DUNST, XWD, CONVERT, TESSERACT))
 
 
 class Display:
@@ -293,6 +294,21 @@ class Display:
                              timeout=20)
         check(res.returncode == 0, "convert -format %%k failed: %r" % res.stderr)
         return int(res.stdout.strip())
+
+    @staticmethod
+    def read_text(path):
+        """What a screenshot says, by OCR (tesseract): the picture cut to what
+        is drawn on the black root window, made dark on light and doubled."""
+        plain = path + ".ocr.png"
+        conv = subprocess.run([CONVERT, path, "-trim", "+repage", "-colorspace", "Gray",
+                               "-negate", "-resize", "200%", "PNG24:" + plain],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=20)
+        check(conv.returncode == 0, "convert for OCR failed: %r" % conv.stderr)
+        ocr = subprocess.run([TESSERACT, plain, "stdout"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, timeout=60,
+                             env=dict(os.environ, OMP_THREAD_LIMIT="1"))
+        check(ocr.returncode == 0, "tesseract failed: %r" % ocr.stderr)
+        return " ".join(ocr.stdout.split())
 
     def wait_screenshot(self, path, min_colours=2, timeout=10):
         """Screenshots until the screen shows something (dunst draws on its own time)."""

@@ -12,12 +12,15 @@
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <glib/gstdio.h>
 
 #include "asd-askpass-server.h"
 #include "asd-keeper.h"
 #include "asd-retry-wait.h"
+#include "asd-ssh-process.h"
 
 #define WINDOW_S 5                 /* the "no retry storm" window */
 #define SLACK_MS 200               /* how late a handler may run (valgrind) */
@@ -60,6 +63,28 @@ static const char banner_closed_script[] =
   "#!/bin/sh\n"
   "echo 'Connection to 127.0.0.1 closed by remote host.' >&2\n"
   "echo 'debug1: Connecting to 127.0.0.1 [127.0.0.1] port 22.' >\"$2\"\n"
+  "exit 255\n";
+
+/* Connects, and then notes SIGTERM but goes on (as a hung ssh would), for
+ * 15 s at most: a test that fails leaves no process behind for long. */
+static const char stubborn_script[] =
+  "#!/bin/sh\n"
+  "exec 2>\"$2\"\n"
+  "trap 'echo TERM >> \"$0.signals\"' TERM\n"
+  "echo 'Authenticated to 127.0.0.1 ([127.0.0.1]:22) using \"publickey\".' >&2\n"
+  "echo 'debug1: Entering interactive session.' >&2\n"
+  "i=0\n"
+  "while [ $i -lt 150 ]; do sleep 0.1 >/dev/null 2>&1; i=$((i + 1)); done\n";
+
+/* Connects, leaves a child that keeps its stderr open (as a ProxyCommand's
+ * child can), noting its pid, and exits. */
+static const char orphan_script[] =
+  "#!/bin/sh\n"
+  "exec 3>\"$2\"\n"
+  "echo 'Authenticated to 127.0.0.1 ([127.0.0.1]:22) using \"publickey\".' >&3\n"
+  "echo 'debug1: Entering interactive session.' >&3\n"
+  "sleep 10 >/dev/null 3>&- &\n"
+  "echo $! >> \"$0.children\"\n"
   "exit 255\n";
 
 /* A refused key: permanent. */
@@ -467,6 +492,81 @@ test_restart_keeps_counts (void)
   fixture_clear (&f);
 }
 
+static gboolean
+not_in_state (Fixture *f, gconstpointer state)
+{
+  return !in_state (f, state);
+}
+
+/* An ssh that does not end on SIGTERM is killed once the grace period is
+ * over, and the tunnel is stopped. */
+static void
+test_stop_kills_after_grace (void)
+{
+  Fixture f = { 0, };
+  gint64 asked, stopped;
+  g_autofree char *signals = NULL;
+  g_autofree char *marks = NULL;
+
+  fixture_init (&f, stubborn_script);
+  asd_keeper_start (f.keeper);
+  g_assert_true (run_until (&f, in_state, GINT_TO_POINTER (ASD_TUNNEL_STATE_CONNECTED), 10 * 1000));
+
+  asked = g_get_monotonic_time ();
+  asd_keeper_stop (f.keeper);
+  /* Twice the grace period: the wait is the assertion. */
+  g_assert_true (run_until (&f, in_state, GINT_TO_POINTER (ASD_TUNNEL_STATE_STOPPED),
+                            2 * ASD_SSH_PROCESS_STOP_GRACE_S * 1000));
+  stopped = g_get_monotonic_time ();
+  g_test_message ("stopped %" G_GINT64_FORMAT " ms after Stop", (stopped - asked) / 1000);
+  /* g_timeout_add_seconds() may round the grace down by up to a second */
+  g_assert_cmpint (stopped - asked, >=, (ASD_SSH_PROCESS_STOP_GRACE_S - 1) * G_USEC_PER_SEC);
+  g_assert_cmpuint (f.ended, ==, 1);
+  g_assert_cmpuint (uint_of (f.keeper, "pid"), ==, 0);
+  signals = g_strconcat (f.script, ".signals", NULL);
+  g_assert_true (g_file_get_contents (signals, &marks, NULL, NULL));
+  g_assert_cmpstr (marks, ==, "TERM\n");   /* asked first */
+  fixture_clear (&f);
+}
+
+/* Kills the children the script left behind, as it noted them. */
+static void
+kill_children (Fixture *f)
+{
+  g_autofree char *path = g_strconcat (f->script, ".children", NULL);
+  g_autofree char *text = NULL;
+  g_auto(GStrv) pids = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return;
+  pids = g_strsplit (text, "\n", -1);
+  for (guint i = 0; pids[i] != NULL; i++)
+    if (*pids[i] != '\0')
+      kill (atoi (pids[i]), SIGKILL);
+  g_unlink (path);
+}
+
+/* ssh exits while a child of its holds stderr open: its exit still counts,
+ * about a second later (the time left for its last lines). */
+static void
+test_exit_counts_with_stderr_held (void)
+{
+  Fixture f = { 0, };
+  gint64 connected, left;
+
+  fixture_init (&f, orphan_script);
+  asd_keeper_start (f.keeper);
+  g_assert_true (run_until (&f, in_state, GINT_TO_POINTER (ASD_TUNNEL_STATE_CONNECTED), 10 * 1000));
+  connected = g_get_monotonic_time ();
+  g_assert_true (run_until (&f, not_in_state, GINT_TO_POINTER (ASD_TUNNEL_STATE_CONNECTED), 2 * 1000));
+  left = g_get_monotonic_time ();
+  g_test_message ("ssh's exit seen %" G_GINT64_FORMAT " ms after connected", (left - connected) / 1000);
+  g_assert_cmpuint (f.ended, ==, 1);
+  stop_and_wait (&f);
+  kill_children (&f);
+  fixture_clear (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -478,6 +578,8 @@ main (int argc, char **argv)
   g_test_add_func ("/keeper/permanent-failure", test_permanent_failure);
   g_test_add_func ("/keeper/closed-by-remote", test_closed_by_remote);
   g_test_add_func ("/keeper/restart-keeps-counts", test_restart_keeps_counts);
+  g_test_add_func ("/keeper/stop-kills-after-grace", test_stop_kills_after_grace);
+  g_test_add_func ("/keeper/exit-counts-with-stderr-held", test_exit_counts_with_stderr_held);
 
   return g_test_run ();
 }
