@@ -229,23 +229,33 @@ test_loop_ok (void)
   g_assert_cmpint (connections, ==, 1);
 }
 
+/* A TCP socket on 127.0.0.1, a port of the kernel's choice (@port). */
+static GSocket *
+bound_socket (gboolean listening, guint16 *port)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
+  g_autoptr(GSocketAddress) address = NULL;
+
+  g_assert_true (g_socket_bind (socket, any, FALSE, NULL));
+  if (listening)
+    g_assert_true (g_socket_listen (socket, NULL));
+  address = g_socket_get_local_address (socket, NULL);
+  *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address));
+  return g_steal_pointer (&socket);
+}
+
 /* Nobody listens on the port: a failed test, each attempt refused. */
 static void
 test_echo_refused (void)
 {
-  g_autoptr(GSocket) bound = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                           G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
-  g_autoptr(GSocketAddress) address = NULL;
-  g_autoptr(AsdMonitor) monitor = NULL;
-  Result result = { FALSE, FALSE, 0 };
   AsdMonitorSpec spec = { 0, 7 };
-
   /* bound, never listening: connections to it are refused */
-  g_assert_true (g_socket_bind (bound, any, FALSE, NULL));
-  address = g_socket_get_local_address (bound, NULL);
-  spec.port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address));
-  monitor = asd_monitor_new (&spec, "unit test");
+  g_autoptr(GSocket) bound = bound_socket (FALSE, &spec.port);
+  g_autoptr(AsdMonitor) monitor = asd_monitor_new (&spec, "unit test");
+  Result result = { FALSE, FALSE, 0 };
+
   asd_monitor_set_timing (monitor, 60, 60, 1);
   g_signal_connect (monitor, "tested", G_CALLBACK (on_tested), &result);
   asd_monitor_start (monitor);
@@ -259,19 +269,12 @@ test_echo_refused (void)
 static void
 test_loop_port_taken (void)
 {
-  g_autoptr(GSocket) bound = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-                                           G_SOCKET_PROTOCOL_TCP, NULL);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
-  g_autoptr(GSocketAddress) address = NULL;
-  g_autoptr(AsdMonitor) monitor = NULL;
+  guint16 taken;
+  g_autoptr(GSocket) bound = bound_socket (TRUE, &taken);
+  AsdMonitorSpec spec = { taken - 1, 0 };
+  g_autoptr(AsdMonitor) monitor = asd_monitor_new (&spec, "unit test");
   g_autoptr(GError) error = NULL;
-  AsdMonitorSpec spec = { 0, 0 };
 
-  g_assert_true (g_socket_bind (bound, any, FALSE, NULL));
-  g_assert_true (g_socket_listen (bound, NULL));
-  address = g_socket_get_local_address (bound, NULL);
-  spec.port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address)) - 1;
-  monitor = asd_monitor_new (&spec, "unit test");
   g_assert_false (asd_monitor_listen (monitor, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
 }
