@@ -1658,7 +1658,7 @@ class ServiceTest(TestCase):
         check(blocks, "README's Scripting section has no sh code blocks")
         w = World(fx, start=False)
         # The blocks run verbatim in bash -e from the source root, on the test bus
-        # (service activatable), with the build dirs on PATH.  `myserver` is a Host
+        # (service activatable), with the built autosshd and autosshctl on PATH.  `myserver` is a Host
         # in the service's ~/.ssh/config (the bus runs with HOME mounted over the
         # passwd home) for the test sshd; AUTOSSHD_TEST_* describe it as well.
         check(w.bus.wrap, "cannot give the service a private ~/.ssh/config (needs root "
@@ -1675,9 +1675,9 @@ class ServiceTest(TestCase):
                 kill_refs(refs, 6.0)
         fx.defer(stop_activated)
         env = dict(w.bus.env)
-        bindir = os.path.dirname(os.path.abspath(w.bus.bin))
-        builddir = os.path.dirname(bindir)
-        env["PATH"] = os.pathsep.join([bindir, os.path.join(builddir, "client"), env["PATH"]])
+        bindirs = [os.path.dirname(os.path.abspath(w.bus.bin)),
+                   os.path.dirname(os.path.abspath(os.environ["AUTOSSHCTL_BIN"]))]
+        env["PATH"] = os.pathsep.join(bindirs + [env["PATH"]])
         env.update({"AUTOSSHD_TEST_PORT": str(w.sshd.port),
                     "AUTOSSHD_TEST_KEY": w.sshd.client_key,
                     "AUTOSSHD_TEST_KNOWN_HOSTS": w.known_hosts,
