@@ -78,6 +78,13 @@ test_json_variant (void)
     { "(1, 'x')", "[1,\"x\"]" },
     { "<<true>>", "true" },
     { "2.5", "2.5" },
+    { "int16 -7", "-7" },
+    { "handle 3", "3" },
+    { "signature 'a{sv}'", "\"a{sv}\"" },
+    { "@ms nothing", "null" },
+    { "@ms 'x'", "\"x\"" },
+    /* a dictionary whose keys are not strings is an array of pairs */
+    { "{1: 'a'}", "[[1,\"a\"]]" },
   };
   gboolean complete;
 
@@ -95,6 +102,13 @@ test_json_variant (void)
   {
     g_autofree char *got = json_of_variant (g_variant_new_double (INFINITY), &complete);
     g_assert_cmpstr (got, ==, "null");
+    g_assert_false (complete);
+  }
+  /* a value JSON cannot hold, deep inside, marks the whole as incomplete */
+  {
+    g_autofree char *got = json_of_variant (g_variant_new_parsed ("{'a': <[1.0, %d]>}", INFINITY),
+                                            &complete);
+    g_assert_cmpstr (got, ==, "{\"a\":[1,null]}");
     g_assert_false (complete);
   }
 }
