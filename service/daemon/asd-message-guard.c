@@ -9,15 +9,17 @@
  * ASD_MESSAGE_MAX_VALUES; a call with more is answered LimitsExceeded at
  * once, whatever its method or signature, and dropped before dispatch.
  * Each method's handler still checks its own, smaller limits (64 entries
- * a list, 512 bytes an entry).  Known, left open: with GLib 2.74 the
- * memory of such a message stays allocated (in use, on the worker
- * thread's arena) after it is dropped, so malloc_trim() cannot help.
+ * a list, 512 bytes an entry).  With GLib before 2.76 the values of such
+ * a message live in GSlice, which never gives memory back: autosshd runs
+ * with G_SLICE=always-malloc (autosshd-main.c), and the memory is trimmed
+ * here once the message is dropped.
  *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "config.h"
 
+#include <malloc.h>
 #include <glib/gi18n.h>
 
 #include "asd-message-guard.h"
@@ -61,6 +63,13 @@ asd_message_guard_too_big (GVariant *body)
   return count > ASD_MESSAGE_MAX_VALUES;
 }
 
+static gboolean
+trim_memory (gpointer user_data)
+{
+  malloc_trim (0);
+  return G_SOURCE_REMOVE;
+}
+
 static GDBusMessage *
 filter (GDBusConnection *connection, GDBusMessage *message, gboolean incoming, gpointer user_data)
 {
@@ -81,6 +90,9 @@ filter (GDBusConnection *connection, GDBusMessage *message, gboolean incoming, g
       g_dbus_connection_send_message (connection, reply, G_DBUS_SEND_MESSAGE_FLAGS_NONE, NULL, NULL);
     }
   g_object_unref (message);
+  /* GDBus lets go of the message once the filters have run: then give its
+   * memory back (see use_malloc_for_slices() in autosshd-main.c) */
+  g_timeout_add_seconds_full (G_PRIORITY_LOW, 1, trim_memory, NULL, NULL);
   return NULL;
 }
 

@@ -11,6 +11,8 @@
 
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 
@@ -89,6 +91,27 @@ on_name_lost (GDBusConnection *connection, const char *name, gpointer user_data)
   quit (ctx);
 }
 
+/* GLib before 2.76 keeps the memory of freed GVariants in GSlice for
+ * good: one huge D-Bus call, refused or not, would leave hundreds of MB
+ * behind (issue 9, finding 12).  G_SLICE=always-malloc gives it back to
+ * malloc, where asd-message-guard trims it; GLib reads G_SLICE before
+ * main(), so the service runs itself again with it set. */
+static void
+use_malloc_for_slices (char **argv)
+{
+  const char *slice = g_getenv ("G_SLICE");
+  g_autofree char *value = NULL;
+
+  if (glib_check_version (2, 76, 0) == NULL ||
+      (slice != NULL && strstr (slice, "always-malloc") != NULL))
+    return;
+  value = slice != NULL && *slice != '\0' ? g_strconcat (slice, ",always-malloc", NULL)
+                                           : g_strdup ("always-malloc");
+  g_setenv ("G_SLICE", value, TRUE);
+  execv ("/proc/self/exe", argv);
+  /* cannot: go on with GSlice */
+}
+
 int
 main (int argc, char **argv)
 {
@@ -104,6 +127,7 @@ main (int argc, char **argv)
   Context ctx = { NULL, NULL, EXIT_SUCCESS, FALSE, FALSE };
   guint owner_id;
 
+  use_malloc_for_slices (argv);
   asd_program_init ("autosshd", G_LOG_DOMAIN);
 
   options = g_option_context_new (NULL);
