@@ -256,6 +256,7 @@ test_echo_refused (void)
   g_autoptr(AsdMonitor) monitor = asd_monitor_new (&spec, "unit test");
   Result result = { FALSE, FALSE, 0 };
 
+  g_assert_nonnull (bound);
   asd_monitor_set_timing (monitor, 60, 60, 1);
   g_signal_connect (monitor, "tested", G_CALLBACK (on_tested), &result);
   asd_monitor_start (monitor);
@@ -275,6 +276,7 @@ test_loop_port_taken (void)
   g_autoptr(AsdMonitor) monitor = asd_monitor_new (&spec, "unit test");
   g_autoptr(GError) error = NULL;
 
+  g_assert_nonnull (bound);
   g_assert_false (asd_monitor_listen (monitor, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
 }
