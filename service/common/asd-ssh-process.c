@@ -15,6 +15,8 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -433,6 +435,35 @@ new_launcher (AsdSshProcess *self)
  *
  * Starts ssh; #AsdSshProcess::exited tells when it ends.
  */
+/* File descriptors one start takes at its busiest: the log FIFO's two
+ * ends, ssh's stdin and stderr pipe, GSubprocess's own pipe, and the
+ * one GUnixInputStream opens for a moment per stream it makes. */
+#define FDS_NEEDED 12
+
+/* Whether FDS_NEEDED descriptors can be opened now.  GLib aborts when a
+ * GUnixInputStream cannot get its one (g_error, "epoll_create1 () failed"):
+ * a start with too few is refused here instead, EMFILE, for a retry. */
+static gboolean
+have_fds (GError **error)
+{
+  int fds[FDS_NEEDED];
+  int n, saved_errno = 0;
+
+  for (n = 0; n < FDS_NEEDED; n++)
+    if ((fds[n] = open ("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
+      {
+        saved_errno = errno;
+        break;
+      }
+  for (int i = 0; i < n; i++)
+    close (fds[i]);
+  if (n == FDS_NEEDED)
+    return TRUE;
+  g_set_error_literal (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                       g_strerror (saved_errno));
+  return FALSE;
+}
+
 gboolean
 asd_ssh_process_start (AsdSshProcess *self, GError **error)
 {
@@ -443,6 +474,8 @@ asd_ssh_process_start (AsdSshProcess *self, GError **error)
   g_return_val_if_fail (ASD_IS_SSH_PROCESS (self), FALSE);
   g_return_val_if_fail (self->subprocess == NULL, FALSE);
 
+  if (!have_fds (error))
+    return FALSE;
   if (self->log_dir != NULL)
     {
       self->log_fifo = asd_log_fifo_new (self->log_dir, self->tunnel != NULL ? self->tunnel : "ssh",

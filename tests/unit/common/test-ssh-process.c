@@ -311,6 +311,50 @@ test_out_of_fds_passes (void)
   g_assert_false (asd_ssh_process_error_is_lasting (error));
 }
 
+/* With only a few descriptors left, a start (log FIFO and stderr pipe)
+ * fails with a transient error: never the abort GLib makes when a
+ * GUnixInputStream cannot get its descriptor for a moment. */
+static void
+test_few_fds_refused (void)
+{
+  g_autofree char *dir = NULL;
+  struct rlimit low;
+
+  if (!g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 20 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+      g_test_trap_assert_passed ();
+      return;
+    }
+  dir = g_dir_make_tmp ("test-ssh-process-XXXXXX", NULL);
+  g_assert_cmpint (getrlimit (RLIMIT_NOFILE, &low), ==, 0);
+  low.rlim_cur = MIN (low.rlim_cur, 256);
+  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &low), ==, 0);
+  for (guint spare = 0; spare < 12; spare++)
+    {
+      const char *argv[] = { "/bin/true", NULL };
+      g_autoptr(AsdSshProcess) ssh = asd_ssh_process_new (argv, ASD_SSH_PROCESS_READ_STDERR);
+      g_autoptr(GArray) fds = g_array_new (FALSE, FALSE, sizeof (int));
+      g_autoptr(GError) error = NULL;
+      int fd;
+
+      asd_ssh_process_set_log_dir (ssh, dir);
+      while ((fd = open ("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
+        g_array_append_val (fds, fd);
+      for (guint i = 0; i < spare && fds->len > 0; i++)
+        {
+          close (g_array_index (fds, int, fds->len - 1));
+          g_array_set_size (fds, fds->len - 1);
+        }
+      g_assert_false (asd_ssh_process_start (ssh, &error));
+      for (guint i = 0; i < fds->len; i++)
+        close (g_array_index (fds, int, i));
+      g_assert_nonnull (error);
+      g_assert_false (asd_ssh_process_error_is_lasting (error));
+    }
+  g_assert_cmpint (g_rmdir (dir), ==, 0);   /* no FIFO left */
+}
+
 int
 main (int argc, char **argv)
 {
@@ -320,6 +364,7 @@ main (int argc, char **argv)
    * that earlier tests started as lost. */
   g_test_add_func ("/ssh-process/missing-lasts", test_missing_lasts);
   g_test_add_func ("/ssh-process/out-of-fds-passes", test_out_of_fds_passes);
+  g_test_add_func ("/ssh-process/few-fds-refused", test_few_fds_refused);
   g_test_add_func ("/ssh-process/log-apart-from-stderr", test_log_apart_from_stderr);
   g_test_add_func ("/ssh-process/early-stderr", test_early_stderr);
   g_test_add_func ("/ssh-process/stderr-after-log", test_stderr_after_log);
