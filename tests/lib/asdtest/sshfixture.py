@@ -213,6 +213,13 @@ SANITIZER_RE = re.compile(r"ERROR: AddressSanitizer|LeakSanitizer|runtime error:
                           r"|ERROR: ThreadSanitizer|WARNING: MemorySanitizer")
 
 
+def built_with_asan(program):
+    """Whether the program has AddressSanitizer in it (its allocator keeps
+    freed memory in a quarantine: no figure of RSS means much there)."""
+    with open(program, "rb") as f:
+        return b"__asan_init" in f.read()
+
+
 def sanitizer_report(path, context=40):
     """The first sanitizer report in the file (up to context lines), or None."""
     try:
