@@ -1,7 +1,8 @@
 #!/bin/bash
 # run-fuzzers.sh BUILD_DIR [SECONDS]: runs every libFuzzer target of
 # BUILD_DIR (set up with -Dfuzzing=true, see tests/fuzz/meson.build) for
-# SECONDS each (default 60), one after the other, one process each.
+# SECONDS each (default 60), one process each, FUZZ_JOBS of them at a time
+# (default: the number of processors); reports come in the targets' order.
 #
 # Each target works on a copy of its seed corpus (tests/fuzz/corpus/NAME)
 # in a temporary directory, which is also its TMPDIR: nothing is written
@@ -42,16 +43,16 @@ stat_of() {  # stat_of LOG NAME: a -print_final_stats=1 value
   sed -n "s/^stat::$2: *//p" "$1" | tail -n 1
 }
 
-for entry in "${targets[@]}"; do
-  read -r name max_len <<<"$entry"
+run_target() {  # run_target "NAME MAX_LEN": prints its report; 1 when it failed
+  local name max_len exe dir log extra status artifacts kind
+  read -r name max_len <<<"$1"
   exe=$build/tests/fuzz/fuzz-$name
   dir=$work/$name
   log=$dir/log
 
   if [ ! -x "$exe" ]; then
     echo "FAIL $name: $exe is not built (meson setup with -Dfuzzing=true)"
-    failed+=("$name (not built)")
-    continue
+    return 1
   fi
   mkdir -p "$dir/corpus" "$dir/artifacts" "$dir/tmp"
   cp -R "$here/corpus/$name/." "$dir/corpus/"
@@ -80,7 +81,7 @@ for entry in "${targets[@]}"; do
          "$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -n 1)," \
          "corpus $(find "$dir/corpus" -type f | wc -l) files," \
          "slowest input $(stat_of "$log" slowest_unit_time_sec) s, peak RSS $(stat_of "$log" peak_rss_mb) MB"
-    continue
+    return 0
   fi
 
   # What went wrong: libFuzzer names its artifacts by kind.
@@ -99,13 +100,31 @@ for entry in "${targets[@]}"; do
     kind="GLib critical or warning"
   fi
   echo "FAIL $name: $kind"
-  failed+=("$name: $kind")
   echo "---- $log (from the first report):"
   sed -n '/==[0-9]*==ERROR\|^fuzz: \|check failed\|CRITICAL\|WARNING\|runtime error\|ALARM\|out-of-memory/,$p' "$log" | head -n 80
   for artifact in "${artifacts[@]}"; do
     echo "---- input $artifact ($(stat -c %s "$artifact") bytes, first 512 shown):"
     head -c 512 "$artifact" | od -A d -c | head -n 40
   done
+  return 1
+}
+
+jobs=${FUZZ_JOBS:-$(nproc)}
+for entry in "${targets[@]}"; do
+  read -r name _ <<<"$entry"
+  mkdir -p "$work/$name"
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+    wait -n
+  done
+  ( run_target "$entry" >"$work/$name/report" 2>&1; echo $? >"$work/$name/status" ) &
+done
+wait
+for entry in "${targets[@]}"; do
+  read -r name _ <<<"$entry"
+  cat "$work/$name/report"
+  if [ "$(cat "$work/$name/status")" != 0 ]; then
+    failed+=("$(grep -m1 "^FAIL " "$work/$name/report" | cut -d" " -f2-)")
+  fi
 done
 
 if [ ${#failed[@]} -gt 0 ]; then
