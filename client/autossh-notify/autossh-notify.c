@@ -70,6 +70,8 @@ describe_config (const char *path)
   return g_strdup_printf (_("Settings, read at start and on SIGHUP, in %s:\n"
                             "  [Notify]\n"
                             "  Mute=web;db;   tunnels whose drops and failures are never shown\n"
+                            "  MuteServer=me@lab;  servers (as the tunnels write them)\n"
+                            "                 whose tunnels are never shown\n"
                             "  Threshold=5    seconds a drop may last before it is shown\n"
                             "                 (a drop that heals sooner is never shown)"), path);
 }
