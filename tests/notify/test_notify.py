@@ -25,7 +25,7 @@ from asdtest.notifyfixture import (  # noqa: E402
 from asdtest.busfixture import GV, World, tunnel_path, wait_state  # noqa: E402
 from asdtest.sshfixture import (  # noqa: E402
     sshd_skip_reason,
-    SSH_KEYGEN, Sshd, check, run, stays_true, wait_until)
+    SSH_KEYGEN, Sshd, check, free_port, run, stays_true, wait_until)
 
 URGENCY_LOW, URGENCY_NORMAL, URGENCY_CRITICAL = 0, 1, 2
 
@@ -417,6 +417,39 @@ class NotifyTest(TestCase):
         notes = mock.wait_count(2, what="web's drop and return once its server is unmuted")
         check_dropped(notes[0], "web")
         check(notes[1].summary.startswith("web is back"), "web's return: %r" % notes[1])
+
+    @requires(sshd_skip_reason, dbusmock)
+    def test_activation_autostart(self):
+        """With a tunnel that starts by itself, autossh-notify alone starts
+        the service by D-Bus activation, and the tunnel comes up."""
+        fx = self.fx
+        w = World(fx, start=False)
+        MockNotifications(w.bus)
+        w.bus.write_tunnel_file("off", w.keyfile_text(free_port(), autostart=False))
+        w.bus.write_tunnel_file("web", w.keyfile_text(free_port(), autostart=True))
+        check(not w.bus.name_has_owner(), "the service runs before the notifier")
+        n = Notifier(w.bus)
+        wait_until(w.bus.name_has_owner, 15, "autossh-notify to have the service activated")
+        n.wait_log("started io.github.autosshd1 for its AutoStart tunnels")
+        check(len(w.bus.activations()) == 1, "activations: %r" % w.bus.activations())
+        w.connected("web", 30)
+        n.wait_log("following tunnel web ")
+        check(w.bus.tunnel_prop("off", "State") == "stopped", "off (AutoStart=false) started")
+
+    @requires(sshd_skip_reason, dbusmock)
+    def test_activation_not_wanted(self):
+        """With only AutoStart=false tunnels, autossh-notify waits for the
+        service and does not start it."""
+        fx = self.fx
+        w = World(fx, start=False)
+        MockNotifications(w.bus)
+        w.bus.write_tunnel_file("off", w.keyfile_text(free_port(), autostart=False))
+        n = Notifier(w.bus)
+        n.wait_log("io.github.autosshd1 is not running; waiting for it")
+        n.wait_log("not starting the service")
+        check(stays_true(lambda: not w.bus.name_has_owner(), 1.5),
+              "autossh-notify started the service for no AutoStart tunnel")
+        check(w.bus.activations() == {}, "activations: %r" % w.bus.activations())
 
     @requires(sshd_skip_reason, display_tools)
     def test_screenshot(self):

@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 
 #include "asd-enums.h"
+#include "notify-activation.h"
 #include "notify-config.h"
 #include "asd-reason.h"
 #include "notify-messages.h"
@@ -246,6 +247,44 @@ test_config (void)
     }
 }
 
+static void
+write_tunnel (const char *dir, const char *file, const char *text)
+{
+  g_autofree char *path = g_build_filename (dir, file, NULL);
+
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+}
+
+/* The service is started only for a tunnel file it would load and start
+ * by itself: AutoStart true or unset; not false, not a broken file, not a
+ * file that is not NAME.conf. */
+static void
+test_activation_wanted (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("notify-activation-XXXXXX", NULL);
+  g_autoptr(GDir) listing = NULL;
+  const char *file;
+
+  g_assert_false (asd_notify_activation_wanted ("/nonexistent/autosshd/tunnels"));
+  g_assert_false (asd_notify_activation_wanted (dir));
+  write_tunnel (dir, "off.conf", "[Tunnel]\nDestination=host\nAutoStart=false\n");
+  write_tunnel (dir, "broken.conf", "[Tunnel]\nDestination=host\nAutoStart=true\nBogus=1\n");
+  write_tunnel (dir, "bad name.conf", "[Tunnel]\nDestination=host\n");
+  write_tunnel (dir, "notes.txt", "[Tunnel]\nDestination=host\n");
+  g_assert_false (asd_notify_activation_wanted (dir));
+  write_tunnel (dir, "on.conf", "[Tunnel]\nDestination=host\n");
+  g_assert_true (asd_notify_activation_wanted (dir));
+
+  listing = g_dir_open (dir, 0, NULL);
+  while ((file = g_dir_read_name (listing)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, file, NULL);
+
+      g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -254,6 +293,7 @@ main (int argc, char **argv)
   g_test_add_func ("/notify/durations", test_durations);
   g_test_add_func ("/notify/texts", test_texts);
   g_test_add_func ("/notify/group-texts", test_group_texts);
+  g_test_add_func ("/notify/activation-wanted", test_activation_wanted);
   g_test_add_func ("/notify/needs-user", test_needs_user);
   g_test_add_func ("/notify/reason-text", test_reason_text);
   g_test_add_func ("/notify/markup", test_markup);
