@@ -446,10 +446,10 @@ class NotifyTest(TestCase):
         w.bus.write_tunnel_file("off", w.keyfile_text(free_port(), autostart=False))
         n = Notifier(w.bus)
         n.wait_log("io.github.autosshd1 is not running; waiting for it")
-        n.wait_log("not starting the service")
         check(stays_true(lambda: not w.bus.name_has_owner(), 1.5),
               "autossh-notify started the service for no AutoStart tunnel")
         check(w.bus.activations() == {}, "activations: %r" % w.bus.activations())
+        n.wait_log("not starting the service")
 
     @requires(sshd_skip_reason, display_tools)
     def test_screenshot(self):
