@@ -2,7 +2,8 @@
  *
  * Options, logging, signals, the settings file; following the service is
  * AsdNotifyTracker's job.  Started at login by the XDG autostart file
- * autossh-notify.desktop; it never starts the service itself.
+ * autossh-notify.desktop; it starts the service (D-Bus activation) only
+ * when a tunnel would start by itself (notify-activation.c).
  *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -16,6 +17,7 @@
 #include <libnotify/notify.h>
 
 #include "asd-program.h"
+#include "notify-activation.h"
 #include "notify-config.h"
 #include "notify-tracker.h"
 
@@ -63,6 +65,18 @@ on_hangup (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Tunnels with AutoStart come up at login with only the autostart file. */
+static void
+start_service_if_wanted (GDBusConnection *bus)
+{
+  g_autofree char *dir = asd_notify_activation_tunnels_dir ();
+
+  if (asd_notify_activation_wanted (dir))
+    asd_notify_activation_start (bus);
+  else
+    g_debug ("no tunnel in %s starts by itself: not starting the service", dir);
+}
+
 static char *
 describe_config (const char *path)
 {
@@ -70,6 +84,8 @@ describe_config (const char *path)
   return g_strdup_printf (_("Settings, read at start and on SIGHUP, in %s:\n"
                             "  [Notify]\n"
                             "  Mute=web;db;   tunnels whose drops and failures are never shown\n"
+                            "  MuteServer=me@lab;  servers (as the tunnels write them)\n"
+                            "                 whose tunnels are never shown\n"
                             "  Threshold=5    seconds a drop may last before it is shown\n"
                             "                 (a drop that heals sooner is never shown)"), path);
 }
@@ -105,6 +121,7 @@ main (int argc, char **argv)
   if (config == NULL)
     config = asd_notify_config_new_default ();
   ctx.loop = g_main_loop_new (NULL, FALSE);
+  start_service_if_wanted (bus);
   ctx.tracker = asd_notify_tracker_new (bus, config);
   g_unix_signal_add (SIGTERM, on_quit_signal, &ctx);
   g_unix_signal_add (SIGINT, on_quit_signal, &ctx);

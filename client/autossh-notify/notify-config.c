@@ -5,6 +5,8 @@
  *
  *   [Notify]
  *   Mute=web;db;      tunnels whose drops and failures are never announced
+ *   MuteServer=me@lab;  servers (Destination, with User@ when set) whose
+ *                     tunnels are never announced
  *   Threshold=5       seconds a drop may last before it is announced
  *
  * A missing file means the defaults.  Unknown groups or keys and bad values
@@ -38,6 +40,7 @@ asd_notify_config_new_default (void)
   AsdNotifyConfig *self = g_new0 (AsdNotifyConfig, 1);
 
   self->mute = g_new0 (char *, 1);
+  self->mute_servers = g_new0 (char *, 1);
   self->threshold_s = ASD_NOTIFY_DEFAULT_THRESHOLD_S;
   return self;
 }
@@ -45,6 +48,7 @@ asd_notify_config_new_default (void)
 static gboolean
 check_keys (GKeyFile *file, const char *path, GError **error)
 {
+  static const char * const known[] = { "Mute", "MuteServer", "Threshold", NULL };
   g_auto(GStrv) groups = g_key_file_get_groups (file, NULL);
   g_auto(GStrv) keys = NULL;
 
@@ -57,10 +61,11 @@ check_keys (GKeyFile *file, const char *path, GError **error)
       }
   keys = g_key_file_get_keys (file, GROUP, NULL, NULL);
   for (guint i = 0; keys != NULL && keys[i] != NULL; i++)
-    if (g_strcmp0 (keys[i], "Mute") != 0 && g_strcmp0 (keys[i], "Threshold") != 0)
+    if (!g_strv_contains (known, keys[i]))
       {
         g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
-                     _("%s: unknown key %s; known keys are Mute and Threshold"), path, keys[i]);
+                     _("%s: unknown key %s; known keys are Mute, MuteServer and Threshold"),
+                     path, keys[i]);
         return FALSE;
       }
   return TRUE;
@@ -86,10 +91,11 @@ read_threshold (GKeyFile *file, const char *path, AsdNotifyConfig *self, GError 
   return TRUE;
 }
 
-static void
-read_mute (GKeyFile *file, AsdNotifyConfig *self)
+/* A list of names (Mute, MuteServer), blanks and empty entries dropped. */
+static char **
+read_names (GKeyFile *file, const char *key)
 {
-  g_auto(GStrv) names = g_key_file_get_string_list (file, GROUP, "Mute", NULL, NULL);
+  g_auto(GStrv) names = g_key_file_get_string_list (file, GROUP, key, NULL, NULL);
   g_autoptr(GPtrArray) kept = g_ptr_array_new_with_free_func (g_free);
 
   for (guint i = 0; names != NULL && names[i] != NULL; i++)
@@ -99,8 +105,7 @@ read_mute (GKeyFile *file, AsdNotifyConfig *self)
         g_ptr_array_add (kept, g_strdup (names[i]));
     }
   g_ptr_array_add (kept, NULL);
-  g_strfreev (self->mute);
-  self->mute = (char **) g_ptr_array_free (g_steal_pointer (&kept), FALSE);
+  return (char **) g_ptr_array_free (g_steal_pointer (&kept), FALSE);
 }
 
 /**
@@ -127,7 +132,10 @@ asd_notify_config_load (const char *path, GError **error)
     }
   if (!check_keys (file, path, error) || !read_threshold (file, path, self, error))
     return NULL;
-  read_mute (file, self);
+  g_strfreev (self->mute);
+  self->mute = read_names (file, "Mute");
+  g_strfreev (self->mute_servers);
+  self->mute_servers = read_names (file, "MuteServer");
   return g_steal_pointer (&self);
 }
 
@@ -137,5 +145,6 @@ asd_notify_config_free (AsdNotifyConfig *self)
   if (self == NULL)
     return;
   g_strfreev (self->mute);
+  g_strfreev (self->mute_servers);
   g_free (self);
 }

@@ -15,10 +15,14 @@ G_BEGIN_DECLS
 /**
  * AsdNotifyConfig:
  * @mute: (array zero-terminated=1): names of tunnels never announced
+ * @mute_servers: (array zero-terminated=1): servers whose tunnels are never
+ *   announced, written as the tunnels' Destination (host or alias, with
+ *   User@ when set)
  * @threshold_s: how long a drop may last, in seconds, before it is announced
  */
 typedef struct {
   char **mute;
+  char **mute_servers;
   guint threshold_s;
 } AsdNotifyConfig;
 

@@ -128,6 +128,84 @@ asd_notify_text_failed (AsdNotifyText *text, const char *name, const char *reaso
 }
 
 /**
+ * asd_notify_tunnel_label:
+ * @name: a tunnel's name
+ * @listeners: (array zero-terminated=1): where its local forwards listen
+ *   (asd_tunnel_forward_listener()), maybe none
+ *
+ * Returns: (transfer full): "web (8080, 8443)", or "web" without local
+ *   forwards
+ */
+char *
+asd_notify_tunnel_label (const char *name, const char * const *listeners)
+{
+  g_autofree char *list = NULL;
+
+  if (listeners == NULL || listeners[0] == NULL)
+    return g_strdup (name);
+  list = g_strjoinv (", ", (char **) listeners);
+  /* Translators: a tunnel's name and the local ports it listens on,
+   * e.g. "web (8080, 8443)" */
+  return g_strdup_printf (_("%s (%s)"), name, list);
+}
+
+/**
+ * asd_notify_text_group_dropped:
+ * @text: (out caller-allocates): the text
+ * @server: the server as the tunnels' settings write it ("user@host" or
+ *   an alias)
+ * @labels: (array zero-terminated=1): the tunnels that are down
+ *   (asd_notify_tunnel_label())
+ * @reason: (nullable): why, when it is the same for all of them
+ *
+ * "3 tunnels to myserver dropped — reconnecting", the tunnels and their
+ * local ports as the body, then the reason.
+ */
+void
+asd_notify_text_group_dropped (AsdNotifyText *text, const char *server,
+                               const char * const *labels, const char *reason)
+{
+  guint n = g_strv_length ((char **) labels);
+  g_autofree char *list = g_strjoinv (", ", (char **) labels);
+
+  /* Translators: %u tunnels to one server (%s, as the user wrote it)
+   * dropped at about the same time; the service is reconnecting them */
+  text->summary = g_strdup_printf (ngettext ("%u tunnel to %s dropped — reconnecting",
+                                             "%u tunnels to %s dropped — reconnecting", n),
+                                   n, server);
+  if (reason != NULL && reason[0] != '\0')
+    text->body = g_strdup_printf ("%s\n%s", list, reason);
+  else
+    text->body = g_steal_pointer (&list);
+}
+
+/**
+ * asd_notify_text_group_back:
+ * @text: (out caller-allocates): the text
+ * @server: the server as the tunnels' settings write it
+ * @labels: (array zero-terminated=1): the tunnels that are back
+ * @downtime_us: how long the server's outage lasted, in µs
+ *
+ * "3 tunnels to myserver are back (down 2 min 13 s)", the tunnels and
+ * their local ports as the body.
+ */
+void
+asd_notify_text_group_back (AsdNotifyText *text, const char *server,
+                            const char * const *labels, gint64 downtime_us)
+{
+  guint n = g_strv_length ((char **) labels);
+  g_autofree char *duration = asd_notify_format_duration (downtime_us);
+
+  /* Translators: %u tunnels to one server (%s) are connected again after
+   * an outage, then how long it lasted, e.g. "3 tunnels to myserver are
+   * back (down 2 min 13 s)" */
+  text->summary = g_strdup_printf (ngettext ("%u tunnel to %s is back (down %s)",
+                                             "%u tunnels to %s are back (down %s)", n),
+                                   n, server, duration);
+  text->body = g_strjoinv (", ", (char **) labels);
+}
+
+/**
  * asd_notify_reason_needs_user:
  * @code: (nullable): a StateReasonCode
  * @details: (nullable): its StateReasonDetails, an a{sv}

@@ -34,6 +34,16 @@ void  asd_notify_text_failed     (AsdNotifyText *text,
                                   const char    *name,
                                   const char    *reason,
                                   gboolean       needs_user);
+char *asd_notify_tunnel_label    (const char         *name,
+                                  const char * const *listeners);
+void  asd_notify_text_group_dropped (AsdNotifyText      *text,
+                                     const char         *server,
+                                     const char * const *labels,
+                                     const char         *reason);
+void  asd_notify_text_group_back (AsdNotifyText      *text,
+                                  const char         *server,
+                                  const char * const *labels,
+                                  gint64              downtime_us);
 gboolean asd_notify_reason_needs_user (const char *code,
                                        GVariant   *details);
 char *asd_notify_reason_text     (const char    *code,

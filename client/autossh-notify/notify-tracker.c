@@ -1,7 +1,8 @@
 /* notify-tracker.c: follows autosshd's tunnels on the session bus
  *
  * A GDBusObjectManagerClient on io.github.autosshd1 with
- * DO_NOT_AUTO_START: the notifier never starts the service itself.  The
+ * DO_NOT_AUTO_START: following never starts the service (only
+ * notify-activation.c does, for AutoStart tunnels).  The
  * client follows the name's owner, so a service that appears later, or
  * restarts, is picked up: its tunnels arrive as object-added (GLib asks
  * the new owner for its managed objects), and leave as object-removed
@@ -14,6 +15,7 @@
 
 #include "asd-dbus-generated.h"
 #include "asd-names.h"
+#include "notify-outage.h"
 #include "notify-server.h"
 #include "notify-tracker.h"
 #include "notify-tunnel.h"
@@ -114,6 +116,7 @@ asd_notify_tracker_new (GDBusConnection *connection, const AsdNotifyConfig *conf
 
   self->connection = g_object_ref (connection);
   self->context.server = asd_notify_server_new (connection);
+  self->context.outages = asd_notify_outages_new (self->context.server, self->tunnels);
   asd_notify_tracker_set_config (self, config);
   asd_dbus_object_manager_client_new (connection,
                                       G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START,
@@ -127,8 +130,8 @@ asd_notify_tracker_new (GDBusConnection *connection, const AsdNotifyConfig *conf
  * @self: the tracker
  * @config: the new settings (copied)
  *
- * Applies new settings: newly muted tunnels withdraw what they showed; a
- * new threshold applies to the next drop.
+ * Applies new settings: newly muted tunnels (by name or server) withdraw
+ * what they showed; a new threshold applies to the next drop.
  */
 void
 asd_notify_tracker_set_config (AsdNotifyTracker *self, const AsdNotifyConfig *config)
@@ -138,6 +141,8 @@ asd_notify_tracker_set_config (AsdNotifyTracker *self, const AsdNotifyConfig *co
 
   g_strfreev (self->context.mute);
   self->context.mute = g_strdupv (config->mute);
+  g_strfreev (self->context.mute_servers);
+  self->context.mute_servers = g_strdupv (config->mute_servers);
   self->context.threshold_s = config->threshold_s;
   g_hash_table_iter_init (&iter, self->tunnels);
   while (g_hash_table_iter_next (&iter, NULL, &value))
@@ -153,6 +158,7 @@ asd_notify_tracker_dispose (GObject *object)
   if (self->manager != NULL)
     g_signal_handlers_disconnect_by_data (self->manager, self);
   g_hash_table_remove_all (self->tunnels);
+  g_clear_pointer (&self->context.outages, asd_notify_outages_free);
   g_clear_object (&self->manager);
   g_clear_pointer (&self->context.server, asd_notify_server_free);
   g_clear_object (&self->connection);
@@ -167,6 +173,7 @@ asd_notify_tracker_finalize (GObject *object)
   g_hash_table_unref (self->tunnels);
   g_clear_object (&self->cancellable);
   g_strfreev (self->context.mute);
+  g_strfreev (self->context.mute_servers);
   G_OBJECT_CLASS (asd_notify_tracker_parent_class)->finalize (object);
 }
 
@@ -177,6 +184,7 @@ asd_notify_tracker_init (AsdNotifyTracker *self)
   self->tunnels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                          (GDestroyNotify) asd_notify_tunnel_free);
   self->context.mute = g_new0 (char *, 1);
+  self->context.mute_servers = g_new0 (char *, 1);
 }
 
 static void

@@ -5,17 +5,23 @@
  * show re-use its id), so a flapping tunnel never stacks notifications.
  *
  * What it says follows the tunnel's signals:
- *  - Dropped: "web dropped — reconnecting", but only after the threshold:
- *    a drop that heals before (StateChanged to "connected") is never
- *    announced, and neither is its return;
- *  - Reconnected, after an announced drop or failure: "web is back (down
- *    2 min 13 s)", low urgency, gone after a few seconds;
+ *  - Dropped: told only after the threshold: a drop that heals before
+ *    (StateChanged to "connected") is never announced, and neither is its
+ *    return.  A drop that lasts is handed to its server's outage
+ *    (notify-outage.c), which says "web dropped — reconnecting", or for
+ *    tunnels to the same server that drop together one "3 tunnels to
+ *    myserver dropped — reconnecting", in the first one's notification;
+ *  - Reconnected, after an announced drop: the outage says "web is back
+ *    (down 2 min 13 s)", low urgency, gone after a few seconds; after a
+ *    failure, the tunnel says it itself;
  *  - StateChanged to "failed", or to "retrying" for a reason that needs the
  *    user (asd_notify_reason_needs_user(): waiting will not fix it): "web
- *    failed" with the reason, which says what to do; critical;
+ *    failed" with the reason, which says what to do; critical; always the
+ *    tunnel's own notification (the tunnel leaves its outage);
  *  - StateChanged to "stopped": the drop or failure is withdrawn.
  * A failure that is followed by "connected" without a Reconnected signal
  * (the user started the tunnel again) is answered with "web is back" too.
+ * A tunnel is muted by its name (Mute) or its server (MuteServer).
  *
  * Every reason is made here from StateReasonCode and StateReasonDetails,
  * in the notifier's locale; from a service without reason codes it is the
@@ -28,36 +34,28 @@
  */
 #include "config.h"
 
-#include <glib/gi18n.h>
 #include <libnotify/notify.h>
 
 #include "asd-log.h"
 #include "asd-names.h"
 #include "asd-reason.h"
+#include "asd-tunnel-settings.h"
 #include "notify-messages.h"
+#include "notify-outage.h"
 #include "notify-tunnel.h"
 
-#define BACK_TIMEOUT_MS   5000   /* "web is back" stays this long */
-#define DESKTOP_ENTRY     "autossh-notify"
-
 #define tunnel_log(self, level, ...) asd_log_tunnel ((self)->name, level, __VA_ARGS__)
-
-typedef enum {
-  SHOWN_NONE,       /* nothing, or what was shown is withdrawn */
-  SHOWN_DROPPED,
-  SHOWN_FAILED,
-  SHOWN_BACK,
-} Shown;
 
 struct _AsdNotifyTunnel
 {
   AsdDbusTunnel *proxy;
   const AsdNotifyContext *context;
   char *name;
-  gboolean muted;                     /* named in the context's mute list */
+  gboolean muted;                     /* named in the context's mute lists */
 
-  NotifyNotification *notification;   /* NULL until first shown */
-  Shown shown;
+  NotifyNotification *notification;   /* NULL until first shown, or lent */
+  AsdNotifyKind shown;                /* what the notification shows */
+  gboolean in_outage;                 /* its drop was handed to its outage */
   char *failed_reason;                /* what the failure notification says */
   char *drop_reason;                  /* the drop waiting for the threshold */
   gboolean drop_pending;              /* a Dropped not announced yet */
@@ -69,13 +67,15 @@ struct _AsdNotifyTunnel
 static gboolean
 is_muted (AsdNotifyTunnel *self)
 {
-  return g_strv_contains ((const char * const *) self->context->mute, self->name);
+  return g_strv_contains ((const char * const *) self->context->mute, self->name) ||
+         g_strv_contains ((const char * const *) self->context->mute_servers,
+                          asd_notify_tunnel_get_server (self));
 }
 
 static gboolean
 is_shown_down (AsdNotifyTunnel *self)
 {
-  return self->shown == SHOWN_DROPPED || self->shown == SHOWN_FAILED;
+  return self->shown == ASD_NOTIFY_KIND_DROPPED || self->shown == ASD_NOTIFY_KIND_FAILED;
 }
 
 /* ---- talking to the notification server ---- */
@@ -100,72 +100,20 @@ on_call_done (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 on_action (NotifyNotification *notification, char *action, gpointer user_data)
 {
-  AsdNotifyTunnel *self = user_data;
-
-  tunnel_log (self, G_LOG_LEVEL_MESSAGE, "%s: action %s", self->name, action);
-  if (g_strcmp0 (action, "reconnect") == 0)
-    asd_dbus_tunnel_call_restart (self->proxy, G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL,
-                                  on_call_done, (gpointer) "restart");
-  else if (g_strcmp0 (action, "stop") == 0)
-    asd_dbus_tunnel_call_stop (self->proxy, G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL,
-                               on_call_done, (gpointer) "stop");
+  asd_notify_tunnel_act (user_data, action);
 }
 
 static void
-set_look (AsdNotifyTunnel *self, Shown kind)
+show (AsdNotifyTunnel *self, AsdNotifyKind kind, const AsdNotifyText *text)
 {
-  NotifyNotification *n = self->notification;
-  AsdNotifyServer *server = self->context->server;
-
-  notify_notification_clear_hints (n);
-  notify_notification_clear_actions (n);
-  notify_notification_set_hint_string (n, "desktop-entry", DESKTOP_ENTRY);
-  switch (kind)
-    {
-    case SHOWN_DROPPED:
-      notify_notification_set_urgency (n, NOTIFY_URGENCY_NORMAL);
-      notify_notification_set_category (n, "network.disconnected");
-      notify_notification_set_timeout (n, NOTIFY_EXPIRES_DEFAULT);
-      break;
-    case SHOWN_FAILED:
-      notify_notification_set_urgency (n, NOTIFY_URGENCY_CRITICAL);
-      notify_notification_set_category (n, "network.error");
-      notify_notification_set_timeout (n, NOTIFY_EXPIRES_NEVER);
-      break;
-    case SHOWN_BACK:
-    case SHOWN_NONE:
-    default:
-      notify_notification_set_urgency (n, NOTIFY_URGENCY_LOW);
-      notify_notification_set_category (n, "network.connected");
-      notify_notification_set_timeout (n, BACK_TIMEOUT_MS);
-      notify_notification_set_hint (n, "transient", g_variant_new_boolean (TRUE));
-      return;
-    }
-  if (asd_notify_server_has (server, "actions"))
-    {
-      notify_notification_add_action (n, "reconnect", _("Reconnect now"), on_action, self, NULL);
-      notify_notification_add_action (n, "stop", _("Stop"), on_action, self, NULL);
-    }
-}
-
-static void
-show (AsdNotifyTunnel *self, Shown kind, const AsdNotifyText *text, const char *icon)
-{
-  g_autofree char *body = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (asd_notify_server_has (self->context->server, "body-markup"))
-    body = asd_notify_escape_markup (text->body);
-  else
-    body = g_strdup (text->body);
   if (self->notification == NULL)
-    self->notification = notify_notification_new (text->summary, body, icon);
-  else
-    notify_notification_update (self->notification, text->summary, body, icon);
-  set_look (self, kind);
+    self->notification = notify_notification_new ("", NULL, NULL);
   self->shown = kind;
   tunnel_log (self, G_LOG_LEVEL_MESSAGE, "%s: notify: %s | %s", self->name, text->summary, text->body);
-  if (!notify_notification_show (self->notification, &error))
+  if (!asd_notify_server_show (self->context->server, self->notification, kind, text,
+                               on_action, self, &error))
     tunnel_log (self, G_LOG_LEVEL_WARNING, "%s: cannot show a notification: %s", self->name,
                 error->message);
 }
@@ -179,7 +127,7 @@ withdraw (AsdNotifyTunnel *self)
       !notify_notification_close (self->notification, &error))
     tunnel_log (self, G_LOG_LEVEL_DEBUG, "%s: cannot close its notification: %s",
                 self->name, error->message);
-  self->shown = SHOWN_NONE;
+  self->shown = ASD_NOTIFY_KIND_NONE;
   g_clear_pointer (&self->failed_reason, g_free);
 }
 
@@ -190,6 +138,29 @@ cancel_timers (AsdNotifyTunnel *self)
   g_clear_pointer (&self->drop_reason, g_free);
   self->drop_pending = FALSE;
   self->drop_waits_state = FALSE;
+}
+
+/* A drop that was waiting for its threshold will not be told (it healed,
+ * stopped, failed or is muted): an outage that waited for it need not. */
+static void
+cancel_drop (AsdNotifyTunnel *self)
+{
+  gboolean was_pending = self->drop_pending;
+
+  cancel_timers (self);
+  if (was_pending)
+    asd_notify_outages_recheck (self->context->outages, asd_notify_tunnel_get_server (self));
+}
+
+/* Out of its outage (failed, stopped, muted): its drop is no longer told
+ * there. */
+static void
+leave_outage (AsdNotifyTunnel *self)
+{
+  if (!self->in_outage)
+    return;
+  self->in_outage = FALSE;
+  asd_notify_outages_leave (self->context->outages, self);
 }
 
 /* Why the tunnel is in its state now, in the notifier's words; @fallback
@@ -214,11 +185,8 @@ needs_user_now (AsdNotifyTunnel *self)
 static void
 announce_dropped (AsdNotifyTunnel *self, const char *reason)
 {
-  AsdNotifyText text = { NULL, };
-
-  asd_notify_text_dropped (&text, self->name, reason);
-  show (self, SHOWN_DROPPED, &text, "network-error");
-  asd_notify_text_clear (&text);
+  self->in_outage = TRUE;
+  asd_notify_outages_dropped (self->context->outages, self, reason);
 }
 
 /* @reason: the service's words, for a service without reason codes */
@@ -228,35 +196,54 @@ announce_failed (AsdNotifyTunnel *self, const char *fallback)
   AsdNotifyText text = { NULL, };
   g_autofree char *reason = reason_now (self, fallback);
 
-  if (self->shown == SHOWN_FAILED && g_strcmp0 (self->failed_reason, reason) == 0)
+  if (self->shown == ASD_NOTIFY_KIND_FAILED && g_strcmp0 (self->failed_reason, reason) == 0)
     return;
   g_free (self->failed_reason);
   self->failed_reason = g_strdup (reason);
   asd_notify_text_failed (&text, self->name, reason, needs_user_now (self));
-  show (self, SHOWN_FAILED, &text, "dialog-warning");
+  show (self, ASD_NOTIFY_KIND_FAILED, &text);
   asd_notify_text_clear (&text);
 }
 
 /* Reconnected comes before the properties say "connected" (they still say
  * why it was connecting): the body is the connected reason, with the
  * details it shares with that one (the destination). */
+static char *
+back_reason (AsdNotifyTunnel *self)
+{
+  const char *code = asd_dbus_tunnel_get_state_reason_code (self->proxy);
+
+  if (code != NULL && code[0] != '\0')
+    code = asd_reason_code_to_string (ASD_REASON_CONNECTED);
+  return asd_notify_reason_text (code, asd_dbus_tunnel_get_state_reason_details (self->proxy),
+                                 asd_dbus_tunnel_get_state_reason (self->proxy));
+}
+
+/* Back after a drop its outage told (the outage says so) or after a
+ * failure (the tunnel itself says so). */
 static void
 announce_back (AsdNotifyTunnel *self, gint64 downtime_us)
 {
   AsdNotifyText text = { NULL, };
-  const char *code = asd_dbus_tunnel_get_state_reason_code (self->proxy);
-  g_autofree char *reason = NULL;
-
-  if (code != NULL && code[0] != '\0')
-    code = asd_reason_code_to_string (ASD_REASON_CONNECTED);
-  reason = asd_notify_reason_text (code, asd_dbus_tunnel_get_state_reason_details (self->proxy),
-                                   asd_dbus_tunnel_get_state_reason (self->proxy));
+  g_autofree char *reason = back_reason (self);
 
   g_clear_pointer (&self->failed_reason, g_free);
   self->down_since = 0;
+  if (self->in_outage)
+    {
+      self->in_outage = FALSE;
+      asd_notify_outages_back (self->context->outages, self, downtime_us, reason);
+      return;
+    }
   asd_notify_text_back (&text, self->name, downtime_us, reason);
-  show (self, SHOWN_BACK, &text, "network-idle");
+  show (self, ASD_NOTIFY_KIND_BACK, &text);
   asd_notify_text_clear (&text);
+}
+
+static gboolean
+is_told_down (AsdNotifyTunnel *self)
+{
+  return self->in_outage || is_shown_down (self);
 }
 
 /* The drop's words: from the code its StateChanged brought (or that the
@@ -324,10 +311,10 @@ on_connected (AsdNotifyTunnel *self)
     {
       tunnel_log (self, G_LOG_LEVEL_DEBUG, "%s: back within %u s: not announced",
                   self->name, self->context->threshold_s);
-      cancel_timers (self);
+      cancel_drop (self);
       self->down_since = 0;
     }
-  else if (is_shown_down (self) && !self->muted)
+  else if (is_told_down (self) && !self->muted)
     announce_back (self, self->down_since > 0 ? g_get_monotonic_time () - self->down_since : -1);
   else
     self->down_since = 0;
@@ -345,7 +332,8 @@ on_state_changed (AsdDbusTunnel *proxy, const char *old_state, const char *new_s
   if (state == ASD_TUNNEL_STATE_FAILED ||
       (state == ASD_TUNNEL_STATE_RETRYING && needs_user_now (self)))
     {
-      cancel_timers (self);
+      cancel_drop (self);
+      leave_outage (self);
       if (self->down_since == 0)
         self->down_since = g_get_monotonic_time ();
       if (!self->muted)
@@ -362,7 +350,8 @@ on_state_changed (AsdDbusTunnel *proxy, const char *old_state, const char *new_s
     on_connected (self);
   else if (state == ASD_TUNNEL_STATE_STOPPED)
     {
-      cancel_timers (self);
+      cancel_drop (self);
+      leave_outage (self);
       self->down_since = 0;
       withdraw (self);
     }
@@ -375,7 +364,7 @@ on_reconnected (AsdDbusTunnel *proxy, guint64 downtime_us, guint attempts, gpoin
 
   tunnel_log (self, G_LOG_LEVEL_DEBUG, "%s: reconnected after %" G_GUINT64_FORMAT " µs, %u attempts",
               self->name, downtime_us, attempts);
-  if (is_shown_down (self) && !self->muted)
+  if (is_told_down (self) && !self->muted)
     announce_back (self, (gint64) MIN (downtime_us, (guint64) G_MAXINT64));
   self->down_since = 0;
 }
@@ -418,6 +407,132 @@ asd_notify_tunnel_get_name (AsdNotifyTunnel *self)
   return self->name;
 }
 
+/**
+ * asd_notify_tunnel_get_server:
+ * @self: the tunnel
+ *
+ * Returns: its server as the user wrote it: the host or alias, with
+ *   User@ when set (the Destination property); "" when unknown
+ */
+const char *
+asd_notify_tunnel_get_server (AsdNotifyTunnel *self)
+{
+  const char *destination = asd_dbus_tunnel_get_destination (self->proxy);
+
+  return destination != NULL ? destination : "";
+}
+
+/**
+ * asd_notify_tunnel_make_label:
+ * @self: the tunnel
+ *
+ * Returns: (transfer full): its name and where its local forwards listen
+ *   (from Settings' LocalForward), "web (8080, 8443)"
+ */
+char *
+asd_notify_tunnel_make_label (AsdNotifyTunnel *self)
+{
+  GVariant *settings = asd_dbus_tunnel_get_settings (self->proxy);
+  g_autofree const char **forwards = NULL;
+  g_autoptr(GPtrArray) listeners = g_ptr_array_new_with_free_func (g_free);
+
+  if (settings != NULL && g_variant_is_of_type (settings, G_VARIANT_TYPE_VARDICT))
+    g_variant_lookup (settings, "LocalForward", "^a&s", &forwards);
+  for (guint i = 0; forwards != NULL && forwards[i] != NULL; i++)
+    {
+      char *listener = asd_tunnel_forward_listener (forwards[i]);
+
+      if (listener != NULL)
+        g_ptr_array_add (listeners, listener);
+    }
+  g_ptr_array_add (listeners, NULL);
+  return asd_notify_tunnel_label (self->name, (const char * const *) listeners->pdata);
+}
+
+/**
+ * asd_notify_tunnel_drop_waiting:
+ * @self: the tunnel
+ *
+ * Returns: whether a drop of @self waits for the threshold (or for the
+ *   StateChanged that brings its reason)
+ */
+gboolean
+asd_notify_tunnel_drop_waiting (AsdNotifyTunnel *self)
+{
+  return self->drop_pending;
+}
+
+/**
+ * asd_notify_tunnel_get_down_since:
+ * @self: the tunnel
+ *
+ * Returns: when it went down, monotonic µs; now when it is not down
+ */
+gint64
+asd_notify_tunnel_get_down_since (AsdNotifyTunnel *self)
+{
+  return self->down_since > 0 ? self->down_since : g_get_monotonic_time ();
+}
+
+/**
+ * asd_notify_tunnel_act:
+ * @self: the tunnel
+ * @action: "reconnect" (Restart) or "stop" (Stop), from a notification's
+ *   button
+ *
+ * Asks the service to restart or stop the tunnel; a failure is logged.
+ */
+void
+asd_notify_tunnel_act (AsdNotifyTunnel *self, const char *action)
+{
+  tunnel_log (self, G_LOG_LEVEL_MESSAGE, "%s: action %s", self->name, action);
+  if (g_strcmp0 (action, "reconnect") == 0)
+    asd_dbus_tunnel_call_restart (self->proxy, G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL,
+                                  on_call_done, (gpointer) "restart");
+  else if (g_strcmp0 (action, "stop") == 0)
+    asd_dbus_tunnel_call_stop (self->proxy, G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL,
+                               on_call_done, (gpointer) "stop");
+}
+
+/**
+ * asd_notify_tunnel_lend_notification:
+ * @self: the tunnel
+ *
+ * Its notification (made now if it has none) for its outage to show; the
+ * tunnel has none until asd_notify_tunnel_return_notification().
+ *
+ * Returns: (transfer full): the notification
+ */
+NotifyNotification *
+asd_notify_tunnel_lend_notification (AsdNotifyTunnel *self)
+{
+  self->shown = ASD_NOTIFY_KIND_NONE;
+  if (self->notification == NULL)
+    return notify_notification_new ("", NULL, NULL);
+  notify_notification_clear_actions (self->notification);
+  return g_steal_pointer (&self->notification);
+}
+
+/**
+ * asd_notify_tunnel_return_notification:
+ * @self: the tunnel
+ * @notification: what asd_notify_tunnel_lend_notification() lent
+ * @shown: what it shows now
+ *
+ * The outage is over: @notification is the tunnel's again, unless it made
+ * one of its own meanwhile (for a failure): that one it keeps, as what it
+ * follows.
+ */
+void
+asd_notify_tunnel_return_notification (AsdNotifyTunnel *self, NotifyNotification *notification,
+                                       AsdNotifyKind shown)
+{
+  if (self->notification != NULL)
+    return;
+  self->notification = g_object_ref (notification);
+  self->shown = shown;
+}
+
 /* The settings changed: a tunnel muted now says nothing from here on, and
  * what it showed is withdrawn. */
 void
@@ -431,7 +546,8 @@ asd_notify_tunnel_context_changed (AsdNotifyTunnel *self)
   tunnel_log (self, G_LOG_LEVEL_DEBUG, "%s: %s", self->name, muted ? "muted" : "not muted");
   if (muted)
     {
-      cancel_timers (self);
+      cancel_drop (self);
+      leave_outage (self);
       withdraw (self);
     }
 }
@@ -445,6 +561,8 @@ asd_notify_tunnel_free (AsdNotifyTunnel *self)
     return;
   g_signal_handlers_disconnect_by_data (self->proxy, self);
   cancel_timers (self);
+  self->in_outage = FALSE;
+  asd_notify_outages_leave (self->context->outages, self);
   withdraw (self);
   if (self->notification != NULL)
     notify_notification_clear_actions (self->notification);

@@ -10,11 +10,16 @@
 
 G_BEGIN_DECLS
 
+typedef struct _AsdNotifyOutages AsdNotifyOutages;
+
 /**
  * AsdNotifyContext:
  * @server: the notification server
  * @threshold_s: how long a drop may last before it is announced
  * @mute: (array zero-terminated=1): names of the tunnels that say nothing
+ * @mute_servers: (array zero-terminated=1): servers (as Destination
+ *   writes them) whose tunnels say nothing
+ * @outages: the drops being told, per server
  *
  * What every tunnel's notification shares; owned by the tracker, which
  * outlives the tunnels.
@@ -23,6 +28,8 @@ typedef struct {
   AsdNotifyServer *server;
   guint threshold_s;
   char **mute;
+  char **mute_servers;
+  AsdNotifyOutages *outages;
 } AsdNotifyContext;
 
 typedef struct _AsdNotifyTunnel AsdNotifyTunnel;
@@ -30,6 +37,16 @@ typedef struct _AsdNotifyTunnel AsdNotifyTunnel;
 AsdNotifyTunnel *asd_notify_tunnel_new           (AsdDbusTunnel          *proxy,
                                                   const AsdNotifyContext *context);
 const char      *asd_notify_tunnel_get_name      (AsdNotifyTunnel        *self);
+const char      *asd_notify_tunnel_get_server    (AsdNotifyTunnel        *self);
+char            *asd_notify_tunnel_make_label    (AsdNotifyTunnel        *self);
+gboolean         asd_notify_tunnel_drop_waiting  (AsdNotifyTunnel        *self);
+gint64           asd_notify_tunnel_get_down_since (AsdNotifyTunnel       *self);
+void             asd_notify_tunnel_act           (AsdNotifyTunnel        *self,
+                                                  const char             *action);
+NotifyNotification *asd_notify_tunnel_lend_notification   (AsdNotifyTunnel    *self);
+void             asd_notify_tunnel_return_notification (AsdNotifyTunnel      *self,
+                                                        NotifyNotification   *notification,
+                                                        AsdNotifyKind         shown);
 void             asd_notify_tunnel_context_changed (AsdNotifyTunnel      *self);
 void             asd_notify_tunnel_free          (AsdNotifyTunnel        *self);
 

@@ -235,6 +235,31 @@ asd_settings_check_forward (const Key *key, const char *text, GError **error)
   return g_strdup (text);
 }
 
+/**
+ * asd_tunnel_forward_listener:
+ * @spec: a LocalForward or RemoteForward value, as the settings hold it
+ *
+ * Where the forward listens, as a person would look for it: the port
+ * ("8080" of "127.0.0.1:8080:db:5432") or the Unix socket's path.
+ *
+ * Returns: (transfer full) (nullable): the listening port or socket, or
+ *   %NULL when @spec is not a forward
+ */
+char *
+asd_tunnel_forward_listener (const char *spec)
+{
+  g_autofree char *copy = g_strdup (spec);
+  ForwardField fields[4];
+  int n = split_forward (copy, fields);
+
+  if (!forward_ok (fields, n, 0))
+    return NULL;
+  /* bind:port:... has 4 fields, or 3 with a socket at the end */
+  if (n == 4 || (n == 3 && fields[2].is_path))
+    return g_strdup (fields[1].text);
+  return g_strdup (fields[0].text);
+}
+
 /* "Key=Value" or "Key Value" (as ssh -o takes it), normalised to
  * "Key=Value"; the value may hold spaces (ProxyCommand). */
 char *

@@ -73,6 +73,7 @@ char             **asd_tunnel_settings_ssh_argv     (const AsdTunnelSettings *se
                                                      const char              *ssh_path);
 char             **asd_tunnel_settings_forwards     (const AsdTunnelSettings *settings);
 char              *asd_tunnel_settings_display_destination (const AsdTunnelSettings *settings);
+char              *asd_tunnel_forward_listener             (const char              *spec);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AsdTunnelSettings, asd_tunnel_settings_free)
 

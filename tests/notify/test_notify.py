@@ -11,20 +11,21 @@ for the screenshot no Xvfb/dunst/xwd/ImageMagick/tesseract).
 """
 
 import os
+import re
 import signal
 import sys
 import time
 
 sys.dont_write_bytecode = True      # no __pycache__ in the source tree
 
-from asdtest import TestCase, main, requires  # noqa: E402
+from asdtest import Skip, TestCase, main, requires  # noqa: E402
 from asdtest.notifyfixture import (  # noqa: E402
     Display, MockNotifications, Notifier, artifact_dir, format_duration, have_dbusmock,
     have_display_tools, write_notify_conf)
-from asdtest.busfixture import World, tunnel_path, wait_state  # noqa: E402
+from asdtest.busfixture import GV, World, tunnel_path, wait_state  # noqa: E402
 from asdtest.sshfixture import (  # noqa: E402
     sshd_skip_reason,
-    SSH_KEYGEN, check, run, stays_true, wait_until)
+    SSH_KEYGEN, Sshd, check, free_port, run, stays_true, wait_until)
 
 URGENCY_LOW, URGENCY_NORMAL, URGENCY_CRITICAL = 0, 1, 2
 
@@ -58,6 +59,69 @@ def kill_ssh(w, name):
     pid = w.bus.tunnel_prop(name, "Pid")
     check(pid and pid in w.service.ssh_children(), "tunnel %s has no ssh (Pid %r)" % (name, pid))
     os.kill(pid, signal.SIGKILL)
+
+
+def second_sshd(w):
+    """Another sshd on 127.0.0.1 (its own port and keys), known to the
+    tunnels' known_hosts file."""
+    sshd = Sshd(w.fx, name="sshd2")
+    with open(sshd.host_key + ".pub") as f:
+        key = f.read().split()
+    with open(w.known_hosts, "a") as f:
+        f.write("[127.0.0.1]:%d %s %s\n" % (sshd.port, key[0], key[1]))
+    return sshd
+
+
+def alias_world(fx, aliases, conf):
+    """A World whose service's ~/.ssh/config has a Host alias per entry of
+    aliases, each to its own sshd (the World's for the first); the
+    notifier's conf, the recording server and the notifier.  Returns
+    (w, mock, n, {alias: sshd})."""
+    w, mock, n = setup(fx, conf=conf)
+    if not w.bus.wrap:
+        raise Skip("cannot give the service a private ~/.ssh/config (needs root and unshare)")
+    servers = {}
+    text = ""
+    for i, alias in enumerate(aliases):
+        sshd = w.sshd if i == 0 else second_sshd(w)
+        servers[alias] = sshd
+        text += ("Host %s\n  HostName 127.0.0.1\n  Port %d\n  User root\n  IdentityFile %s\n"
+                 "  IdentitiesOnly yes\n  UserKnownHostsFile %s\n  StrictHostKeyChecking yes\n"
+                 % (alias, sshd.port, sshd.client_key, w.known_hosts))
+    w.bus.write_ssh_config(text)
+    return w, mock, n, servers
+
+
+def up_to(w, n, name, destination):
+    """A tunnel to a ~/.ssh/config alias, written as the user would (no
+    User, Port or options of its own), with one local forward; connected
+    and followed.  Returns its local port."""
+    lport = w.add(name, Destination=destination, Port=None, User=None, IdentityFile=None,
+                  SshOptions=None)
+    w.connected(name, 30)
+    n.wait_log("following tunnel %s " % name)
+    return lport
+
+
+def up_on(w, n, name, sshd):
+    """A tunnel to root@127.0.0.1 on sshd's port; connected and followed.
+    Returns its local port."""
+    lport = w.add(name, Port=GV("q", sshd.port), IdentityFile=sshd.client_key)
+    w.connected(name, 30)
+    n.wait_log("following tunnel %s " % name)
+    return lport
+
+
+def wait_all(w, member, names, mark, timeout=30):
+    for name in names:
+        w.rec.wait(member, tunnel_path(name), since=mark, timeout=timeout)
+
+
+def check_lists(note, ports):
+    """note's body names every tunnel with its local port: "web (8080)"."""
+    for name, port in ports.items():
+        check("%s (%d)" % (name, port) in note.body,
+              "%s (%d) is not in the body of %r" % (name, port, note))
 
 
 def check_dropped(note, name, replaces=0):
@@ -226,6 +290,166 @@ class NotifyTest(TestCase):
         check(notes[2].summary == "web dropped — reconnecting", "after the restart: %r" % notes[2])
         check(notes[3].summary.startswith("web is back"), "after the restart: %r" % notes[3])
         n.check_alive()
+
+    @requires(sshd_skip_reason, dbusmock)
+    def test_outage_one_notification(self):
+        """Three tunnels to one server (a ~/.ssh/config alias) drop with it:
+        one notification names the server as written and each tunnel with
+        its local port; when they are back, one "back" replaces it."""
+        fx = self.fx
+        w, mock, n, servers = alias_world(fx, ["myserver"], "[Notify]\nThreshold=1\n")
+        names = ("web", "db", "mail")
+        ports = {name: up_to(w, n, name, "myserver") for name in names}
+        check(w.bus.tunnel_prop("web", "Destination") == "myserver",
+              "Destination %r" % w.bus.tunnel_prop("web", "Destination"))
+        mark = w.rec.mark()
+        servers["myserver"].stop()
+        wait_all(w, "Dropped", names, mark)
+        note = mock.wait_count(1, what="the outage's notification")[0]
+        print("dropped: %r" % note)
+        check(note.summary == "3 tunnels to myserver dropped — reconnecting",
+              "the outage's summary: %r" % note)
+        check(note.replaces_id == 0 and note.icon == "network-error"
+              and note.urgency == URGENCY_NORMAL, "the outage's notification: %r" % note)
+        check_lists(note, ports)
+        check(stays_true(lambda: len(mock.notifications()) == 1, 1.5),
+              "more than one notification for one outage: %r" % mock.notifications())
+        servers["myserver"].start()
+        wait_all(w, "Reconnected", names, mark)
+        notes = mock.wait_count(2, what="the outage's back notification")
+        print("back: %r" % notes[1])
+        check(re.fullmatch(r"3 tunnels to myserver are back \(down \d+ s\)", notes[1].summary),
+              "the back summary: %r" % notes[1])
+        check(notes[1].replaces_id == 1 and notes[1].urgency == URGENCY_LOW,
+              "the back notification does not replace the drop's: %r" % notes[1])
+        check_lists(notes[1], ports)
+        check(stays_true(lambda: len(mock.notifications()) == 2, 1.5),
+              "more notifications after the back one: %r" % mock.notifications())
+
+    @requires(sshd_skip_reason, dbusmock)
+    def test_outage_grows(self):
+        """A tunnel to the same server (the same Destination, written the
+        same way) that drops later rewrites the outage's notification in
+        place; the back one replaces it too."""
+        fx = self.fx
+        w, mock, n = setup(fx, conf="[Notify]\nThreshold=1\n")
+        other = second_sshd(w)        # the same Destination, another port: late drops
+        ports = {name: up_on(w, n, name, w.sshd) for name in ("web", "db")}
+        ports["late"] = up_on(w, n, "late", other)
+        mark = w.rec.mark()
+        w.sshd.stop()
+        wait_all(w, "Dropped", ("web", "db"), mark)
+        first = mock.wait_count(1, what="the outage's notification")[0]
+        check(first.summary == "2 tunnels to root@127.0.0.1 dropped — reconnecting"
+              and first.replaces_id == 0, "the outage's first notification: %r" % first)
+        check("late" not in first.body, "late is named before it dropped: %r" % first)
+        other.stop()
+        notes = mock.wait_count(2, what="the outage's notification with late")
+        print("outage: %r\ngrown: %r" % (first, notes[1]))
+        check(notes[1].summary == "3 tunnels to root@127.0.0.1 dropped — reconnecting"
+              and notes[1].replaces_id == 1, "the grown outage: %r" % notes[1])
+        check_lists(notes[1], ports)
+        w.sshd.start()
+        other.start()
+        wait_all(w, "Reconnected", ports, mark)
+        notes = mock.wait_count(3, what="the outage's back notification")
+        check(notes[2].summary.startswith("3 tunnels to root@127.0.0.1 are back")
+              and notes[2].replaces_id == 1, "the back notification: %r" % notes[2])
+        check(stays_true(lambda: len(mock.notifications()) == 3, 1.5),
+              "more notifications after the back one: %r" % mock.notifications())
+
+    @requires(sshd_skip_reason, dbusmock)
+    def test_outage_two_servers(self):
+        """Two servers down at once: one notification each, each naming
+        only its own tunnels; back: each replaced by its own."""
+        fx = self.fx
+        w, mock, n, servers = alias_world(fx, ["srv1", "srv2"], "[Notify]\nThreshold=1\n")
+        groups = {"srv1": ("web", "db"), "srv2": ("mail", "git")}
+        ports = {alias: {name: up_to(w, n, name, alias) for name in names}
+                 for alias, names in groups.items()}
+        mark = w.rec.mark()
+        for sshd in servers.values():
+            sshd.stop()
+        wait_all(w, "Dropped", groups["srv1"] + groups["srv2"], mark)
+        notes = mock.wait_count(2, what="one notification per server")
+        check(stays_true(lambda: len(mock.notifications()) == 2, 1.5),
+              "more than one notification per server: %r" % mock.notifications())
+        notes = mock.notifications()
+        print("dropped: %r" % notes)
+        by_server = {}
+        for note in notes:
+            m = re.fullmatch(r"2 tunnels to (srv[12]) dropped — reconnecting", note.summary)
+            check(m and note.replaces_id == 0, "not one server's new outage: %r" % note)
+            by_server[m.group(1)] = note
+        check(sorted(by_server) == ["srv1", "srv2"], "the servers' outages: %r" % notes)
+        for alias, note in by_server.items():
+            check_lists(note, ports[alias])
+            other = groups["srv2" if alias == "srv1" else "srv1"]
+            check(not any(name in note.body for name in other),
+                  "%s's notification names the other server's tunnels: %r" % (alias, note))
+        ids = {alias: 1 + notes.index(note) for alias, note in by_server.items()}
+        for sshd in servers.values():
+            sshd.start()
+        wait_all(w, "Reconnected", groups["srv1"] + groups["srv2"], mark)
+        notes = mock.wait_count(4, what="each server's back notification")[2:]
+        print("back: %r" % notes)
+        for alias in groups:
+            back = [x for x in notes if x.summary.startswith("2 tunnels to %s are back" % alias)]
+            check(len(back) == 1 and back[0].replaces_id == ids[alias],
+                  "%s's back notification (its drop was id %d): %r" % (alias, ids[alias], notes))
+
+    @requires(sshd_skip_reason, dbusmock)
+    def test_mute_server(self):
+        """MuteServer= silences every tunnel to that server (its
+        Destination as written), and SIGHUP lifts it."""
+        fx = self.fx
+        w, mock, n = setup(fx, conf="[Notify]\nMuteServer=root@127.0.0.1\nThreshold=0\n")
+        up(w, n, "web")
+        mark = w.rec.mark()
+        kill_ssh(w, "web")
+        w.rec.wait("Reconnected", tunnel_path("web"), since=mark, timeout=15)
+        check(stays_true(lambda: mock.notifications() == [], 1.5),
+              "a tunnel to a muted server was announced: %r" % mock.notifications())
+        write_notify_conf(w.bus, "[Notify]\nThreshold=0\n")
+        n.signal(signal.SIGHUP)
+        n.wait_log("web: not muted")
+        kill_ssh(w, "web")
+        notes = mock.wait_count(2, what="web's drop and return once its server is unmuted")
+        check_dropped(notes[0], "web")
+        check(notes[1].summary.startswith("web is back"), "web's return: %r" % notes[1])
+
+    @requires(sshd_skip_reason, dbusmock)
+    def test_activation_autostart(self):
+        """With a tunnel that starts by itself, autossh-notify alone starts
+        the service by D-Bus activation, and the tunnel comes up."""
+        fx = self.fx
+        w = World(fx, start=False)
+        MockNotifications(w.bus)
+        w.bus.write_tunnel_file("off", w.keyfile_text(free_port(), autostart=False))
+        w.bus.write_tunnel_file("web", w.keyfile_text(free_port(), autostart=True))
+        check(not w.bus.name_has_owner(), "the service runs before the notifier")
+        n = Notifier(w.bus)
+        wait_until(w.bus.name_has_owner, 15, "autossh-notify to have the service activated")
+        n.wait_log("started io.github.autosshd1 for its AutoStart tunnels")
+        check(len(w.bus.activations()) == 1, "activations: %r" % w.bus.activations())
+        w.connected("web", 30)
+        n.wait_log("following tunnel web ")
+        check(w.bus.tunnel_prop("off", "State") == "stopped", "off (AutoStart=false) started")
+
+    @requires(sshd_skip_reason, dbusmock)
+    def test_activation_not_wanted(self):
+        """With only AutoStart=false tunnels, autossh-notify waits for the
+        service and does not start it."""
+        fx = self.fx
+        w = World(fx, start=False)
+        MockNotifications(w.bus)
+        w.bus.write_tunnel_file("off", w.keyfile_text(free_port(), autostart=False))
+        n = Notifier(w.bus)
+        n.wait_log("io.github.autosshd1 is not running; waiting for it")
+        check(stays_true(lambda: not w.bus.name_has_owner(), 1.5),
+              "autossh-notify started the service for no AutoStart tunnel")
+        check(w.bus.activations() == {}, "activations: %r" % w.bus.activations())
+        n.wait_log("not starting the service")
 
     @requires(sshd_skip_reason, display_tools)
     def test_screenshot(self):

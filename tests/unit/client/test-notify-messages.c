@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 
 #include "asd-enums.h"
+#include "notify-activation.h"
 #include "notify-config.h"
 #include "asd-reason.h"
 #include "notify-messages.h"
@@ -74,6 +75,39 @@ test_texts (void)
   asd_notify_text_failed (&text, "db", "ssh exited with status 255", FALSE);
   g_assert_cmpstr (text.summary, ==, "db failed");
   g_assert_cmpstr (text.body, ==, "ssh exited with status 255\nStart it again with: autosshctl start db");
+  asd_notify_text_clear (&text);
+}
+
+/* One server's outage: the server as written, the tunnels with their
+ * local ports, the reason when they share it. */
+static void
+test_group_texts (void)
+{
+  const char *ports[] = { "8080", "/run/app.sock", NULL };
+  const char *none[] = { NULL };
+  g_autofree char *web = asd_notify_tunnel_label ("web", ports);
+  g_autofree char *db = asd_notify_tunnel_label ("db", none);
+  g_autofree char *bare = asd_notify_tunnel_label ("mail", NULL);
+  const char *labels[] = { web, db, bare, NULL };
+  AsdNotifyText text = { NULL, };
+
+  g_assert_cmpstr (web, ==, "web (8080, /run/app.sock)");
+  g_assert_cmpstr (db, ==, "db");
+  g_assert_cmpstr (bare, ==, "mail");
+
+  asd_notify_text_group_dropped (&text, "me@myserver", labels, "the server closed the connection");
+  g_assert_cmpstr (text.summary, ==, "3 tunnels to me@myserver dropped — reconnecting");
+  g_assert_cmpstr (text.body, ==, "web (8080, /run/app.sock), db, mail\nthe server closed the connection");
+  asd_notify_text_clear (&text);
+
+  asd_notify_text_group_dropped (&text, "myserver", labels + 1, NULL);
+  g_assert_cmpstr (text.summary, ==, "2 tunnels to myserver dropped — reconnecting");
+  g_assert_cmpstr (text.body, ==, "db, mail");
+  asd_notify_text_clear (&text);
+
+  asd_notify_text_group_back (&text, "myserver", labels, 133 * S);
+  g_assert_cmpstr (text.summary, ==, "3 tunnels to myserver are back (down 2 min 13 s)");
+  g_assert_cmpstr (text.body, ==, "web (8080, /run/app.sock), db, mail");
   asd_notify_text_clear (&text);
 }
 
@@ -172,13 +206,15 @@ static void
 test_config (void)
 {
   g_autoptr(AsdNotifyConfig) missing = load (NULL, NULL);
-  g_autoptr(AsdNotifyConfig) good = load ("# mine\n[Notify]\nMute= web ;db;;\nThreshold=0\n", NULL);
+  g_autoptr(AsdNotifyConfig) good = load ("# mine\n[Notify]\nMute= web ;db;;\nThreshold=0\n"
+                                          "MuteServer=me@lab; backup ;\n", NULL);
   g_autoptr(AsdNotifyConfig) empty = load ("", NULL);
   static const char *bad[] = {
     "[Notify]\nThreshold=-1\n",
     "[Notify]\nThreshold=3601\n",
     "[Notify]\nThreshold=soon\n",
     "[Notify]\nMutes=web\n",
+    "[Notify]\nMuteServers=lab\n",
     "[Tunnel]\nMute=web\n",
     "Mute=web\n",
   };
@@ -186,6 +222,7 @@ test_config (void)
   g_assert_nonnull (missing);
   g_assert_cmpuint (missing->threshold_s, ==, ASD_NOTIFY_DEFAULT_THRESHOLD_S);
   g_assert_cmpuint (g_strv_length (missing->mute), ==, 0);
+  g_assert_cmpuint (g_strv_length (missing->mute_servers), ==, 0);
   g_assert_nonnull (empty);
   g_assert_cmpuint (empty->threshold_s, ==, 5);
 
@@ -194,6 +231,9 @@ test_config (void)
   g_assert_cmpuint (g_strv_length (good->mute), ==, 2);
   g_assert_cmpstr (good->mute[0], ==, "web");
   g_assert_cmpstr (good->mute[1], ==, "db");
+  g_assert_cmpuint (g_strv_length (good->mute_servers), ==, 2);
+  g_assert_cmpstr (good->mute_servers[0], ==, "me@lab");
+  g_assert_cmpstr (good->mute_servers[1], ==, "backup");
 
   for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
     {
@@ -207,6 +247,44 @@ test_config (void)
     }
 }
 
+static void
+write_tunnel (const char *dir, const char *file, const char *text)
+{
+  g_autofree char *path = g_build_filename (dir, file, NULL);
+
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+}
+
+/* The service is started only for a tunnel file it would load and start
+ * by itself: AutoStart true or unset; not false, not a broken file, not a
+ * file that is not NAME.conf. */
+static void
+test_activation_wanted (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("notify-activation-XXXXXX", NULL);
+  g_autoptr(GDir) listing = NULL;
+  const char *file;
+
+  g_assert_false (asd_notify_activation_wanted ("/nonexistent/autosshd/tunnels"));
+  g_assert_false (asd_notify_activation_wanted (dir));
+  write_tunnel (dir, "off.conf", "[Tunnel]\nDestination=host\nAutoStart=false\n");
+  write_tunnel (dir, "broken.conf", "[Tunnel]\nDestination=host\nAutoStart=true\nBogus=1\n");
+  write_tunnel (dir, "bad name.conf", "[Tunnel]\nDestination=host\n");
+  write_tunnel (dir, "notes.txt", "[Tunnel]\nDestination=host\n");
+  g_assert_false (asd_notify_activation_wanted (dir));
+  write_tunnel (dir, "on.conf", "[Tunnel]\nDestination=host\n");
+  g_assert_true (asd_notify_activation_wanted (dir));
+
+  listing = g_dir_open (dir, 0, NULL);
+  while ((file = g_dir_read_name (listing)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, file, NULL);
+
+      g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -214,6 +292,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/notify/durations", test_durations);
   g_test_add_func ("/notify/texts", test_texts);
+  g_test_add_func ("/notify/group-texts", test_group_texts);
+  g_test_add_func ("/notify/activation-wanted", test_activation_wanted);
   g_test_add_func ("/notify/needs-user", test_needs_user);
   g_test_add_func ("/notify/reason-text", test_reason_text);
   g_test_add_func ("/notify/markup", test_markup);

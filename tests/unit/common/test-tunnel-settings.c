@@ -922,6 +922,36 @@ test_forwards (void)
   g_assert_cmpstr (with_user, ==, "bob@host");
 }
 
+/* Where a forward listens, every form ssh takes; NULL for a non-forward. */
+static void
+test_forward_listener (void)
+{
+  static const struct { const char *spec, *want; } cases[] = {
+    { "8080:localhost:80", "8080" },
+    { "127.0.0.1:8080:db:5432", "8080" },
+    { "[::1]:8443:web:443", "8443" },
+    { "*:2222:host:22", "2222" },
+    { "9000:/run/app.sock", "9000" },
+    { "localhost:9001:/run/app.sock", "9001" },
+    { "/tmp/local.sock:db:5432", "/tmp/local.sock" },
+    { "/tmp/a.sock:/run/b.sock", "/tmp/a.sock" },
+    { "0:localhost:80", "0" },
+    { "8080", NULL },
+    { "", NULL },
+    { "a:b:c:d:e", NULL },
+    { "8080:localhost:", NULL },
+    { "x:localhost:80", NULL },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *got = asd_tunnel_forward_listener (cases[i].spec);
+
+      g_test_message ("%s", cases[i].spec);
+      g_assert_cmpstr (got, ==, cases[i].want);
+    }
+}
+
 /* One KEY=VALUE as a file line would give it: typed and checked, or a
  * named error (autosshctl set). */
 static void
@@ -1001,6 +1031,7 @@ main (int argc, char **argv)
   g_test_add_func ("/tunnel-settings/load-special", test_load_special);
   ADD_CASES ("/tunnel-settings/ssh-argv", argv_cases, test_ssh_argv);
   g_test_add_func ("/tunnel-settings/forwards", test_forwards);
+  g_test_add_func ("/tunnel-settings/forward-listener", test_forward_listener);
   g_test_add_func ("/tunnel-settings/parse-file-value", test_parse_file_value);
   return g_test_run ();
 }
