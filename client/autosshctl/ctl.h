@@ -129,6 +129,9 @@ gboolean ctl_cmd_disable    (Ctl *ctl, int argc, char **argv, GError **error);
 gboolean ctl_cmd_trust      (Ctl *ctl, int argc, char **argv, GError **error);
 gboolean ctl_cmd_version    (Ctl *ctl, int argc, char **argv, GError **error);
 
+/* ctl-logs.c */
+gboolean ctl_cmd_logs       (Ctl *ctl, int argc, char **argv, GError **error);
+
 /* ctl-monitor.c */
 gboolean ctl_cmd_monitor    (Ctl *ctl, int argc, char **argv, GError **error);
 
