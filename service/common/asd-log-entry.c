@@ -32,8 +32,7 @@ describe_state (GVariant *details)
   g_variant_lookup (details, ASD_LOG_DETAIL_REASON_CODE, "&s", &code);
   reason_details = g_variant_lookup_value (details, ASD_LOG_DETAIL_REASON_DETAILS, G_VARIANT_TYPE_VARDICT);
   reason = asd_reason_describe_code (code, reason_details);
-  /* Translators: a tunnel's log: the old state, the new one (never
-   * translated: stopped, connecting, ...), and why */
+  /* Translators: a tunnel's log: the old state, the new one (both untranslated), and why */
   return g_strdup_printf (_("%s → %s: %s"), old_state, new_state, reason);
 }
 
