@@ -303,9 +303,10 @@ on_run_ended (AsdSshRun *run, gpointer user_data)
   gboolean was_connected = self->state == ASD_TUNNEL_STATE_CONNECTED;
   AsdRetry retry = ASD_RETRY_BACKOFF;
   AsdReason *reason = asd_ssh_run_explain (run, &retry);
+  g_autoptr(GVariant) how = g_variant_ref_sink (asd_ssh_run_exit_details (run));
   gboolean restart;
 
-  g_signal_emit (self, signals[SIGNAL_EVENT], 0, ASD_LOG_KIND_SSH_EXITED, asd_ssh_run_exit_details (run));
+  g_signal_emit (self, signals[SIGNAL_EVENT], 0, ASD_LOG_KIND_SSH_EXITED, how);
   asd_keeper_clear_run (self);
   restart = self->restart_pending && self->want_up;   /* never after a Stop */
   self->restart_pending = FALSE;
