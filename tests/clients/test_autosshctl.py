@@ -712,6 +712,32 @@ class AutosshctlTest(TestCase):
         check(rc == EXIT_NOT_FOUND and "lg was removed" in err,
               "logs -f after RemoveTunnel: exit %d, stderr %r" % (rc, err))
 
+    @requires(sshd_skip_reason)
+    def test_logs_german(self):
+        """`logs` words each entry from its kind and details in the reader's
+        language (the service runs in C); its JSON is the same in every
+        language."""
+        fx = self.fx
+        wrap = german_wrap()
+        w = World(fx)
+        bus = w.bus
+        w.add("lg")
+        props = w.connected("lg")
+        os.kill(props["Pid"], signal.SIGKILL)
+        w.rec.wait("Reconnected", tunnel_path("lg"), timeout=5)
+        wait_state(bus, "lg", "connected", 5)
+        p = run_german(wrap, bus, "de", "logs", "-n", "all", "lg")
+        check(p.returncode == 0, "logs in German: exit %d, %r" % (p.returncode, p.stderr))
+        for phrase in (" state: connecting → connected: verbunden mit ",
+                       " ssh-exited: ssh wurde durch Signal 9 beendet",
+                       " state: connected → retrying: ssh wurde durch Signal 9 beendet"):
+            check(phrase in p.stdout, "logs in German lacks %r:\n%s" % (phrase, p.stdout))
+        check("connected to" not in p.stdout, "logs in German has English:\n" + p.stdout)
+        german = run_german(wrap, bus, "de", "--json", "logs", "-n", "all", "lg")
+        english = run_german(wrap, bus, "C", "--json", "logs", "-n", "all", "lg")
+        check(german.returncode == 0 and german.stdout == english.stdout,
+              "logs --json differs by language:\n%s\n%s" % (german.stdout, english.stdout))
+
     def test_version(self):
         fx = self.fx
         # the first call activates the service
