@@ -265,6 +265,26 @@ ctl_tunnel (Ctl *ctl, const char *name, GError **error)
                                          NULL, error);
 }
 
+/**
+ * ctl_watch_removal:
+ * @ctl: the context (connected)
+ * @tunnel: a tunnel's proxy
+ * @callback: called when the tunnel is removed (the service's
+ *   InterfacesRemoved for its path)
+ * @user_data: for @callback
+ *
+ * Returns: the subscription, for g_dbus_connection_signal_unsubscribe()
+ */
+guint
+ctl_watch_removal (Ctl *ctl, AsdDbusTunnel *tunnel, GDBusSignalCallback callback, gpointer user_data)
+{
+  const char *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (tunnel));
+
+  return g_dbus_connection_signal_subscribe (ctl->bus, ASD_BUS_NAME, "org.freedesktop.DBus.ObjectManager",
+                                             "InterfacesRemoved", ASD_MANAGER_PATH, path,
+                                             G_DBUS_SIGNAL_FLAGS_NONE, callback, user_data, NULL);
+}
+
 static gint
 compare_by_name (gconstpointer a, gconstpointer b)
 {

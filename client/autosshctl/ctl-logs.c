@@ -169,16 +169,13 @@ on_quit_signal (gpointer user_data)
 static gboolean
 follow (Logs *logs, AsdDbusTunnel *tunnel, guint32 max, gboolean print_old, GError **error)
 {
-  const char *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (tunnel));
   guint removed_id, sigint_id, sigterm_id;
   gboolean ok = TRUE;
 
   logs->loop = g_main_loop_new (NULL, FALSE);
   g_signal_connect (tunnel, "log-entry", G_CALLBACK (on_log_entry), logs);
   g_signal_connect (tunnel, "notify::g-name-owner", G_CALLBACK (on_name_owner), logs);
-  removed_id = g_dbus_connection_signal_subscribe (logs->ctl->bus, ASD_BUS_NAME, "org.freedesktop.DBus.ObjectManager",
-                                                   "InterfacesRemoved", ASD_MANAGER_PATH, path,
-                                                   G_DBUS_SIGNAL_FLAGS_NONE, on_interfaces_removed, logs, NULL);
+  removed_id = ctl_watch_removal (logs->ctl, tunnel, on_interfaces_removed, logs);
   sigint_id = g_unix_signal_add (SIGINT, on_quit_signal, logs);
   sigterm_id = g_unix_signal_add (SIGTERM, on_quit_signal, logs);
   /* the entries of signals that came before GetLog's reply are printed by

@@ -100,6 +100,10 @@ GDBusObjectManager *ctl_object_manager (Ctl          *ctl,
 AsdDbusTunnel  *ctl_tunnel             (Ctl          *ctl,
                                         const char   *name,
                                         GError      **error);
+guint           ctl_watch_removal      (Ctl          *ctl,
+                                        AsdDbusTunnel *tunnel,
+                                        GDBusSignalCallback callback,
+                                        gpointer      user_data);
 GList          *ctl_sorted_tunnels     (GDBusObjectManager *objects);
 void            ctl_clear              (Ctl          *ctl);
 
