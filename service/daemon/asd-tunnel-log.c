@@ -108,7 +108,7 @@ asd_tunnel_log_append (AsdTunnelLog *self, const char *kind, const char *message
 
   g_return_val_if_fail (owned == NULL || g_variant_is_of_type (owned, G_VARIANT_TYPE_VARDICT), NULL);
 
-  entry = g_variant_ref_sink (g_variant_new (ASD_TUNNEL_LOG_ENTRY_TYPE, self->next_sequence++,
+  entry = g_variant_ref_sink (g_variant_new ("(tttss@a{sv})", self->next_sequence++,
                                              (guint64) g_get_real_time (), (guint64) g_get_monotonic_time (),
                                              kind, text,
                                              owned != NULL ? owned : g_variant_new ("a{sv}", NULL)));
