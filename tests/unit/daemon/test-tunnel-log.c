@@ -198,7 +198,7 @@ test_describe (void)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(GVariant) details = g_variant_ref_sink (g_variant_parse (NULL, cases[i].details, NULL, NULL, NULL));
+      g_autoptr(GVariant) details = g_variant_parse (NULL, cases[i].details, NULL, NULL, NULL);
       g_autofree char *text = asd_log_entry_describe (cases[i].kind, details, cases[i].message);
 
       g_assert_cmpstr (text, ==, cases[i].expected);
