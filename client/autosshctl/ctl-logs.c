@@ -138,8 +138,7 @@ stop_following (Logs *logs, GError *error)
 }
 
 static void
-on_interfaces_removed (GDBusConnection *bus, const char *sender, const char *path, const char *iface,
-                       const char *signal, GVariant *parameters, gpointer user_data)
+on_removed (gpointer user_data)
 {
   Logs *logs = user_data;
 
@@ -175,7 +174,7 @@ follow (Logs *logs, AsdDbusTunnel *tunnel, guint32 max, gboolean print_old, GErr
   logs->loop = g_main_loop_new (NULL, FALSE);
   g_signal_connect (tunnel, "log-entry", G_CALLBACK (on_log_entry), logs);
   g_signal_connect (tunnel, "notify::g-name-owner", G_CALLBACK (on_name_owner), logs);
-  removed_id = ctl_watch_removal (logs->ctl, tunnel, on_interfaces_removed, logs);
+  removed_id = ctl_watch_removal (logs->ctl, tunnel, on_removed, logs);
   sigint_id = g_unix_signal_add (SIGINT, on_quit_signal, logs);
   sigterm_id = g_unix_signal_add (SIGTERM, on_quit_signal, logs);
   /* the entries of signals that came before GetLog's reply are printed by

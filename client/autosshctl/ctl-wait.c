@@ -162,8 +162,7 @@ on_name_owner (GObject *proxy, GParamSpec *pspec, gpointer user_data)
 }
 
 static void
-on_interfaces_removed (GDBusConnection *bus, const char *sender, const char *path, const char *iface,
-                       const char *signal, GVariant *parameters, gpointer user_data)
+on_removed (gpointer user_data)
 {
   Waiter *w = user_data;
 
@@ -200,7 +199,7 @@ run_wait (Ctl *ctl, Waiter *w)
   w->loop = g_main_loop_new (NULL, FALSE);
   g_signal_connect (w->tunnel, "g-properties-changed", G_CALLBACK (on_properties_changed), w);
   g_signal_connect (w->tunnel, "notify::g-name-owner", G_CALLBACK (on_name_owner), w);
-  removed_id = ctl_watch_removal (ctl, w->tunnel, on_interfaces_removed, w);
+  removed_id = ctl_watch_removal (ctl, w->tunnel, on_removed, w);
   /* what arrived before the call's reply updates the proxy first */
   while (g_main_context_iteration (NULL, FALSE))
     ;

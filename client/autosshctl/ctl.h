@@ -83,6 +83,9 @@ typedef struct {
     N_("Then wait until the tunnel is connected, at most SECONDS (default 60, 0: no limit); " \
        "fail with the reason if it fails"), N_("SECONDS") }
 
+/* What ctl_watch_removal() calls when the tunnel is removed. */
+typedef void (*CtlRemovedFunc) (gpointer user_data);
+
 /* A subcommand: argv[0] is its name, the global options are gone. */
 typedef gboolean (*CtlCommandFunc) (Ctl *ctl, int argc, char **argv, GError **error);
 
@@ -102,7 +105,7 @@ AsdDbusTunnel  *ctl_tunnel             (Ctl          *ctl,
                                         GError      **error);
 guint           ctl_watch_removal      (Ctl          *ctl,
                                         AsdDbusTunnel *tunnel,
-                                        GDBusSignalCallback callback,
+                                        CtlRemovedFunc removed,
                                         gpointer      user_data);
 GList          *ctl_sorted_tunnels     (GDBusObjectManager *objects);
 void            ctl_clear              (Ctl          *ctl);

@@ -905,7 +905,7 @@ class AutosshctlTest(TestCase):
 
         cases = [
             (("autosshctl", "st"), ["start", "status", "stop"]),
-            (("autosshctl", "--json", "l"), ["list"]),
+            (("autosshctl", "--json", "l"), ["list", "logs"]),
             (("autosshctl", "--j"), ["--json"]),
             (("autosshctl", "start", ""), ["db", "web-1"]),
             (("autosshctl", "status", "w"), ["web-1"]),
