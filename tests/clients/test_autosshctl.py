@@ -731,8 +731,8 @@ class AutosshctlTest(TestCase):
         w.add("lg")
         props = w.connected("lg")
         os.kill(props["Pid"], signal.SIGKILL)
-        w.rec.wait("Reconnected", tunnel_path("lg"), timeout=5)
-        wait_state(bus, "lg", "connected", 5)
+        w.rec.wait("Reconnected", tunnel_path("lg"), timeout=1.5)
+        wait_state(bus, "lg", "connected", 1)
         p = run_german(wrap, bus, "de", "logs", "-n", "all", "lg")
         check(p.returncode == 0, "logs in German: exit %d, %r" % (p.returncode, p.stderr))
         for phrase in (" state: connecting → connected: verbunden mit ",
