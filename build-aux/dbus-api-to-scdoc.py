@@ -31,6 +31,7 @@ HEADER_SECTIONS = [
     (re.compile(r'What the Tunnel methods do in each state'), 'Tunnel methods in each state'),
     (re.compile(r'Reasons\b'), 'Reason codes'),
     (re.compile(r'Clocks\b'), 'Clocks'),
+    (re.compile(r'Log\b'), 'Log'),
     (re.compile(r'Stability\b'), 'API stability'),
 ]
 

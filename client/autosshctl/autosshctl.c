@@ -46,6 +46,7 @@ static const CtlCommand commands[] = {
     N_("Store a tunnel’s key passphrase or password in the keyring"), ctl_cmd_passphrase },
   { "trust", N_("NAME FINGERPRINT"), N_("Approve a server’s host key for a tunnel"), ctl_cmd_trust },
   { "monitor", "", N_("Print the tunnels’ events as they happen"), ctl_cmd_monitor },
+  { "logs", N_("NAME [-n N] [-f] [--json]"), N_("Show a tunnel’s recent events, and follow them"), ctl_cmd_logs },
   { "version", "", N_("Print the versions of autosshctl and of the service"), ctl_cmd_version },
 };
 
@@ -213,7 +214,7 @@ main (int argc, char **argv)
   Ctl ctl = { FALSE, NULL, NULL };
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &ctl.json,
-      N_("Print JSON (list, status, monitor)"), NULL },
+      N_("Print JSON (list, status, monitor, logs)"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
     { NULL }
   };

@@ -265,6 +265,63 @@ ctl_tunnel (Ctl *ctl, const char *name, GError **error)
                                          NULL, error);
 }
 
+typedef struct {
+  char *path;
+  CtlRemovedFunc removed;
+  gpointer user_data;
+} RemovalWatch;
+
+static void
+removal_watch_free (gpointer data)
+{
+  RemovalWatch *watch = data;
+
+  g_free (watch->path);
+  g_free (watch);
+}
+
+static void
+on_interfaces_removed (GDBusConnection *bus, const char *sender, const char *path, const char *iface,
+                       const char *signal, GVariant *parameters, gpointer user_data)
+{
+  RemovalWatch *watch = user_data;
+  const char *removed = NULL;
+  g_autofree const char **ifaces = NULL;
+
+  if (!g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(oas)")))
+    return;
+  g_variant_get (parameters, "(&o^a&s)", &removed, &ifaces);
+  if (g_str_equal (removed, watch->path) && g_strv_contains (ifaces, ASD_TUNNEL_INTERFACE))
+    watch->removed (watch->user_data);
+}
+
+/**
+ * ctl_watch_removal:
+ * @ctl: the context (connected)
+ * @tunnel: a tunnel's proxy
+ * @removed: called when the tunnel is removed (the service's
+ *   InterfacesRemoved for its path)
+ * @user_data: for @removed
+ *
+ * The path is compared here: a match rule's arg0 matches strings only,
+ * never the object path InterfacesRemoved carries.
+ *
+ * Returns: the subscription, for g_dbus_connection_signal_unsubscribe()
+ */
+guint
+ctl_watch_removal (Ctl *ctl, AsdDbusTunnel *tunnel, CtlRemovedFunc removed, gpointer user_data)
+{
+  RemovalWatch *watch = g_new0 (RemovalWatch, 1);
+
+  watch->path = g_strdup (g_dbus_proxy_get_object_path (G_DBUS_PROXY (tunnel)));
+  watch->removed = removed;
+  watch->user_data = user_data;
+  return g_dbus_connection_signal_subscribe (ctl->bus, ASD_BUS_NAME, "org.freedesktop.DBus.ObjectManager",
+                                             "InterfacesRemoved", ASD_MANAGER_PATH, NULL,
+                                             G_DBUS_SIGNAL_FLAGS_NONE, on_interfaces_removed, watch,
+                                             removal_watch_free);
+}
+
 static gint
 compare_by_name (gconstpointer a, gconstpointer b)
 {

@@ -162,8 +162,7 @@ on_name_owner (GObject *proxy, GParamSpec *pspec, gpointer user_data)
 }
 
 static void
-on_interfaces_removed (GDBusConnection *bus, const char *sender, const char *path, const char *iface,
-                       const char *signal, GVariant *parameters, gpointer user_data)
+on_removed (gpointer user_data)
 {
   Waiter *w = user_data;
 
@@ -195,15 +194,12 @@ on_timeout (gpointer user_data)
 static void
 run_wait (Ctl *ctl, Waiter *w)
 {
-  const char *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (w->tunnel));
   guint removed_id;
 
   w->loop = g_main_loop_new (NULL, FALSE);
   g_signal_connect (w->tunnel, "g-properties-changed", G_CALLBACK (on_properties_changed), w);
   g_signal_connect (w->tunnel, "notify::g-name-owner", G_CALLBACK (on_name_owner), w);
-  removed_id = g_dbus_connection_signal_subscribe (ctl->bus, ASD_BUS_NAME, "org.freedesktop.DBus.ObjectManager",
-                                                   "InterfacesRemoved", ASD_MANAGER_PATH, path,
-                                                   G_DBUS_SIGNAL_FLAGS_NONE, on_interfaces_removed, w, NULL);
+  removed_id = ctl_watch_removal (ctl, w->tunnel, on_removed, w);
   /* what arrived before the call's reply updates the proxy first */
   while (g_main_context_iteration (NULL, FALSE))
     ;

@@ -83,6 +83,9 @@ typedef struct {
     N_("Then wait until the tunnel is connected, at most SECONDS (default 60, 0: no limit); " \
        "fail with the reason if it fails"), N_("SECONDS") }
 
+/* What ctl_watch_removal() calls when the tunnel is removed. */
+typedef void (*CtlRemovedFunc) (gpointer user_data);
+
 /* A subcommand: argv[0] is its name, the global options are gone. */
 typedef gboolean (*CtlCommandFunc) (Ctl *ctl, int argc, char **argv, GError **error);
 
@@ -100,6 +103,10 @@ GDBusObjectManager *ctl_object_manager (Ctl          *ctl,
 AsdDbusTunnel  *ctl_tunnel             (Ctl          *ctl,
                                         const char   *name,
                                         GError      **error);
+guint           ctl_watch_removal      (Ctl          *ctl,
+                                        AsdDbusTunnel *tunnel,
+                                        CtlRemovedFunc removed,
+                                        gpointer      user_data);
 GList          *ctl_sorted_tunnels     (GDBusObjectManager *objects);
 void            ctl_clear              (Ctl          *ctl);
 
@@ -128,6 +135,9 @@ gboolean ctl_cmd_enable     (Ctl *ctl, int argc, char **argv, GError **error);
 gboolean ctl_cmd_disable    (Ctl *ctl, int argc, char **argv, GError **error);
 gboolean ctl_cmd_trust      (Ctl *ctl, int argc, char **argv, GError **error);
 gboolean ctl_cmd_version    (Ctl *ctl, int argc, char **argv, GError **error);
+
+/* ctl-logs.c */
+gboolean ctl_cmd_logs       (Ctl *ctl, int argc, char **argv, GError **error);
 
 /* ctl-monitor.c */
 gboolean ctl_cmd_monitor    (Ctl *ctl, int argc, char **argv, GError **error);

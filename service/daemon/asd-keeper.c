@@ -11,8 +11,8 @@
  * MonitorPort is set.  Logins wait for a slot of the login pacer; the
  * system's sleep closes ssh until it wakes.  The keeper knows nothing of
  * D-Bus: what happens shows in its properties (state, pid, restarts, ...)
- * and signals (dropped, reconnected, probed, ssh-ended), which its tunnel
- * (asd-tunnel) mirrors onto the bus.  What the tunnel asks of it (Start,
+ * and signals (dropped, reconnected, probed, ssh-ended, and event for the
+ * tunnel's log), which its tunnel (asd-tunnel) mirrors onto the bus.  What the tunnel asks of it (Start,
  * Stop, Probe, sleep, ...) is asd-keeper-control.c.
  *
  * Copyright 2026 The autosshd developers
@@ -26,6 +26,7 @@
 #include "asd-error.h"
 #include "asd-keeper.h"
 #include "asd-keeper-private.h"
+#include "asd-log-entry.h"
 #include "asd-monitor.h"
 #include "asd-probe.h"
 #include "asd-retry-wait.h"
@@ -56,6 +57,7 @@ enum {
   SIGNAL_RECONNECTED,
   SIGNAL_PROBED,
   SIGNAL_SSH_ENDED,
+  SIGNAL_EVENT,
   N_SIGNALS
 };
 
@@ -301,8 +303,10 @@ on_run_ended (AsdSshRun *run, gpointer user_data)
   gboolean was_connected = self->state == ASD_TUNNEL_STATE_CONNECTED;
   AsdRetry retry = ASD_RETRY_BACKOFF;
   AsdReason *reason = asd_ssh_run_explain (run, &retry);
+  g_autoptr(GVariant) how = g_variant_ref_sink (asd_ssh_run_exit_details (run));
   gboolean restart;
 
+  g_signal_emit (self, signals[SIGNAL_EVENT], 0, ASD_LOG_KIND_SSH_EXITED, how);
   asd_keeper_clear_run (self);
   restart = self->restart_pending && self->want_up;   /* never after a Stop */
   self->restart_pending = FALSE;
@@ -365,6 +369,14 @@ on_run_probed (AsdKeeper *self, guint64 latency)
 }
 
 static void
+on_run_ssh_line (AsdKeeper *self, const char *line)
+{
+  g_autoptr(GVariant) details = g_variant_ref_sink (g_variant_new_parsed ("{%s: <%s>}", ASD_DETAIL_SSH_LINE, line));
+
+  g_signal_emit (self, signals[SIGNAL_EVENT], 0, ASD_LOG_KIND_SSH, details);
+}
+
+static void
 start_run (AsdKeeper *self)
 {
   g_autoptr(GError) error = NULL;
@@ -385,6 +397,7 @@ start_run (AsdKeeper *self)
   g_signal_connect (self->run, "connected", G_CALLBACK (on_run_connected), self);
   g_signal_connect (self->run, "ended", G_CALLBACK (on_run_ended), self);
   g_signal_connect_swapped (self->run, "probed", G_CALLBACK (on_run_probed), self);
+  g_signal_connect_swapped (self->run, "ssh-line", G_CALLBACK (on_run_ssh_line), self);
   if (self->monitor != NULL)
     asd_ssh_run_watch_with (self->run, self->monitor);
   if (!asd_ssh_run_start (self->run, &error))
@@ -567,6 +580,10 @@ asd_keeper_class_init (AsdKeeperClass *klass)
   /* AsdKeeper::ssh-ended: ssh is gone (a new one may already be starting). */
   signals[SIGNAL_SSH_ENDED] = g_signal_new ("ssh-ended", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                                             NULL, G_TYPE_NONE, 0);
+  /* AsdKeeper::event: for the tunnel's log, an entry of kind (ASD_LOG_KIND_SSH,
+   * ASD_LOG_KIND_SSH_EXITED) with its details (an a{sv}; asd-log-entry.h). */
+  signals[SIGNAL_EVENT] = g_signal_new ("event", type, G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                                        NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_VARIANT);
 }
 
 static void

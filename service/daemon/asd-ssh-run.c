@@ -70,6 +70,7 @@ enum {
   SIGNAL_CONNECTED,
   SIGNAL_ENDED,
   SIGNAL_PROBED,
+  SIGNAL_SSH_LINE,
   N_SIGNALS
 };
 
@@ -133,7 +134,7 @@ on_ssh_line (AsdSshProcess *ssh, const char *line, gpointer user_data)
 
   asd_ssh_message_classify (line, &message);
   if (message.event != ASD_SSH_EVENT_NONE)
-    asd_log_tunnel (self->name, G_LOG_LEVEL_DEBUG, "%s: ssh: %s", self->name, line);
+    g_signal_emit (self, signals[SIGNAL_SSH_LINE], 0, line);
   if (message.event == ASD_SSH_EVENT_AUTHENTICATED)
     self->authenticated = TRUE;
   else if (message.event == ASD_SSH_EVENT_SESSION_READY)
@@ -292,9 +293,25 @@ asd_ssh_run_explain (AsdSshRun *self, AsdRetry *retry)
     return asd_reason_copy (self->stop_reason);
   if (self->failure.failure != ASD_SSH_FAILURE_NONE)
     return asd_ssh_failure_to_reason (self->failure.failure, self->failure.detail);
-  if (self->signalled)
-    return asd_reason_new (ASD_REASON_SSH_EXITED, ASD_DETAIL_SIGNAL, g_variant_new_int32 (self->code), NULL);
-  return asd_reason_new (ASD_REASON_SSH_EXITED, ASD_DETAIL_EXIT_STATUS, g_variant_new_int32 (self->code), NULL);
+  return asd_reason_new_with_details (ASD_REASON_SSH_EXITED, asd_ssh_run_exit_details (self));
+}
+
+/**
+ * asd_ssh_run_exit_details:
+ * @self: a run that has ended
+ *
+ * Returns: (transfer floating): how ssh ended, an a{sv} with
+ *   "exit-status" or "signal" (the details of reason ssh-exited)
+ */
+GVariant *
+asd_ssh_run_exit_details (AsdSshRun *self)
+{
+  GVariantDict dict;
+
+  g_variant_dict_init (&dict, NULL);
+  g_variant_dict_insert_value (&dict, self->signalled ? ASD_DETAIL_SIGNAL : ASD_DETAIL_EXIT_STATUS,
+                               g_variant_new_int32 (self->code));
+  return g_variant_dict_end (&dict);
 }
 
 static void
@@ -369,6 +386,17 @@ asd_ssh_run_class_init (AsdSshRunClass *klass)
   signals[SIGNAL_PROBED] =
     g_signal_new ("probed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT64);
+
+  /**
+   * AsdSshRun::ssh-line:
+   * @line: the line
+   *
+   * A line of ssh's own log that the message table knows (see
+   * asd_ssh_message_classify()): for the tunnel's log.
+   */
+  signals[SIGNAL_SSH_LINE] =
+    g_signal_new ("ssh-line", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void

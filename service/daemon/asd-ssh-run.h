@@ -29,5 +29,6 @@ void       asd_ssh_run_stop    (AsdSshRun          *self,
 gint       asd_ssh_run_get_pid (AsdSshRun          *self);
 AsdReason *asd_ssh_run_explain (AsdSshRun          *self,
                                 AsdRetry           *retry);
+GVariant  *asd_ssh_run_exit_details (AsdSshRun     *self);
 
 G_END_DECLS

@@ -1,7 +1,8 @@
 /* asd-tunnel-dbus.c: a tunnel's D-Bus methods and property writes
  *
  * The handlers of io.github.autosshd1.Tunnel's methods (the state ×
- * method table is in data/io.github.autosshd1.xml) and the write of its
+ * method table is in data/io.github.autosshd1.xml; GetLog reads the
+ * tunnel's log, asd-tunnel-log) and the write of its
  * AutoStart property, which is saved first and can fail.  The object
  * itself, and what the keeper tells it, is asd-tunnel.c.
  *
@@ -196,7 +197,8 @@ handle_trust_host_key (AsdDbusTunnel *object, GDBusMethodInvocation *invocation,
       g_dbus_method_invocation_return_gerror (invocation, error);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
-  tunnel_log (self, G_LOG_LEVEL_MESSAGE, "%s: host key %s approved", self->name, fingerprint);
+  asd_tunnel_record (self, ASD_LOG_KIND_CONFIG,
+                     g_variant_new_parsed ("{%s: <%s>}", ASD_DETAIL_FINGERPRINT, fingerprint));
   asd_tunnel_reconfigure (self, g_steal_pointer (&settings));
   if (was_failed)
     asd_tunnel_start (self, NULL);
@@ -204,9 +206,22 @@ handle_trust_host_key (AsdDbusTunnel *object, GDBusMethodInvocation *invocation,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* The newest @max entries of the tunnel's log (0: all it keeps). */
+static gboolean
+handle_get_log (AsdDbusTunnel *object, GDBusMethodInvocation *invocation, guint max)
+{
+  AsdTunnel *self = ASD_TUNNEL (object);
+
+  if (refuse_closed (self, invocation))
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+  asd_dbus_tunnel_complete_get_log (object, invocation, asd_tunnel_log_get (self->log, max));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 void
 asd_tunnel_iface_init (AsdDbusTunnelIface *iface_)
 {
+  iface_->handle_get_log = handle_get_log;
   iface_->handle_trust_host_key = handle_trust_host_key;
   iface_->handle_start = handle_start;
   iface_->handle_stop = handle_stop;

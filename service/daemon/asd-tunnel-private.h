@@ -9,6 +9,7 @@
 #include "asd-keeper.h"
 #include "asd-log.h"
 #include "asd-tunnel.h"
+#include "asd-tunnel-log.h"
 
 G_BEGIN_DECLS
 
@@ -27,6 +28,7 @@ struct _AsdTunnel
   GPtrArray *stop_invocations;   /* Stop calls answered when ssh is gone */
   gboolean refusing;             /* every call is refused with refusal */
   AsdError refusal;              /* ASD_ERROR_BUSY, ASD_ERROR_SHUTTING_DOWN */
+  AsdTunnelLog *log;             /* its recent events (GetLog) */
 };
 
 static inline AsdDbusTunnel *
@@ -36,6 +38,9 @@ iface (AsdTunnel *self)
 }
 
 void     asd_tunnel_iface_init       (AsdDbusTunnelIface *iface_);
+void     asd_tunnel_record           (AsdTunnel          *self,
+                                      const char         *kind,
+                                      GVariant           *details);
 gboolean asd_tunnel_write_auto_start (AsdTunnel          *self,
                                       gboolean            value,
                                       GError            **error);

@@ -11,6 +11,9 @@
  * ssh to its AsdKeeper (asd-keeper), which runs it, reads why it went down
  * and decides when to try again.  The keeper's properties are bound to
  * the tunnel's D-Bus properties, and its signals become D-Bus signals.
+ * What happens to the tunnel is told in one place, asd_tunnel_record():
+ * to the service's log, and to the tunnel's own (asd-tunnel-log: GetLog,
+ * LogEntry).
  *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -37,6 +40,56 @@ static guint signals[N_SIGNALS];
 G_DEFINE_TYPE_WITH_CODE (AsdTunnel, asd_tunnel, ASD_DBUS_TYPE_TUNNEL_SKELETON,
                          G_IMPLEMENT_INTERFACE (ASD_DBUS_TYPE_TUNNEL, asd_tunnel_iface_init))
 
+/* How loud an entry of @kind is in the service's log. */
+static GLogLevelFlags
+level_of (const char *kind)
+{
+  if (g_str_equal (kind, ASD_LOG_KIND_STATE) || g_str_equal (kind, ASD_LOG_KIND_CONFIG))
+    return G_LOG_LEVEL_MESSAGE;
+  if (g_str_equal (kind, ASD_LOG_KIND_SSH_EXITED))
+    return G_LOG_LEVEL_INFO;
+  return G_LOG_LEVEL_DEBUG;
+}
+
+/**
+ * asd_tunnel_record:
+ * @self: a tunnel
+ * @kind: what happened (ASD_LOG_KIND_STATE, ...)
+ * @details: its details (asd-log-entry.h), an a{sv}, sunk if floating
+ *
+ * Tells an event of the tunnel: in the service's log as "NAME: KIND:
+ * MESSAGE" (with a TUNNEL field), in the tunnel's log, and as LogEntry.
+ */
+void
+asd_tunnel_record (AsdTunnel *self, const char *kind, GVariant *details)
+{
+  g_autoptr(GVariant) owned = g_variant_ref_sink (details);
+  g_autofree char *message = asd_log_entry_describe (kind, owned, NULL);
+  g_autoptr(GVariant) stored = NULL;
+  GVariant *entry;
+  guint64 sequence, timestamp, monotonic;
+  const char *text;
+
+  tunnel_log (self, level_of (kind), "%s: %s: %s", self->name, kind, message);
+  entry = asd_tunnel_log_append (self->log, kind, message, owned);
+  g_variant_get (entry, "(ttt&s&s@a{sv})", &sequence, &timestamp, &monotonic, NULL, &text, &stored);
+  asd_dbus_tunnel_emit_log_entry (iface (self), sequence, timestamp, monotonic, kind, text, stored);
+}
+
+/* The details of a "state" entry. */
+static GVariant *
+state_details (const char *old, const char *state, const AsdReason *why)
+{
+  GVariantDict dict;
+
+  g_variant_dict_init (&dict, NULL);
+  g_variant_dict_insert (&dict, ASD_LOG_DETAIL_OLD_STATE, "s", old);
+  g_variant_dict_insert (&dict, ASD_LOG_DETAIL_NEW_STATE, "s", state);
+  g_variant_dict_insert (&dict, ASD_LOG_DETAIL_REASON_CODE, "s", asd_reason_code_to_string (why->code));
+  g_variant_dict_insert_value (&dict, ASD_LOG_DETAIL_REASON_DETAILS, why->details);
+  return g_variant_dict_end (&dict);
+}
+
 /* The keeper's state changed, and the bindings have set State,
  * StateReason and the timestamps; with the reason's code and details,
  * they go out on the bus in one PropertiesChanged first, then one
@@ -62,7 +115,7 @@ announce_state (AsdTunnel *self)
 
       asd_dbus_tunnel_emit_dropped (iface (self), dropped);
     }
-  tunnel_log (self, G_LOG_LEVEL_MESSAGE, "%s: %s → %s: %s", self->name, old, state, reason);
+  asd_tunnel_record (self, ASD_LOG_KIND_STATE, state_details (old, state, why));
   asd_dbus_tunnel_emit_state_changed (iface (self), old, state, reason);
 }
 
@@ -124,6 +177,9 @@ on_probed (AsdTunnel *self, guint64 latency)
 {
   guint64 now = g_get_real_time ();
 
+  asd_tunnel_record (self, ASD_LOG_KIND_PROBE,
+                     g_variant_new_parsed ("{%s: <%t>}", ASD_LOG_DETAIL_LATENCY, latency));
+
   /* the deprecated twins by name: their setters are marked deprecated */
   g_object_set (self,
                 "last-probe-timestamp", now,
@@ -141,6 +197,13 @@ on_dropped (AsdTunnel *self, const char *reason)
 {
   g_free (self->dropped);
   self->dropped = g_strdup (reason);
+}
+
+/* ssh's lines and its exit, for the tunnel's log. */
+static void
+on_keeper_event (AsdTunnel *self, const char *kind, GVariant *details)
+{
+  asd_tunnel_record (self, kind, details);
 }
 
 static void
@@ -183,6 +246,7 @@ mirror_keeper (AsdTunnel *self)
   g_signal_connect_swapped (self->keeper, "dropped", G_CALLBACK (on_dropped), self);
   g_signal_connect_swapped (self->keeper, "reconnected", G_CALLBACK (on_reconnected), self);
   g_signal_connect_swapped (self->keeper, "ssh-ended", G_CALLBACK (on_ssh_ended), self);
+  g_signal_connect_swapped (self->keeper, "event", G_CALLBACK (on_keeper_event), self);
 }
 
 /* ---- public ---- */
@@ -350,6 +414,7 @@ asd_tunnel_reconfigure (AsdTunnel *self, AsdTunnelSettings *settings)
 
   asd_tunnel_settings_free (self->settings);
   self->settings = settings;
+  asd_tunnel_record (self, ASD_LOG_KIND_CONFIG, g_variant_new ("a{sv}", NULL));
   publish_settings (self);
 }
 
@@ -437,6 +502,7 @@ asd_tunnel_finalize (GObject *object)
   g_clear_object (&self->store);
   asd_tunnel_settings_free (self->settings);
   g_ptr_array_unref (self->stop_invocations);
+  asd_tunnel_log_free (self->log);
 
   G_OBJECT_CLASS (asd_tunnel_parent_class)->finalize (object);
 }
@@ -466,6 +532,7 @@ static void
 asd_tunnel_init (AsdTunnel *self)
 {
   self->stop_invocations = g_ptr_array_new_with_free_func (g_object_unref);
+  self->log = asd_tunnel_log_new (ASD_TUNNEL_LOG_MAX_ENTRIES, ASD_TUNNEL_LOG_MAX_BYTES);
 }
 
 /**

@@ -39,7 +39,8 @@ from asdtest.sshfixture import (  # noqa: E402
     wait_forward, wait_until, write_script)
 
 COMMANDS = ["list", "status", "add", "remove", "start", "stop", "restart", "wait", "set",
-            "edit", "reload", "enable", "disable", "passphrase", "trust", "monitor", "version"]
+            "edit", "reload", "enable", "disable", "passphrase", "trust", "monitor", "logs",
+            "version"]
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID, EXIT_NOT_FOUND, EXIT_UNAVAILABLE, EXIT_TIMED_OUT = range(6)
 TIME_RE = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"
 DURATION_RE = r"\d+\.\d s|\d+ s|\d+ min \d+ s|\d+ h \d+ min|\d+ d \d+ h"
@@ -645,6 +646,105 @@ class AutosshctlTest(TestCase):
                 raise TestFailure("monitor did not exit within 5 s of signal %d" % sig)
             check(rc == 0, "monitor exited %d after signal %d" % (rc, sig))
 
+    @requires(sshd_skip_reason)
+    def test_logs(self):
+        """`logs NAME`: the tunnel's history as "TIME KIND: MESSAGE" lines; -n N
+        the last N; --json one object per line with the documented fields;
+        -f in the background sees a drop (kill -9 of ssh) and the reconnection,
+        each entry once, and ends when the tunnel is removed."""
+        fx = self.fx
+        w = World(fx)
+        bus = w.bus
+        w.add("lg")
+        props = w.connected("lg")
+        line_re = re.compile(r"^(%s) (state|ssh|ssh-exited|probe|config): (.+)$" % TIME_RE)
+        res = ctl_ok(bus, "logs", "lg")
+        lines = res.stdout.splitlines()
+        check(lines and all(line_re.match(l) for l in lines), "logs lines %r" % lines)
+        check(lines[-1].endswith(" state: connecting → connected: " + props["StateReason"]),
+              "the last line is not the connection: %r" % lines)
+        check(any(" ssh: Authenticated to " in l for l in lines), "no ssh line in %r" % lines)
+        two = ctl_ok(bus, "logs", "-n", "2", "lg").stdout.splitlines()
+        check(two == lines[-2:], "logs -n 2 printed %r, the last two are %r" % (two, lines[-2:]))
+        check(ctl_ok(bus, "logs", "-n", "0", "lg").stdout == "", "logs -n 0 printed something")
+        expect_exit(ctl(bus, "logs", "-n", "-1", "lg"), EXIT_INVALID, "logs -n -1")
+
+        objects = [json.loads(l) for l in ctl_ok(bus, "--json", "logs", "-n", "all", "lg")
+                   .stdout.splitlines()]
+        fields = {"sequence", "time", "timestamp", "timestamp_monotonic", "tunnel", "kind",
+                  "message", "details"}
+        api = bus.tunnel_log("lg")
+        check(len(objects) == len(api), "logs --json -n all: %d objects, GetLog has %d"
+              % (len(objects), len(api)))
+        for o, e in zip(objects, api):
+            check(set(o) == fields and o["tunnel"] == "lg" and
+                  re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", o["time"]) and
+                  (o["sequence"], o["timestamp"], o["timestamp_monotonic"], o["kind"],
+                   o["message"], o["details"]) ==
+                  (e.sequence, e.timestamp, e.monotonic, e.kind, e.message, e.details),
+                  "logs --json object %r, GetLog's entry %r" % (o, e))
+
+        follow = Lines(fx, bus, "logs", "-f", "-n", "1", "lg")
+        follow.wait(lambda l: " state: connecting → connected: " in l, "logs -f's first line")
+        check(len(follow.since()) == 1, "logs -f -n 1 printed %r" % follow.since())
+        mark = follow.mark()
+        os.kill(props["Pid"], signal.SIGKILL)
+        t0 = time.monotonic()
+        # measured: the drop printed after 0.05 s, the reconnection after 0.5 s
+        i_exit, _ = follow.wait(lambda l: l.endswith(" ssh-exited: ssh was killed by signal 9"),
+                                "ssh's exit in logs -f", since=mark, timeout=1)
+        i_drop, _ = follow.wait(lambda l: " state: connected → retrying: " in l,
+                                "the drop in logs -f", since=mark, timeout=1)
+        print("logs -f printed the drop %.2f s after kill -9 of ssh" % (time.monotonic() - t0))
+        i_back, _ = follow.wait(lambda l: re.search(r" state: \w+ → connected: ", l),
+                                "the reconnection in logs -f", since=mark, timeout=1.5)
+        print("logs -f printed the reconnection %.2f s after kill -9 of ssh"
+              % (time.monotonic() - t0))
+        check(i_exit < i_drop < i_back, "logs -f order: %r" % follow.since(mark))
+        wait_state(bus, "lg", "connected", 5)
+        # each entry once: what -f printed is the log, from its first line on
+        now = ctl_ok(bus, "logs", "-n", "all", "lg").stdout.splitlines()
+        got = follow.since()
+        check(got == now[len(now) - len(got):], "logs -f printed %r, the log ends %r"
+              % (got, now[-len(got):]))
+        bus.manager("RemoveTunnel", "lg", check_ok=True)
+        t0 = time.monotonic()
+        try:
+            rc = follow.proc.wait(1)         # measured: at once
+        except subprocess.TimeoutExpired:
+            raise TestFailure("logs -f did not end within 1 s of RemoveTunnel")
+        print("logs -f ended %.2f s after RemoveTunnel" % (time.monotonic() - t0))
+        with open(follow.err_path) as f:
+            err = f.read()
+        check(rc == EXIT_NOT_FOUND and "lg was removed" in err,
+              "logs -f after RemoveTunnel: exit %d, stderr %r" % (rc, err))
+
+    @requires(sshd_skip_reason)
+    def test_logs_german(self):
+        """`logs` words each entry from its kind and details in the reader's
+        language (the service runs in C); its JSON is the same in every
+        language."""
+        fx = self.fx
+        wrap = german_wrap()
+        w = World(fx)
+        bus = w.bus
+        w.add("lg")
+        props = w.connected("lg")
+        os.kill(props["Pid"], signal.SIGKILL)
+        w.rec.wait("Reconnected", tunnel_path("lg"), timeout=1.5)
+        wait_state(bus, "lg", "connected", 1)
+        p = run_german(wrap, bus, "de", "logs", "-n", "all", "lg")
+        check(p.returncode == 0, "logs in German: exit %d, %r" % (p.returncode, p.stderr))
+        for phrase in (" state: connecting → connected: verbunden mit ",
+                       " ssh-exited: ssh wurde durch Signal 9 beendet",
+                       " state: connected → retrying: ssh wurde durch Signal 9 beendet"):
+            check(phrase in p.stdout, "logs in German lacks %r:\n%s" % (phrase, p.stdout))
+        check("connected to" not in p.stdout, "logs in German has English:\n" + p.stdout)
+        german = run_german(wrap, bus, "de", "--json", "logs", "-n", "all", "lg")
+        english = run_german(wrap, bus, "C", "--json", "logs", "-n", "all", "lg")
+        check(german.returncode == 0 and german.stdout == english.stdout,
+              "logs --json differs by language:\n%s\n%s" % (german.stdout, english.stdout))
+
     def test_version(self):
         fx = self.fx
         # the first call activates the service
@@ -712,7 +812,8 @@ class AutosshctlTest(TestCase):
         for args in (["status", "nope"], ["start", "nope"], ["stop", "nope"], ["restart", "nope"],
                      ["enable", "nope"], ["disable", "nope"], ["remove", "nope"],
                      ["trust", "nope", "SHA256:" + "A" * 43], ["passphrase", "nope"],
-                     ["passphrase", "--password", "nope"], ["--json", "status", "nope"]):
+                     ["passphrase", "--password", "nope"], ["--json", "status", "nope"],
+                     ["logs", "nope"], ["logs", "-f", "nope"], ["--json", "logs", "nope"]):
             res = ctl(bus, *args)
             expect_exit(res, EXIT_NOT_FOUND, " ".join(args), msg, errors)
             if res.stdout:
@@ -781,7 +882,8 @@ class AutosshctlTest(TestCase):
                             ("add", "--no-start"), ("add", "--no-autostart"),
                             ("add", "--transient"), ("passphrase", "--password"),
                             ("add", "--wait"), ("start", "--wait"), ("restart", "--wait"),
-                            ("wait", "--timeout"), ("list", "--no-legend")):
+                            ("wait", "--timeout"), ("list", "--no-legend"),
+                            ("logs", "--follow"), ("logs", "--lines"), ("logs", "--json")):
             if option not in run(cmd, "--help").stdout:
                 errors.append("%s --help does not show %s" % (cmd, option))
         report(errors)
@@ -810,7 +912,7 @@ class AutosshctlTest(TestCase):
 
         cases = [
             (("autosshctl", "st"), ["start", "status", "stop"]),
-            (("autosshctl", "--json", "l"), ["list"]),
+            (("autosshctl", "--json", "l"), ["list", "logs"]),
             (("autosshctl", "--j"), ["--json"]),
             (("autosshctl", "start", ""), ["db", "web-1"]),
             (("autosshctl", "status", "w"), ["web-1"]),
@@ -827,6 +929,9 @@ class AutosshctlTest(TestCase):
             (("autosshctl", "wait", "db", "con"), ["connected", "connecting"]),
             (("autosshctl", "start", "--w"), ["--wait"]),
             (("autosshctl", "list", "--no"), ["--no-legend"]),
+            (("autosshctl", "lo"), ["logs"]),
+            (("autosshctl", "logs", "w"), ["web-1"]),
+            (("autosshctl", "logs", "--f"), ["--follow"]),
         ]
         for words, want in cases:
             got = complete(*words)

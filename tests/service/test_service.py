@@ -26,7 +26,8 @@ sys.dont_write_bytecode = True      # no __pycache__ in the source tree
 
 from asdtest import TestCase, main, requires  # noqa: E402
 from asdtest.busfixture import (  # noqa: E402
-    BUS_NAME, ERROR_PREFIX, GV, MANAGER_IFACE, MANAGER_PATH, TUNNEL_IFACE, Bus, Raw, Service, World,
+    BUS_NAME, ERROR_PREFIX, GV, MANAGER_IFACE, MANAGER_PATH, TUNNEL_IFACE, Bus, LogEntry, Raw,
+    Service, World,
     check_reason, read_keyfile, reason_details, tunnel_path, wait_state)
 from asdtest.sshfixture import (  # noqa: E402
     sshd_skip_reason,
@@ -378,6 +379,86 @@ class ServiceTest(TestCase):
         check(states[-1] == "connected" and "connected" not in states[:-1],
               "StateChanged after the kill: %r" % w.rec.states(path, mark))
         wait_forward(lport, w.target.payload, timeout=5, what="the forward after reconnecting")
+
+    @requires(sshd_skip_reason)
+    def test_tunnel_log(self):
+        """Each tunnel keeps its history (GetLog), sent as it grows (LogEntry)
+        and logged with its name: after a connect, the state changes stopped →
+        connecting → connected and ssh's lines; after kill -9 of ssh, ssh's
+        exit and the state it led to with its reason code, then the
+        reconnection.  max takes the newest entries, any size of it; Configure
+        keeps the log; RemoveTunnel deletes it."""
+        fx = self.fx
+        w = World(fx)
+        path = tunnel_path("hist")
+        mark = w.rec.mark()
+        w.add("hist")
+        props = w.connected("hist")
+        log = w.bus.tunnel_log("hist")
+        print("log after the connect:\n  " + "\n  ".join(map(repr, log)))
+        check([e.sequence for e in log] == list(range(1, len(log) + 1)),
+              "sequences %r" % [e.sequence for e in log])
+        check(all(a.monotonic <= b.monotonic for a, b in zip(log, log[1:])) and
+              all(e.timestamp > 0 for e in log), "timestamps out of order: %r" % log)
+        states = [e for e in log if e.kind == "state"]
+        check([(e.details.get("old-state"), e.details.get("new-state")) for e in states] ==
+              [("stopped", "connecting"), ("connecting", "connected")],
+              "state entries %r" % states)
+        check(states[1].details.get("reason-code") == "connected" and
+              states[1].details.get("reason-details") == reason_details(props) and
+              states[1].message == "connecting → connected: " + props["StateReason"],
+              "the connected entry %r" % states[1])
+        auth = [i for i, e in enumerate(log) if e.kind == "ssh" and
+                e.details.get("ssh-line", "").startswith("Authenticated to ")]
+        check(auth and log.index(states[0]) < auth[0] < log.index(states[1]),
+              "no ssh line 'Authenticated to' between connecting and connected: %r" % log)
+        # every entry also came as LogEntry, the same
+        w.rec.wait("LogEntry", path, since=mark, pred=lambda s: s.args[0] == log[-1].sequence)
+        sent = [LogEntry(s.args).key() for s in w.rec.find("LogEntry", path, mark)]
+        check(sent[:len(log)] == [e.key() for e in log],
+              "LogEntry signals %r, GetLog %r" % (sent, log))
+
+        mark = w.rec.mark()
+        os.kill(props["Pid"], signal.SIGKILL)
+        # measured: connected again after 0.5-0.65 s (test_kill9_ssh_reconnects)
+        w.rec.wait("Reconnected", path, since=mark, timeout=1.5)
+        wait_state(w.bus, "hist", "connected", 1)
+        after = w.bus.tunnel_log("hist")
+        new = [e for e in after if e.sequence > log[-1].sequence]
+        print("log after kill -9:\n  " + "\n  ".join(map(repr, new)))
+        check([e.key() for e in after[:len(log)]] == [e.key() for e in log],
+              "the log changed what it had: %r" % after)
+        kinds = [e.kind for e in new]
+        exited = [e for e in new if e.kind == "ssh-exited"]
+        check(exited and exited[0].details == {"signal": 9} and
+              exited[0].message == "ssh was killed by signal 9", "ssh-exited entries %r" % exited)
+        drop = [e for e in new if e.kind == "state" and e.details["old-state"] == "connected"]
+        check(drop and drop[0].details["reason-code"] == "ssh-exited" and
+              drop[0].details["reason-details"].get("signal") == 9 and
+              kinds.index("ssh-exited") < new.index(drop[0]), "the drop's entry %r" % new)
+        back = [e for e in new if e.kind == "state" and e.details["new-state"] == "connected"]
+        check(back and new.index(drop[0]) < new.index(back[0]), "no reconnection after %r" % new)
+        check("hist: ssh-exited: ssh was killed by signal 9" in w.service.log() and
+              "hist: state: connected → " in w.service.log(),
+              "the service's log lacks the entries")
+
+        # max: the newest; any number above what it holds is all of it
+        check([e.key() for e in w.bus.tunnel_log("hist", 2)] == [e.key() for e in after[-2:]],
+              "GetLog(2) is not the newest two")
+        check([e.key() for e in w.bus.tunnel_log("hist", 4294967295)] ==
+              [e.key() for e in after], "GetLog(4294967295) is not the whole log")
+
+        # Configure keeps it and adds a config entry; RemoveTunnel deletes it
+        w.bus.tunnel("hist", "Configure", {"PollInterval": GV("u", 45)}, check_ok=True)
+        wait_state(w.bus, "hist", "connected", 10)
+        kept = w.bus.tunnel_log("hist")
+        check(kept[0].sequence == 1 and any(e.kind == "config" and
+                                            e.message == "new settings applied" for e in kept),
+              "the log after Configure %r" % kept)
+        w.bus.manager("RemoveTunnel", "hist", check_ok=True)
+        w.add("hist", start=False)
+        check(w.bus.tunnel_log("hist") == [], "the log of a tunnel added again %r"
+              % w.bus.tunnel_log("hist"))
 
     @requires(sshd_skip_reason)
     def test_exit_seen_while_stderr_held(self):
@@ -1513,7 +1594,7 @@ class ServiceTest(TestCase):
         bus.write_tunnel_file("bad", "[Tunnel]\nDestination=127.0.0.1\nPort=abc\n")
         w.start_service()
         features = bus.get_property(MANAGER_PATH, MANAGER_IFACE, "Features")
-        check(features == ["reason-codes", "monotonic-timestamps"], "Features %r" % features)
+        check(features == ["reason-codes", "monotonic-timestamps", "tunnel-log"], "Features %r" % features)
         w.add("file", start=False)
         w.add("tmp", start=False, Transient=True)
         keys = {"Destination", "User", "Port", "IdentityFile", "LocalForward", "RemoteForward",

@@ -328,6 +328,12 @@ class Bus:
     def tunnel_prop(self, name, prop):
         return self.get_property(tunnel_path(name), TUNNEL_IFACE, prop)
 
+    def tunnel_log(self, name, max=0):
+        """Tunnel.GetLog(max) via busctl: [LogEntry] (variants unwrapped)."""
+        res = self.busctl("--json=short", "call", BUS_NAME, tunnel_path(name), TUNNEL_IFACE,
+                          "GetLog", "u", str(max), check_ok=True)
+        return [LogEntry(e) for e in res.json()["data"][0]]
+
     def name_has_owner(self, name=BUS_NAME):
         res = self.gdbus_call("/org/freedesktop/DBus", "org.freedesktop.DBus.NameHasOwner",
                               name, dest="org.freedesktop.DBus", check_ok=True)
@@ -387,6 +393,35 @@ class Bus:
             f.write(text)
         os.chmod(p, mode)
         return p
+
+
+def unwrap(value):
+    """busctl's JSON of a value without its variant wrappers ({"type", "data"})."""
+    if isinstance(value, dict):
+        if set(value) == {"type", "data"}:
+            return unwrap(value["data"])
+        return {k: unwrap(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unwrap(v) for v in value]
+    return value
+
+
+class LogEntry:
+    """One entry of a tunnel's log, from GetLog's array or LogEntry's
+    arguments (busctl's JSON): sequence, timestamp, monotonic, kind,
+    message, details (a dict, variants unwrapped)."""
+
+    def __init__(self, fields):
+        (self.sequence, self.timestamp, self.monotonic, self.kind, self.message,
+         details) = fields
+        self.details = unwrap(details)
+
+    def key(self):
+        return (self.sequence, self.timestamp, self.monotonic, self.kind, self.message,
+                repr(sorted(self.details.items())))
+
+    def __repr__(self):
+        return "#%d %s: %s %r" % (self.sequence, self.kind, self.message, self.details)
 
 
 class Raw:
