@@ -17,6 +17,7 @@ import contextlib
 import os
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -24,7 +25,8 @@ import time
 sys.dont_write_bytecode = True      # no __pycache__ in the source tree
 
 from asdtest import TestCase, main, requires  # noqa: E402
-from asdtest.busfixture import GV, World, reason_details, tunnel_path, wait_state  # noqa: E402
+from asdtest.busfixture import (  # noqa: E402
+    GV, Bus, World, check_reason, reason_details, tunnel_path, wait_state)
 from asdtest.sshfixture import (  # noqa: E402
     IP, SSH_KEYGEN, Netns, ProcRef, Sshd, _Server, check, free_port, free_port_pair,
     kill_refs, port_accepts, run, sshd_skip_reason, wait_until)
@@ -167,6 +169,42 @@ def check_monitor_failed(code, details, what):
     check(code == "monitor-failed" and details.get("retry") == "backoff",
           "%s: the tunnel went down with StateReasonCode %r, details %r (expected "
           "monitor-failed, retry backoff)" % (what, code, details))
+
+
+class MockLogind:
+    """python3-dbusmock's logind on a private system bus (as in
+    test_service.py's test_sleep_and_wake): PrepareForSleep on demand, and
+    the service's delay inhibitors."""
+
+    def __init__(self, fx):
+        self.system = Bus(fx, activatable=False, private_home=False)
+        self.address = self.system.address
+        mock = subprocess.Popen(["/usr/bin/python3", "-m", "dbusmock", "--system", "-t",
+                                 "logind"],
+                                env=dict(self.system.env, DBUS_SYSTEM_BUS_ADDRESS=self.address),
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        fx.defer(lambda: (mock.terminate(), mock.wait(5)))
+        wait_until(lambda: self.inhibitors() == 0, 10, "the mock logind on the private "
+                   "system bus")
+
+    def gdbus(self, *args):
+        return self.system.run(["gdbus", "call", "--address", self.address, "--dest",
+                                "org.freedesktop.login1", "--object-path",
+                                "/org/freedesktop/login1"] + list(args), timeout=10)
+
+    def inhibitors(self):
+        res = self.gdbus("--method", "org.freedesktop.login1.Manager.ListInhibitors")
+        return res.stdout.count("'autosshd'") if res.ok else -1
+
+    def prepare_for_sleep(self, start):
+        res = self.gdbus("--method", "org.freedesktop.DBus.Mock.EmitSignal",
+                         "org.freedesktop.login1.Manager", "PrepareForSleep", "b",
+                         "[<%s>]" % ("true" if start else "false"))
+        check(res.ok, "emitting PrepareForSleep: " + res.describe())
+
+
+NETWORK_CHANGED = "network changed (available: 1)"     # asd-manager.c's debug line
 
 
 class MonitorTest(TestCase):
@@ -403,6 +441,49 @@ class MonitorTest(TestCase):
             check(not w.rec.find("StateChanged", p, mark),
                   "the %s tunnel changed state with the network: %r"
                   % (what, w.rec.states(p, mark)))
+
+    @requires(own_netns_skip_reason)
+    def test_network_change_while_asleep(self):
+        """A tunnel closed for the system's sleep is retrying ("the system is
+        asleep"), but a network change while the system sleeps must not
+        start its ssh (autosshd(8), "Sleep and resume": ssh is closed so that
+        the server frees its forwards, and the inhibitor is already gone);
+        it connects on waking."""
+        fx = self.fx
+        logind = MockLogind(fx)
+        w = World(fx, start=False)
+        w.bus.service_env["DBUS_SYSTEM_BUS_ADDRESS"] = logind.address
+        w.start_service()
+        path = add_tunnel(w, "nap", w.settings())
+        pid = w.connected("nap")["Pid"]
+        wait_until(lambda: logind.inhibitors() == 1, 10, "the service's delay inhibitor")
+        logind.prepare_for_sleep(True)
+        props = wait_state(w.bus, "nap", "retrying", 10)
+        check_reason(props, "system-asleep", "asleep")
+        wait_until(lambda: not ProcRef(pid).alive(), 10, "ssh %d to be closed for sleep" % pid)
+        wait_until(lambda: logind.inhibitors() == 0, 10, "the inhibitor to be released")
+
+        seen = w.service.log().count(NETWORK_CHANGED)
+        mark = w.rec.mark()
+        run([IP, "route", "add", "blackhole", "198.51.100.0/24"])   # GNetworkMonitor: changed
+        wait_until(lambda: w.service.log().count(NETWORK_CHANGED) > seen, 5,
+                   "the service to see the network change (%r in its log)" % NETWORK_CHANGED)
+        # the handler starts ssh (State connecting, a Pid) in the same turn
+        props = w.bus.tunnel_props("nap")
+        check(props["State"] == "retrying" and props["Pid"] == 0
+              and not w.service.ssh_children(),
+              "a network change while asleep: State %r (%r), Pid %r, the service's ssh %r"
+              % (props["State"], props["StateReason"], props["Pid"], w.service.ssh_children()))
+        check(not w.rec.find("StateChanged", path, mark), "a network change while asleep: %r"
+              % w.rec.states(path, mark))
+
+        mark = w.rec.mark()
+        t0 = time.monotonic()
+        logind.prepare_for_sleep(False)
+        # measured: 0.4-0.5 s
+        up = wait_connected(w, path, mark, 1.2, "connected within 1.2 s of waking")
+        print("connected %.2f s after waking" % (up.when - t0))
+        wait_until(lambda: logind.inhibitors() == 1, 10, "the inhibitor to be taken again")
 
 
 if __name__ == "__main__":
