@@ -4,8 +4,9 @@ changes (autosshd(8), "Checks of a running tunnel" and "Network changes"):
 the monitor test in loop mode (MonitorPort N: the sshd in a network
 namespace of its own, since N is bound on both ends) and in echo mode
 (MonitorPort N, EchoPort E: an echo service the test controls), and a
-retrying tunnel that tries at once when the network changes.  Real sshd,
-ssh, dbus-daemon and autosshd, as in test_service.py.
+retrying tunnel that tries at once when the network changes, unless it
+was closed for the system's sleep (a mock logind).  Real sshd, ssh,
+dbus-daemon and autosshd, as in test_service.py.
 
 Run by meson, one test per case (`meson test -C build service-monitor_loop_mode`);
 by hand: PYTHONPATH=tests/lib AUTOSSHD_BIN=/path/to/autosshd
