@@ -195,7 +195,8 @@ void
 asd_keeper_network_changed (AsdKeeper *self)
 {
   asd_server_address_forget (self->server);
-  if (self->settings == NULL || self->run != NULL || !self->want_up ||
+  /* asleep: ssh was closed for the sleep, and waits for the wake */
+  if (self->settings == NULL || self->run != NULL || !self->want_up || self->asleep ||
       self->state != ASD_TUNNEL_STATE_RETRYING)
     return;
   asd_keeper_spawn_ssh (self);

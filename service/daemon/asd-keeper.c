@@ -380,6 +380,7 @@ static void
 start_run (AsdKeeper *self)
 {
   g_autoptr(GError) error = NULL;
+  gboolean remote;
 
   if (self->monitor == NULL && !setup_monitor (self, &error))
     {
@@ -390,8 +391,11 @@ start_run (AsdKeeper *self)
       return;
     }
 
-  self->run = asd_ssh_run_new (self->name, (const char * const *) self->argv,
-                               self->settings->remote_forwards[0] != NULL,
+  /* loop mode's -R N:127.0.0.1:N+1 is a remote forward too: not connected
+   * before the server has taken it (an old session may still hold N) */
+  remote = self->settings->remote_forwards[0] != NULL ||
+           (self->settings->monitor_port != 0 && self->settings->echo_port == 0);
+  self->run = asd_ssh_run_new (self->name, (const char * const *) self->argv, remote,
                                self->settings->trusted_host_key,
                                self->askpass_server, self->askpass_helper);
   g_signal_connect (self->run, "connected", G_CALLBACK (on_run_connected), self);
