@@ -72,12 +72,10 @@ def second_sshd(w):
     return sshd
 
 
-def alias_world(fx, aliases, conf):
-    """A World whose service's ~/.ssh/config has a Host alias per entry of
-    aliases, each to its own sshd (the World's for the first); the
-    notifier's conf, the recording server and the notifier.  Returns
-    (w, mock, n, {alias: sshd})."""
-    w, mock, n = setup(fx, conf=conf)
+def write_aliases(w, aliases):
+    """The service's ~/.ssh/config gets a Host alias per entry of aliases,
+    each to its own sshd (the World's for the first).  Returns
+    {alias: sshd}."""
     if not w.bus.wrap:
         raise Skip("cannot give the service a private ~/.ssh/config (needs root and unshare)")
     servers = {}
@@ -89,7 +87,14 @@ def alias_world(fx, aliases, conf):
                  "  IdentitiesOnly yes\n  UserKnownHostsFile %s\n  StrictHostKeyChecking yes\n"
                  % (alias, sshd.port, sshd.client_key, w.known_hosts))
     w.bus.write_ssh_config(text)
-    return w, mock, n, servers
+    return servers
+
+
+def alias_world(fx, aliases, conf):
+    """A World with write_aliases(), the notifier's conf, the recording
+    server and the notifier.  Returns (w, mock, n, {alias: sshd})."""
+    w, mock, n = setup(fx, conf=conf)
+    return w, mock, n, write_aliases(w, aliases)
 
 
 def up_to(w, n, name, destination):
@@ -471,6 +476,33 @@ class NotifyTest(TestCase):
         n.wait_log("web: notify: web is back", timeout=30)
         back = self.wait_words(display, os.path.join(out, "notify-back.png"),
                                ["web is back", "down", "connected to root@127.0.0.1"])
+        check("dropped" not in back, "the return still shows the drop: %r" % back)
+        print("dropped: %r\nback: %r" % (dropped, back))
+        n.check_alive()
+
+    @requires(sshd_skip_reason, display_tools)
+    def test_screenshot_outage(self):
+        """dunst shows one notification for three tunnels to one server that
+        drop together, naming the server as written and the tunnels, then
+        one saying they are back (read by OCR)."""
+        fx = self.fx
+        w = World(fx)
+        write_notify_conf(w.bus, "[Notify]\nThreshold=1\n")
+        servers = write_aliases(w, ["myserver"])
+        display = Display(w.bus)
+        n = Notifier(w.bus)
+        for name in ("web", "db", "mail"):
+            up_to(w, n, name, "myserver")
+        out = artifact_dir(fx)
+        servers["myserver"].stop()
+        n.wait_log("notify: 3 tunnels to myserver dropped")
+        dropped = self.wait_words(display, os.path.join(out, "notify-outage-dropped.png"),
+                                  ["3 tunnels to myserver dropped", "reconnecting", "web", "db",
+                                   "mail"])
+        servers["myserver"].start()
+        n.wait_log("notify: 3 tunnels to myserver are back", timeout=30)
+        back = self.wait_words(display, os.path.join(out, "notify-outage-back.png"),
+                               ["3 tunnels to myserver are back"])
         check("dropped" not in back, "the return still shows the drop: %r" % back)
         print("dropped: %r\nback: %r" % (dropped, back))
         n.check_alive()
