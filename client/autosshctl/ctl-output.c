@@ -9,7 +9,9 @@
  *
  * The reason people read is made here from StateReasonCode and
  * StateReasonDetails in the reader's locale; from a service without
- * reason codes (StateReasonCode "" or missing) it is StateReason.
+ * reason codes (StateReasonCode "" or missing) it is StateReason.  The
+ * state people read is its translated name (asd-names.c); the JSON keeps
+ * the API's value.
  *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -197,7 +199,8 @@ ctl_format_tunnel_list (GList *tunnels, gboolean json, guint max_width, gboolean
       g_autofree char *last = ctl_uptime_or_reason (tunnel, now);
       /* TRANSLATORS: list: whether the tunnel starts with the service */
       const char *enabled = asd_dbus_tunnel_get_auto_start (tunnel) ? _("yes") : _("no");
-      const char *row[] = { asd_dbus_tunnel_get_name (tunnel), asd_dbus_tunnel_get_state (tunnel), enabled,
+      const char *state = asd_tunnel_state_display_name_from_string (asd_dbus_tunnel_get_state (tunnel));
+      const char *row[] = { asd_dbus_tunnel_get_name (tunnel), state, enabled,
                             asd_dbus_tunnel_get_destination (tunnel), forwards, last, NULL };
 
       for (guint i = 0; i < 5; i++)
@@ -294,7 +297,7 @@ status_rows (AsdDbusTunnel *tunnel)
   const char *config = asd_dbus_tunnel_get_config_state (tunnel);
 
   add_row (rows, _("Name:"), g_strdup (asd_dbus_tunnel_get_name (tunnel)));
-  add_row (rows, _("State:"), g_strdup (asd_dbus_tunnel_get_state (tunnel)));
+  add_row (rows, _("State:"), g_strdup (asd_tunnel_state_display_name_from_string (asd_dbus_tunnel_get_state (tunnel))));
   add_row (rows, _("Reason:"), ctl_tunnel_reason (tunnel, NULL));
   if (config != NULL && config[0] != '\0')
     add_row (rows, _("Configuration:"), config_state (tunnel, config));
