@@ -3,9 +3,11 @@
  * A tunnel's destination may be a ~/.ssh/config alias, so only ssh knows
  * the host, port and user it will use: `ssh -G` (which reads the
  * configuration and connects nowhere) prints them as "key value" lines.
- * The service's server probe and `autosshctl passphrase` both ask it; the
- * service through asd_ssh_config_query_async(), which never blocks its
- * main loop and bounds what ssh may cost it: ASD_SSH_CONFIG_TIMEOUT_S of
+ * The service's server probe and `autosshctl passphrase` both ask it, and
+ * `autosshctl list` and `status` ask it for the forwards a tunnel gets
+ * from ssh's configuration (asd_ssh_config_forwards()).  The service and
+ * `list` ask through asd_ssh_config_query_async(), which never blocks a
+ * main loop and bounds what ssh may cost: ASD_SSH_CONFIG_TIMEOUT_S of
  * time, ASD_SSH_CONFIG_MAX_OUTPUT bytes of output.
  * Key files are named as ssh names them, so that the keyring attribute
  * of a passphrase is the same whoever computes it.
@@ -203,6 +205,76 @@ asd_ssh_config_value (const char *output, const char *key)
       line = *end == '\n' ? end + 1 : NULL;
     }
   return NULL;
+}
+
+/* One end of a forward as `ssh -G` prints it ("8080", "[host]:80", a
+ * socket path), as ssh's -L takes it: brackets only around an IPv6
+ * address. */
+static void
+append_forward_end (GString *out, const char *end)
+{
+  const char *close = end[0] == '[' ? strstr (end, "]:") : NULL;
+
+  if (close == NULL || memchr (end, ':', close - end) != NULL)
+    {
+      g_string_append (out, end);
+      return;
+    }
+  g_string_append_len (out, end + 1, close - end - 1);
+  g_string_append (out, close + 1);
+}
+
+/* "localforward 8080 [localhost]:80" → "-L 8080:localhost:80"; %NULL for
+ * another line. */
+static char *
+forward_from_line (const char *line)
+{
+  const struct { const char *key; const char *option; } kinds[] = {
+    { "localforward ", "-L " }, { "remoteforward ", "-R " }, { "dynamicforward ", "-D " },
+  };
+  g_auto(GStrv) ends = NULL;
+  GString *out;
+  guint i = 0;
+
+  while (i < G_N_ELEMENTS (kinds) && !g_str_has_prefix (line, kinds[i].key))
+    i++;
+  if (i == G_N_ELEMENTS (kinds))
+    return NULL;
+  ends = g_strsplit (line + strlen (kinds[i].key), " ", 2);
+  if (ends[0] == NULL || ends[0][0] == '\0')
+    return NULL;
+  out = g_string_new (kinds[i].option);
+  append_forward_end (out, ends[0]);
+  if (ends[1] != NULL && ends[1][0] != '\0')
+    {
+      g_string_append_c (out, ':');
+      append_forward_end (out, ends[1]);
+    }
+  return g_string_free (out, FALSE);
+}
+
+/**
+ * asd_ssh_config_forwards:
+ * @output: what `ssh -G` printed
+ *
+ * Returns: (transfer full): the forwards ssh will set up, as ssh options
+ *   in its order ("-L 8080:localhost:80", "-R 2222:localhost:22",
+ *   "-D 1080"); empty for none
+ */
+char **
+asd_ssh_config_forwards (const char *output)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) lines = g_strsplit (output != NULL ? output : "", "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autofree char *forward = forward_from_line (g_strchomp (lines[i]));
+
+      if (forward != NULL)
+        g_strv_builder_add (builder, forward);
+    }
+  return g_strv_builder_end (builder);
 }
 
 /* The home directory of @user (%NULL: ours) from the passwd entry, as ssh

@@ -17,6 +17,7 @@ G_BEGIN_DECLS
 char  **asd_ssh_config_argv  (const char * const *ssh_argv);
 char   *asd_ssh_config_value (const char         *output,
                               const char         *key);
+char  **asd_ssh_config_forwards (const char      *output);
 void    asd_ssh_config_query_async  (const char * const  *ssh_argv,
                                      GCancellable        *cancellable,
                                      GAsyncReadyCallback  callback,

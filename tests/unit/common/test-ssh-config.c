@@ -164,6 +164,53 @@ test_query_timeout (void)
   query_clear (&query);
 }
 
+/* The forwards, from lines as `ssh -G` prints them. */
+static void
+test_forwards (void)
+{
+  const char *output = "user root\nlocalforward 8080 [localhost]:80\n"
+                       "localforward [127.0.0.1]:8081 [::1]:81\nlocalforward [::1]:8082 [h]:82\n"
+                       "remoteforward 2222 [localhost]:22\nremoteforward 0 /run/sock\n"
+                       "localforward /tmp/a.sock [h]:83\ndynamicforward 1080\n"
+                       "dynamicforward [127.0.0.1]:1081\nlocalforward\nlocalforwarding 1 2\n";
+  const char *expected[] = { "-L 8080:localhost:80", "-L 127.0.0.1:8081:[::1]:81", "-L [::1]:8082:h:82",
+                             "-R 2222:localhost:22", "-R 0:/run/sock", "-L /tmp/a.sock:h:83", "-D 1080",
+                             "-D 127.0.0.1:1081", NULL };
+  g_auto(GStrv) forwards = asd_ssh_config_forwards (output);
+  g_auto(GStrv) none = asd_ssh_config_forwards ("hostname x\nport 22\n");
+
+  g_assert_cmpstrv (forwards, expected);
+  g_assert_cmpstrv (none, ((const char *[]) { NULL }));
+}
+
+/* ...and from what the real ssh prints for a ~/.ssh/config with forwards,
+ * in its order: dynamic, local, remote. */
+static void
+test_forwards_from_ssh (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-ssh-config-XXXXXX", &error);
+  g_autofree char *config = g_build_filename (dir, "config", NULL);
+  g_autofree char *script = g_strdup_printf ("exec ssh -F '%s' \"$@\"", config);
+  const char *expected[] = { "-D 1080", "-L 8080:localhost:80", "-L 127.0.0.1:8081:[::1]:81",
+                             "-R 2222:localhost:22", NULL };
+  g_auto(GStrv) forwards = NULL;
+  Query query = { 0, };
+
+  g_assert_no_error (error);
+  g_file_set_contents (config, "Host 127.0.0.1\n  LocalForward 8080 localhost:80\n"
+                       "  LocalForward 127.0.0.1:8081 [::1]:81\n  RemoteForward 2222 localhost:22\n"
+                       "  DynamicForward 1080\nHost other\n  LocalForward 9999 localhost:99\n", -1, &error);
+  g_assert_no_error (error);
+  query_run (&query, script, NULL);
+  g_assert_no_error (query.error);
+  forwards = asd_ssh_config_forwards (query.output);
+  g_assert_cmpstrv (forwards, expected);
+  query_clear (&query);
+  g_unlink (config);
+  g_rmdir (dir);
+}
+
 static void
 test_query_cancelled (void)
 {
@@ -186,5 +233,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ssh-config/query-too-much", test_query_too_much);
   g_test_add_func ("/ssh-config/query-timeout", test_query_timeout);
   g_test_add_func ("/ssh-config/query-cancelled", test_query_cancelled);
+  g_test_add_func ("/ssh-config/forwards", test_forwards);
+  g_test_add_func ("/ssh-config/forwards-from-ssh", test_forwards_from_ssh);
   return g_test_run ();
 }
