@@ -341,8 +341,10 @@ status_rows (AsdDbusTunnel *tunnel)
   add_row (rows, _("Forwards:"), join_forwards (tunnel, "\n"));
   add_row (rows, _("Connected since:"), time_or (asd_dbus_tunnel_get_connected_timestamp (tunnel), now,
                                                  _("not connected")));
-  add_row (rows, _("Next retry:"), time_or (asd_dbus_tunnel_get_next_retry_timestamp (tunnel), now, _("none")));
-  add_row (rows, _("ssh process:"), pid > 0 ? g_strdup_printf ("%u", pid) : g_strdup (_("none")));
+  add_row (rows, _("Next retry:"), time_or (asd_dbus_tunnel_get_next_retry_timestamp (tunnel), now,
+                                            C_("no next retry", "none")));
+  add_row (rows, _("ssh process:"), pid > 0 ? g_strdup_printf ("%u", pid) :
+           g_strdup (C_("no ssh process", "none")));
   add_row (rows, _("Restarts:"), g_strdup_printf ("%u", asd_dbus_tunnel_get_restarts (tunnel)));
   add_row (rows, _("Last probe:"), time_or (probe, now, _("never")));
   add_row (rows, _("Probe latency:"), probe > 0 ?
