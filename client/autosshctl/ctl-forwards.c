@@ -8,9 +8,11 @@
  * monitor's forwards) and show what it prints, marked as ssh's.  ssh runs
  * as this client's user, the service's: the same ~/.ssh/config.
  *
- * Only the tunnels without forwards of their own are asked, all at once,
- * each bounded in time and output (asd_ssh_config_query_async()): a list
- * of many tunnels waits for the slowest ssh, not for their sum.
+ * ssh is asked only when it may name some: for a tunnel without forwards
+ * of its own, and when ssh's configuration files (with their Includes)
+ * or the tunnel's SshOptions have a forward at all; without any, `list`
+ * runs no ssh.  The tunnels are asked all at once, each bounded in time
+ * and output (asd_ssh_config_query_async()).
  *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -32,10 +34,11 @@ typedef struct {
 } Query;
 
 /* The ssh command whose `ssh -G` tells the forwards from ssh's
- * configuration; %NULL when the tunnel has forwards of its own, or no
- * usable settings. */
+ * configuration; %NULL when the tunnel has forwards of its own, no
+ * usable settings, or when neither @files_may_forward nor its SshOptions
+ * may add one. */
 static char **
-query_argv (AsdDbusTunnel *tunnel)
+query_argv (AsdDbusTunnel *tunnel, gboolean files_may_forward)
 {
   const char * const *forwards = asd_dbus_tunnel_get_forwards (tunnel);
   const char * const *command = asd_dbus_tunnel_get_command (tunnel);
@@ -44,7 +47,8 @@ query_argv (AsdDbusTunnel *tunnel)
   if (forwards != NULL && forwards[0] != NULL)
     return NULL;
   settings = ctl_tunnel_settings (tunnel, NULL);
-  if (settings == NULL || settings->destination == NULL)
+  if (settings == NULL || settings->destination == NULL ||
+      (!files_may_forward && !asd_ssh_config_options_may_forward ((const char * const *) settings->ssh_options)))
     return NULL;
   settings->monitor_port = 0;
   settings->echo_port = 0;
@@ -73,17 +77,21 @@ on_config_printed (GObject *source, GAsyncResult *result, gpointer user_data)
  * @tunnels: (element-type AsdDbusTunnel): tunnel proxies
  *
  * Asks ssh, for every tunnel without forwards of its own, which forwards
- * its configuration adds, and returns when all have answered (or ran out
- * of time); ctl_ssh_config_forwards() then tells.
+ * its configuration adds (when it may add some), and returns when all
+ * have answered (or ran out of time); ctl_ssh_config_forwards() then
+ * tells.
  */
 void
 ctl_resolve_ssh_config_forwards (GList *tunnels)
 {
+  g_autofree char *user_config = asd_ssh_expand_path ("~/.ssh/config", NULL);
+  gboolean files_may_forward = user_config == NULL ||
+                               asd_ssh_config_files_may_forward (user_config, ASD_SSH_SYSTEM_CONFIG);
   guint pending = 0;
 
   for (GList *l = tunnels; l != NULL; l = l->next)
     {
-      g_auto(GStrv) argv = query_argv (l->data);
+      g_auto(GStrv) argv = query_argv (l->data, files_may_forward);
       Query *query;
 
       if (argv == NULL)

@@ -17,10 +17,14 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <glob.h>
 #include <pwd.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
 #include "asd-error.h"
 #include "asd-ssh-config.h"
@@ -275,6 +279,141 @@ asd_ssh_config_forwards (const char *output)
         g_strv_builder_add (builder, forward);
     }
   return g_strv_builder_end (builder);
+}
+
+/* ---- whether ssh's configuration could add forwards ---- */
+
+static gboolean file_may_forward (const char *path, const char *base, guint depth);
+
+/* The keyword of a configuration line ("LocalForward 8080 x:80",
+ * "localforward=8080 x:80"), in lower case; @args: where its arguments
+ * start. */
+static char *
+line_keyword (const char *line, const char **args)
+{
+  const char *start = line + strspn (line, " \t");
+  const char *end = start;
+
+  while (g_ascii_isalnum (*end))
+    end++;
+  *args = end + strspn (end, " \t=");
+  return g_ascii_strdown (start, end - start);
+}
+
+/* Whether a file that Include's @args name could add forwards; %TRUE
+ * also when they cannot be followed (too deep, bad quotes, tokens). */
+static gboolean
+include_may_forward (const char *args, const char *base, guint depth)
+{
+  g_auto(GStrv) patterns = NULL;
+
+  if (depth >= ASD_SSH_CONFIG_MAX_DEPTH || !g_shell_parse_argv (args, NULL, &patterns, NULL))
+    return TRUE;
+  for (guint i = 0; patterns[i] != NULL; i++)
+    {
+      g_autofree char *pattern = NULL;
+      gboolean may = FALSE;
+      glob_t found;
+      int status;
+
+      if (strpbrk (patterns[i], "%$") != NULL)
+        return TRUE;
+      pattern = patterns[i][0] == '~' ? asd_ssh_expand_path (patterns[i], NULL)
+                                      : g_canonicalize_filename (patterns[i], base);
+      if (pattern == NULL)
+        return TRUE;
+      status = glob (pattern, 0, NULL, &found);
+      may = status != 0 && status != GLOB_NOMATCH;
+      for (gsize j = 0; status == 0 && j < found.gl_pathc && !may; j++)
+        may = file_may_forward (found.gl_pathv[j], base, depth + 1);
+      globfree (&found);
+      if (may)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Whether a line sets a forward, or includes a file that could. */
+static gboolean
+line_may_forward (const char *line, const char *base, guint depth)
+{
+  const char *args = NULL;
+  g_autofree char *keyword = line_keyword (line, &args);
+
+  if (g_str_equal (keyword, "localforward") || g_str_equal (keyword, "remoteforward") ||
+      g_str_equal (keyword, "dynamicforward"))
+    return TRUE;
+  return g_str_equal (keyword, "include") && include_may_forward (args, base, depth);
+}
+
+/* A file that does not exist adds nothing; one that cannot be read, is
+ * not a plain file or is larger than ASD_SSH_CONFIG_MAX_FILE might. */
+static gboolean
+file_may_forward (const char *path, const char *base, guint depth)
+{
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  GStatBuf info;
+
+  if (g_stat (path, &info) != 0)
+    return errno != ENOENT;
+  if (!S_ISREG (info.st_mode) || info.st_size > ASD_SSH_CONFIG_MAX_FILE ||
+      !g_file_get_contents (path, &text, NULL, NULL))
+    return TRUE;
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (line_may_forward (lines[i], base, depth))
+      return TRUE;
+  return FALSE;
+}
+
+/**
+ * asd_ssh_config_files_may_forward:
+ * @user_config: the user's configuration file (~/.ssh/config)
+ * @system_config: the system's (ASD_SSH_SYSTEM_CONFIG)
+ *
+ * Whether a LocalForward, RemoteForward or DynamicForward is in either
+ * file or in a file they Include (relative names are taken from each
+ * file's directory, as ssh takes them from ~/.ssh and /etc/ssh).  %FALSE
+ * means that `ssh -G` would print no forwards for a host without -o
+ * options that add some (asd_ssh_config_options_may_forward()), so it
+ * need not be asked; %TRUE also when that cannot be told (an Include with
+ * tokens, a file that is not plain or larger than
+ * ASD_SSH_CONFIG_MAX_FILE).
+ *
+ * Returns: whether ssh's configuration could add forwards
+ */
+gboolean
+asd_ssh_config_files_may_forward (const char *user_config, const char *system_config)
+{
+  const char *files[] = { user_config, system_config };
+
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *base = g_path_get_dirname (files[i]);
+
+      if (file_may_forward (files[i], base, 0))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/**
+ * asd_ssh_config_options_may_forward:
+ * @ssh_options: ssh options as -o takes them ("Key=Value")
+ *
+ * Returns: whether one of @ssh_options adds a forward (or includes a
+ *   file, taken from ~/.ssh, that could)
+ */
+gboolean
+asd_ssh_config_options_may_forward (const char * const *ssh_options)
+{
+  g_autofree char *base = asd_ssh_expand_path ("~/.ssh", NULL);
+
+  for (guint i = 0; ssh_options != NULL && ssh_options[i] != NULL; i++)
+    if (line_may_forward (ssh_options[i], base != NULL ? base : "/", 0))
+      return TRUE;
+  return FALSE;
 }
 
 /* The home directory of @user (%NULL: ours) from the passwd entry, as ssh

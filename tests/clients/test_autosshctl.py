@@ -31,7 +31,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 from asdtest import Skip, TestCase, main, requires  # noqa: E402
 from asdtest.busfixture import (  # noqa: E402
-    BUS_NAME, GV, MANAGER_IFACE, MANAGER_PATH, ProcRef, Service, World,
+    BUS_NAME, GV, MANAGER_IFACE, MANAGER_PATH, CallResult, ProcRef, Service, World,
     read_keyfile, tunnel_path, wait_state)
 from asdtest.sshfixture import (  # noqa: E402
     sshd_skip_reason,
@@ -390,30 +390,60 @@ class AutosshctlTest(TestCase):
         `list` and `status` show them as ssh resolves them (`ssh -G`), marked
         "(ssh config)", and the JSON has them as ssh_config_forwards; the
         forward is real (ssh sets it up).  A tunnel with forwards of its own
-        shows those, unmarked.  ssh reads the passwd entry's home, so
-        autosshctl runs in the bus's mount namespace (bus.wrap), where that
-        home is the test's HOME, as for the service: a user's client and
-        service share one ~/.ssh/config."""
+        shows those, unmarked, and ssh is not asked for it; while no
+        configuration file has a forward, ssh is asked for none (an ssh
+        first in autosshctl's PATH logs each call).  ssh reads the passwd
+        entry's home, so autosshctl runs in the bus's mount namespace
+        (bus.wrap), where that home is the test's HOME, as for the service:
+        a user's client and service share one ~/.ssh/config."""
         fx = self.fx
         w = World(fx)
         bus = w.bus
         if not bus.wrap:
             raise Skip("cannot give the service and autosshctl a private ~/.ssh/config "
                        "(needs root and unshare)")
+        calls = os.path.join(bus.dir, "ssh-calls.log")
+        bindir = os.path.join(bus.dir, "ssh-bin")
+        os.makedirs(bindir)
+        write_script(bindir, "ssh", 'echo "$*" >> "%s"\nexec /usr/bin/ssh "$@"\n' % calls)
+        env = dict(bus.env, PATH=bindir + os.pathsep + bus.env.get("PATH", "/usr/bin:/bin"))
+        errors = []
+
+        def run_home(*args):
+            argv = bus.wrap + [ctl_bin()] + list(args)
+            res = CallResult(argv, subprocess.run(argv, env=env, text=True, stdin=subprocess.DEVNULL,
+                                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                                  timeout=30))
+            check(res.ok, "expected exit 0: " + res.describe())
+            return res
+
+        def asked():
+            """The destinations ssh -G was run for since the last call."""
+            if not os.path.exists(calls):
+                return []
+            with open(calls) as f:
+                lines = f.read().splitlines()
+            os.unlink(calls)
+            return sorted(l.split()[-1] for l in lines if l.startswith("-G "))
+
+        # no forward in any configuration file: no ssh at all
+        bus.write_ssh_config("Host fwd-alias\n  HostName 127.0.0.1\n")
+        w.add("plain", start=False, Destination="plain-alias", LocalForward=None)
+        listed = run_home("list").stdout
+        if split_row(listed.splitlines()[1])[4] != "none":
+            errors.append("list without forwards anywhere: %r" % listed)
+        if asked() != []:
+            errors.append("ssh -G ran although no configuration file has a forward")
+
         lport = free_port()
         bus.write_ssh_config("Host fwd-alias\n  HostName 127.0.0.1\n"
                              "  LocalForward 127.0.0.1:%d 127.0.0.1:%d\n" % (lport, w.target.port))
         w.add("cfg", Destination="fwd-alias", LocalForward=None)
         own = w.add("own", start=False)
-        w.add("plain", start=False, LocalForward=None)
         w.connected("cfg")
         wait_forward(lport, w.target.payload, timeout=10, what="the forward from ~/.ssh/config")
         from_config = "-L 127.0.0.1:%d:127.0.0.1:%d" % (lport, w.target.port)
         own_forward = "-L %d:127.0.0.1:%d" % (own, w.target.port)
-        errors = []
-
-        def run_home(*args):
-            return bus.run(bus.wrap + [ctl_bin()] + list(args))
 
         rows = table(run_home("list"))
         for name, want in (("cfg", from_config + " (ssh config)"), ("own", own_forward),
@@ -421,11 +451,15 @@ class AutosshctlTest(TestCase):
             got = rows.get(name, [None] * 6)[4]
             if got != want:
                 errors.append("list: %s's FORWARDS is %r, expected %r" % (name, got, want))
+        got = asked()
+        if got != ["fwd-alias", "plain-alias"]:
+            errors.append("list ran ssh -G for %r, expected the tunnels without forwards of "
+                          "their own" % got)
         status = run_home("status", "cfg").stdout
         if not re.search(r"^Forwards:\s+%s$" % re.escape(from_config + " (ssh config)"), status, re.M):
             errors.append("status cfg has no 'Forwards: %s (ssh config)':\n%s" % (from_config, status))
-        objs = {obj.get("Name"): obj for obj in run_home("--json", "list").json()}
-        objs["status cfg"] = run_home("--json", "status", "cfg").json()
+        objs = {obj.get("Name"): obj for obj in json.loads(run_home("--json", "list").stdout)}
+        objs["status cfg"] = json.loads(run_home("--json", "status", "cfg").stdout)
         for name, forwards, config in (("cfg", [], [from_config]), ("status cfg", [], [from_config]),
                                        ("own", [own_forward], []), ("plain", [], [])):
             obj = objs.get(name, {})
