@@ -1,11 +1,12 @@
 #!/bin/sh
-# Fails when a C file with translatable strings (_() or N_()) is missing
-# from po/POTFILES.in, or POTFILES.in names a file that does not exist.
+# Fails when a C file or header with translatable strings (_(), N_(), C_(),
+# NC_(), ngettext ()) is missing from po/POTFILES.in, or POTFILES.in names
+# a file that does not exist.
 set -eu
 top=$1
 cd "$top"
 status=0
-for f in $(grep -l -E '\b_\(|\bN_\(' service/*/*.c client/*/*.c); do
+for f in $(grep -l -E '\b(N|C|NC)?_\(|\bngettext \(' service/*/*.c service/*/*.h client/*/*.c client/*/*.h); do
   if ! grep -qx "$f" po/POTFILES.in; then
     echo "$f has translatable strings but is not in po/POTFILES.in"
     status=1

@@ -5,7 +5,8 @@
  * checks the tunnel name before anything goes on the bus, and leaves the
  * rest of the checking to the service, whose message is what the user
  * sees.  add, start and restart can --wait for the tunnel to connect
- * (ctl-wait.c).
+ * (ctl-wait.c); list and status show the forwards a tunnel gets from
+ * ssh's configuration (ctl-forwards.c).
  *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -48,6 +49,7 @@ ctl_cmd_list (Ctl *ctl, int argc, char **argv, GError **error)
         g_print ("%s\n", asd_dbus_tunnel_get_name (l->data));
       return TRUE;
     }
+  ctl_resolve_ssh_config_forwards (tunnels);
   text = ctl_format_tunnel_list (tunnels, ctl->json, ctl_terminal_width (), !no_legend);
   g_print ("%s", text);
   return TRUE;
@@ -69,6 +71,7 @@ ctl_cmd_status (Ctl *ctl, int argc, char **argv, GError **error)
   tunnel = ctl_tunnel (ctl, argv[1], error);
   if (tunnel == NULL)
     return FALSE;
+  ctl_resolve_ssh_config_forwards (&(GList) { tunnel, NULL, NULL });
   text = ctl_format_status (tunnel, ctl->json);
   g_print ("%s", text);
   return TRUE;

@@ -11,9 +11,9 @@
  * StateChanged, Dropped) add "reason_code" and "reason_details" from its
  * StateReasonCode and StateReasonDetails.  The service sets those
  * properties before it sends StateChanged, so the proxy's values agree
- * with the signal.  The text shows the reason made from them in the
- * reader's locale; from a service without reason codes, the signal's (or
- * StateReason's) words.
+ * with the signal.  The text shows the states' translated names and the
+ * reason made from them in the reader's locale; from a service without
+ * reason codes, the signal's (or StateReason's) words.
  *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -108,7 +108,9 @@ on_state_changed (AsdDbusTunnel *tunnel, const char *old_state, const char *new_
   const char *name = asd_dbus_tunnel_get_name (tunnel);
   g_autofree char *shown = ctl_tunnel_reason (tunnel, reason);
   /* TRANSLATORS: monitor: tunnel, old state, new state, reason */
-  g_autofree char *text = g_strdup_printf (_("%s: %s → %s: %s"), name, old_state, new_state, shown);
+  g_autofree char *text = g_strdup_printf (_("%s: %s → %s: %s"), name,
+                                           asd_tunnel_state_display_name_from_string (old_state),
+                                           asd_tunnel_state_display_name_from_string (new_state), shown);
   GVariantBuilder fields;
 
   g_variant_builder_init (&fields, G_VARIANT_TYPE_VARDICT);
@@ -173,6 +175,7 @@ follow_tunnel (Monitor *m, AsdDbusTunnel *tunnel, const char *event)
 {
   const char *name = asd_dbus_tunnel_get_name (tunnel);
   const char *state = asd_dbus_tunnel_get_state (tunnel);
+  const char *shown_state = asd_tunnel_state_display_name_from_string (state);
   const char *reason = asd_dbus_tunnel_get_state_reason (tunnel);
   g_autofree char *shown = ctl_tunnel_reason (tunnel, NULL);
   g_autofree char *text = NULL;
@@ -185,9 +188,9 @@ follow_tunnel (Monitor *m, AsdDbusTunnel *tunnel, const char *event)
   state = state != NULL ? state : "";
   reason = reason != NULL ? reason : "";
   if (g_str_equal (event, "Present"))
-    text = g_strdup_printf (_("%s: %s: %s"), name, state, shown);
+    text = g_strdup_printf (_("%s: %s: %s"), name, shown_state, shown);
   else
-    text = g_strdup_printf (_("%s: added (%s: %s)"), name, state, shown);
+    text = g_strdup_printf (_("%s: added (%s: %s)"), name, shown_state, shown);
   g_variant_builder_init (&fields, G_VARIANT_TYPE_VARDICT);
   g_variant_builder_add (&fields, "{sv}", "state", g_variant_new ("s", state));
   g_variant_builder_add (&fields, "{sv}", "reason", g_variant_new ("s", reason));

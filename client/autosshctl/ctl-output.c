@@ -5,11 +5,14 @@
  * so a new property shows up without a change here); numbers are numbers.
  * It also has "reason_code" and "reason_details", the members that
  * `monitor --json` has too, so scripts read a reason the same way
- * everywhere.  No name or value depends on the locale.
+ * everywhere, and "ssh_config_forwards" (ctl-forwards.c).  No name or
+ * value depends on the locale.
  *
  * The reason people read is made here from StateReasonCode and
  * StateReasonDetails in the reader's locale; from a service without
- * reason codes (StateReasonCode "" or missing) it is StateReason.
+ * reason codes (StateReasonCode "" or missing) it is StateReason.  The
+ * state people read is its translated name (asd-names.c); the JSON keeps
+ * the API's value.
  *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -22,9 +25,25 @@
 #include <glib/gi18n.h>
 
 #include "asd-names.h"
+#include "ctl.h"
 #include "ctl-format.h"
 #include "ctl-json.h"
 #include "ctl-output.h"
+
+/* Appends "ssh_config_forwards": the forwards ssh takes from its
+ * configuration (ctl_ssh_config_forwards()), an array of strings such as
+ * "-L 8080:localhost:80"; [] when ssh was not asked (the tunnel has
+ * forwards of its own) or names none. */
+static void
+json_ssh_config_forwards (GString *out, gboolean *first, AsdDbusTunnel *tunnel)
+{
+  const char * const *config = ctl_ssh_config_forwards (tunnel);
+  g_autoptr(GVariant) value = g_variant_ref_sink (g_variant_new_strv (config != NULL ? config :
+                                                                      (const char * const []) { NULL }, -1));
+
+  ctl_json_member (out, first, "ssh_config_forwards");
+  ctl_json_variant (out, value);
+}
 
 /**
  * ctl_json_tunnel:
@@ -50,6 +69,7 @@ ctl_json_tunnel (GString *out, AsdDbusTunnel *tunnel)
       ctl_json_variant (out, value);
     }
   ctl_json_tunnel_reason (out, &first, tunnel);
+  json_ssh_config_forwards (out, &first, tunnel);
   g_string_append_c (out, '}');
 }
 
@@ -114,14 +134,32 @@ ctl_uptime_or_reason (AsdDbusTunnel *tunnel, gint64 now_usec)
   return g_steal_pointer (&reason);
 }
 
+/* The tunnel's forwards, else those ssh takes from its configuration,
+ * each marked as such; "none" without either. */
 static char *
 join_forwards (AsdDbusTunnel *tunnel, const char *separator)
 {
   const char * const *forwards = asd_dbus_tunnel_get_forwards (tunnel);
+  const char * const *config = ctl_ssh_config_forwards (tunnel);
+  g_autoptr(GStrvBuilder) marked = NULL;
+  g_auto(GStrv) shown = NULL;
 
-  if (forwards == NULL || forwards[0] == NULL)
+  if (forwards != NULL && forwards[0] != NULL)
+    return g_strjoinv (separator, (char **) forwards);
+  if (config == NULL || config[0] == NULL)
     return g_strdup (_("none"));
-  return g_strjoinv (separator, (char **) forwards);
+  marked = g_strv_builder_new ();
+  for (guint i = 0; config[i] != NULL; i++)
+    {
+      /* TRANSLATORS: a forward such as "-L 8080:localhost:80" that ssh
+       * takes from its configuration (~/.ssh/config), not from the
+       * tunnel's settings */
+      g_autofree char *one = g_strdup_printf (_("%s (ssh config)"), config[i]);
+
+      g_strv_builder_add (marked, one);
+    }
+  shown = g_strv_builder_end (marked);
+  return g_strjoinv (separator, shown);
 }
 
 /**
@@ -197,7 +235,8 @@ ctl_format_tunnel_list (GList *tunnels, gboolean json, guint max_width, gboolean
       g_autofree char *last = ctl_uptime_or_reason (tunnel, now);
       /* TRANSLATORS: list: whether the tunnel starts with the service */
       const char *enabled = asd_dbus_tunnel_get_auto_start (tunnel) ? _("yes") : _("no");
-      const char *row[] = { asd_dbus_tunnel_get_name (tunnel), asd_dbus_tunnel_get_state (tunnel), enabled,
+      const char *state = asd_tunnel_state_display_name_from_string (asd_dbus_tunnel_get_state (tunnel));
+      const char *row[] = { asd_dbus_tunnel_get_name (tunnel), state, enabled,
                             asd_dbus_tunnel_get_destination (tunnel), forwards, last, NULL };
 
       for (guint i = 0; i < 5; i++)
@@ -294,7 +333,7 @@ status_rows (AsdDbusTunnel *tunnel)
   const char *config = asd_dbus_tunnel_get_config_state (tunnel);
 
   add_row (rows, _("Name:"), g_strdup (asd_dbus_tunnel_get_name (tunnel)));
-  add_row (rows, _("State:"), g_strdup (asd_dbus_tunnel_get_state (tunnel)));
+  add_row (rows, _("State:"), g_strdup (asd_tunnel_state_display_name_from_string (asd_dbus_tunnel_get_state (tunnel))));
   add_row (rows, _("Reason:"), ctl_tunnel_reason (tunnel, NULL));
   if (config != NULL && config[0] != '\0')
     add_row (rows, _("Configuration:"), config_state (tunnel, config));
@@ -302,8 +341,10 @@ status_rows (AsdDbusTunnel *tunnel)
   add_row (rows, _("Forwards:"), join_forwards (tunnel, "\n"));
   add_row (rows, _("Connected since:"), time_or (asd_dbus_tunnel_get_connected_timestamp (tunnel), now,
                                                  _("not connected")));
-  add_row (rows, _("Next retry:"), time_or (asd_dbus_tunnel_get_next_retry_timestamp (tunnel), now, _("none")));
-  add_row (rows, _("ssh process:"), pid > 0 ? g_strdup_printf ("%u", pid) : g_strdup (_("none")));
+  add_row (rows, _("Next retry:"), time_or (asd_dbus_tunnel_get_next_retry_timestamp (tunnel), now,
+                                            C_("no next retry", "none")));
+  add_row (rows, _("ssh process:"), pid > 0 ? g_strdup_printf ("%u", pid) :
+           g_strdup (C_("no ssh process", "none")));
   add_row (rows, _("Restarts:"), g_strdup_printf ("%u", asd_dbus_tunnel_get_restarts (tunnel)));
   add_row (rows, _("Last probe:"), time_or (probe, now, _("never")));
   add_row (rows, _("Probe latency:"), probe > 0 ?

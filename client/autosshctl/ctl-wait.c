@@ -176,7 +176,7 @@ on_timeout (gpointer user_data)
   gboolean known = FALSE;
   AsdTunnelState state = current_state (w, &known);
   g_autofree char *why = reason_with_code (w->tunnel);
-  const char *target = asd_tunnel_state_to_string (w->target);
+  const char *target = asd_tunnel_state_display_name (w->target);
 
   w->timeout_id = 0;
   if (state == ASD_TUNNEL_STATE_RETRYING)
@@ -185,7 +185,8 @@ on_timeout (gpointer user_data)
                             w->name, target, w->seconds, why));
   else
     finish (w, g_error_new (CTL_ERROR, CTL_ERROR_TIMED_OUT, _("%s is not %s after %u s: it is %s: %s"),
-                            w->name, target, w->seconds, asd_dbus_tunnel_get_state (w->tunnel), why));
+                            w->name, target, w->seconds,
+                            asd_tunnel_state_display_name_from_string (asd_dbus_tunnel_get_state (w->tunnel)), why));
   return G_SOURCE_REMOVE;
 }
 

@@ -150,6 +150,10 @@ gboolean ctl_wait_for_state (Ctl *ctl, AsdDbusTunnel *tunnel, AsdTunnelState tar
                              guint seconds, GError **error);
 gboolean ctl_cmd_wait       (Ctl *ctl, int argc, char **argv, GError **error);
 
+/* ctl-forwards.c */
+void     ctl_resolve_ssh_config_forwards (GList *tunnels);
+const char * const *ctl_ssh_config_forwards (AsdDbusTunnel *tunnel);
+
 /* ctl-settings.c */
 AsdTunnelSettings *ctl_tunnel_settings (AsdDbusTunnel *tunnel, GError **error);
 gboolean ctl_cmd_reload     (Ctl *ctl, int argc, char **argv, GError **error);

@@ -78,6 +78,51 @@ asd_tunnel_state_from_string (const char *text, gboolean *known)
 }
 
 /**
+ * asd_tunnel_state_display_name:
+ * @state: a state
+ *
+ * Returns: the state's name for people, in the reader's locale; the
+ *   bus keeps asd_tunnel_state_to_string()'s name
+ */
+const char *
+asd_tunnel_state_display_name (AsdTunnelState state)
+{
+  switch (state)
+    {
+    case ASD_TUNNEL_STATE_STOPPED:
+      return C_("tunnel state", "stopped");
+    case ASD_TUNNEL_STATE_CONNECTING:
+      return C_("tunnel state", "connecting");
+    case ASD_TUNNEL_STATE_CONNECTED:
+      return C_("tunnel state", "connected");
+    case ASD_TUNNEL_STATE_RETRYING:
+      return C_("tunnel state", "retrying");
+    case ASD_TUNNEL_STATE_FAILED:
+    default:
+      return C_("tunnel state", "failed");
+    }
+}
+
+/**
+ * asd_tunnel_state_display_name_from_string:
+ * @text: (nullable): a State value from the bus
+ *
+ * Returns: the state's name for people (asd_tunnel_state_display_name());
+ *   a state this build does not know (from a newer service) as the bus
+ *   names it, and "?" for none
+ */
+const char *
+asd_tunnel_state_display_name_from_string (const char *text)
+{
+  gboolean known = FALSE;
+  AsdTunnelState state = asd_tunnel_state_from_string (text, &known);
+
+  if (!known)
+    return text != NULL && text[0] != '\0' ? text : "?";
+  return asd_tunnel_state_display_name (state);
+}
+
+/**
  * asd_tunnel_name_is_valid:
  * @name: (nullable): a tunnel name
  *

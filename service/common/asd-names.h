@@ -28,7 +28,8 @@ G_BEGIN_DECLS
  * @ASD_TUNNEL_STATE_FAILED: down until the user acts (`failed`)
  *
  * A tunnel's states; the nick in brackets is the value of the State
- * property on the bus, which never changes with the locale.
+ * property on the bus, which never changes with the locale.  People read
+ * asd_tunnel_state_display_name(), translated.
  */
 typedef enum {
   ASD_TUNNEL_STATE_STOPPED,     /*< nick=stopped >*/
@@ -48,6 +49,8 @@ gint            asd_enum_from_nick           (GType           type,
 const char     *asd_tunnel_state_to_string   (AsdTunnelState  state);
 AsdTunnelState  asd_tunnel_state_from_string (const char     *text,
                                               gboolean       *known);
+const char     *asd_tunnel_state_display_name (AsdTunnelState state);
+const char     *asd_tunnel_state_display_name_from_string (const char *text);
 
 /* Tunnel names: [A-Za-z0-9_-]{1,64}, not starting with "-". */
 #define ASD_TUNNEL_NAME_MAX 64

@@ -3,9 +3,11 @@
  * A tunnel's destination may be a ~/.ssh/config alias, so only ssh knows
  * the host, port and user it will use: `ssh -G` (which reads the
  * configuration and connects nowhere) prints them as "key value" lines.
- * The service's server probe and `autosshctl passphrase` both ask it; the
- * service through asd_ssh_config_query_async(), which never blocks its
- * main loop and bounds what ssh may cost it: ASD_SSH_CONFIG_TIMEOUT_S of
+ * The service's server probe and `autosshctl passphrase` both ask it, and
+ * `autosshctl list` and `status` ask it for the forwards a tunnel gets
+ * from ssh's configuration (asd_ssh_config_forwards()).  The service and
+ * `list` ask through asd_ssh_config_query_async(), which never blocks a
+ * main loop and bounds what ssh may cost: ASD_SSH_CONFIG_TIMEOUT_S of
  * time, ASD_SSH_CONFIG_MAX_OUTPUT bytes of output.
  * Key files are named as ssh names them, so that the keyring attribute
  * of a passphrase is the same whoever computes it.
@@ -15,10 +17,14 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <glob.h>
 #include <pwd.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <glib/gi18n.h>
+#include <glib/gstdio.h>
 
 #include "asd-error.h"
 #include "asd-ssh-config.h"
@@ -203,6 +209,211 @@ asd_ssh_config_value (const char *output, const char *key)
       line = *end == '\n' ? end + 1 : NULL;
     }
   return NULL;
+}
+
+/* One end of a forward as `ssh -G` prints it ("8080", "[host]:80", a
+ * socket path), as ssh's -L takes it: brackets only around an IPv6
+ * address. */
+static void
+append_forward_end (GString *out, const char *end)
+{
+  const char *close = end[0] == '[' ? strstr (end, "]:") : NULL;
+
+  if (close == NULL || memchr (end, ':', close - end) != NULL)
+    {
+      g_string_append (out, end);
+      return;
+    }
+  g_string_append_len (out, end + 1, close - end - 1);
+  g_string_append (out, close + 1);
+}
+
+/* "localforward 8080 [localhost]:80" → "-L 8080:localhost:80"; %NULL for
+ * another line. */
+static char *
+forward_from_line (const char *line)
+{
+  const struct { const char *key; const char *option; } kinds[] = {
+    { "localforward ", "-L " }, { "remoteforward ", "-R " }, { "dynamicforward ", "-D " },
+  };
+  g_auto(GStrv) ends = NULL;
+  GString *out;
+  guint i = 0;
+
+  while (i < G_N_ELEMENTS (kinds) && !g_str_has_prefix (line, kinds[i].key))
+    i++;
+  if (i == G_N_ELEMENTS (kinds))
+    return NULL;
+  ends = g_strsplit (line + strlen (kinds[i].key), " ", 2);
+  if (ends[0] == NULL || ends[0][0] == '\0')
+    return NULL;
+  out = g_string_new (kinds[i].option);
+  append_forward_end (out, ends[0]);
+  if (ends[1] != NULL && ends[1][0] != '\0')
+    {
+      g_string_append_c (out, ':');
+      append_forward_end (out, ends[1]);
+    }
+  return g_string_free (out, FALSE);
+}
+
+/**
+ * asd_ssh_config_forwards:
+ * @output: what `ssh -G` printed
+ *
+ * Returns: (transfer full): the forwards ssh will set up, as ssh options
+ *   in its order ("-L 8080:localhost:80", "-R 2222:localhost:22",
+ *   "-D 1080"); empty for none
+ */
+char **
+asd_ssh_config_forwards (const char *output)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) lines = g_strsplit (output != NULL ? output : "", "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autofree char *forward = forward_from_line (g_strchomp (lines[i]));
+
+      if (forward != NULL)
+        g_strv_builder_add (builder, forward);
+    }
+  return g_strv_builder_end (builder);
+}
+
+/* ---- whether ssh's configuration could add forwards ---- */
+
+static gboolean file_may_forward (const char *path, const char *base, guint depth);
+
+/* The keyword of a configuration line ("LocalForward 8080 x:80",
+ * "localforward=8080 x:80"), in lower case; @args: where its arguments
+ * start. */
+static char *
+line_keyword (const char *line, const char **args)
+{
+  const char *start = line + strspn (line, " \t");
+  const char *end = start;
+
+  while (g_ascii_isalnum (*end))
+    end++;
+  *args = end + strspn (end, " \t=");
+  return g_ascii_strdown (start, end - start);
+}
+
+/* Whether a file that Include's @args name could add forwards; %TRUE
+ * also when they cannot be followed (too deep, bad quotes, tokens). */
+static gboolean
+include_may_forward (const char *args, const char *base, guint depth)
+{
+  g_auto(GStrv) patterns = NULL;
+
+  if (depth >= ASD_SSH_CONFIG_MAX_DEPTH || !g_shell_parse_argv (args, NULL, &patterns, NULL))
+    return TRUE;
+  for (guint i = 0; patterns[i] != NULL; i++)
+    {
+      g_autofree char *pattern = NULL;
+      gboolean may = FALSE;
+      glob_t found;
+      int status;
+
+      if (strpbrk (patterns[i], "%$") != NULL)
+        return TRUE;
+      pattern = patterns[i][0] == '~' ? asd_ssh_expand_path (patterns[i], NULL)
+                                      : g_canonicalize_filename (patterns[i], base);
+      if (pattern == NULL)
+        return TRUE;
+      status = glob (pattern, 0, NULL, &found);
+      may = status != 0 && status != GLOB_NOMATCH;
+      for (gsize j = 0; status == 0 && j < found.gl_pathc && !may; j++)
+        may = file_may_forward (found.gl_pathv[j], base, depth + 1);
+      globfree (&found);
+      if (may)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Whether a line sets a forward, or includes a file that could. */
+static gboolean
+line_may_forward (const char *line, const char *base, guint depth)
+{
+  const char *args = NULL;
+  g_autofree char *keyword = line_keyword (line, &args);
+
+  if (g_str_equal (keyword, "localforward") || g_str_equal (keyword, "remoteforward") ||
+      g_str_equal (keyword, "dynamicforward"))
+    return TRUE;
+  return g_str_equal (keyword, "include") && include_may_forward (args, base, depth);
+}
+
+/* A file that does not exist adds nothing; one that cannot be read, is
+ * not a plain file or is larger than ASD_SSH_CONFIG_MAX_FILE might. */
+static gboolean
+file_may_forward (const char *path, const char *base, guint depth)
+{
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  GStatBuf info;
+
+  if (g_stat (path, &info) != 0)
+    return errno != ENOENT;
+  if (!S_ISREG (info.st_mode) || info.st_size > ASD_SSH_CONFIG_MAX_FILE ||
+      !g_file_get_contents (path, &text, NULL, NULL))
+    return TRUE;
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (line_may_forward (lines[i], base, depth))
+      return TRUE;
+  return FALSE;
+}
+
+/**
+ * asd_ssh_config_files_may_forward:
+ * @user_config: the user's configuration file (~/.ssh/config)
+ * @system_config: the system's (ASD_SSH_SYSTEM_CONFIG)
+ *
+ * Whether a LocalForward, RemoteForward or DynamicForward is in either
+ * file or in a file they Include (relative names are taken from each
+ * file's directory, as ssh takes them from ~/.ssh and /etc/ssh).  %FALSE
+ * means that `ssh -G` would print no forwards for a host without -o
+ * options that add some (asd_ssh_config_options_may_forward()), so it
+ * need not be asked; %TRUE also when that cannot be told (an Include with
+ * tokens, a file that is not plain or larger than
+ * ASD_SSH_CONFIG_MAX_FILE).
+ *
+ * Returns: whether ssh's configuration could add forwards
+ */
+gboolean
+asd_ssh_config_files_may_forward (const char *user_config, const char *system_config)
+{
+  const char *files[] = { user_config, system_config };
+
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *base = g_path_get_dirname (files[i]);
+
+      if (file_may_forward (files[i], base, 0))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/**
+ * asd_ssh_config_options_may_forward:
+ * @ssh_options: ssh options as -o takes them ("Key=Value")
+ *
+ * Returns: whether one of @ssh_options adds a forward (or includes a
+ *   file, taken from ~/.ssh, that could)
+ */
+gboolean
+asd_ssh_config_options_may_forward (const char * const *ssh_options)
+{
+  g_autofree char *base = asd_ssh_expand_path ("~/.ssh", NULL);
+
+  for (guint i = 0; ssh_options != NULL && ssh_options[i] != NULL; i++)
+    if (line_may_forward (ssh_options[i], base != NULL ? base : "/", 0))
+      return TRUE;
+  return FALSE;
 }
 
 /* The home directory of @user (%NULL: ours) from the passwd entry, as ssh

@@ -31,7 +31,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 from asdtest import Skip, TestCase, main, requires  # noqa: E402
 from asdtest.busfixture import (  # noqa: E402
-    BUS_NAME, GV, MANAGER_IFACE, MANAGER_PATH, ProcRef, Service, World,
+    BUS_NAME, GV, MANAGER_IFACE, MANAGER_PATH, CallResult, ProcRef, Service, World,
     read_keyfile, tunnel_path, wait_state)
 from asdtest.sshfixture import (  # noqa: E402
     sshd_skip_reason,
@@ -109,6 +109,7 @@ def table(res):
 
 
 REASON_KEYS = {"reason_code", "reason_details"}
+EXTRA_KEYS = REASON_KEYS | {"ssh_config_forwards"}
 
 
 def plain(value):
@@ -126,11 +127,15 @@ def plain(value):
 def compare_props(got, want, what, errors):
     """autosshctl's JSON object against busctl's GetAll, field by field; the
     object also has reason_code and reason_details, StateReasonCode and
-    StateReasonDetails under the names `monitor --json` uses."""
+    StateReasonDetails under the names `monitor --json` uses, and
+    ssh_config_forwards (a list of strings)."""
     want = {k: plain(v) for k, v in want.items()}
-    if set(got) != set(want) | REASON_KEYS:
+    if set(got) != set(want) | EXTRA_KEYS:
         errors.append("%s: keys %s, the API has %s and %s" % (what, sorted(got), sorted(want),
-                                                               sorted(REASON_KEYS)))
+                                                               sorted(EXTRA_KEYS)))
+    forwards = got.get("ssh_config_forwards")
+    if not isinstance(forwards, list) or not all(type(f) is str for f in forwards):
+        errors.append("%s: ssh_config_forwards %r is not a list of strings" % (what, forwards))
     if got.get("reason_code") != want.get("StateReasonCode", "") or \
             type(got.get("reason_code")) is not str:
         errors.append("%s: reason_code %r, StateReasonCode %r" % (what, got.get("reason_code"),
@@ -379,6 +384,92 @@ class AutosshctlTest(TestCase):
             bus.manager("RemoveTunnel", name, check_ok=True)
         check(ctl_ok(bus, "--json", "list").json() == [], "list --json of no tunnels is not []")
         check(ctl_ok(bus, "list").stdout.strip() == "No tunnels.", "list of no tunnels")
+
+    @requires(sshd_skip_reason)
+    def test_ssh_config_forwards(self):
+        """A tunnel without forwards of its own gets them from ~/.ssh/config:
+        `list` and `status` show them as ssh resolves them (`ssh -G`), marked
+        "(ssh config)", and the JSON has them as ssh_config_forwards; the
+        forward is real (ssh sets it up).  A tunnel with forwards of its own
+        shows those, unmarked, and ssh is not asked for it; while no
+        configuration file has a forward, ssh is asked for none (an ssh
+        first in autosshctl's PATH logs each call).  ssh reads the passwd
+        entry's home, so autosshctl runs in the bus's mount namespace
+        (bus.wrap), where that home is the test's HOME, as for the service:
+        a user's client and service share one ~/.ssh/config."""
+        fx = self.fx
+        w = World(fx)
+        bus = w.bus
+        if not bus.wrap:
+            raise Skip("cannot give the service and autosshctl a private ~/.ssh/config "
+                       "(needs root and unshare)")
+        calls = os.path.join(bus.dir, "ssh-calls.log")
+        bindir = os.path.join(bus.dir, "ssh-bin")
+        os.makedirs(bindir)
+        write_script(bindir, "ssh", 'echo "$*" >> "%s"\nexec /usr/bin/ssh "$@"\n' % calls)
+        env = dict(bus.env, PATH=bindir + os.pathsep + bus.env.get("PATH", "/usr/bin:/bin"))
+        errors = []
+
+        def run_home(*args):
+            argv = bus.wrap + [ctl_bin()] + list(args)
+            res = CallResult(argv, subprocess.run(argv, env=env, text=True, stdin=subprocess.DEVNULL,
+                                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                                  timeout=30))
+            check(res.ok, "expected exit 0: " + res.describe())
+            return res
+
+        def asked():
+            """The destinations ssh -G was run for since the last call."""
+            if not os.path.exists(calls):
+                return []
+            with open(calls) as f:
+                lines = f.read().splitlines()
+            os.unlink(calls)
+            return sorted(l.split()[-1] for l in lines if l.startswith("-G "))
+
+        # no forward in any configuration file: no ssh at all
+        bus.write_ssh_config("Host fwd-alias\n  HostName 127.0.0.1\n")
+        w.add("plain", start=False, Destination="plain-alias", LocalForward=None)
+        listed = run_home("list").stdout
+        if split_row(listed.splitlines()[1])[4] != "none":
+            errors.append("list without forwards anywhere: %r" % listed)
+        if asked() != []:
+            errors.append("ssh -G ran although no configuration file has a forward")
+
+        lport = free_port()
+        bus.write_ssh_config("Host fwd-alias\n  HostName 127.0.0.1\n"
+                             "  LocalForward 127.0.0.1:%d 127.0.0.1:%d\n" % (lport, w.target.port))
+        w.add("cfg", Destination="fwd-alias", LocalForward=None)
+        own = w.add("own", start=False)
+        w.connected("cfg")
+        wait_forward(lport, w.target.payload, timeout=10, what="the forward from ~/.ssh/config")
+        from_config = "-L 127.0.0.1:%d:127.0.0.1:%d" % (lport, w.target.port)
+        own_forward = "-L %d:127.0.0.1:%d" % (own, w.target.port)
+
+        rows = table(run_home("list"))
+        for name, want in (("cfg", from_config + " (ssh config)"), ("own", own_forward),
+                           ("plain", "none")):
+            got = rows.get(name, [None] * 6)[4]
+            if got != want:
+                errors.append("list: %s's FORWARDS is %r, expected %r" % (name, got, want))
+        got = asked()
+        if got != ["fwd-alias", "plain-alias"]:
+            errors.append("list ran ssh -G for %r, expected the tunnels without forwards of "
+                          "their own" % got)
+        status = run_home("status", "cfg").stdout
+        if not re.search(r"^Forwards:\s+%s$" % re.escape(from_config + " (ssh config)"), status, re.M):
+            errors.append("status cfg has no 'Forwards: %s (ssh config)':\n%s" % (from_config, status))
+        objs = {obj.get("Name"): obj for obj in json.loads(run_home("--json", "list").stdout)}
+        objs["status cfg"] = json.loads(run_home("--json", "status", "cfg").stdout)
+        for name, forwards, config in (("cfg", [], [from_config]), ("status cfg", [], [from_config]),
+                                       ("own", [own_forward], []), ("plain", [], [])):
+            obj = objs.get(name, {})
+            compare_props(obj, bus.tunnel_props(obj.get("Name", "cfg")), "--json " + name, errors)
+            if (obj.get("Forwards"), obj.get("ssh_config_forwards")) != (forwards, config):
+                errors.append("--json %s: Forwards %r, ssh_config_forwards %r; expected %r, %r"
+                              % (name, obj.get("Forwards"), obj.get("ssh_config_forwards"),
+                                 forwards, config))
+        report(errors)
 
     @requires(sshd_skip_reason)
     def test_status(self):
@@ -1018,9 +1109,10 @@ class AutosshctlTest(TestCase):
     @requires(sshd_skip_reason)
     def test_german_reason(self):
         """The reason is made by autosshctl from StateReasonCode and
-        StateReasonDetails in the reader's language: under LANGUAGE=de (the
-        service runs in C) `status` and `list` show it in German, while the
-        JSON, reason_code and reason_details included, is the same as under
+        StateReasonDetails in the reader's language, and the state is shown
+        by its translated name: under LANGUAGE=de (the service runs in C)
+        `status` and `list` show both in German, while the JSON (State,
+        reason_code and reason_details included) is the same as under
         LANGUAGE=C.  The failure is real: the server refuses the key
         (auth-denied), and the tunnel stays failed."""
         fx = self.fx
@@ -1062,12 +1154,23 @@ class AutosshctlTest(TestCase):
                               % (language, command, obj, objs[("C", "status")]))
         english = reason_of(run_german(wrap, bus, "C", "status", "web"), "Reason")
         german = reason_of(run_german(wrap, bus, "de", "status", "web"), "Grund")
+        # the state people read is translated; the JSON above keeps "failed"
+        states = (reason_of(run_german(wrap, bus, "C", "status", "web"), "State"),
+                  reason_of(run_german(wrap, bus, "de", "status", "web"), "Zustand"))
+        if states != ("failed", "fehlgeschlagen"):
+            errors.append("status: the state under LANGUAGE=C and de is %r, expected "
+                          "('failed', 'fehlgeschlagen')" % (states,))
+        if objs[("de", "status")].get("State") != "failed":
+            errors.append("LANGUAGE=de status --json: State %r" % objs[("de", "status")].get("State"))
         rows = {}
         for language in ("C", "de"):
             p = run_german(wrap, bus, language, "list")
             lines = p.stdout.splitlines()
             rows[language] = split_row(lines[1]) + [None] * 6 if len(lines) == 2 else [None] * 6
         english_row, german_row = rows["C"], rows["de"]
+        if (english_row[1], german_row[1]) != ("failed", "fehlgeschlagen"):
+            errors.append("list: the state under LANGUAGE=C and de is %r, expected "
+                          "('failed', 'fehlgeschlagen')" % ((english_row[1], german_row[1]),))
         if not code:
             # a service without reason codes: its StateReason, in any language
             for what, got in (("C", english), ("de", german), ("C list", english_row[5]),

@@ -5,7 +5,9 @@
  */
 #include "config.h"
 
+#include <locale.h>
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "asd-error.h"
 #include "asd-names.h"
@@ -73,6 +75,37 @@ test_states (void)
   g_assert_cmpint (asd_tunnel_state_from_string (NULL, NULL), ==, ASD_TUNNEL_STATE_FAILED);
 }
 
+/* People read a state's name in their language; the bus keeps its own. */
+static void
+test_state_display_names (void)
+{
+  const char *localedir = g_getenv ("ASD_TEST_LOCALEDIR");
+  const char *german[] = { "gestoppt", "verbindet", "verbunden", "wartet", "fehlgeschlagen" };
+
+  g_assert_cmpstr (asd_tunnel_state_display_name (ASD_TUNNEL_STATE_RETRYING), ==, "retrying");
+  g_assert_cmpstr (asd_tunnel_state_display_name_from_string ("connected"), ==, "connected");
+  /* a state from a newer service is shown as the bus names it */
+  g_assert_cmpstr (asd_tunnel_state_display_name_from_string ("hibernating"), ==, "hibernating");
+  g_assert_cmpstr (asd_tunnel_state_display_name_from_string (NULL), ==, "?");
+  if (localedir == NULL)
+    {
+      g_test_skip ("ASD_TEST_LOCALEDIR is not set");
+      return;
+    }
+  bindtextdomain (GETTEXT_PACKAGE, localedir);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+  g_setenv ("LANGUAGE", "de", TRUE);
+  setlocale (LC_ALL, "C.UTF-8");
+  for (guint i = 0; i < G_N_ELEMENTS (german); i++)
+    {
+      g_assert_cmpstr (asd_tunnel_state_display_name (i), ==, german[i]);
+      g_assert_cmpstr (asd_tunnel_state_display_name_from_string (asd_tunnel_state_to_string (i)), ==,
+                       german[i]);
+    }
+  g_assert_cmpstr (asd_tunnel_state_to_string (ASD_TUNNEL_STATE_CONNECTED), ==, "connected");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -80,5 +113,6 @@ main (int argc, char **argv)
   g_test_add_func ("/names/tunnel-names", test_names);
   g_test_add_func ("/names/object-paths", test_object_paths);
   g_test_add_func ("/names/states", test_states);
+  g_test_add_func ("/names/state-display-names", test_state_display_names);
   return g_test_run ();
 }

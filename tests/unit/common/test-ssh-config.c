@@ -164,6 +164,112 @@ test_query_timeout (void)
   query_clear (&query);
 }
 
+/* The forwards, from lines as `ssh -G` prints them. */
+static void
+test_forwards (void)
+{
+  const char *output = "user root\nlocalforward 8080 [localhost]:80\n"
+                       "localforward [127.0.0.1]:8081 [::1]:81\nlocalforward [::1]:8082 [h]:82\n"
+                       "remoteforward 2222 [localhost]:22\nremoteforward 0 /run/sock\n"
+                       "localforward /tmp/a.sock [h]:83\ndynamicforward 1080\n"
+                       "dynamicforward [127.0.0.1]:1081\nlocalforward\nlocalforwarding 1 2\n";
+  const char *expected[] = { "-L 8080:localhost:80", "-L 127.0.0.1:8081:[::1]:81", "-L [::1]:8082:h:82",
+                             "-R 2222:localhost:22", "-R 0:/run/sock", "-L /tmp/a.sock:h:83", "-D 1080",
+                             "-D 127.0.0.1:1081", NULL };
+  g_auto(GStrv) forwards = asd_ssh_config_forwards (output);
+  g_auto(GStrv) none = asd_ssh_config_forwards ("hostname x\nport 22\n");
+
+  g_assert_cmpstrv (forwards, expected);
+  g_assert_cmpstrv (none, ((const char *[]) { NULL }));
+}
+
+/* ...and from what the real ssh prints for a ~/.ssh/config with forwards,
+ * in its order: dynamic, local, remote. */
+static void
+test_forwards_from_ssh (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-ssh-config-XXXXXX", &error);
+  g_autofree char *config = g_build_filename (dir, "config", NULL);
+  g_autofree char *script = g_strdup_printf ("exec ssh -F '%s' \"$@\"", config);
+  const char *expected[] = { "-D 1080", "-L 8080:localhost:80", "-L 127.0.0.1:8081:[::1]:81",
+                             "-R 2222:localhost:22", NULL };
+  g_auto(GStrv) forwards = NULL;
+  Query query = { 0, };
+
+  g_assert_no_error (error);
+  g_file_set_contents (config, "Host 127.0.0.1\n  LocalForward 8080 localhost:80\n"
+                       "  LocalForward 127.0.0.1:8081 [::1]:81\n  RemoteForward 2222 localhost:22\n"
+                       "  DynamicForward 1080\nHost other\n  LocalForward 9999 localhost:99\n", -1, &error);
+  g_assert_no_error (error);
+  query_run (&query, script, NULL);
+  g_assert_no_error (query.error);
+  forwards = asd_ssh_config_forwards (query.output);
+  g_assert_cmpstrv (forwards, expected);
+  query_clear (&query);
+  g_unlink (config);
+  g_rmdir (dir);
+}
+
+/* Writes @text to @dir/@name. */
+static char *
+write_in (const char *dir, const char *name, const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = g_build_filename (dir, name, NULL);
+
+  g_file_set_contents (path, text, -1, &error);
+  g_assert_no_error (error);
+  return path;
+}
+
+/* Whether ssh's configuration files could add forwards: keywords in any
+ * case and form, Includes followed (relative, globs, nested), bounded. */
+static void
+test_files_may_forward (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("test-ssh-config-XXXXXX", &error);
+  g_autofree char *missing = g_build_filename (dir, "missing", NULL);
+  g_autofree char *sub = g_build_filename (dir, "conf.d", NULL);
+  const struct { const char *text; gboolean may; } cases[] = {
+    { "Host x\n  HostName 127.0.0.1\n  # LocalForward 1 x:2\n  ForwardAgent yes\n", FALSE },
+    { "Host x\n  LocalForward 8080 localhost:80\n", TRUE },
+    { "Host x\n\tremoteforward=2222 localhost:22\n", TRUE },
+    { "DYNAMICFORWARD 1080\n", TRUE },
+    { "Include conf.d/*.conf\n", TRUE },               /* b.conf forwards */
+    { "Include conf.d/a.conf\n", FALSE },
+    { "Include \"conf.d/none*.conf\" conf.d/a.conf\n", FALSE },
+    { "Include conf.d/%h.conf\n", TRUE },              /* tokens: cannot tell */
+    { "Include self\n", TRUE },                        /* too deep: cannot tell */
+    { "Include /dev/null\n", TRUE },                   /* not a plain file */
+  };
+  g_autofree char *a = NULL, *b = NULL, *self = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (g_mkdir (sub, 0700), ==, 0);
+  a = write_in (sub, "a.conf", "Host a\n  Port 2222\n");
+  b = write_in (sub, "b.conf", "Host b\n  LocalForward 1 x:2\n");
+  self = write_in (dir, "self", "Include self\n");
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *config = write_in (dir, "config", cases[i].text);
+
+      g_assert_cmpint (asd_ssh_config_files_may_forward (config, missing), ==, cases[i].may);
+      g_assert_cmpint (asd_ssh_config_files_may_forward (missing, config), ==, cases[i].may);
+      g_unlink (config);
+    }
+  g_assert_false (asd_ssh_config_files_may_forward (missing, missing));
+  g_assert_true (asd_ssh_config_options_may_forward ((const char *[]) { "Port=1", "LocalForward=1 x:2", NULL }));
+  g_assert_false (asd_ssh_config_options_may_forward ((const char *[]) { "Port=1", "ForwardX11=yes", NULL }));
+  g_assert_false (asd_ssh_config_options_may_forward (NULL));
+  g_unlink (a);
+  g_unlink (b);
+  g_unlink (self);
+  g_rmdir (sub);
+  g_rmdir (dir);
+}
+
 static void
 test_query_cancelled (void)
 {
@@ -186,5 +292,8 @@ main (int argc, char **argv)
   g_test_add_func ("/ssh-config/query-too-much", test_query_too_much);
   g_test_add_func ("/ssh-config/query-timeout", test_query_timeout);
   g_test_add_func ("/ssh-config/query-cancelled", test_query_cancelled);
+  g_test_add_func ("/ssh-config/forwards", test_forwards);
+  g_test_add_func ("/ssh-config/forwards-from-ssh", test_forwards_from_ssh);
+  g_test_add_func ("/ssh-config/files-may-forward", test_files_may_forward);
   return g_test_run ();
 }
