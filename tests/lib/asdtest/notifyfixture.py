@@ -277,10 +277,16 @@ class Display:
             proc.wait(3)
 
     def screenshot(self, path):
-        """The whole screen as PNG; returns the number of distinct colours."""
-        xwd = subprocess.run([XWD, "-root", "-silent", "-display", self.display],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.env,
-                             timeout=20)
+        """The whole screen as PNG; returns the number of distinct colours.
+        xwd's GetImage may fail with BadMatch while dunst maps or unmaps
+        its window (seen once in CI): it is tried again, up to 5 times."""
+        for _ in range(5):
+            xwd = subprocess.run([XWD, "-root", "-silent", "-display", self.display],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=self.env,
+                                 timeout=20)
+            if xwd.returncode == 0 and xwd.stdout or b"BadMatch" not in xwd.stderr:
+                break
+            time.sleep(0.1)
         check(xwd.returncode == 0 and xwd.stdout, "xwd failed: %r" % xwd.stderr)
         conv = subprocess.run([CONVERT, "xwd:-", "PNG:" + path], input=xwd.stdout,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=20)
