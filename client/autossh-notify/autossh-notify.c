@@ -16,6 +16,7 @@
 #include <glib-unix.h>
 #include <libnotify/notify.h>
 
+#include "asd-names.h"
 #include "asd-program.h"
 #include "notify-activation.h"
 #include "notify-config.h"
@@ -69,7 +70,7 @@ on_hangup (gpointer user_data)
 static void
 start_service_if_wanted (GDBusConnection *bus)
 {
-  g_autofree char *dir = asd_notify_activation_tunnels_dir ();
+  g_autofree char *dir = asd_tunnels_dir ();
 
   if (asd_notify_activation_wanted (dir))
     asd_notify_activation_start (bus);

@@ -27,18 +27,6 @@
 #define START_REPLY_SUCCESS         1
 #define START_REPLY_ALREADY_RUNNING 2
 
-/**
- * asd_notify_activation_tunnels_dir:
- *
- * Returns: (transfer full): the service's tunnels directory,
- *   $XDG_CONFIG_HOME/autosshd/tunnels
- */
-char *
-asd_notify_activation_tunnels_dir (void)
-{
-  return g_build_filename (g_get_user_config_dir (), "autosshd", "tunnels", NULL);
-}
-
 /* Whether @file in @dir is a tunnel's file that starts by itself: a valid
  * NAME.conf that loads, with AutoStart not false.  A broken file does not
  * count: the service would not start it either. */

@@ -12,7 +12,6 @@ G_BEGIN_DECLS
 /* At most this many directory entries are looked at. */
 #define ASD_NOTIFY_ACTIVATION_MAX_FILES 1024
 
-char     *asd_notify_activation_tunnels_dir (void);
 gboolean  asd_notify_activation_wanted      (const char      *tunnels_dir);
 void      asd_notify_activation_start       (GDBusConnection *connection);
 

@@ -17,6 +17,7 @@
 #include <glib-unix.h>
 
 #include "asd-manager.h"
+#include "asd-names.h"
 #include "asd-program.h"
 
 #define SHUTDOWN_GRACE_S 8   /* ssh gets SIGKILL after 5 s: this is a safety net */
@@ -150,7 +151,7 @@ main (int argc, char **argv)
   if (bus == NULL)
     return ctx.exit_code;
 
-  tunnels_dir = g_build_filename (g_get_user_config_dir (), "autosshd", "tunnels", NULL);
+  tunnels_dir = asd_tunnels_dir ();
   ctx.manager = asd_manager_new (tunnels_dir, replace, &error);
   if (ctx.manager == NULL || !asd_manager_export (ctx.manager, bus, &error))
     {

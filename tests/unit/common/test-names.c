@@ -106,6 +106,17 @@ test_state_display_names (void)
   g_assert_cmpstr (asd_tunnel_state_to_string (ASD_TUNNEL_STATE_CONNECTED), ==, "connected");
 }
 
+/* The one place that says where the tunnels' files are. */
+static void
+test_tunnels_dir (void)
+{
+  g_autofree char *dir = asd_tunnels_dir ();
+  g_autofree char *want = g_build_filename (g_get_user_config_dir (), "autosshd", "tunnels", NULL);
+
+  g_assert_cmpstr (dir, ==, want);
+  g_assert_true (g_str_has_suffix (dir, "/autosshd/tunnels"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -114,5 +125,6 @@ main (int argc, char **argv)
   g_test_add_func ("/names/object-paths", test_object_paths);
   g_test_add_func ("/names/states", test_states);
   g_test_add_func ("/names/state-display-names", test_state_display_names);
+  g_test_add_func ("/names/tunnels-dir", test_tunnels_dir);
   return g_test_run ();
 }
