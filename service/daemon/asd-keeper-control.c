@@ -143,16 +143,9 @@ asd_keeper_probe_async (AsdKeeper *self, GCancellable *cancellable,
 gboolean
 asd_keeper_probe_finish (AsdKeeper *self, GAsyncResult *result, guint64 *latency_usec, GError **error)
 {
-  g_autofree guint64 *latency = NULL;
-
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
-  latency = g_task_propagate_pointer (G_TASK (result), error);
-  if (latency == NULL)
-    return FALSE;
-  if (latency_usec != NULL)
-    *latency_usec = *latency;
-  return TRUE;
+  return asd_probe_propagate_latency (G_TASK (result), latency_usec, error);
 }
 
 /* See asd_tunnel_sleep(). */

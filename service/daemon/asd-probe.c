@@ -145,11 +145,27 @@ asd_probe_run_async (AsdProbe *self, AsdMonitor *monitor, AsdServerAddress *addr
 gboolean
 asd_probe_run_finish (AsdProbe *self, GAsyncResult *result, guint64 *latency_usec, GError **error)
 {
-  g_autofree guint64 *latency = NULL;
-
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
-  latency = g_task_propagate_pointer (G_TASK (result), error);
+  return asd_probe_propagate_latency (G_TASK (result), latency_usec, error);
+}
+
+/**
+ * asd_probe_propagate_latency:
+ * @task: a task that returned a g_new()ed guint64 (the latency in µs) or
+ *   an error
+ * @latency_usec: (out) (optional): the latency
+ * @error: return location for the task's error
+ *
+ * The end of every probe's _finish(): the tunnel's and the keeper's.
+ *
+ * Returns: whether the task returned a latency
+ */
+gboolean
+asd_probe_propagate_latency (GTask *task, guint64 *latency_usec, GError **error)
+{
+  g_autofree guint64 *latency = g_task_propagate_pointer (task, error);
+
   if (latency == NULL)
     return FALSE;
   if (latency_usec != NULL)

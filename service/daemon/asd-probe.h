@@ -26,6 +26,9 @@ gboolean  asd_probe_run_finish   (AsdProbe            *self,
                                   GAsyncResult        *result,
                                   guint64             *latency_usec,
                                   GError             **error);
+gboolean  asd_probe_propagate_latency (GTask         *task,
+                                       guint64       *latency_usec,
+                                       GError       **error);
 gboolean  asd_probe_is_testing_monitor (AsdProbe      *self);
 void      asd_probe_fail         (AsdProbe            *self,
                                   const char          *why);
