@@ -35,6 +35,7 @@
 #include <glib/gi18n.h>
 
 #include "asd-askpass-protocol.h"
+#include "asd-control-socket.h"
 #include "asd-log.h"
 #include "asd-ssh-process.h"
 #include "asd-ssh-run.h"
@@ -177,13 +178,22 @@ on_askpass_request (AsdAskpassRequest *request, const char *prompt, gpointer use
 
 /* ssh's questions (passphrase, password, unknown host key) go to our
  * helper, with a token for this start only; its log goes to a FIFO in
- * the same private directory. */
+ * the same private directory, and so does its control socket. */
 static void
 use_askpass (AsdSshRun *self)
 {
   g_autofree char *dir = asd_askpass_server_get_dir (self->askpass);
+  g_autofree char *control = asd_control_socket_new_path (dir);
+  static gboolean told;
 
   asd_ssh_process_set_log_dir (self->ssh, dir);
+  if (control == NULL && !told)
+    {
+      told = TRUE;
+      g_message ("%s is too long for a control socket: tunnels run without a control "
+                 "connection (no liveness check, forwards change with a restart)", dir);
+    }
+  asd_ssh_process_set_control_path (self->ssh, control);
   self->token = asd_askpass_server_register (self->askpass, on_askpass_request, self);
   asd_ssh_process_setenv (self->ssh, "SSH_ASKPASS", self->askpass_helper);
   asd_ssh_process_setenv (self->ssh, "SSH_ASKPASS_REQUIRE", "force");
@@ -257,6 +267,19 @@ asd_ssh_run_stop (AsdSshRun *self, const AsdReason *reason)
   if (reason != NULL && self->stop_reason == NULL)
     self->stop_reason = asd_reason_copy (reason);
   asd_ssh_process_stop (self->ssh);
+}
+
+/**
+ * asd_ssh_run_get_control_path:
+ * @self: a run
+ *
+ * Returns: (nullable): where this start's ssh listens as control master
+ *   (once connected), or %NULL when it has no control socket
+ */
+const char *
+asd_ssh_run_get_control_path (AsdSshRun *self)
+{
+  return asd_ssh_process_get_control_path (self->ssh);
 }
 
 gint
