@@ -1,0 +1,223 @@
+#!/usr/bin/env python3
+"""The control connection (autosshd(8), "Control connection"): every ssh the
+service starts is the control master of a private socket; through it the
+service checks a connected tunnel's session in one round trip (Probe, a
+network change) and replaces an ssh whose session does not answer, and
+adds or removes forwards without restarting ssh.  Real sshd, ssh,
+dbus-daemon and autosshd, as in test_service.py; the network changes are
+made in the test's own network namespace (tests/lib/in-netns.sh), with
+the sshd in a second one behind a veth pair.
+
+Run by meson, one test per case (`meson test -C build service-probe_session`);
+by hand: PYTHONPATH=tests/lib AUTOSSHD_BIN=/path/to/autosshd
+tests/lib/in-netns.sh /usr/bin/python3 test_control.py [NAME ...]
+"""
+
+import os
+import signal
+import socket
+import stat
+import sys
+import threading
+import time
+
+sys.dont_write_bytecode = True      # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from asdtest import TestCase, main, requires  # noqa: E402
+from asdtest.busfixture import GV, World, reason_details, tunnel_path  # noqa: E402
+from asdtest.sshfixture import (  # noqa: E402
+    IP, Netns, ProcRef, Sshd, check, free_port, kill_refs, run,
+    sshd_skip_reason, wait_until)
+import test_monitor as tm  # noqa: E402
+
+# the deadline of a check of the session (asd-mux-client.h)
+DEADLINE = 3.0
+
+
+def option(argv, name):
+    """The value of ssh's first -o NAME=VALUE in argv, or None."""
+    for a, b in zip(argv, argv[1:]):
+        if a == "-o" and b.startswith(name + "="):
+            return b.split("=", 1)[1]
+    return None
+
+
+def banner(port, host="127.0.0.1", timeout=3.0):
+    """The first bytes a server says on host:port ('SSH-2.0' through a forward
+    to an sshd), or None."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as s:
+            s.settimeout(timeout)
+            return s.recv(7).decode(errors="replace")
+    except OSError:
+        return None
+
+
+def session_of(w):
+    return ProcRef(wait_until(lambda: (lambda s: s[0] if len(s) == 1 else None)(
+        w.sshd.sessions()), 5, "exactly one sshd session"))
+
+
+def check_unresponsive(code, details, what):
+    check(code == "session-unresponsive" and details.get("seconds") == int(DEADLINE),
+          "%s: the tunnel went down with StateReasonCode %r, details %r (expected "
+          "session-unresponsive, seconds 3)" % (what, code, details))
+
+
+class NetWorld:
+    """The service in the test's namespace (the client), the sshd in a
+    namespace of its own behind a veth pair, a tunnel whose forward reaches
+    that sshd's port."""
+
+    def __init__(self, fx):
+        self.w = World(fx, sshd=False)
+        self.ns = Netns(fx)
+        self.w.sshd = Sshd(fx, host=self.ns.addr, netns=self.ns.name)
+        self.w.known_hosts = os.path.join(self.w.bus.dir, "known_hosts")
+        tm.trust(self.w, self.ns.addr, self.w.sshd.port)
+        self.lport = free_port()
+        spec = "%d:%s:%d" % (self.lport, self.ns.addr, self.w.sshd.port)
+        self.path = tm.add_tunnel(self.w, "net", self.w.settings(
+            Destination=self.ns.addr, LocalForward=[spec]))
+        self.pid = self.w.connected("net")["Pid"]
+        check(banner(self.lport) == "SSH-2.0", "the forward does not reach the server")
+
+    def forward_works(self):
+        return banner(self.lport, timeout=0.5) == "SSH-2.0"
+
+
+class ControlTest(TestCase):
+    """The control connection, in the service (one method per meson test)."""
+
+    @requires(sshd_skip_reason)
+    def test_probe_session(self):
+        """ssh is the control master of a 0600 socket in the service's private
+        directory, set on its command line; Probe without a monitor port
+        checks the session through it (a latency, LastProbe moves); with the
+        server's session stopped (SIGSTOP: the kernel still ACKs, the server's
+        port still answers) Probe fails within the deadline, and ssh is
+        replaced at once with the reason session-unresponsive."""
+        fx = self.fx
+        w = World(fx)
+        lport = free_port()
+        path = tm.add_tunnel(w, "probe", w.settings(lport))
+        props = w.connected("probe")
+        pid = props["Pid"]
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            argv = f.read().decode().split("\0")
+        control = option(argv, "ControlPath")
+        check(option(argv, "ControlMaster") == "yes" and control is not None
+              and option(argv, "ControlPersist") == "no",
+              "ssh's command line has no control master: %r" % argv)
+        runtime = os.path.join(w.bus.env["XDG_RUNTIME_DIR"], "autosshd")
+        check(os.path.dirname(control) == runtime, "ControlPath %r is not in %r"
+              % (control, runtime))
+        st = os.stat(control)
+        check(stat.S_ISSOCK(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o600,
+              "the control socket: mode %o" % st.st_mode)
+        check(option(props["Command"], "ControlPath") is None,
+              "the Command property shows the control socket: %r" % props["Command"])
+
+        before = props["LastProbeTimestamp"]
+        res = w.bus.tunnel("probe", "Probe")
+        check(res.ok, "Probe: " + res.describe())
+        latency = res.value()[0]
+        print("Probe through the control connection: %d µs" % latency)
+        check(0 < latency < 1000000, "Probe's latency %r µs" % latency)
+        props = w.bus.tunnel_props("probe")
+        check(props["LastProbeTimestamp"] > before and props["ProbeLatencyUSec"] == latency,
+              "LastProbeTimestamp %r (before %r), ProbeLatencyUSec %r"
+              % (props["LastProbeTimestamp"], before, props["ProbeLatencyUSec"]))
+
+        session = session_of(w)
+        fx.defer(kill_refs, [session])
+        mark = w.rec.mark()
+        session.signal(signal.SIGSTOP)
+        t0 = time.monotonic()
+        res = w.bus.tunnel("probe", "Probe")
+        took = time.monotonic() - t0
+        print("Probe of a stopped session: %.2f s, %s" % (took, res.stderr.strip()))
+        check(not res.ok and res.error_name == "io.github.autosshd1.Error.ProbeFailed",
+              "Probe of a stopped session: " + res.describe())
+        check(DEADLINE - 0.1 < took < 2 * DEADLINE, "Probe took %.2f s to fail" % took)
+        _, code, details = tm.wait_drop(w, path, mark, 2, "Dropped after the failed Probe")
+        check_unresponsive(code, details, "a failed Probe")
+        up = tm.wait_connected(w, path, mark, 5, "connected again with a new ssh")
+        print("connected again %.2f s after the Probe failed" % (up.when - t0 - took))
+        new = w.bus.tunnel_props("probe")
+        check(new["Pid"] != pid, "ssh was not replaced (pid %d)" % pid)
+        check(not os.path.exists(control), "the old control socket %s is left" % control)
+        check(banner(lport) is not None, "the forward does not work after the replacement")
+        check(len(w.rec.find("Dropped", path, mark)) == 1
+              and len(w.rec.find("Reconnected", path, mark)) == 1,
+              "Dropped/Reconnected: %r" % w.rec.states(path, mark))
+
+    def _recovers(self, net, change, heal=None):
+        """Makes the change; the tunnel must be connected with a working
+        forward again within the deadline and one login; Dropped and
+        Reconnected once each.  Returns the seconds it took."""
+        w = net.w
+        mark = w.rec.mark()
+        t0 = time.monotonic()
+        change()
+        if heal is not None:
+            tm.wait_drop(w, net.path, mark, DEADLINE + 2, "Dropped within the deadline")
+            t0 = time.monotonic()
+            heal()
+        up = tm.wait_connected(w, net.path, mark, DEADLINE + 3,
+                               "connected within %.0f s and one login" % DEADLINE)
+        wait_until(net.forward_works, 3, "the forward to work again")
+        took = time.monotonic() - t0
+        drops = w.rec.find("Dropped", net.path, mark)
+        check(len(drops) == 1 and len(w.rec.find("Reconnected", net.path, mark)) == 1,
+              "Dropped/Reconnected: %r" % w.rec.states(net.path, mark))
+        _, code, details = tm.wait_drop(w, net.path, mark, 1, "Dropped")
+        check_unresponsive(code, details, "the network change")
+        print("connected %.2f s after the change (forward working)" % (up.when - t0))
+        return took
+
+    @requires(tm.own_netns_skip_reason)
+    def test_network_change_address(self):
+        """The client's address is replaced (ip addr del + add): the old TCP
+        connection is a black hole.  The service checks the connected
+        tunnel's session at once, finds no answer within the deadline and
+        replaces ssh: connected, with a working forward, in about 3 s and
+        one login (ServerAlive alone: 10-15 s)."""
+        fx = self.fx
+        net = NetWorld(fx)
+        ns = net.ns
+        new_addr = "10.23.%d.5" % ns.x
+        ns.exec(["ip", "addr", "add", "10.23.%d.6/30" % ns.x, "dev", ns.ns_if])
+
+        def change():
+            run([IP, "addr", "del", ns.host_addr + "/30", "dev", ns.host_if])
+            run([IP, "addr", "add", new_addr + "/30", "dev", ns.host_if])
+            run([IP, "route", "add", ns.addr + "/32", "dev", ns.host_if, "src", new_addr])
+
+        took = self._recovers(net, change)
+        print("network change (new address): forward usable again after %.2f s" % took)
+        check(took < 2 * (DEADLINE + 1), "took %.2f s" % took)
+
+    @requires(tm.own_netns_skip_reason)
+    def test_network_change_blackhole(self):
+        """A blackhole route to the server stalls the connection: the check
+        finds it within the deadline; once the route is gone again the
+        tunnel is back within a login."""
+        fx = self.fx
+        net = NetWorld(fx)
+        route = [net.ns.addr + "/32"]
+
+        def change():
+            run([IP, "route", "add", "blackhole"] + route)
+
+        def heal():
+            run([IP, "route", "del", "blackhole"] + route)
+
+        took = self._recovers(net, change, heal)
+        print("blackhole removed: forward usable again after %.2f s" % took)
+        check(took < 4, "took %.2f s after the route was removed" % took)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
