@@ -126,6 +126,17 @@ on_ssh_stderr (AsdSshProcess *ssh, const char *line, gpointer user_data)
     keep_failure (self, &message);
 }
 
+/* Once connected (ExitOnForwardFailure: every forward of the command line
+ * is set up), a forward that fails is one asked for through the control
+ * connection, and the asker has its answer: it says nothing of why ssh
+ * may end later. */
+static gboolean
+answers_live_request (AsdSshRun *self, const AsdSshMessage *message)
+{
+  return self->connected && (message->failure == ASD_SSH_FAILURE_LOCAL_PORT_IN_USE ||
+                             message->failure == ASD_SSH_FAILURE_REMOTE_PORT_IN_USE);
+}
+
 /* A line of ssh's own log. */
 static void
 on_ssh_line (AsdSshProcess *ssh, const char *line, gpointer user_data)
@@ -142,7 +153,7 @@ on_ssh_line (AsdSshProcess *ssh, const char *line, gpointer user_data)
     self->session_ready = TRUE;
   else if (message.event == ASD_SSH_EVENT_REMOTE_FORWARDS_READY)
     self->remote_ready = TRUE;
-  else if (message.event == ASD_SSH_EVENT_FAILURE)
+  else if (message.event == ASD_SSH_EVENT_FAILURE && !answers_live_request (self, &message))
     keep_failure (self, &message);
 
   if (!self->connected && self->authenticated && self->session_ready &&

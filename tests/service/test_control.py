@@ -219,5 +219,104 @@ class ControlTest(TestCase):
         check(took < 4, "took %.2f s after the route was removed" % took)
 
 
+    @requires(sshd_skip_reason)
+    def test_forwards_live(self):
+        """Forwards added and removed while connected: ssh keeps running, a
+        connection through forward A keeps flowing while B is added and
+        removed; a busy local port, and a remote port the server refuses,
+        are ForwardFailed and change nothing; the file holds only what took
+        effect; a Configure that changes only forwards restarts nothing."""
+        fx = self.fx
+        w = World(fx)
+        echo = tm.EchoService(fx)
+        port_a, port_b = free_port(), free_port()
+        spec_a = "%d:127.0.0.1:%d" % (port_a, echo.port)
+        spec_b = "%d:127.0.0.1:%d" % (port_b, w.sshd.port)
+        path = tm.add_tunnel(w, "fw", w.settings(LocalForward=[spec_a]))
+        pid = w.connected("fw")["Pid"]
+        conf = w.bus.conf_path("fw")
+
+        conn = socket.create_connection(("127.0.0.1", port_a), timeout=3)
+        fx.defer(conn.close)
+        count = [0]
+
+        def flows():
+            count[0] += 1
+            msg = b"ping %d\n" % count[0]
+            conn.sendall(msg)
+            got = b""
+            while len(got) < len(msg):
+                data = conn.recv(len(msg) - len(got))
+                check(data, "the connection through forward A was closed")
+                got += data
+            check(got == msg, "forward A echoed %r for %r" % (got, msg))
+
+        def state():
+            props = w.bus.tunnel_props("fw")
+            with open(conf) as f:
+                text = f.read()
+            return props, text
+
+        flows()
+        mark = w.rec.mark()
+        res = w.bus.tunnel("fw", "AddForward", "local", spec_b)
+        check(res.ok, "AddForward: " + res.describe())
+        check(banner(port_b) == "SSH-2.0", "forward B does not work after AddForward")
+        flows()
+        props, text = state()
+        check(props["Pid"] == pid and props["State"] == "connected",
+              "AddForward restarted ssh: pid %r (was %d), %r" % (props["Pid"], pid, props["State"]))
+        check("-L " + spec_b in props["Forwards"] and spec_b in text,
+              "forward B is not in Forwards %r or the file" % props["Forwards"])
+
+        res = w.bus.tunnel("fw", "RemoveForward", "local", spec_b)
+        check(res.ok, "RemoveForward: " + res.describe())
+        check(banner(port_b, timeout=1) in (None, ""), "forward B still answers after RemoveForward")
+        flows()
+        props, text = state()
+        check(props["Pid"] == pid and spec_b not in text and "-L " + spec_b not in props["Forwards"],
+              "after RemoveForward: pid %r, Forwards %r" % (props["Pid"], props["Forwards"]))
+
+        # a busy local port: ForwardFailed, nothing changes
+        busy = socket.socket()
+        fx.defer(busy.close)
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        spec_busy = "127.0.0.1:%d:127.0.0.1:%d" % (busy.getsockname()[1], echo.port)
+        before = state()[1]
+        res = w.bus.tunnel("fw", "AddForward", "local", spec_busy)
+        print("AddForward of a busy port: %s" % res.stderr.strip())
+        check(not res.ok and res.error_name == "io.github.autosshd1.Error.ForwardFailed",
+              "AddForward of a busy port: " + res.describe())
+        # a remote port the server refuses (it is taken on the server's side)
+        spec_taken = "127.0.0.1:%d:127.0.0.1:%d" % (busy.getsockname()[1], echo.port)
+        res = w.bus.tunnel("fw", "AddForward", "remote", spec_taken)
+        print("AddForward of a taken remote port: %s" % res.stderr.strip())
+        check(not res.ok and res.error_name == "io.github.autosshd1.Error.ForwardFailed",
+              "AddForward of a taken remote port: " + res.describe())
+        props, text = state()
+        check(text == before and props["Pid"] == pid and props["State"] == "connected"
+              and props["Forwards"] == ["-L " + spec_a],
+              "a failed AddForward changed something: pid %r, %r, Forwards %r, file:\n%s"
+              % (props["Pid"], props["State"], props["Forwards"], text))
+        flows()
+
+        # Configure with only forwards: live too
+        res = w.bus.tunnel("fw", "Configure", {"LocalForward": GV("as", [spec_a, spec_b])})
+        check(res.ok, "Configure: " + res.describe())
+        check(banner(port_b) == "SSH-2.0", "forward B does not work after Configure")
+        flows()
+        check(w.bus.tunnel_props("fw")["Pid"] == pid, "Configure of forwards restarted ssh")
+        check(not w.rec.find("Dropped", path, mark) and
+              not [s for s in w.rec.find("StateChanged", path, mark)],
+              "state changes during live forward changes: %r" % w.rec.states(path, mark))
+
+        # unknown kind, a forward the tunnel does not have
+        res = w.bus.tunnel("fw", "AddForward", "sideways", spec_b)
+        check(res.error_name == "io.github.autosshd1.Error.InvalidSettings", res.describe())
+        res = w.bus.tunnel("fw", "RemoveForward", "remote", spec_b)
+        check(res.error_name == "io.github.autosshd1.Error.InvalidSettings", res.describe())
+
+
 if __name__ == "__main__":
     sys.exit(main())
