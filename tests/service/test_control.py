@@ -259,8 +259,9 @@ class ControlTest(TestCase):
 
         flows()
         mark = w.rec.mark()
-        res = w.bus.tunnel("fw", "AddForward", "local", spec_b)
-        check(res.ok, "AddForward: " + res.describe())
+        # autosshctl forward add: AddForward
+        res = w.bus.run([os.environ["AUTOSSHCTL_BIN"], "forward", "add", "fw", "-L", spec_b])
+        check(res.rc == 0, "autosshctl forward add: " + res.describe())
         check(banner(port_b) == "SSH-2.0", "forward B does not work after AddForward")
         flows()
         props, text = state()
@@ -288,6 +289,9 @@ class ControlTest(TestCase):
         print("AddForward of a busy port: %s" % res.stderr.strip())
         check(not res.ok and res.error_name == "io.github.autosshd1.Error.ForwardFailed",
               "AddForward of a busy port: " + res.describe())
+        res = w.bus.run([os.environ["AUTOSSHCTL_BIN"], "forward", "add", "fw", "-L", spec_busy])
+        check(res.rc == 1 and "Port forwarding failed" in res.stderr,
+              "autosshctl forward add of a busy port: " + res.describe())
         # a remote port the server refuses (it is taken on the server's side)
         spec_taken = "127.0.0.1:%d:127.0.0.1:%d" % (busy.getsockname()[1], echo.port)
         res = w.bus.tunnel("fw", "AddForward", "remote", spec_taken)
