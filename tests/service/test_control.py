@@ -220,6 +220,37 @@ class ControlTest(TestCase):
 
 
     @requires(sshd_skip_reason)
+    def test_fallback_without_master(self):
+        """A runtime directory too long for a control socket: ssh runs as before
+        (no ControlPath), the log says so once, Probe connects to the server's
+        port, and AddForward restarts ssh to apply the forward."""
+        fx = self.fx
+        w = World(fx, start=False)
+        # the askpass socket still fits (dir + 17), ssh's control socket not (dir + 51)
+        runtime = os.path.join(w.bus.dir, "r" * max(1, 70 - len(w.bus.dir) - 1))
+        os.mkdir(runtime, 0o700)
+        w.bus.service_env["XDG_RUNTIME_DIR"] = runtime
+        w.start_service()
+        lport, port_b = free_port(), free_port()
+        for name in ("one", "two"):
+            tm.add_tunnel(w, name, w.settings(lport if name == "one" else None))
+            w.connected(name)
+        pid = w.bus.tunnel_props("one")["Pid"]
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            argv = f.read().decode().split("\0")
+        check(option(argv, "ControlPath") is None, "a control socket after all: %r" % argv)
+        check(w.service.log().count("too long for a control socket") == 1,
+              "the log does not say once that there is no control socket:\n" + w.service.log())
+        res = w.bus.tunnel("one", "Probe")
+        check(res.ok and res.value()[0] > 0, "Probe without a master: " + res.describe())
+        res = w.bus.tunnel("one", "AddForward", "local",
+                           "%d:127.0.0.1:%d" % (port_b, w.sshd.port))
+        check(res.ok, "AddForward without a master: " + res.describe())
+        props = w.connected("one")
+        check(props["Pid"] != pid, "AddForward without a master did not restart ssh")
+        wait_until(lambda: banner(port_b) == "SSH-2.0", 5, "forward B after the restart")
+
+    @requires(sshd_skip_reason)
     def test_resume_checks_session(self):
         """After a resume that ssh survived (PrepareForSleep(false) without the
         service having closed ssh), the session is checked: a dead one (the
