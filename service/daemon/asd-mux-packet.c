@@ -3,8 +3,8 @@
  * The wire format of PROTOCOL.mux (OpenSSH's, read from its mux.c): each
  * packet is a uint32 length, then the body, whose first uint32 is its
  * type; numbers are big-endian uint32, strings a uint32 length and the
- * bytes.  Only what the daemon asks is encoded here (hello, alive check,
- * stdio forward, open and close of a forward); every reply a master
+ * bytes.  Only what the daemon asks is encoded here (hello, stdio
+ * forward, open and close of a forward); every reply a master
  * sends is decoded.  Pure functions, no I/O: asd-mux-client.c does the
  * talking, and tests/fuzz/fuzz-mux-reply.c feeds the decoder.
  *
@@ -72,15 +72,6 @@ asd_mux_encode_hello (void)
   GByteArray *body = start (ASD_MUX_MSG_HELLO);
 
   put_u32 (body, ASD_MUX_VERSION);
-  return finish (body);
-}
-
-GBytes *
-asd_mux_encode_alive_check (guint32 request_id)
-{
-  GByteArray *body = start (ASD_MUX_C_ALIVE_CHECK);
-
-  put_u32 (body, request_id);
   return finish (body);
 }
 

@@ -63,7 +63,6 @@ gboolean asd_mux_forward_kind_from_string (const char        *kind,
 void     asd_mux_forward_clear (AsdMuxForward     *forward);
 
 GBytes  *asd_mux_encode_hello       (void);
-GBytes  *asd_mux_encode_alive_check (guint32 request_id);
 GBytes  *asd_mux_encode_stdio_fwd   (guint32 request_id,
                                      const char *host,
                                      guint32 port);

@@ -356,6 +356,14 @@ class ControlTest(TestCase):
         print("AddForward of a taken remote port: %s" % res.stderr.strip())
         check(not res.ok and res.error_name == "io.github.autosshd1.Error.ForwardFailed",
               "AddForward of a taken remote port: " + res.describe())
+        # two new forwards, the second busy: the first is closed again
+        port_c = free_port()
+        spec_c = "%d:127.0.0.1:%d" % (port_c, w.sshd.port)
+        res = w.bus.tunnel("fw", "Configure", {"LocalForward": GV("as", [spec_a, spec_c, spec_busy])})
+        check(not res.ok and res.error_name == "io.github.autosshd1.Error.ForwardFailed",
+              "Configure with a busy port: " + res.describe())
+        check(banner(port_c, timeout=1) in (None, ""), "the forward opened before the busy one "
+              "was not closed again")
         props, text = state()
         check(text == before and props["Pid"] == pid and props["State"] == "connected"
               and props["Forwards"] == ["-L " + spec_a],
