@@ -107,7 +107,8 @@ steps_between (const AsdTunnelSettings *old, const AsdTunnelSettings *new, GErro
   return NULL;
 }
 
-/* Whether @new differs from the keeper's settings in its forwards alone. */
+/* Whether @new differs from the keeper's settings in its forwards alone
+ * (and AutoStart, which changes nothing in ssh). */
 static gboolean
 only_forwards_differ (AsdKeeper *self, const AsdTunnelSettings *new)
 {
@@ -119,6 +120,7 @@ only_forwards_differ (AsdKeeper *self, const AsdTunnelSettings *new)
   same->local_forwards = g_strdupv (self->settings->local_forwards);
   same->remote_forwards = g_strdupv (self->settings->remote_forwards);
   same->dynamic_forwards = g_strdupv (self->settings->dynamic_forwards);
+  same->auto_start = self->settings->auto_start;
   return asd_tunnel_settings_equal (same, self->settings);
 }
 
