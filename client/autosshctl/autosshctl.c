@@ -38,6 +38,8 @@ static const CtlCommand commands[] = {
   { "wait", N_("NAME [STATE] [--timeout=SECONDS]"),
     N_("Wait until a tunnel is in a state (default: connected)"), ctl_cmd_wait },
   { "set", N_("NAME KEY=VALUE…"), N_("Change a tunnel’s settings (the keys of its file)"), ctl_cmd_set },
+  { "forward", N_("add|remove NAME -L|-R|-D SPEC"),
+    N_("Add or remove a forward, without a restart while connected"), ctl_cmd_forward },
   { "edit", N_("NAME"), N_("Edit a tunnel’s settings in a text editor"), ctl_cmd_edit },
   { "reload", "", N_("Read the tunnels’ files again"), ctl_cmd_reload },
   { "enable", N_("NAME"), N_("Start a tunnel whenever the service starts"), ctl_cmd_enable },

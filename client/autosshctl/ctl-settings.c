@@ -1,11 +1,12 @@
-/* ctl-settings.c: `autosshctl set` and `reload`, and a tunnel's settings
+/* ctl-settings.c: `autosshctl set`, `forward` and `reload`, and a tunnel's settings
  * as the client reads them
  *
  * set reads each KEY=VALUE with the tunnel file's own rules (the service's
  * parser, linked in: asd_tunnel_settings_parse_file_value()), so a value
  * is written as in the file, and sends only the keys given to Configure;
  * the service checks the settings as a whole, saves them, and changes
- * nothing on error.  reload is Manager.Reload, and then names the tunnels
+ * nothing on error.  forward is AddForward or RemoveForward (live while
+ * connected).  reload is Manager.Reload, and then names the tunnels
  * whose file cannot be used.
  *
  * Copyright 2026 The autosshd developers
@@ -155,4 +156,48 @@ ctl_cmd_reload (Ctl *ctl, int argc, char **argv, GError **error)
   tunnels = ctl_sorted_tunnels (objects);
   warn_broken (tunnels);
   return TRUE;
+}
+
+/* `forward add|remove NAME -L|-R|-D SPEC`: AddForward or RemoveForward. */
+gboolean
+ctl_cmd_forward (Ctl *ctl, int argc, char **argv, GError **error)
+{
+  g_autofree char *local = NULL;
+  g_autofree char *remote = NULL;
+  g_autofree char *dynamic = NULL;
+  const GOptionEntry entries[] = {
+    { "local", 'L', 0, G_OPTION_ARG_STRING, &local, N_("A local forward (ssh -L)"), N_("SPEC") },
+    { "remote", 'R', 0, G_OPTION_ARG_STRING, &remote, N_("A remote forward (ssh -R)"), N_("SPEC") },
+    { "dynamic", 'D', 0, G_OPTION_ARG_STRING, &dynamic, N_("A dynamic forward (ssh -D)"), N_("SPEC") },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = ctl_command_context ("forward", entries);
+  g_autoptr(AsdDbusTunnel) tunnel = NULL;
+  const char *kind, *spec;
+  gboolean add;
+
+  g_option_context_set_description (context,
+    _("SPEC is written as for ssh.  While the tunnel is connected, the forward is\n"
+      "opened or closed without restarting ssh, and connections through its other\n"
+      "forwards stay open; a forward that cannot be set up changes nothing."));
+  if (!ctl_parse_command (context, &argc, &argv, 2, 2, error))
+    return FALSE;
+  add = g_str_equal (argv[1], "add");
+  if ((!add && !g_str_equal (argv[1], "remove")) ||
+      (local != NULL) + (remote != NULL) + (dynamic != NULL) != 1)
+    {
+      g_set_error (error, CTL_ERROR, CTL_ERROR_USAGE,
+                   _("usage: forward add|remove NAME -L|-R|-D SPEC (one forward)"));
+      return FALSE;
+    }
+  kind = local != NULL ? "local" : remote != NULL ? "remote" : "dynamic";
+  spec = local != NULL ? local : remote != NULL ? remote : dynamic;
+  tunnel = ctl_tunnel (ctl, argv[2], error);
+  if (tunnel == NULL)
+    return FALSE;
+  if (add)
+    return asd_dbus_tunnel_call_add_forward_sync (tunnel, kind, spec, G_DBUS_CALL_FLAGS_NONE, -1,
+                                                  NULL, error);
+  return asd_dbus_tunnel_call_remove_forward_sync (tunnel, kind, spec, G_DBUS_CALL_FLAGS_NONE, -1,
+                                                   NULL, error);
 }

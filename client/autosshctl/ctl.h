@@ -158,6 +158,7 @@ const char * const *ctl_ssh_config_forwards (AsdDbusTunnel *tunnel);
 AsdTunnelSettings *ctl_tunnel_settings (AsdDbusTunnel *tunnel, GError **error);
 gboolean ctl_cmd_reload     (Ctl *ctl, int argc, char **argv, GError **error);
 gboolean ctl_cmd_set        (Ctl *ctl, int argc, char **argv, GError **error);
+gboolean ctl_cmd_forward    (Ctl *ctl, int argc, char **argv, GError **error);
 
 /* ctl-edit.c */
 gboolean ctl_cmd_edit       (Ctl *ctl, int argc, char **argv, GError **error);

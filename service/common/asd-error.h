@@ -38,6 +38,8 @@ G_BEGIN_DECLS
  *   (io.github.autosshd1.Error.Busy)
  * @ASD_ERROR_SHUTTING_DOWN: the service is exiting
  *   (io.github.autosshd1.Error.ShuttingDown)
+ * @ASD_ERROR_FORWARD_FAILED: a forward could not be opened or closed
+ *   through the control connection (io.github.autosshd1.Error.ForwardFailed)
  *
  * Every fallible call of the core reports one of these, with a message a
  * person can act on; over D-Bus they travel under the names above.
@@ -55,6 +57,7 @@ typedef enum {
   ASD_ERROR_NOT_SUPPORTED,
   ASD_ERROR_BUSY,
   ASD_ERROR_SHUTTING_DOWN,
+  ASD_ERROR_FORWARD_FAILED,
 } AsdError;
 
 GQuark asd_error_quark (void);

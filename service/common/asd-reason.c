@@ -258,6 +258,10 @@ asd_reason_describe (AsdReasonCode code, GVariant *details)
       if (details != NULL)
         g_variant_lookup (details, ASD_DETAIL_SECONDS, "u", &seconds);
       return g_strdup_printf (_("no connection after %d s"), (int) seconds);
+    case ASD_REASON_SESSION_UNRESPONSIVE:
+      if (details != NULL)
+        g_variant_lookup (details, ASD_DETAIL_SECONDS, "u", &seconds);
+      return g_strdup_printf (_("the connection did not answer a check within %d s"), (int) seconds);
     case ASD_REASON_MONITOR_FAILED:
       return g_strdup (_("the monitor test failed: the connection stalled"));
     case ASD_REASON_NONE:

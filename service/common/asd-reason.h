@@ -47,6 +47,7 @@ typedef enum {
   ASD_REASON_LOCAL_PORT_IN_USE,        /*< nick=local-port-in-use >*/
   ASD_REASON_REMOTE_PORT_IN_USE,       /*< nick=remote-port-in-use >*/
   ASD_REASON_SSH_EXITED,               /*< nick=ssh-exited >*/
+  ASD_REASON_SESSION_UNRESPONSIVE,     /*< nick=session-unresponsive >*/
 } AsdReasonCode;
 
 /* The keys of a reason's details (a{sv}); which go with which code is

@@ -22,7 +22,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/prctl.h>
+#include <glib/gstdio.h>
 
+#include "asd-control-socket.h"
 #include "asd-line-splitter.h"
 #include "asd-log.h"
 #include "asd-log-fifo.h"
@@ -54,6 +56,7 @@ struct _AsdSshProcess
   char **argv;
   char **env;                    /* variables set for ssh, NAME=VALUE */
   char *log_dir;                 /* where ssh's log FIFO is made, or NULL */
+  char *control_path;            /* ssh's control socket (it is master), or NULL */
   AsdSshProcessFlags flags;
   GSubprocess *subprocess;
   GCancellable *cancellable;
@@ -159,6 +162,7 @@ asd_ssh_process_finalize (GObject *object)
   g_clear_pointer (&self->early_stderr, g_ptr_array_unref);
   g_free (self->tunnel);
   g_free (self->log_dir);
+  g_free (self->control_path);
   g_strfreev (self->argv);
   g_strfreev (self->env);
 
@@ -267,6 +271,9 @@ emit_exited_when_done (AsdSshProcess *self)
   g_clear_handle_id (&self->channels_wait_id, g_source_remove);
   if (self->log_fifo != NULL)
     asd_log_fifo_unlink (self->log_fifo);
+  /* ssh removes it when it exits cleanly, not when it is killed */
+  if (self->control_path != NULL)
+    g_unlink (self->control_path);
   hold = g_object_ref (self);   /* line handlers may drop it */
   emit_early_stderr (self);
   if (!disposed (self))
@@ -390,16 +397,24 @@ open_channel (AsdSshProcess *self, Channel *channel, guint signal, GInputStream 
   read_channel (channel);
 }
 
-/* ssh's argv with "-E FIFO" right after the program: -E takes the last
- * value given, and the tunnel's own arguments never hold -E (the settings
- * refuse it, and ssh_config has no keyword for it). */
+/* ssh's argv with "-E FIFO" and the control master's options right after
+ * the program: -E takes the last value given, and the tunnel's own
+ * arguments never hold -E (the settings refuse it, and ssh_config has no
+ * keyword for it); of -o options ssh takes the first, so ours win. */
 static char **
-argv_with_log (AsdSshProcess *self)
+argv_with_ours (AsdSshProcess *self)
 {
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
 
   g_strv_builder_add (builder, self->argv[0]);
-  g_strv_builder_addv (builder, (const char *[]) { "-E", asd_log_fifo_get_path (self->log_fifo), NULL });
+  if (self->log_fifo != NULL)
+    g_strv_builder_addv (builder, (const char *[]) { "-E", asd_log_fifo_get_path (self->log_fifo), NULL });
+  if (self->control_path != NULL)
+    {
+      g_auto(GStrv) control = asd_control_socket_ssh_options (self->control_path);
+
+      g_strv_builder_addv (builder, (const char **) control);
+    }
   g_strv_builder_addv (builder, (const char **) self->argv + 1);
   return g_strv_builder_end (builder);
 }
@@ -482,8 +497,9 @@ asd_ssh_process_start (AsdSshProcess *self, GError **error)
                                          error);
       if (self->log_fifo == NULL)
         return FALSE;
-      argv = argv_with_log (self);
     }
+  if (self->log_fifo != NULL || self->control_path != NULL)
+    argv = argv_with_ours (self);
   launcher = new_launcher (self);
   self->subprocess = g_subprocess_launcher_spawnv (launcher,
                                                    (const char * const *) (argv != NULL ? argv : self->argv),
@@ -576,6 +592,31 @@ asd_ssh_process_set_log_dir (AsdSshProcess *self, const char *dir)
 
   g_free (self->log_dir);
   self->log_dir = g_strdup (dir);
+}
+
+/**
+ * asd_ssh_process_set_control_path:
+ * @self: a process not started yet
+ * @path: (nullable): from asd_control_socket_new_path(), or %NULL for none
+ *
+ * ssh becomes the control master of @path (asd-control-socket.c); the
+ * socket is removed when ssh has ended, even when it was killed.
+ */
+void
+asd_ssh_process_set_control_path (AsdSshProcess *self, const char *path)
+{
+  g_return_if_fail (ASD_IS_SSH_PROCESS (self));
+  g_return_if_fail (self->subprocess == NULL);
+
+  g_free (self->control_path);
+  self->control_path = g_strdup (path);
+}
+
+const char *
+asd_ssh_process_get_control_path (AsdSshProcess *self)
+{
+  g_return_val_if_fail (ASD_IS_SSH_PROCESS (self), NULL);
+  return self->control_path;
 }
 
 static gboolean

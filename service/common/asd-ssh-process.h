@@ -39,6 +39,9 @@ void           asd_ssh_process_setenv   (AsdSshProcess      *self,
                                          const char         *value);
 void           asd_ssh_process_set_log_dir (AsdSshProcess   *self,
                                             const char      *dir);
+void           asd_ssh_process_set_control_path (AsdSshProcess *self,
+                                                 const char    *path);
+const char    *asd_ssh_process_get_control_path (AsdSshProcess *self);
 gboolean       asd_ssh_process_start    (AsdSshProcess      *self,
                                          GError            **error);
 void           asd_ssh_process_stop     (AsdSshProcess      *self);

@@ -42,6 +42,7 @@
 
 #include "asd-askpass-protocol.h"
 #include "asd-askpass-server.h"
+#include "asd-control-socket.h"
 #include "asd-log-fifo.h"
 #include "asd-log.h"
 
@@ -610,6 +611,7 @@ asd_askpass_server_initable_init (GInitable *initable, GCancellable *cancellable
   /* left by an instance that was replaced or killed */
   g_unlink (self->path);
   asd_log_fifo_remove_stale (dir);
+  asd_control_socket_remove_stale (dir);
   address = g_unix_socket_address_new (self->path);
   self->listener = g_socket_listener_new ();
   if (!g_socket_listener_add_address (self->listener, address,

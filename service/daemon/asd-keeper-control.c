@@ -99,8 +99,10 @@ on_probe_done (GObject *source, GAsyncResult *result, gpointer user_data)
  *
  * Tests the connection now (#AsdProbe): the monitor test while ssh is
  * connected with one (a success is #AsdKeeper::probed through the run),
- * else a connect to the server's ssh port (while retrying, a success
- * tries at once).  A call made while a probe runs shares its answer.
+ * else a check of the connected ssh's session through its control
+ * connection (a session that does not answer is replaced, see
+ * asd-keeper-liveness.c), else a connect to the server's ssh port (while
+ * retrying, a success tries at once).  A call made while a probe runs shares its answer.
  */
 void
 asd_keeper_probe_async (AsdKeeper *self, GCancellable *cancellable,
@@ -126,7 +128,8 @@ asd_keeper_probe_async (AsdKeeper *self, GCancellable *cancellable,
       return;
     }
   monitored = self->monitor != NULL && self->run != NULL && self->state == ASD_TUNNEL_STATE_CONNECTED;
-  asd_probe_run_async (self->probe, monitored ? self->monitor : NULL, self->server,
+  asd_probe_run_async (self->probe, monitored ? self->monitor : NULL,
+                       monitored ? NULL : asd_keeper_session_to_check (self), self->server,
                        cancellable, on_probe_done, g_steal_pointer (&task));
 }
 
@@ -169,7 +172,10 @@ void
 asd_keeper_wake (AsdKeeper *self)
 {
   if (!self->asleep)
-    return;
+    {
+      asd_keeper_check_session (self);   /* ssh survived the sleep: is its session alive? */
+      return;
+    }
   self->asleep = FALSE;
   asd_retry_wait_reset_backoff (self->wait);
   if (self->want_up && self->run == NULL)
@@ -188,6 +194,7 @@ void
 asd_keeper_network_changed (AsdKeeper *self)
 {
   asd_server_address_forget (self->server);
+  asd_keeper_check_session (self);   /* connected: does the session still answer? */
   /* asleep: ssh was closed for the sleep, and waits for the wake */
   if (self->settings == NULL || self->run != NULL || !self->want_up || self->asleep ||
       self->state != ASD_TUNNEL_STATE_RETRYING)

@@ -50,7 +50,10 @@ struct _AsdKeeper
   AsdLoginSlot *slot;            /* held while ssh logs in */
   GCancellable *slot_wait;       /* waiting for a slot */
 
-  AsdProbe *probe;               /* Probe calls' test */
+  AsdProbe *probe;               /* Probe calls' test, and checks of the session */
+  AsdMuxClient *session;         /* the connected ssh's control connection, or NULL */
+  gboolean replace_pending;      /* ssh is stopped because its session is dead */
+  gboolean told_no_control;      /* the log said the control connection is unusable */
 };
 
 void       asd_keeper_tell_state        (AsdKeeper      *self,
@@ -65,5 +68,15 @@ void       asd_keeper_clear_run         (AsdKeeper      *self);
 void       asd_keeper_cancel_slot       (AsdKeeper      *self);
 void       asd_keeper_set_restarts      (AsdKeeper      *self,
                                          guint           restarts);
+void       asd_keeper_tell_probed       (AsdKeeper      *self,
+                                         guint64         latency);
+
+/* asd-keeper-liveness.c */
+void          asd_keeper_liveness_init     (AsdKeeper *self);
+void          asd_keeper_session_up        (AsdKeeper *self);
+void          asd_keeper_session_down      (AsdKeeper *self);
+void          asd_keeper_session_ended     (AsdKeeper *self);
+AsdMuxClient *asd_keeper_session_to_check  (AsdKeeper *self);
+void          asd_keeper_check_session     (AsdKeeper *self);
 
 G_END_DECLS

@@ -245,6 +245,7 @@ asd_keeper_clear_run (AsdKeeper *self)
 {
   if (self->probe != NULL && asd_probe_is_testing_monitor (self->probe))
     asd_probe_fail (self->probe, _("ssh ended before the monitor test did"));
+  asd_keeper_session_ended (self);
   g_clear_pointer (&self->slot, asd_login_slot_release);
   if (self->run != NULL)
     g_signal_handlers_disconnect_by_data (self->run, self);
@@ -305,7 +306,9 @@ on_run_ended (AsdSshRun *run, gpointer user_data)
   AsdReason *reason = asd_ssh_run_explain (run, &retry);
   g_autoptr(GVariant) how = g_variant_ref_sink (asd_ssh_run_exit_details (run));
   gboolean restart;
+  gboolean replace = self->replace_pending;   /* its session was dead */
 
+  self->replace_pending = FALSE;
   g_signal_emit (self, signals[SIGNAL_EVENT], 0, ASD_LOG_KIND_SSH_EXITED, how);
   asd_keeper_clear_run (self);
   restart = self->restart_pending && self->want_up;   /* never after a Stop */
@@ -323,6 +326,8 @@ on_run_ended (AsdSshRun *run, gpointer user_data)
     {
       after_failed_run (self, was_connected, reason, retry);
       reason = NULL;
+      if (replace && self->want_up)
+        asd_keeper_spawn_ssh (self);   /* at once: the network has changed */
     }
   g_clear_pointer (&reason, asd_reason_free);
   g_signal_emit (self, signals[SIGNAL_SSH_ENDED], 0);
@@ -359,11 +364,13 @@ on_run_connected (AsdSshRun *run, gpointer user_data)
   AsdKeeper *self = user_data;
 
   g_clear_pointer (&self->slot, asd_login_slot_release);
+  asd_keeper_session_up (self);
   become_connected (self);
 }
 
-static void
-on_run_probed (AsdKeeper *self, guint64 latency)
+/* A test succeeded: LastProbe and ProbeLatency. */
+void
+asd_keeper_tell_probed (AsdKeeper *self, guint64 latency)
 {
   g_signal_emit (self, signals[SIGNAL_PROBED], 0, latency);
 }
@@ -400,7 +407,7 @@ start_run (AsdKeeper *self)
                                self->askpass_server, self->askpass_helper);
   g_signal_connect (self->run, "connected", G_CALLBACK (on_run_connected), self);
   g_signal_connect (self->run, "ended", G_CALLBACK (on_run_ended), self);
-  g_signal_connect_swapped (self->run, "probed", G_CALLBACK (on_run_probed), self);
+  g_signal_connect_swapped (self->run, "probed", G_CALLBACK (asd_keeper_tell_probed), self);
   g_signal_connect_swapped (self->run, "ssh-line", G_CALLBACK (on_run_ssh_line), self);
   if (self->monitor != NULL)
     asd_ssh_run_watch_with (self->run, self->monitor);
@@ -597,6 +604,7 @@ asd_keeper_init (AsdKeeper *self)
   self->reason = asd_reason_new (ASD_REASON_STOPPED, NULL);
   self->probe = asd_probe_new ();
   g_signal_connect (self->probe, "server-answered", G_CALLBACK (on_server_answered), self);
+  asd_keeper_liveness_init (self);
   self->wait = asd_retry_wait_new ();
   self->server = asd_server_address_new ();
   g_signal_connect (self->wait, "due", G_CALLBACK (on_wait_due), self);

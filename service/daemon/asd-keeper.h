@@ -43,5 +43,13 @@ void       asd_keeper_sleep           (AsdKeeper               *self);
 void       asd_keeper_wake            (AsdKeeper               *self);
 void       asd_keeper_network_changed (AsdKeeper               *self);
 void       asd_keeper_forget_server_address (AsdKeeper         *self);
+void       asd_keeper_change_forwards_async  (AsdKeeper               *self,
+                                              const AsdTunnelSettings *settings,
+                                              const char * const      *argv,
+                                              GAsyncReadyCallback      callback,
+                                              gpointer                 user_data);
+gboolean   asd_keeper_change_forwards_finish (AsdKeeper               *self,
+                                              GAsyncResult            *result,
+                                              GError                 **error);
 
 G_END_DECLS

@@ -439,7 +439,8 @@ start_askpass (AsdManager *self, GError **error)
 /* Reads every tunnel file (none is started yet); fails if the askpass
  * server cannot listen. */
 /* The Features property: what this service can do beyond the base API. */
-static const char * const features[] = { "reason-codes", "monotonic-timestamps", "tunnel-log", NULL };
+static const char * const features[] = { "reason-codes", "monotonic-timestamps", "tunnel-log",
+                                         "control-master", NULL };
 
 static gboolean
 asd_manager_initable_init (GInitable *initable, GCancellable *cancellable, GError **error)

@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 
 #include "asd-monitor.h"
+#include "asd-mux-client.h"
 #include "asd-server-address.h"
 
 G_BEGIN_DECLS
@@ -18,6 +19,7 @@ G_DECLARE_FINAL_TYPE (AsdProbe, asd_probe, ASD, PROBE, GObject)
 AsdProbe *asd_probe_new          (void);
 void      asd_probe_run_async    (AsdProbe            *self,
                                   AsdMonitor          *monitor,
+                                  AsdMuxClient        *session,
                                   AsdServerAddress    *address,
                                   GCancellable        *cancellable,
                                   GAsyncReadyCallback  callback,
@@ -30,6 +32,7 @@ gboolean  asd_probe_propagate_latency (GTask         *task,
                                        guint64       *latency_usec,
                                        GError       **error);
 gboolean  asd_probe_is_testing_monitor (AsdProbe      *self);
+gboolean  asd_probe_is_testing_session (AsdProbe      *self);
 void      asd_probe_fail         (AsdProbe            *self,
                                   const char          *why);
 

@@ -35,6 +35,7 @@
 #include <glib/gi18n.h>
 
 #include "asd-askpass-protocol.h"
+#include "asd-control-socket.h"
 #include "asd-log.h"
 #include "asd-ssh-process.h"
 #include "asd-ssh-run.h"
@@ -125,6 +126,17 @@ on_ssh_stderr (AsdSshProcess *ssh, const char *line, gpointer user_data)
     keep_failure (self, &message);
 }
 
+/* Once connected (ExitOnForwardFailure: every forward of the command line
+ * is set up), a forward that fails is one asked for through the control
+ * connection, and the asker has its answer: it says nothing of why ssh
+ * may end later. */
+static gboolean
+answers_live_request (AsdSshRun *self, const AsdSshMessage *message)
+{
+  return self->connected && (message->failure == ASD_SSH_FAILURE_LOCAL_PORT_IN_USE ||
+                             message->failure == ASD_SSH_FAILURE_REMOTE_PORT_IN_USE);
+}
+
 /* A line of ssh's own log. */
 static void
 on_ssh_line (AsdSshProcess *ssh, const char *line, gpointer user_data)
@@ -141,7 +153,7 @@ on_ssh_line (AsdSshProcess *ssh, const char *line, gpointer user_data)
     self->session_ready = TRUE;
   else if (message.event == ASD_SSH_EVENT_REMOTE_FORWARDS_READY)
     self->remote_ready = TRUE;
-  else if (message.event == ASD_SSH_EVENT_FAILURE)
+  else if (message.event == ASD_SSH_EVENT_FAILURE && !answers_live_request (self, &message))
     keep_failure (self, &message);
 
   if (!self->connected && self->authenticated && self->session_ready &&
@@ -177,13 +189,22 @@ on_askpass_request (AsdAskpassRequest *request, const char *prompt, gpointer use
 
 /* ssh's questions (passphrase, password, unknown host key) go to our
  * helper, with a token for this start only; its log goes to a FIFO in
- * the same private directory. */
+ * the same private directory, and so does its control socket. */
 static void
 use_askpass (AsdSshRun *self)
 {
   g_autofree char *dir = asd_askpass_server_get_dir (self->askpass);
+  g_autofree char *control = asd_control_socket_new_path (dir);
+  static gboolean told;
 
   asd_ssh_process_set_log_dir (self->ssh, dir);
+  if (control == NULL && !told)
+    {
+      told = TRUE;
+      g_message ("%s is too long for a control socket: tunnels run without a control "
+                 "connection (no liveness check, forwards change with a restart)", dir);
+    }
+  asd_ssh_process_set_control_path (self->ssh, control);
   self->token = asd_askpass_server_register (self->askpass, on_askpass_request, self);
   asd_ssh_process_setenv (self->ssh, "SSH_ASKPASS", self->askpass_helper);
   asd_ssh_process_setenv (self->ssh, "SSH_ASKPASS_REQUIRE", "force");
@@ -257,6 +278,19 @@ asd_ssh_run_stop (AsdSshRun *self, const AsdReason *reason)
   if (reason != NULL && self->stop_reason == NULL)
     self->stop_reason = asd_reason_copy (reason);
   asd_ssh_process_stop (self->ssh);
+}
+
+/**
+ * asd_ssh_run_get_control_path:
+ * @self: a run
+ *
+ * Returns: (nullable): where this start's ssh listens as control master
+ *   (once connected), or %NULL when it has no control socket
+ */
+const char *
+asd_ssh_run_get_control_path (AsdSshRun *self)
+{
+  return asd_ssh_process_get_control_path (self->ssh);
 }
 
 gint

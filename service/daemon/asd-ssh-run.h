@@ -26,6 +26,7 @@ gboolean   asd_ssh_run_start   (AsdSshRun          *self,
                                 GError            **error);
 void       asd_ssh_run_stop    (AsdSshRun          *self,
                                 const AsdReason    *reason);
+const char *asd_ssh_run_get_control_path (AsdSshRun  *self);
 gint       asd_ssh_run_get_pid (AsdSshRun          *self);
 AsdReason *asd_ssh_run_explain (AsdSshRun          *self,
                                 AsdRetry           *retry);

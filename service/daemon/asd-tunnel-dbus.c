@@ -17,8 +17,8 @@
 #include "asd-fingerprint.h"
 #include "asd-tunnel-private.h"
 
-static gboolean
-save_settings (AsdTunnel *self, const AsdTunnelSettings *settings, GError **error)
+gboolean
+asd_tunnel_save_settings (AsdTunnel *self, const AsdTunnelSettings *settings, GError **error)
 {
   return self->store == NULL || asd_tunnel_store_save (self->store, self->name, settings, error);
 }
@@ -38,8 +38,8 @@ check_open (AsdTunnel *self, GError **error)
 }
 
 /* Answers @invocation with the refusal when the tunnel takes no calls. */
-static gboolean
-refuse_closed (AsdTunnel *self, GDBusMethodInvocation *invocation)
+gboolean
+asd_tunnel_refuse_closed (AsdTunnel *self, GDBusMethodInvocation *invocation)
 {
   g_autoptr(GError) error = NULL;
 
@@ -50,8 +50,8 @@ refuse_closed (AsdTunnel *self, GDBusMethodInvocation *invocation)
 }
 
 /* The file is broken: says why, and with @hint what to do. */
-static gboolean
-refuse_broken (AsdDbusTunnel *object, GDBusMethodInvocation *invocation, gboolean hint)
+gboolean
+asd_tunnel_refuse_broken (AsdDbusTunnel *object, GDBusMethodInvocation *invocation, gboolean hint)
 {
   const char *reason = asd_dbus_tunnel_get_state_reason (object);
 
@@ -68,7 +68,7 @@ handle_start (AsdDbusTunnel *object, GDBusMethodInvocation *invocation)
 {
   g_autoptr(GError) error = NULL;
 
-  if (refuse_closed (ASD_TUNNEL (object), invocation))
+  if (asd_tunnel_refuse_closed (ASD_TUNNEL (object), invocation))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   if (!asd_tunnel_start (ASD_TUNNEL (object), &error))
     g_dbus_method_invocation_return_gerror (invocation, error);
@@ -82,7 +82,7 @@ handle_stop (AsdDbusTunnel *object, GDBusMethodInvocation *invocation)
 {
   AsdTunnel *self = ASD_TUNNEL (object);
 
-  if (refuse_closed (self, invocation))
+  if (asd_tunnel_refuse_closed (self, invocation))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   asd_tunnel_stop (self);
   if (asd_keeper_has_ssh (self->keeper))
@@ -97,10 +97,10 @@ handle_restart (AsdDbusTunnel *object, GDBusMethodInvocation *invocation)
 {
   AsdTunnel *self = ASD_TUNNEL (object);
 
-  if (refuse_closed (self, invocation))
+  if (asd_tunnel_refuse_closed (self, invocation))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   if (self->settings == NULL)
-    return refuse_broken (object, invocation, FALSE);
+    return asd_tunnel_refuse_broken (object, invocation, FALSE);
   asd_keeper_restart (self->keeper);   /* a retrying one tries now, keeping its counts */
   asd_dbus_tunnel_complete_restart (object, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -125,10 +125,10 @@ handle_probe (AsdDbusTunnel *object, GDBusMethodInvocation *invocation)
 {
   AsdTunnel *self = ASD_TUNNEL (object);
 
-  if (refuse_closed (self, invocation))
+  if (asd_tunnel_refuse_closed (self, invocation))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   if (self->settings == NULL)
-    return refuse_broken (object, invocation, FALSE);
+    return asd_tunnel_refuse_broken (object, invocation, FALSE);
   asd_keeper_probe_async (self->keeper, NULL, on_probe_answered, g_object_ref (invocation));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -153,21 +153,20 @@ handle_configure (AsdDbusTunnel *object, GDBusMethodInvocation *invocation, GVar
   g_autoptr(AsdTunnelSettings) settings = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (refuse_closed (self, invocation))
+  if (asd_tunnel_refuse_closed (self, invocation))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   if (self->settings == NULL)
-    return refuse_broken (object, invocation, TRUE);
+    return asd_tunnel_refuse_broken (object, invocation, TRUE);
   settings = asd_tunnel_settings_copy (self->settings);
   if (!asd_tunnel_settings_apply_variant (settings, changes, &error) ||
       !asd_tunnel_settings_validate (settings, &error) ||
-      !keeps_transient (self, settings, &error) ||
-      !save_settings (self, settings, &error))
+      !keeps_transient (self, settings, &error))
     {
       g_dbus_method_invocation_return_gerror (invocation, error);
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
-  asd_tunnel_reconfigure (self, g_steal_pointer (&settings));
-  asd_dbus_tunnel_complete_configure (object, invocation);
+  /* only forwards of a connected tunnel: changed without a restart */
+  asd_tunnel_change_settings (self, g_steal_pointer (&settings), invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -180,15 +179,15 @@ handle_trust_host_key (AsdDbusTunnel *object, GDBusMethodInvocation *invocation,
   gboolean was_failed = asd_tunnel_state_from_string (asd_dbus_tunnel_get_state (object), NULL) == ASD_TUNNEL_STATE_FAILED;
   g_autoptr(GVariantDict) change = g_variant_dict_new (NULL);
 
-  if (refuse_closed (self, invocation))
+  if (asd_tunnel_refuse_closed (self, invocation))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   if (self->settings == NULL)
-    return refuse_broken (object, invocation, TRUE);
+    return asd_tunnel_refuse_broken (object, invocation, TRUE);
   g_variant_dict_insert (change, "TrustedHostKey", "s", fingerprint);
   settings = asd_tunnel_settings_copy (self->settings);
   if (!asd_fingerprint_is_valid (fingerprint) ||
       !asd_tunnel_settings_apply_variant (settings, g_variant_dict_end (change), &error) ||
-      !save_settings (self, settings, &error))
+      !asd_tunnel_save_settings (self, settings, &error))
     {
       if (error == NULL)
         g_set_error (&error, ASD_ERROR, ASD_ERROR_INVALID_SETTINGS,
@@ -212,7 +211,7 @@ handle_get_log (AsdDbusTunnel *object, GDBusMethodInvocation *invocation, guint 
 {
   AsdTunnel *self = ASD_TUNNEL (object);
 
-  if (refuse_closed (self, invocation))
+  if (asd_tunnel_refuse_closed (self, invocation))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   asd_dbus_tunnel_complete_get_log (object, invocation, asd_tunnel_log_get (self->log, max));
   return G_DBUS_METHOD_INVOCATION_HANDLED;
@@ -228,6 +227,8 @@ asd_tunnel_iface_init (AsdDbusTunnelIface *iface_)
   iface_->handle_restart = handle_restart;
   iface_->handle_probe = handle_probe;
   iface_->handle_configure = handle_configure;
+  iface_->handle_add_forward = asd_tunnel_handle_add_forward;
+  iface_->handle_remove_forward = asd_tunnel_handle_remove_forward;
 }
 
 /* AutoStart written over D-Bus: saved to the tunnel's file first; a write
@@ -249,7 +250,7 @@ asd_tunnel_write_auto_start (AsdTunnel *self, gboolean value, GError **error)
     {
       settings = asd_tunnel_settings_copy (self->settings);
       settings->auto_start = value;
-      if (!save_settings (self, settings, error))
+      if (!asd_tunnel_save_settings (self, settings, error))
         {
           tunnel_log (self, G_LOG_LEVEL_WARNING, "%s: cannot save AutoStart: %s", self->name, (*error)->message);
           return FALSE;

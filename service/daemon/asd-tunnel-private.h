@@ -29,6 +29,7 @@ struct _AsdTunnel
   gboolean refusing;             /* every call is refused with refusal */
   AsdError refusal;              /* ASD_ERROR_BUSY, ASD_ERROR_SHUTTING_DOWN */
   AsdTunnelLog *log;             /* its recent events (GetLog) */
+  gboolean forwards_changing;    /* a live change of its forwards is under way */
 };
 
 static inline AsdDbusTunnel *
@@ -44,5 +45,26 @@ void     asd_tunnel_record           (AsdTunnel          *self,
 gboolean asd_tunnel_write_auto_start (AsdTunnel          *self,
                                       gboolean            value,
                                       GError            **error);
+gboolean asd_tunnel_save_settings    (AsdTunnel          *self,
+                                      const AsdTunnelSettings *settings,
+                                      GError            **error);
+gboolean asd_tunnel_refuse_closed    (AsdTunnel          *self,
+                                      GDBusMethodInvocation *invocation);
+gboolean asd_tunnel_refuse_broken    (AsdDbusTunnel      *object,
+                                      GDBusMethodInvocation *invocation,
+                                      gboolean            hint);
+
+/* asd-tunnel-forwards.c */
+void     asd_tunnel_change_settings  (AsdTunnel          *self,
+                                      AsdTunnelSettings  *settings,
+                                      GDBusMethodInvocation *invocation);
+gboolean asd_tunnel_handle_add_forward    (AsdDbusTunnel *object,
+                                           GDBusMethodInvocation *invocation,
+                                           const char *kind,
+                                           const char *spec);
+gboolean asd_tunnel_handle_remove_forward (AsdDbusTunnel *object,
+                                           GDBusMethodInvocation *invocation,
+                                           const char *kind,
+                                           const char *spec);
 
 G_END_DECLS

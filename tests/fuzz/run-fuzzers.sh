@@ -34,6 +34,7 @@ targets=(
   "keyfile-load 8192"
   "ssh-messages 262144"
   "askpass-protocol 20000"
+  "mux-reply 20000"
 )
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/asd-fuzz-run.XXXXXX") || exit 1

@@ -317,7 +317,15 @@ class ServiceTest(TestCase):
               and os.path.basename(fifo).startswith("ssh-log-web-1-"),
               "ssh's argv %r does not start with -E and a log FIFO of the service's" % argv)
         check(not os.path.exists(fifo), "ssh's log FIFO %s is still there" % fifo)
-        check(argv[3:] == cmd[1:], "Command %r differs from ssh's argv %r" % (cmd, argv))
+        # then the control master's options, its socket in the same directory
+        control = argv[3:9]
+        control_path = control[3][len("ControlPath="):] if len(control) == 6 else ""
+        check(control[0::2] == ["-o"] * 3 and control[1] == "ControlMaster=yes"
+              and control[5] == "ControlPersist=no"
+              and os.path.dirname(control_path) == os.path.dirname(fifo)
+              and os.path.basename(control_path).startswith("ssh-ctl-"),
+              "ssh's argv %r lacks the control master's options after -E" % argv)
+        check(argv[9:] == cmd[1:], "Command %r differs from ssh's argv %r" % (cmd, argv))
         check(props["Name"] == "web-1", "Name %r" % props["Name"])
         check(props["Destination"] == "root@127.0.0.1", "Destination %r" % props["Destination"])
         fwd = "-L %d:127.0.0.1:%d" % (lport, w.target.port)
@@ -1594,7 +1602,8 @@ class ServiceTest(TestCase):
         bus.write_tunnel_file("bad", "[Tunnel]\nDestination=127.0.0.1\nPort=abc\n")
         w.start_service()
         features = bus.get_property(MANAGER_PATH, MANAGER_IFACE, "Features")
-        check(features == ["reason-codes", "monotonic-timestamps", "tunnel-log"], "Features %r" % features)
+        check(features == ["reason-codes", "monotonic-timestamps", "tunnel-log", "control-master"],
+              "Features %r" % features)
         w.add("file", start=False)
         w.add("tmp", start=False, Transient=True)
         keys = {"Destination", "User", "Port", "IdentityFile", "LocalForward", "RemoteForward",

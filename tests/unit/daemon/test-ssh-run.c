@@ -131,12 +131,6 @@ run_until (const gboolean *flag, guint timeout_ms)
   return *flag;
 }
 
-static gboolean
-file_exists (const char *path)
-{
-  return g_file_test (path, G_FILE_TEST_EXISTS);
-}
-
 /* The socket and token the script noted, once it has. */
 static char **
 noted_askpass (Fixture *f)
@@ -146,9 +140,15 @@ noted_askpass (Fixture *f)
   g_auto(GStrv) lines = NULL;
   gint64 until = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
 
-  while (!file_exists (path) && g_get_monotonic_time () < until)
-    g_usleep (10 * 1000);
-  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  /* the script's printf makes the file before it writes the lines */
+  while (!(g_file_get_contents (path, &text, NULL, NULL) && strchr (text, '\n') != NULL &&
+           strchr (text, '\n')[1] != '\0') &&
+         g_get_monotonic_time () < until)
+    {
+      g_clear_pointer (&text, g_free);
+      g_usleep (10 * 1000);
+    }
+  g_assert_nonnull (text);
   lines = g_strsplit (text, "\n", -1);
   g_assert_cmpuint (g_strv_length (lines), >=, 2);
   g_assert_cmpstr (lines[0], ==, f->socket);
