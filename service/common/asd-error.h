@@ -38,6 +38,10 @@ G_BEGIN_DECLS
  *   (io.github.autosshd1.Error.Busy)
  * @ASD_ERROR_SHUTTING_DOWN: the service is exiting
  *   (io.github.autosshd1.Error.ShuttingDown)
+ * @ASD_ERROR_IDENTITY_FILE: the IdentityFile does not exist or cannot be
+ *   read (io.github.autosshd1.Error.IdentityFile)
+ * @ASD_ERROR_HOST_KEY_MISMATCH: the fingerprint is not the one the server
+ *   offered (io.github.autosshd1.Error.HostKeyMismatch)
  *
  * Every fallible call of the core reports one of these, with a message a
  * person can act on; over D-Bus they travel under the names above.
@@ -55,6 +59,8 @@ typedef enum {
   ASD_ERROR_NOT_SUPPORTED,
   ASD_ERROR_BUSY,
   ASD_ERROR_SHUTTING_DOWN,
+  ASD_ERROR_IDENTITY_FILE,
+  ASD_ERROR_HOST_KEY_MISMATCH,
 } AsdError;
 
 GQuark asd_error_quark (void);

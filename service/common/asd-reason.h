@@ -57,6 +57,7 @@ typedef enum {
 #define ASD_DETAIL_USER          "user"           /* s */
 #define ASD_DETAIL_IDENTITY_FILE "identity-file"  /* s: absolute key path */
 #define ASD_DETAIL_FINGERPRINT   "fingerprint"    /* s: SHA256:... */
+#define ASD_DETAIL_ALGORITHM     "algorithm"      /* s: a host key's type as ssh names it: ED25519 */
 #define ASD_DETAIL_TUNNEL        "tunnel"         /* s: the tunnel's name */
 #define ASD_DETAIL_EXIT_STATUS   "exit-status"    /* i */
 #define ASD_DETAIL_SIGNAL        "signal"         /* i */

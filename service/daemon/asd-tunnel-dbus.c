@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "asd-error.h"
@@ -171,6 +172,22 @@ handle_configure (AsdDbusTunnel *object, GDBusMethodInvocation *invocation, GVar
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+/* While ssh's offer is known, only its fingerprint is approved. */
+static gboolean
+matches_pending (AsdTunnel *self, const char *fingerprint, GError **error)
+{
+  const char *offered = asd_tunnel_pending_fingerprint (self);
+  g_autofree char *shown = NULL;
+
+  if (offered == NULL || g_strcmp0 (offered, fingerprint) == 0)
+    return TRUE;
+  shown = g_utf8_make_valid (fingerprint, MIN (strlen (fingerprint), 256));
+  g_set_error (error, ASD_ERROR, ASD_ERROR_HOST_KEY_MISMATCH,
+               _("the server of tunnel “%s” offered the host key %s, not %s: nothing was approved"),
+               self->name, offered, shown);
+  return FALSE;
+}
+
 static gboolean
 handle_trust_host_key (AsdDbusTunnel *object, GDBusMethodInvocation *invocation, const char *fingerprint)
 {
@@ -184,6 +201,11 @@ handle_trust_host_key (AsdDbusTunnel *object, GDBusMethodInvocation *invocation,
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   if (self->settings == NULL)
     return refuse_broken (object, invocation, TRUE);
+  if (!matches_pending (self, fingerprint, &error))
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
   g_variant_dict_insert (change, "TrustedHostKey", "s", fingerprint);
   settings = asd_tunnel_settings_copy (self->settings);
   if (!asd_fingerprint_is_valid (fingerprint) ||

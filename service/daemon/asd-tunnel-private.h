@@ -44,5 +44,9 @@ void     asd_tunnel_record           (AsdTunnel          *self,
 gboolean asd_tunnel_write_auto_start (AsdTunnel          *self,
                                       gboolean            value,
                                       GError            **error);
+/* asd-tunnel-questions.c */
+void     asd_tunnel_publish_questions   (AsdTunnel       *self,
+                                         const AsdReason *why);
+const char *asd_tunnel_pending_fingerprint (AsdTunnel    *self);
 
 G_END_DECLS
