@@ -286,6 +286,13 @@ asd_tunnel_set_pacer (AsdTunnel *self, AsdLoginPacer *pacer)
   asd_keeper_set_pacer (self->keeper, pacer);
 }
 
+/* See AsdPortOwnerFunc: the manager names the tunnel that holds a port. */
+void
+asd_tunnel_set_port_owner (AsdTunnel *self, AsdPortOwnerFunc func, gpointer user_data)
+{
+  asd_keeper_set_port_owner (self->keeper, func, user_data);
+}
+
 /**
  * asd_tunnel_sleep:
  * @self: a tunnel
