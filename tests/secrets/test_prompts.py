@@ -1,0 +1,319 @@
+#!/usr/bin/env python3
+"""Integration tests of the desktop's prompts (issue 13): a tunnel that failed
+for want of a key's passphrase or an approved host key, the notifier's
+failure notification with "Enter passphrase…" / "Trust host key…" (on a
+recording notification server, python3-dbusmock, whose ActionInvoked the test
+sends as a click would), and the system prompt it opens: gcr's mock prompter
+(MOCK_PROMPTER_BIN, tests/secrets/mock-prompter.c), which checks the prompt's
+words and answers as a user would, or the real /usr/libexec/gcr-prompter
+under Xvfb, typed into with xdotool and kept as a screenshot.  The real
+service, sshd and gnome-keyring of test_secrets.py.
+
+Run by meson, one test per case (`meson test -C build secrets-prompt_passphrase`);
+by hand: PYTHONPATH=tests/lib AUTOSSHD_BIN=... AUTOSSHD_ASKPASS=...
+AUTOSSHCTL_BIN=... AUTOSSH_NOTIFY_BIN=... MOCK_PROMPTER_BIN=...
+tests/lib/in-netns.sh /usr/bin/python3 test_prompts.py [PromptTest.test_NAME ...]
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+sys.dont_write_bytecode = True      # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))   # test_secrets
+
+from asdtest import TestCase, main, requires  # noqa: E402
+from asdtest.busfixture import wait_state  # noqa: E402
+from asdtest.notifyfixture import (  # noqa: E402
+    CONVERT, XVFB, XWD, Display, MockNotifications, Notifier, artifact_dir, have_dbusmock)
+from asdtest.sshfixture import ProcRef, check, kill_refs, wait_until  # noqa: E402
+
+from test_secrets import (  # noqa: E402
+    add_config_tunnel, config_key_world, connections, fingerprint, host_key_world,
+    keyring_has, keyring_tools, random_secret, read_text, sshd_root)
+
+GCR_PROMPTER = "/usr/libexec/gcr-prompter"
+XDOTOOL = shutil.which("xdotool") or "/usr/bin/xdotool"
+REMEMBER = "Remember it after I log out"
+
+
+def dbusmock():
+    return None if have_dbusmock() else "needs python3-dbusmock for /usr/bin/python3"
+
+
+def mock_prompter_bin():
+    p = os.environ.get("MOCK_PROMPTER_BIN")
+    return None if p and os.access(p, os.X_OK) else "MOCK_PROMPTER_BIN is not an executable"
+
+
+def real_prompter():
+    for tool in (GCR_PROMPTER, XDOTOOL, XVFB, XWD, CONVERT):
+        if not os.access(tool, os.X_OK):
+            return "%s is missing (gcr, xdotool, xvfb, x11-apps, imagemagick)" % tool
+    return None
+
+
+class MockPrompter:
+    """mock-prompter STEPS on the test bus; the secrets of "password" steps
+    go to its stdin.  Its exit status is checked at the end (0: every prompt
+    came with the words expected and was answered)."""
+
+    def __init__(self, fx, bus, steps, secrets=()):
+        log_path = os.path.join(bus.dir, "mock-prompter.log")
+        self.log = open(log_path, "ab")
+        self.proc = subprocess.Popen([os.environ["MOCK_PROMPTER_BIN"]] + steps, env=bus.env,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self.log)
+        self.ref = ProcRef(self.proc.pid)
+        fx.defer(self.stop)
+        fx.dump_on_failure("mock-prompter", log_path)
+        self.proc.stdin.write("".join(s + "\n" for s in secrets).encode())
+        self.proc.stdin.close()
+        self.name = self.proc.stdout.readline().decode().strip()
+        check(self.name.startswith(":"), "mock-prompter printed no bus name (%r), status %s"
+              % (self.name, self.proc.poll()))
+
+    def wait_done(self, timeout=40):
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError("mock-prompter still runs after %d s" % timeout)
+        check(rc == 0, "mock-prompter exited with status %d (a prompt it did not expect, "
+              "or with other words: see its log)" % rc)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            kill_refs([self.ref])
+            self.proc.wait(3)
+        self.log.close()
+
+
+def notification_ids(mock):
+    """(notification, id) of every Notify call: the recording server gives
+    a new call the next id, a replacing one its replaces_id."""
+    out, next_id = [], 1
+    for note in mock.notifications():
+        if note.replaces_id:
+            out.append((note, note.replaces_id))
+        else:
+            out.append((note, next_id))
+            next_id += 1
+    return out
+
+
+def wait_prompt_action(mock, summary, label, timeout=30):
+    """The failure notification that offers the prompt: its id."""
+    def offered():
+        for note, nid in notification_ids(mock):
+            if note.summary == summary and note.actions.get("prompt") == label:
+                return nid
+        return None
+    return wait_until(offered, timeout, "a notification %r offering %r; got %r"
+                      % (summary, label, mock.notifications()))
+
+
+def wait_summary(mock, summary, after, timeout=30):
+    def seen():
+        notes = mock.notifications()[after:]
+        return [n for n in notes if n.summary.startswith(summary)] or None
+    return wait_until(seen, timeout, "a notification %r after the prompt; got %r"
+                      % (summary, mock.notifications()[after:]))
+
+
+def desktop(fx, w, prompter=None):
+    """The recording notification server (with actions) and the notifier,
+    which opens its prompts on prompter (a bus name) when given."""
+    mock = MockNotifications(w.bus, "body actions")
+    if prompter is not None:
+        w.bus.env["AUTOSSH_NOTIFY_PROMPTER"] = prompter
+    n = Notifier(w.bus)
+    w.bus.env.pop("AUTOSSH_NOTIFY_PROMPTER", None)
+    return mock, n
+
+
+def failed_on_passphrase(w, n, mock, name, key):
+    add_config_tunnel(w, name)
+    props = wait_state(w.bus, name, "failed", 25)
+    check(props["NeedsSecret"] == ["passphrase", key], "NeedsSecret %r" % props["NeedsSecret"])
+    return wait_prompt_action(mock, "%s failed" % name, "Enter passphrase…")
+
+
+class PromptTest(TestCase):
+    """The desktop's prompts (one method per meson test)."""
+
+    @requires(sshd_root, keyring_tools, dbusmock, mock_prompter_bin)
+    def test_prompt_passphrase(self):
+        """A key named only in ~/.ssh/config: the notification's button opens
+        the prompt with the key's path; a wrong passphrase is refused there
+        (warning, asked again, never stored), the right one ends in the
+        keyring and the tunnel connects; the notification tells the outcome."""
+        fx = self.fx
+        pw = random_secret()
+        w, kr, key, env = config_key_world(fx, pw)
+        wrong = random_secret()
+        mp = MockPrompter(fx, w.bus, [
+            "password", "title=Tunnel “cfg”", "message=Enter the passphrase of key %s" % key,
+            "description=Tunnel “cfg” needs it to log in. It is checked, then kept in your keyring.",
+            "choice-label=" + REMEMBER, "continue-label=Connect", "cancel-label=Cancel",
+            "password", "warning=That is not the passphrase of this key. Try again."],
+            secrets=[wrong, pw])
+        mock, n = desktop(fx, w, mp.name)
+        nid = failed_on_passphrase(w, n, mock, "cfg", key)
+        count = len(mock.notifications())
+        c0 = connections(w.sshd)
+        mock.invoke_action(nid, "prompt")
+        mp.wait_done()
+        check(keyring_has(kr, "type", "passphrase", "identity-file", key) == pw,
+              "the keyring does not hold the passphrase typed for %s" % key)
+        w.connected("cfg", timeout=25)
+        wait_summary(mock, "cfg: secret stored in the keyring", count)
+        wait_summary(mock, "cfg is back", count)
+        check(connections(w.sshd) - c0 == 1, "%d connections after the prompt"
+              % (connections(w.sshd) - c0))
+        log = n.log() + read_text(w.service.log_path)
+        check(pw not in log and wrong not in log, "a passphrase is in a log")
+
+    @requires(sshd_root, keyring_tools, dbusmock, mock_prompter_bin)
+    def test_prompt_passphrase_cancel(self):
+        """Cancel changes nothing: no secret, the tunnel stays failed, no
+        login, and the failure notification is shown again as it was."""
+        fx = self.fx
+        pw = random_secret()
+        w, kr, key, env = config_key_world(fx, pw)
+        mp = MockPrompter(fx, w.bus, ["password-cancel"])
+        mock, n = desktop(fx, w, mp.name)
+        nid = failed_on_passphrase(w, n, mock, "cfg", key)
+        before = [note for note, _ in notification_ids(mock) if note.summary == "cfg failed"][-1]
+        count = len(mock.notifications())
+        c0 = connections(w.sshd)
+        mock.invoke_action(nid, "prompt")
+        mp.wait_done()
+        n.wait_log("cfg: prompt: cancelled")
+        again = wait_summary(mock, "cfg failed", count)[-1]
+        check(again.body == before.body and again.actions == before.actions,
+              "after Cancel the notification says %r, before %r" % (again, before))
+        time.sleep(1)
+        check(keyring_has(kr, "type", "passphrase", "identity-file", key) is None,
+              "a passphrase was stored after Cancel")
+        check(w.bus.tunnel_prop("cfg", "State") == "failed", "the tunnel left failed")
+        check(connections(w.sshd) == c0, "sshd saw a login after Cancel")
+
+    @requires(sshd_root, keyring_tools, dbusmock, mock_prompter_bin)
+    def test_prompt_host_key(self):
+        """"Trust host key…": the prompt shows the algorithm and fingerprint;
+        Cancel leaves it unknown, Trust approves exactly it and connects."""
+        fx = self.fx
+        w, kr, kh = host_key_world(fx)
+        real = fingerprint(w.sshd.host_key + ".pub")
+        mp = MockPrompter(fx, w.bus, [
+            "confirm-cancel",
+            "confirm", "title=Tunnel “hk”", "message=Trust the server’s host key?",
+            "description=The server offers this ED25519 key:\n%s\nTrust it only if its "
+            "administrator gave you the same fingerprint. ssh then remembers the key." % real,
+            "continue-label=Trust", "cancel-label=Cancel"])
+        mock, n = desktop(fx, w, mp.name)
+        w.add("hk", SshOptions=["IdentitiesOnly=yes", "UserKnownHostsFile=%s" % kh])
+        wait_state(w.bus, "hk", "failed", 25)
+        nid = wait_prompt_action(mock, "hk failed", "Trust host key…")
+        mock.invoke_action(nid, "prompt")
+        n.wait_log("hk: prompt: cancelled")
+        check(os.path.getsize(kh) == 0 and w.bus.tunnel_prop("hk", "State") == "failed",
+              "Cancel changed something: known_hosts %r, state %r"
+              % (read_text(kh), w.bus.tunnel_prop("hk", "State")))
+        check("TrustedHostKey" not in read_text(w.bus.conf_path("hk")), "Cancel saved a key")
+        mock.invoke_action(nid, "prompt")
+        mp.wait_done()
+        w.connected("hk", timeout=25)
+        check("TrustedHostKey=%s" % real in read_text(w.bus.conf_path("hk")),
+              "the tunnel's file lacks TrustedHostKey=%s" % real)
+
+    @requires(sshd_root, keyring_tools, dbusmock, real_prompter)
+    def test_prompt_real_gcr_prompter(self):
+        """The real gcr-prompter under Xvfb: the button opens GNOME's prompt
+        (kept as prompt-passphrase.png in the build directory), the
+        passphrase typed into it ends in the keyring, the tunnel connects."""
+        fx = self.fx
+        pw = random_secret()
+        w, kr, key, env = config_key_world(fx, pw)
+        screen = Xvfb(fx, w.bus)
+        log_path = os.path.join(w.bus.dir, "gcr-prompter.log")
+        log = open(log_path, "ab")
+        prompter = subprocess.Popen([GCR_PROMPTER], env=screen.env, stdin=subprocess.DEVNULL,
+                                    stdout=log, stderr=log)
+        log.close()
+        pref = ProcRef(prompter.pid)
+        fx.defer(kill_refs, [pref])
+        fx.dump_on_failure("gcr-prompter", log_path)
+        wait_until(lambda: w.bus.name_has_owner("org.gnome.keyring.SystemPrompter"), 15,
+                   "gcr-prompter to own org.gnome.keyring.SystemPrompter")
+        mock, n = desktop(fx, w)
+        nid = failed_on_passphrase(w, n, mock, "cfg", key)
+        mock.invoke_action(nid, "prompt")
+        window = screen.wait_window("Tunnel")
+        shot = os.path.join(artifact_dir(fx), "prompt-passphrase.png")
+        colours = screen.wait_screenshot(shot, 16)
+        print("screenshot %s: %d colours" % (shot, colours))
+        check(colours >= 16, "the prompt's screenshot %s has %d colours" % (shot, colours))
+        screen.type_secret(window, pw)
+        wait_until(lambda: keyring_has(kr, "type", "passphrase", "identity-file", key) == pw, 30,
+                   "the passphrase typed into gcr-prompter to reach the keyring")
+        w.connected("cfg", timeout=25)
+        check(pw not in n.log() and pw not in read_text(log_path), "the passphrase is in a log")
+
+
+class Xvfb:
+    """Xvfb on a display it picks itself (-displayfd), no TCP, no window
+    manager: GTK's prompt maps itself where the pointer is."""
+
+    def __init__(self, fx, bus):
+        r, wfd = os.pipe()
+        err_path = os.path.join(bus.dir, "xvfb.log")
+        err = open(err_path, "ab")
+        self.proc = subprocess.Popen([XVFB, "-displayfd", str(wfd), "-nolisten", "tcp",
+                                      "-screen", "0", "800x600x24"], stdin=subprocess.DEVNULL,
+                                     stdout=err, stderr=err, pass_fds=(wfd,))
+        err.close()
+        os.close(wfd)
+        ref = ProcRef(self.proc.pid)
+        fx.defer(kill_refs, [ref])
+        fx.dump_on_failure("Xvfb", err_path)
+        with os.fdopen(r) as f:
+            number = f.readline().strip()
+        check(number.isdigit(), "Xvfb printed no display number (%r)" % number)
+        self.display = ":" + number
+        self.env = dict(bus.env, DISPLAY=self.display, NO_AT_BRIDGE="1", GDK_BACKEND="x11")
+
+    def xdotool(self, *args, input=None):
+        return subprocess.run([XDOTOOL] + list(args), env=self.env, input=input,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              timeout=20)
+
+    def wait_window(self, name, timeout=30):
+        def found():
+            p = self.xdotool("search", "--onlyvisible", "--name", name)
+            return p.stdout.split()[0] if p.returncode == 0 and p.stdout.split() else None
+        return wait_until(found, timeout, "a window named %r on %s" % (name, self.display))
+
+    def type_secret(self, window, secret):
+        """As a user types: the pointer on the prompt, the text from stdin
+        (never in xdotool's argv), then Return."""
+        self.xdotool("mousemove", "--window", window, "60", "60")
+        p = self.xdotool("type", "--window", window, "--delay", "15", "--file", "-",
+                         input=secret)
+        check(p.returncode == 0, "xdotool type: %r" % p.stderr)
+        p = self.xdotool("key", "--window", window, "Return")
+        check(p.returncode == 0, "xdotool key: %r" % p.stderr)
+
+    def screenshot(self, path):
+        return Display.screenshot(self, path)
+
+    def wait_screenshot(self, path, min_colours, timeout=10):
+        return Display.wait_screenshot(self, path, min_colours, timeout)
+
+    colours = staticmethod(Display.colours)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
