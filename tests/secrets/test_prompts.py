@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))   # test_secrets
 from asdtest import TestCase, main, requires  # noqa: E402
 from asdtest.busfixture import wait_state  # noqa: E402
 from asdtest.notifyfixture import (  # noqa: E402
-    CONVERT, XVFB, XWD, Display, MockNotifications, Notifier, artifact_dir, have_dbusmock)
+    CONVERT, TESSERACT, XVFB, XWD, Display, MockNotifications, Notifier, artifact_dir, have_dbusmock)
 from asdtest.sshfixture import ProcRef, check, kill_refs, wait_until  # noqa: E402
 
 from test_secrets import (  # noqa: E402
@@ -49,9 +49,9 @@ def mock_prompter_bin():
 
 
 def real_prompter():
-    for tool in (GCR_PROMPTER, XDOTOOL, XVFB, XWD, CONVERT):
+    for tool in (GCR_PROMPTER, XDOTOOL, XVFB, XWD, CONVERT, TESSERACT):
         if not os.access(tool, os.X_OK):
-            return "%s is missing (gcr, xdotool, xvfb, x11-apps, imagemagick)" % tool
+            return "%s is missing (gcr, xdotool, xvfb, x11-apps, imagemagick, tesseract-ocr)" % tool
     return None
 
 
@@ -256,6 +256,11 @@ class PromptTest(TestCase):
         colours = screen.wait_screenshot(shot, 16)
         print("screenshot %s: %d colours" % (shot, colours))
         check(colours >= 16, "the prompt's screenshot %s has %d colours" % (shot, colours))
+        text = screen.read_text(shot)
+        print("the prompt says: %r" % text)
+        for words in ("Enter the passphrase of key", os.path.basename(key), "Tunnel",
+                      "needs it to log in", "Remember it after", "Cancel", "Connect"):
+            check(words in text, "the prompt does not say %r: OCR read %r" % (words, text))
         screen.type_secret(window, pw)
         wait_until(lambda: keyring_has(kr, "type", "passphrase", "identity-file", key) == pw, 30,
                    "the passphrase typed into gcr-prompter to reach the keyring")
@@ -297,13 +302,14 @@ class Xvfb:
         return wait_until(found, timeout, "a window named %r on %s" % (name, self.display))
 
     def type_secret(self, window, secret):
-        """As a user types: the pointer on the prompt, the text from stdin
-        (never in xdotool's argv), then Return."""
+        """As a user types: the pointer on the prompt, its focus, the text
+        from stdin (never in xdotool's argv), then Return."""
         self.xdotool("mousemove", "--window", window, "60", "60")
-        p = self.xdotool("type", "--window", window, "--delay", "15", "--file", "-",
-                         input=secret)
+        self.xdotool("windowfocus", window)
+        # XTEST, not --window: GTK ignores sent (synthetic) key events
+        p = self.xdotool("type", "--delay", "15", "--file", "-", input=secret)
         check(p.returncode == 0, "xdotool type: %r" % p.stderr)
-        p = self.xdotool("key", "--window", window, "Return")
+        p = self.xdotool("key", "Return")
         check(p.returncode == 0, "xdotool key: %r" % p.stderr)
 
     def screenshot(self, path):
@@ -313,6 +319,21 @@ class Xvfb:
         return Display.wait_screenshot(self, path, min_colours, timeout)
 
     colours = staticmethod(Display.colours)
+
+    @staticmethod
+    def read_text(path):
+        """What the prompt says, by OCR: the picture cut to what is drawn on
+        the black root window, grey, doubled (dark text on light)."""
+        plain = path + ".ocr.png"
+        conv = subprocess.run([CONVERT, path, "-trim", "+repage", "-colorspace", "Gray",
+                               "-resize", "200%", "PNG24:" + plain],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=20)
+        check(conv.returncode == 0, "convert for OCR failed: %r" % conv.stderr)
+        ocr = subprocess.run([TESSERACT, plain, "stdout"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, timeout=60,
+                             env=dict(os.environ, OMP_THREAD_LIMIT="1"))
+        check(ocr.returncode == 0, "tesseract failed: %r" % ocr.stderr)
+        return " ".join(ocr.stdout.split())
 
 
 if __name__ == "__main__":
