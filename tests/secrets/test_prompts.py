@@ -15,8 +15,11 @@ AUTOSSHCTL_BIN=... AUTOSSH_NOTIFY_BIN=... MOCK_PROMPTER_BIN=...
 tests/lib/in-netns.sh /usr/bin/python3 test_prompts.py [PromptTest.test_NAME ...]
 """
 
+import base64
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -31,8 +34,9 @@ from asdtest.notifyfixture import (  # noqa: E402
 from asdtest.sshfixture import ProcRef, check, kill_refs, wait_until  # noqa: E402
 
 from test_secrets import (  # noqa: E402
-    add_config_tunnel, config_key_world, connections, fingerprint, host_key_world,
-    keyring_has, keyring_tools, random_secret, read_text, sshd_root)
+    DBUS_MONITOR, ProcWatch, add_config_tunnel, config_key_world, connections, ctl,
+    fingerprint, host_key_world, keyring_has, keyring_tools, monitor_byte_arrays,
+    random_secret, read_text, sshd_root)
 
 GCR_PROMPTER = "/usr/libexec/gcr-prompter"
 XDOTOOL = shutil.which("xdotool") or "/usr/bin/xdotool"
@@ -266,6 +270,99 @@ class PromptTest(TestCase):
                    "the passphrase typed into gcr-prompter to reach the keyring")
         w.connected("cfg", timeout=25)
         check(pw not in n.log() and pw not in read_text(log_path), "the passphrase is in a log")
+
+    @requires(sshd_root, keyring_tools, dbusmock, mock_prompter_bin)
+    def test_prompt_leak_test(self):
+        """The secret checked and stored by `autosshctl passphrase` and by the
+        notifier's prompt (a wrong one first, then the right one) is in no
+        bus message (dbus-monitor, byte arrays decoded), no log, and no
+        argv or environment of any process: the service's, autosshctl's,
+        the notifier's and their children, ssh-keygen and the askpass helper
+        in its stdin mode included (a wrapper records theirs as they run)."""
+        fx = self.fx
+        pw = random_secret(32)
+        wrong = random_secret(32)
+        w, kr, key, env = config_key_world(fx, pw)
+        cap = os.path.join(w.bus.dir, "dbus-monitor.txt")
+        out = open(cap, "w")
+        mon = subprocess.Popen([DBUS_MONITOR, "--session"], env=w.bus.env,
+                               stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+        out.close()
+        mref = ProcRef(mon.pid)
+        fx.defer(kill_refs, [mref])
+        wait_until(lambda: w.bus.name_has_owner() and os.path.getsize(cap) > 0, 10,
+                   "dbus-monitor to record")
+        # every run of the askpass helper records its own and its parent's
+        # (ssh-keygen's) argv and environment, then runs the real helper
+        seen_dir = os.path.join(w.bus.dir, "helper-runs")
+        os.makedirs(seen_dir)
+        wrapper = os.path.join(w.bus.dir, "askpass-recorder")
+        with open(wrapper, "w") as f:
+            f.write('#!/bin/sh\nd=%s/$$\nmkdir "$d"\n'
+                    'for p in $$ $PPID; do for x in cmdline environ; do '
+                    'cat /proc/$p/$x > "$d/$p.$x"; done; done\nexec %s "$@"\n'
+                    % (seen_dir, os.environ["AUTOSSHD_ASKPASS"]))
+        os.chmod(wrapper, 0o755)
+        env["AUTOSSHD_ASKPASS"] = wrapper
+        # 1. the terminal's way: a wrong passphrase, then the right one
+        add_config_tunnel(w, "cli")
+        wait_state(w.bus, "cli", "failed", 25)
+        for secret, ok in ((wrong, False), (pw, True)):
+            p = subprocess.Popen([os.environ["AUTOSSHCTL_BIN"], "passphrase", "cli"], env=env,
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+            watch = ProcWatch(p.pid)
+            so, se = p.communicate(secret + "\n", timeout=60)
+            watch.stop()
+            check((p.returncode == 0) == ok, "autosshctl passphrase: rc %d, %r %r"
+                  % (p.returncode, so, se))
+        w.connected("cli", timeout=25)
+        # 2. the desktop's way, the same key again (its secret cleared first)
+        kr.tool("clear", "type", "passphrase", "identity-file", key)
+        w.bus.tunnel("cli", "Stop", check_ok=True)
+        mp = MockPrompter(fx, w.bus, ["password", "password"], secrets=[wrong, pw])
+        w.bus.env["AUTOSSHD_ASKPASS"] = wrapper
+        mock, n = desktop(fx, w, mp.name)
+        nid = failed_on_passphrase(w, n, mock, "desk", key)
+        nwatch = ProcWatch(n.proc.pid)
+        fx.defer(nwatch.stop)
+        mock.invoke_action(nid, "prompt")
+        mp.wait_done()
+        w.connected("desk", timeout=25)
+        nwatch.stop()
+        runs = sorted(os.listdir(seen_dir))
+        check(len(runs) >= 4, "the askpass helper ran %d times for 4 checks" % len(runs))
+        mref.signal(signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            mon.wait(5)
+        with open(cap, "rb") as f:
+            capture = f.read()
+        check(b"org.freedesktop.Secret.Service" in capture and b"org.gnome.keyring.internal.Prompter" in capture,
+              "the capture lacks the keyring's and the prompt's traffic")
+        found = []
+        for secret in (pw, wrong):
+            needles = [secret.encode(), " ".join("%02x" % b for b in secret.encode()).encode(),
+                       base64.b64encode(secret.encode())[:20]]
+
+            def search(label, data):
+                if data and any(x in data for x in needles):
+                    found.append(label)
+            search("dbus-monitor capture", capture)
+            search("dbus-monitor byte arrays", monitor_byte_arrays(capture))
+            for label, path in (("service log", w.service.log_path), ("notifier log", n.log_path),
+                                ("dbus-daemon log", w.bus.log_path)):
+                search(label, read_text(path).encode())
+            for pid, (c, cl, penv) in sorted(list(watch.seen.items()) + list(nwatch.seen.items())):
+                search("/proc/%d/cmdline (%s)" % (pid, c), cl)
+                search("/proc/%d/environ (%s)" % (pid, c), penv)
+            for run_dir in runs:
+                for name in os.listdir(os.path.join(seen_dir, run_dir)):
+                    with open(os.path.join(seen_dir, run_dir, name), "rb") as f:
+                        search("helper run %s: %s" % (run_dir, name), f.read())
+        kinds = sorted({v[0] for v in list(watch.seen.values()) + list(nwatch.seen.values())})
+        print("processes checked: %s; helper runs %d; capture %d bytes"
+              % (kinds, len(runs), len(capture)))
+        check(not found, "a passphrase was found in: %s" % "; ".join(found))
 
 
 class Xvfb:
