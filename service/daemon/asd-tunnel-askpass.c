@@ -172,13 +172,14 @@ is_clean (const char *text, gsize max)
 
 /* The keyring attribute of the key ssh names in its prompt: the same
  * rule as `autosshctl passphrase` (asd_ssh_expand_path()); %NULL unless it
- * is a clean absolute path. */
+ * is a clean absolute path (ssh names a key by the absolute path the
+ * service gave it, or that it expanded from its configuration). */
 static char *
 key_path (const char *shown)
 {
   g_autofree char *path = NULL;
 
-  if (!is_clean (shown, MAX_PATH_BYTES))
+  if (!is_clean (shown, MAX_PATH_BYTES) || !g_path_is_absolute (shown))
     return NULL;
   path = asd_ssh_expand_path (shown, NULL);
   if (path == NULL || !g_path_is_absolute (path) || !is_clean (path, MAX_PATH_BYTES))

@@ -1090,6 +1090,24 @@ class SecretsTest(TestCase):
                                                             p.stdout == (root_pw + "\n").encode(),
                                                             p.stderr))
         refused(run_askpass(good, wprompt), "the password prompt a second time")
+        # hostile prompt text: a key path that is not a clean absolute path, a
+        # login with control characters: refused, and nothing recorded
+        hostile = [("Enter passphrase for key 'relative/key': ", "a relative key path"),
+                   ("Enter passphrase for key '/tmp/a\x01b': ", "a key path with a control character"),
+                   ("Enter passphrase for key '/%s': " % ("k" * 5000), "a key path of 5000 bytes"),
+                   ("ro\x1bot@127.0.0.1's password: ", "a user with an escape character")]
+        for prompt, what in hostile:
+            refused(run_askpass(good, prompt), what)
+        # not UTF-8: the askpass protocol refuses it before the tunnel sees it
+        p = run_askpass(good, b"Enter passphrase for key '/tmp/\xff\xfe': ")
+        refused(p, "a key path that is not UTF-8")
+        if b"malformed request" not in p.stderr:
+            errs.append("a key path that is not UTF-8: stderr %r" % p.stderr)
+        wait_until(lambda: w.service.log().count("is not a clean path or user@host") == len(hostile),
+                   5, "the service to refuse %d prompts as not clean (it logged %d)"
+                   % (len(hostile), w.service.log().count("is not a clean path or user@host")))
+        check(w.bus.tunnel_prop("ap", "NeedsSecret") == ["", ""],
+              "NeedsSecret %r after hostile prompts" % w.bus.tunnel_prop("ap", "NeedsSecret"))
         # the token dies with its ssh
         ssh = ProcRef(props["Pid"])
         res = w.bus.tunnel("ap", "Stop")
