@@ -1018,6 +1018,9 @@ test_listens_on (void)
   const char *dynamic[] = { "1080", "127.0.0.1:1081", NULL };
   const char *remote[] = { "9090:localhost:90", NULL };
 
+  g_strfreev (settings->local_forwards);
+  g_strfreev (settings->dynamic_forwards);
+  g_strfreev (settings->remote_forwards);
   settings->local_forwards = g_strdupv ((char **) local);
   settings->dynamic_forwards = g_strdupv ((char **) dynamic);
   settings->remote_forwards = g_strdupv ((char **) remote);
