@@ -27,14 +27,20 @@ ctl_secret_subject_clear (CtlSecretSubject *subject)
   g_clear_pointer (&subject->host, g_free);
 }
 
-/* What `ssh -G` prints for the tunnel's command. */
+static void
+on_config (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+/* What `ssh -G` prints for the tunnel's command: the bounded query the
+ * service and `list` use (asd_ssh_config_query_async()), waited for. */
 static char *
 ssh_config (const char * const *command, GError **error)
 {
-  g_auto(GStrv) argv = NULL;
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) ssh = NULL;
-  g_autofree char *out = NULL, *err = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
 
   if (command == NULL || command[0] == NULL)
     {
@@ -42,19 +48,10 @@ ssh_config (const char * const *command, GError **error)
                            _("the service did not say which ssh command the tunnel runs"));
       return NULL;
     }
-  argv = asd_ssh_config_argv (command);
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_set_stdin_file_path (launcher, "/dev/null");
-  ssh = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv, error);
-  if (ssh == NULL || !g_subprocess_communicate_utf8 (ssh, NULL, NULL, &out, &err, error))
-    return NULL;
-  if (!g_subprocess_get_if_exited (ssh) || g_subprocess_get_exit_status (ssh) != 0)
-    {
-      g_set_error (error, CTL_ERROR, CTL_ERROR_FAILED, _("`%s -G` failed: %s"), command[0],
-                   err != NULL ? g_strstrip (err) : "");
-      return NULL;
-    }
-  return g_steal_pointer (&out);
+  asd_ssh_config_query_async (command, NULL, on_config, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return asd_ssh_config_query_finish (result, error);
 }
 
 /* user and host as ssh resolves them (by the HostKeyAlias when set). */
