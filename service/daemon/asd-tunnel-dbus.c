@@ -16,6 +16,7 @@
 
 #include "asd-error.h"
 #include "asd-fingerprint.h"
+#include "asd-key-file.h"
 #include "asd-tunnel-private.h"
 
 static gboolean
@@ -147,6 +148,18 @@ keeps_transient (AsdTunnel *self, const AsdTunnelSettings *settings, GError **er
   return FALSE;
 }
 
+/* A new IdentityFile must be there, as for AddTunnel; one that is not
+ * changed is left to the tunnel's failures (it may come back). */
+static gboolean
+key_file_usable (AsdTunnel *self, const AsdTunnelSettings *settings, GError **error)
+{
+  const char *key = settings->identity_file;
+
+  if (key == NULL || key[0] == '\0' || g_strcmp0 (key, self->settings->identity_file) == 0)
+    return TRUE;
+  return asd_key_file_check_readable (key, error);
+}
+
 static gboolean
 handle_configure (AsdDbusTunnel *object, GDBusMethodInvocation *invocation, GVariant *changes)
 {
@@ -161,6 +174,7 @@ handle_configure (AsdDbusTunnel *object, GDBusMethodInvocation *invocation, GVar
   settings = asd_tunnel_settings_copy (self->settings);
   if (!asd_tunnel_settings_apply_variant (settings, changes, &error) ||
       !asd_tunnel_settings_validate (settings, &error) ||
+      !key_file_usable (self, settings, &error) ||
       !keeps_transient (self, settings, &error) ||
       !save_settings (self, settings, &error))
     {

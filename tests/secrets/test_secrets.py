@@ -788,6 +788,13 @@ class SecretsTest(TestCase):
               "AddTunnel with a directory as key: " + res.describe())
         check(w.bus.tunnel_paths() == [], "tunnels exist: %r" % w.bus.tunnel_paths())
         check(not os.path.exists(w.bus.conf_path("nokey")), "a tunnel file was written")
+        # Configure to a key that is not there: the same error, nothing changed
+        w.add("haskey", start=False)
+        before = read_text(w.bus.conf_path("haskey"))
+        res = w.bus.tunnel("haskey", "Configure", {"IdentityFile": missing})
+        check(not res.ok and "io.github.autosshd1.Error.IdentityFile" in res.stderr,
+              "Configure to a missing key: " + res.describe())
+        check(read_text(w.bus.conf_path("haskey")) == before, "Configure changed the file")
 
     @requires(sshd_root, keyring_tools)
     def test_trust_wrong_show_forget(self):
