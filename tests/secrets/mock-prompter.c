@@ -1,6 +1,6 @@
 /* mock-prompter.c: gcr's mock system prompter on the session bus, for tests
  *
- *   mock-prompter STEP [PROPERTY=VALUE...] [STEP [PROPERTY=VALUE...]]...
+ *   mock-prompter [--timeout S] [--forget] STEP [PROPERTY=VALUE...] [STEP ...]...
  *
  * Starts gcr_mock_prompter_start() on $DBUS_SESSION_BUS_ADDRESS, prints its
  * bus name (one line: what autossh-notify takes in AUTOSSH_NOTIFY_PROMPTER),
@@ -16,6 +16,8 @@
  * a wrong kind of prompt is a critical, fatal here: the exit status is
  * then not 0.  Exits 0 once every step is answered and no prompt is open
  * any more; 3 after --timeout seconds (default 60) without that.
+ * --forget: on every password step the user unticks the prompt's choice
+ * (choice-chosen FALSE: "remember" is not chosen).
  *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -56,6 +58,8 @@ read_stdin_line (void)
   (s)->names[0], (s)->values[0], (s)->names[1], (s)->values[1], (s)->names[2], (s)->values[2], \
   (s)->names[3], (s)->values[3], (s)->names[4], (s)->values[4], (s)->names[5], (s)->values[5], NULL
 
+static gboolean forget;
+
 static void
 expect (Step *step)
 {
@@ -63,7 +67,10 @@ expect (Step *step)
     {
       g_autofree char *secret = read_stdin_line ();
 
-      gcr_mock_prompter_expect_password_ok (secret, PROPS (step));
+      if (forget)
+        gcr_mock_prompter_expect_password_ok (secret, "choice-chosen", FALSE, PROPS (step));
+      else
+        gcr_mock_prompter_expect_password_ok (secret, PROPS (step));
     }
   else if (g_str_equal (step->kind, "password-cancel"))
     gcr_mock_prompter_expect_password_cancel ();
@@ -91,6 +98,11 @@ parse (int argc, char **argv, GPtrArray *steps, guint *timeout_s)
       if (g_str_equal (argv[i], "--timeout") && i + 1 < argc)
         {
           *timeout_s = (guint) atoi (argv[++i]);
+          continue;
+        }
+      if (g_str_equal (argv[i], "--forget"))
+        {
+          forget = TRUE;
           continue;
         }
       if (eq == NULL)

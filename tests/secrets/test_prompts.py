@@ -28,7 +28,7 @@ sys.dont_write_bytecode = True      # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))   # test_secrets
 
 from asdtest import TestCase, main, requires  # noqa: E402
-from asdtest.busfixture import wait_state  # noqa: E402
+from asdtest.busfixture import Raw, wait_state  # noqa: E402
 from asdtest.notifyfixture import (  # noqa: E402
     CONVERT, TESSERACT, XVFB, XWD, Display, MockNotifications, Notifier, artifact_dir, have_dbusmock)
 from asdtest.sshfixture import ProcRef, check, kill_refs, wait_until  # noqa: E402
@@ -36,7 +36,7 @@ from asdtest.sshfixture import ProcRef, check, kill_refs, wait_until  # noqa: E4
 from test_secrets import (  # noqa: E402
     DBUS_MONITOR, ProcWatch, add_config_tunnel, config_key_world, connections, ctl,
     fingerprint, host_key_world, keyring_has, keyring_tools, monitor_byte_arrays,
-    random_secret, read_text, sshd_root)
+    password_user, random_secret, read_text, secret_world, sshd_root)
 
 GCR_PROMPTER = "/usr/libexec/gcr-prompter"
 XDOTOOL = shutil.which("xdotool") or "/usr/bin/xdotool"
@@ -64,10 +64,11 @@ class MockPrompter:
     go to its stdin.  Its exit status is checked at the end (0: every prompt
     came with the words expected and was answered)."""
 
-    def __init__(self, fx, bus, steps, secrets=()):
+    def __init__(self, fx, bus, steps, secrets=(), forget=False):
         log_path = os.path.join(bus.dir, "mock-prompter.log")
         self.log = open(log_path, "ab")
-        self.proc = subprocess.Popen([os.environ["MOCK_PROMPTER_BIN"]] + steps, env=bus.env,
+        argv = [os.environ["MOCK_PROMPTER_BIN"]] + (["--forget"] if forget else []) + steps
+        self.proc = subprocess.Popen(argv, env=bus.env,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.log)
         self.ref = ProcRef(self.proc.pid)
@@ -270,6 +271,42 @@ class PromptTest(TestCase):
                    "the passphrase typed into gcr-prompter to reach the keyring")
         w.connected("cfg", timeout=25)
         check(pw not in n.log() and pw not in read_text(log_path), "the passphrase is in a log")
+
+    @requires(sshd_root, keyring_tools, dbusmock, mock_prompter_bin)
+    def test_prompt_password(self):
+        """A login by password: "Enter password…" names user@host; not
+        remembered ("Remember" unticked) it goes to the session keyring,
+        which the service finds too, and the tunnel connects."""
+        fx = self.fx
+        w, kr = secret_world(fx)
+        user, password = password_user(fx, w)
+        login = "%s@127.0.0.1" % user
+        mp = MockPrompter(fx, w.bus, [
+            "password", "title=Tunnel “pwd”", "message=Enter the password of %s" % login,
+            "description=Tunnel “pwd” needs it to log in. It is kept in your keyring.",
+            "choice-label=" + REMEMBER, "continue-label=Connect"], secrets=[password],
+            forget=True)
+        mock, n = desktop(fx, w, mp.name)
+        w.add("pwd", User=user, SshOptions=["PubkeyAuthentication=no",
+                                            "UserKnownHostsFile=%s" % w.known_hosts,
+                                            "StrictHostKeyChecking=yes"])
+        props = wait_state(w.bus, "pwd", "failed", 25)
+        check(props["NeedsSecret"] == ["password", login], "NeedsSecret %r" % props["NeedsSecret"])
+        nid = wait_prompt_action(mock, "pwd failed", "Enter password…")
+        mock.invoke_action(nid, "prompt")
+        mp.wait_done()
+        w.connected("pwd", timeout=25)
+        check(keyring_has(kr, "type", "password", "user", user, "host", "127.0.0.1") == password,
+              "the keyring does not hold the password of %s" % login)
+        found = {}
+        for collection in ("login", "session"):
+            res = w.bus.gdbus_call("/org/freedesktop/secrets/collection/" + collection,
+                                   "org.freedesktop.Secret.Collection.SearchItems",
+                                   Raw("{'type': 'password', 'user': '%s'}" % user),
+                                   dest="org.freedesktop.secrets", check_ok=True)
+            found[collection] = res.value()[0]
+        check(found["session"] and not found["login"],
+              "not remembered, the password should be in the session collection only: %r" % found)
 
     @requires(sshd_root, keyring_tools, dbusmock, mock_prompter_bin)
     def test_prompt_leak_test(self):

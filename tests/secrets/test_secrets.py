@@ -397,6 +397,39 @@ def keyring_has(kr, *attrs):
 
 
 
+def password_user(fx, w):
+    """A new user asdtestNNN with a random password, removed at the end,
+    and the World's sshd restarted with password logins allowed (UsePAM
+    no: sshd reads /etc/shadow itself).  Returns (user, password)."""
+    user = None
+    for _ in range(20):
+        cand = "asdtest%03d" % secrets.randbelow(1000)
+        if subprocess.run(["getent", "passwd", cand], stdout=subprocess.DEVNULL).returncode != 0:
+            user = cand
+            break
+    check(user, "no free asdtestNNN user name")
+    p = subprocess.run(["useradd", "-M", "-s", "/bin/sh", user], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    check(p.returncode == 0, "useradd %s: %s" % (user, p.stdout))
+
+    def remove_user():
+        w.sshd.stop()           # userdel refuses while the user's sshd session runs
+        w.service.cleanup()
+        r = subprocess.run(["userdel", user], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True)
+        if r.returncode != 0:
+            print("WARNING: userdel %s: %s" % (user, r.stdout.strip()))
+    fx.defer(remove_user)
+    password = random_secret()
+    p = subprocess.run(["chpasswd"], input="%s:%s\n" % (user, password), text=True,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    check(p.returncode == 0, "chpasswd: %s" % p.stdout)
+    with open(w.sshd.config, "a") as f:
+        f.write("PasswordAuthentication yes\nKbdInteractiveAuthentication no\n")
+    w.sshd.restart()
+    return user, password
+
+
 def host_key_world(fx):
     w, kr = secret_world(fx)
     empty = os.path.join(w.bus.dir, "empty_known_hosts")
@@ -567,33 +600,7 @@ class SecretsTest(TestCase):
     def test_password_auth(self):
         fx = self.fx
         w, kr = secret_world(fx)
-        user = None
-        for _ in range(20):
-            cand = "asdtest%03d" % secrets.randbelow(1000)
-            if subprocess.run(["getent", "passwd", cand], stdout=subprocess.DEVNULL).returncode != 0:
-                user = cand
-                break
-        check(user, "no free asdtestNNN user name")
-        p = subprocess.run(["useradd", "-M", "-s", "/bin/sh", user], stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, text=True)
-        check(p.returncode == 0, "useradd %s: %s" % (user, p.stdout))
-        def remove_user():
-            w.sshd.stop()           # userdel refuses while the user's sshd session runs
-            w.service.cleanup()
-            r = subprocess.run(["userdel", user], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True)
-            if r.returncode != 0:
-                print("WARNING: userdel %s: %s" % (user, r.stdout.strip()))
-        fx.defer(remove_user)
-        password = random_secret()
-        p = subprocess.run(["chpasswd"], input="%s:%s\n" % (user, password), text=True,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        check(p.returncode == 0, "chpasswd: %s" % p.stdout)
-        # The same sshd, with password logins allowed explicitly (UsePAM no: sshd
-        # reads /etc/shadow itself).
-        with open(w.sshd.config, "a") as f:
-            f.write("PasswordAuthentication yes\nKbdInteractiveAuthentication no\n")
-        w.sshd.restart()
+        user, password = password_user(fx, w)
         # The tunnel has a key file, but logs in by password: --password
         # stores the password of user@host, typed on a terminal.
         lport = w.add("pwd", start=False, User=user,
