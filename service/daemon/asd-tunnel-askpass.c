@@ -5,7 +5,13 @@
  * secrets come from the keyring (asd-secrets); a host key is trusted only
  * when ssh shows exactly the fingerprint the user approved.  What happened
  * is remembered for the run, so that a failed run gets a reason that says
- * what to do (store a passphrase, unlock the keyring, approve a key).
+ * what to do (store a passphrase, unlock the keyring, approve a key), and
+ * whose details name exactly the key file, user@host or host key (the
+ * tunnel's NeedsSecret and PendingHostKey, asd-tunnel-questions.c).
+ * Prompt text is hostile input (a server or a config chooses names): a key
+ * path must be a bounded, valid UTF-8, absolute path without control
+ * characters, a user and host bounded valid UTF-8 without them; any other
+ * such prompt is refused and nothing is recorded.
  *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
