@@ -128,6 +128,40 @@ asd_notify_text_failed (AsdNotifyText *text, const char *name, const char *reaso
 }
 
 /**
+ * asd_notify_text_prompted:
+ * @text: (out caller-allocates): filled, for asd_notify_text_clear()
+ * @name: the tunnel's name
+ * @host_key: a host key was approved (else a secret stored)
+ *
+ * What the notification says once the prompt gave what the tunnel needed.
+ */
+void
+asd_notify_text_prompted (AsdNotifyText *text, const char *name, gboolean host_key)
+{
+  if (host_key)
+    /* Translators: %s is a tunnel's name */
+    text->summary = g_strdup_printf (_("%s: host key trusted"), name);
+  else
+    /* Translators: %s is a tunnel's name */
+    text->summary = g_strdup_printf (_("%s: secret stored in the keyring"), name);
+  text->body = g_strdup (_("Connecting…"));
+}
+
+/**
+ * asd_notify_text_prompt_failed:
+ * @text: (out caller-allocates): filled, for asd_notify_text_clear()
+ * @name: the tunnel's name
+ * @message: why the prompt could not give it
+ */
+void
+asd_notify_text_prompt_failed (AsdNotifyText *text, const char *name, const char *message)
+{
+  /* Translators: %s is a tunnel's name */
+  text->summary = g_strdup_printf (_("%s failed"), name);
+  text->body = g_strdup (message);
+}
+
+/**
  * asd_notify_tunnel_label:
  * @name: a tunnel's name
  * @listeners: (array zero-terminated=1): where its local forwards listen

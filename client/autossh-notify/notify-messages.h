@@ -13,12 +13,15 @@ G_BEGIN_DECLS
  * AsdNotifyText:
  * @summary: the notification's title
  * @body: its body, plain text ("" when there is none)
+ * @prompt_label: (nullable): a static string: a failure notification
+ *   offers the action "prompt" with this label (notify-prompt.c)
  *
  * One notification's text, before any markup escaping.
  */
 typedef struct {
   char *summary;
   char *body;
+  const char *prompt_label;
 } AsdNotifyText;
 
 char *asd_notify_format_duration (gint64 duration_us);
@@ -34,6 +37,12 @@ void  asd_notify_text_failed     (AsdNotifyText *text,
                                   const char    *name,
                                   const char    *reason,
                                   gboolean       needs_user);
+void  asd_notify_text_prompted   (AsdNotifyText *text,
+                                  const char    *name,
+                                  gboolean       host_key);
+void  asd_notify_text_prompt_failed (AsdNotifyText *text,
+                                     const char    *name,
+                                     const char    *message);
 char *asd_notify_tunnel_label    (const char         *name,
                                   const char * const *listeners);
 void  asd_notify_text_group_dropped (AsdNotifyText      *text,

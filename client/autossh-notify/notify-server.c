@@ -109,7 +109,7 @@ kind_icon (AsdNotifyKind kind)
 
 static void
 set_look (AsdNotifyServer *self, NotifyNotification *n, AsdNotifyKind kind,
-          NotifyActionCallback on_action, gpointer user_data)
+          const AsdNotifyText *text, NotifyActionCallback on_action, gpointer user_data)
 {
   notify_notification_clear_hints (n);
   notify_notification_clear_actions (n);
@@ -137,6 +137,8 @@ set_look (AsdNotifyServer *self, NotifyNotification *n, AsdNotifyKind kind,
     }
   if (on_action != NULL && asd_notify_server_has (self, "actions"))
     {
+      if (kind == ASD_NOTIFY_KIND_FAILED && text->prompt_label != NULL)
+        notify_notification_add_action (n, "prompt", text->prompt_label, on_action, user_data, NULL);
       notify_notification_add_action (n, "reconnect", _("Reconnect now"), on_action, user_data, NULL);
       notify_notification_add_action (n, "stop", _("Stop"), on_action, user_data, NULL);
     }
@@ -150,7 +152,8 @@ set_look (AsdNotifyServer *self, NotifyNotification *n, AsdNotifyKind kind,
  * @kind: what it says: its look follows
  * @text: the words, plain text (escaped here for a server with markup)
  * @on_action: (nullable): called for "reconnect" and "stop", offered with
- *   a drop or a failure where the server has actions
+ *   a drop or a failure where the server has actions, and for "prompt"
+ *   with a failure whose @text has a prompt_label
  * @user_data: for @on_action
  * @error: why the server would not show it
  *
@@ -168,7 +171,7 @@ asd_notify_server_show (AsdNotifyServer *self, NotifyNotification *notification,
   else
     body = g_strdup (text->body);
   notify_notification_update (notification, text->summary, body, kind_icon (kind));
-  set_look (self, notification, kind, on_action, user_data);
+  set_look (self, notification, kind, text, on_action, user_data);
   return notify_notification_show (notification, error);
 }
 

@@ -19,6 +19,8 @@
  *    failed" with the reason, which says what to do; critical; always the
  *    tunnel's own notification (the tunnel leaves its outage);
  *  - StateChanged to "stopped": the drop or failure is withdrawn.
+ * A failure for want of a secret or a host key's approval also offers the
+ * system prompt for it (notify-tunnel-prompt.c).
  * A failure that is followed by "connected" without a Reconnected signal
  * (the user started the tunnel again) is answered with "web is back" too.
  * A tunnel is muted by its name (Mute) or its server (MuteServer).
@@ -42,27 +44,8 @@
 #include "asd-tunnel-settings.h"
 #include "notify-messages.h"
 #include "notify-outage.h"
-#include "notify-tunnel.h"
-
-#define tunnel_log(self, level, ...) asd_log_tunnel ((self)->name, level, __VA_ARGS__)
-
-struct _AsdNotifyTunnel
-{
-  AsdDbusTunnel *proxy;
-  const AsdNotifyContext *context;
-  char *name;
-  gboolean muted;                     /* named in the context's mute lists */
-
-  NotifyNotification *notification;   /* NULL until first shown, or lent */
-  AsdNotifyKind shown;                /* what the notification shows */
-  gboolean in_outage;                 /* its drop was handed to its outage */
-  char *failed_reason;                /* what the failure notification says */
-  char *drop_reason;                  /* the drop waiting for the threshold */
-  gboolean drop_pending;              /* a Dropped not announced yet */
-  gboolean drop_waits_state;          /* ... whose reason comes with the next StateChanged */
-  guint drop_id;                      /* the threshold's timer */
-  gint64 down_since;                  /* monotonic µs; 0: up or unknown */
-};
+#include "notify-prompt.h"
+#include "notify-tunnel-private.h"
 
 static gboolean
 is_muted (AsdNotifyTunnel *self)
@@ -103,8 +86,8 @@ on_action (NotifyNotification *notification, char *action, gpointer user_data)
   asd_notify_tunnel_act (user_data, action);
 }
 
-static void
-show (AsdNotifyTunnel *self, AsdNotifyKind kind, const AsdNotifyText *text)
+void
+asd_notify_tunnel_show (AsdNotifyTunnel *self, AsdNotifyKind kind, const AsdNotifyText *text)
 {
   g_autoptr(GError) error = NULL;
 
@@ -201,8 +184,20 @@ announce_failed (AsdNotifyTunnel *self, const char *fallback)
   g_free (self->failed_reason);
   self->failed_reason = g_strdup (reason);
   asd_notify_text_failed (&text, self->name, reason, needs_user_now (self));
-  show (self, ASD_NOTIFY_KIND_FAILED, &text);
+  text.prompt_label = asd_notify_prompt_action_label (asd_notify_prompt_what (self->proxy));
+  asd_notify_tunnel_show (self, ASD_NOTIFY_KIND_FAILED, &text);
   asd_notify_text_clear (&text);
+}
+
+/* After a prompt's Cancel: the failure as it was (the server may have
+ * closed the notification when its button was clicked). */
+void
+asd_notify_tunnel_show_failure_again (AsdNotifyTunnel *self)
+{
+  if (self->shown != ASD_NOTIFY_KIND_FAILED)
+    return;
+  g_clear_pointer (&self->failed_reason, g_free);
+  announce_failed (self, asd_dbus_tunnel_get_state_reason (self->proxy));
 }
 
 /* Reconnected comes before the properties say "connected" (they still say
@@ -236,7 +231,7 @@ announce_back (AsdNotifyTunnel *self, gint64 downtime_us)
       return;
     }
   asd_notify_text_back (&text, self->name, downtime_us, reason);
-  show (self, ASD_NOTIFY_KIND_BACK, &text);
+  asd_notify_tunnel_show (self, ASD_NOTIFY_KIND_BACK, &text);
   asd_notify_text_clear (&text);
 }
 
@@ -477,16 +472,20 @@ asd_notify_tunnel_get_down_since (AsdNotifyTunnel *self)
 /**
  * asd_notify_tunnel_act:
  * @self: the tunnel
- * @action: "reconnect" (Restart) or "stop" (Stop), from a notification's
- *   button
+ * @action: "reconnect" (Restart), "stop" (Stop), or "prompt" (the
+ *   system prompt for the secret or host key the tunnel waits for), from a
+ *   notification's button
  *
- * Asks the service to restart or stop the tunnel; a failure is logged.
+ * Asks the service to restart or stop the tunnel, or the user for what it
+ * needs; a failure is logged.
  */
 void
 asd_notify_tunnel_act (AsdNotifyTunnel *self, const char *action)
 {
   tunnel_log (self, G_LOG_LEVEL_MESSAGE, "%s: action %s", self->name, action);
-  if (g_strcmp0 (action, "reconnect") == 0)
+  if (g_strcmp0 (action, "prompt") == 0)
+    asd_notify_tunnel_prompt (self);
+  else if (g_strcmp0 (action, "reconnect") == 0)
     asd_dbus_tunnel_call_restart (self->proxy, G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL,
                                   on_call_done, (gpointer) "restart");
   else if (g_strcmp0 (action, "stop") == 0)
@@ -560,6 +559,7 @@ asd_notify_tunnel_free (AsdNotifyTunnel *self)
   if (self == NULL)
     return;
   g_signal_handlers_disconnect_by_data (self->proxy, self);
+  asd_notify_tunnel_prompt_stop (self);
   cancel_timers (self);
   self->in_outage = FALSE;
   asd_notify_outages_leave (self->context->outages, self);

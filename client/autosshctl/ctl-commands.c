@@ -1,7 +1,7 @@
 /* ctl-commands.c: the subcommands that are one or two D-Bus calls
  *
  * list, status, add, remove, start, stop, restart, enable, disable,
- * trust, version.  Each parses its own options (ctl_command_context()),
+ * version.  Each parses its own options (ctl_command_context()),
  * checks the tunnel name before anything goes on the bus, and leaves the
  * rest of the checking to the service, whose message is what the user
  * sees.  add, start and restart can --wait for the tunnel to connect
@@ -289,25 +289,6 @@ gboolean
 ctl_cmd_disable (Ctl *ctl, int argc, char **argv, GError **error)
 {
   return tunnel_action (ctl, argc, argv, ACTION_DISABLE, error);
-}
-
-gboolean
-ctl_cmd_trust (Ctl *ctl, int argc, char **argv, GError **error)
-{
-  g_autoptr(GOptionContext) context = ctl_command_context ("trust", NULL);
-  g_autoptr(AsdDbusTunnel) tunnel = NULL;
-
-  g_option_context_set_description (context,
-    _("FINGERPRINT is the host key’s fingerprint as ssh shows it, “SHA256:” and 43\n"
-      "base64 characters; the tunnel’s reason shows it when the server’s key is\n"
-      "unknown.  A changed host key is never accepted this way."));
-  if (!ctl_parse_command (context, &argc, &argv, 2, 2, error))
-    return FALSE;
-  tunnel = ctl_tunnel (ctl, argv[1], error);
-  if (tunnel == NULL)
-    return FALSE;
-  return asd_dbus_tunnel_call_trust_host_key_sync (tunnel, argv[2], G_DBUS_CALL_FLAGS_NONE, -1,
-                                                   NULL, error);
 }
 
 gboolean

@@ -7,11 +7,9 @@
  * to autosshd, never into an argv, the environment or a log, and its
  * buffer is overwritten before it is freed.
  *
- * Which secret: the passphrase of the tunnel's IdentityFile (made
- * absolute as ssh does: "~/" is the home directory of the passwd entry,
- * a relative name is taken from it too), or with --password or without
- * an IdentityFile the password of user@host, as ssh itself resolves them
- * for the tunnel's command (`ssh -G`).
+ * Which secret: ctl-secret-subject.c.  A key's passphrase is checked
+ * (asd-key-file.c) before it is stored, and a tunnel that failed or waits
+ * to retry is started again.
  *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -25,9 +23,8 @@
 #include <unistd.h>
 #include <glib/gi18n.h>
 
-#include "asd-secrets.h"
-#include "asd-ssh-config.h"
-#include "ctl.h"
+#include "asd-key-file.h"
+#include "ctl-secret.h"
 
 #define SECRET_MAX 4096
 
@@ -182,67 +179,40 @@ read_secret (const char *prompt, GError **error)
   return secret;
 }
 
-/* ---- which secret ---- */
-
-/* user and host as ssh resolves them for the tunnel's command (its
- * ~/.ssh/config included): `ssh -G` with the same arguments. */
-static gboolean
-ssh_user_host (const char * const *command, char **user, char **host, GError **error)
-{
-  g_auto(GStrv) argv = NULL;
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) ssh = NULL;
-  g_autofree char *out = NULL, *err = NULL;
-
-  if (command == NULL || command[0] == NULL)
-    {
-      g_set_error_literal (error, CTL_ERROR, CTL_ERROR_FAILED,
-                           _("the service did not say which ssh command the tunnel runs"));
-      return FALSE;
-    }
-  argv = asd_ssh_config_argv (command);
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_set_stdin_file_path (launcher, "/dev/null");
-  ssh = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv, error);
-  if (ssh == NULL || !g_subprocess_communicate_utf8 (ssh, NULL, NULL, &out, &err, error))
-    return FALSE;
-  if (!g_subprocess_get_if_exited (ssh) || g_subprocess_get_exit_status (ssh) != 0)
-    {
-      g_set_error (error, CTL_ERROR, CTL_ERROR_FAILED, _("`%s -G` failed: %s"), command[0],
-                   err != NULL ? g_strstrip (err) : "");
-      return FALSE;
-    }
-  *user = asd_ssh_config_value (out, "user");
-  /* ssh names the host by its HostKeyAlias when it has one */
-  *host = asd_ssh_config_value (out, "hostkeyalias");
-  if (*host == NULL)
-    *host = asd_ssh_config_value (out, "hostname");
-  if (*user == NULL || *host == NULL)
-    {
-      g_clear_pointer (user, g_free);
-      g_clear_pointer (host, g_free);
-      g_set_error (error, CTL_ERROR, CTL_ERROR_FAILED,
-                   _("`%s -G` did not print the user and the host"), command[0]);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 /* ---- the command ---- */
 
+/* A key's passphrase is checked before it is stored: a wrong one would
+ * only make the tunnel fail again. */
 static gboolean
-store (AsdSecretRef *ref, const char *what, const char *prompt, GError **error)
+store (const CtlSecretSubject *subject, const char *what, const char *prompt, GError **error)
 {
+  AsdSecretRef ref = { subject->kind, subject->identity_file, subject->user, subject->host };
   char *secret = read_secret (prompt, error);
   gboolean ok;
 
   if (secret == NULL)
     return FALSE;
-  ok = asd_secret_store_sync (ref, secret, error);
+  ok = (subject->kind != ASD_SECRET_PASSPHRASE ||
+        asd_key_file_check_passphrase_sync (subject->identity_file, secret, error)) &&
+       asd_secret_store_sync (&ref, secret, error);
   asd_secret_free (secret);
   if (ok)
     g_print (_("Stored %s in the keyring.\n"), what);
   return ok;
+}
+
+/* A tunnel that failed or waits to retry tries again at once. */
+static gboolean
+try_again (AsdDbusTunnel *tunnel, GError **error)
+{
+  AsdTunnelState state = asd_tunnel_state_from_string (asd_dbus_tunnel_get_state (tunnel), NULL);
+
+  if (state != ASD_TUNNEL_STATE_FAILED && state != ASD_TUNNEL_STATE_RETRYING)
+    return TRUE;
+  if (!asd_dbus_tunnel_call_start_sync (tunnel, G_DBUS_CALL_FLAGS_NONE, -1, NULL, error))
+    return FALSE;
+  g_print (_("Started tunnel “%s” again.\n"), asd_dbus_tunnel_get_name (tunnel));
+  return TRUE;
 }
 
 gboolean
@@ -256,41 +226,29 @@ ctl_cmd_passphrase (Ctl *ctl, int argc, char **argv, GError **error)
   };
   g_autoptr(GOptionContext) context = ctl_command_context ("passphrase", entries);
   g_autoptr(AsdDbusTunnel) tunnel = NULL;
-  g_autofree char *identity = NULL, *user = NULL, *host = NULL;
+  g_auto(CtlSecretSubject) subject = { 0 };
   g_autofree char *what = NULL, *prompt = NULL;
-  AsdSecretRef ref = { ASD_SECRET_PASSPHRASE, NULL, NULL, NULL };
-  const char *key;
 
   g_option_context_set_description (context,
-    _("The secret is read without echo from the terminal, or as one line from\n"
-      "standard input when that is not a terminal. It goes to the keyring only."));
+    _("The secret is the one the tunnel waits for (see its reason), else the\n"
+      "passphrase of its key file (IdentityFile, or the key ssh would use), else\n"
+      "the password of user@host.  It is read without echo from the terminal, or\n"
+      "as one line from standard input when that is not a terminal.  A key’s\n"
+      "passphrase is checked before it is stored.  It goes to the keyring only."));
   if (!ctl_parse_command (context, &argc, &argv, 1, 1, error))
     return FALSE;
   tunnel = ctl_tunnel (ctl, argv[1], error);
-  if (tunnel == NULL)
+  if (tunnel == NULL || !ctl_secret_subject_find (tunnel, password, &subject, error))
     return FALSE;
-  key = asd_dbus_tunnel_get_identity_file (tunnel);
-  if (!password && key != NULL && key[0] != '\0')
+  if (subject.kind == ASD_SECRET_PASSPHRASE)
     {
-      identity = asd_ssh_expand_path (key, error);
-      if (identity == NULL)
-        return FALSE;
-      ref.identity_file = identity;
-      what = g_strdup_printf (_("the passphrase of key %s"), identity);
-      prompt = g_strdup_printf (_("Passphrase of key %s: "), identity);
+      what = g_strdup_printf (_("the passphrase of key %s"), subject.identity_file);
+      prompt = g_strdup_printf (_("Passphrase of key %s: "), subject.identity_file);
     }
   else
     {
-      if (!ssh_user_host (asd_dbus_tunnel_get_command (tunnel), &user, &host, error))
-        return FALSE;
-      ref = (AsdSecretRef) { ASD_SECRET_PASSWORD, NULL, user, host };
-      what = g_strdup_printf (_("the password of %s@%s"), user, host);
-      prompt = g_strdup_printf (_("Password of %s@%s: "), user, host);
+      what = g_strdup_printf (_("the password of %s@%s"), subject.user, subject.host);
+      prompt = g_strdup_printf (_("Password of %s@%s: "), subject.user, subject.host);
     }
-  if (!store (&ref, what, prompt, error))
-    return FALSE;
-  /* A tunnel that failed for want of this secret tries again. */
-  if (asd_tunnel_state_from_string (asd_dbus_tunnel_get_state (tunnel), NULL) == ASD_TUNNEL_STATE_FAILED)
-    return asd_dbus_tunnel_call_start_sync (tunnel, G_DBUS_CALL_FLAGS_NONE, -1, NULL, error);
-  return TRUE;
+  return store (&subject, what, prompt, error) && try_again (tunnel, error);
 }

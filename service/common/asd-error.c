@@ -21,6 +21,8 @@ static const GDBusErrorEntry asd_error_entries[] = {
   { ASD_ERROR_BUSY, "io.github.autosshd1.Error.Busy" },
   { ASD_ERROR_SHUTTING_DOWN, "io.github.autosshd1.Error.ShuttingDown" },
   { ASD_ERROR_FORWARD_FAILED, "io.github.autosshd1.Error.ForwardFailed" },
+  { ASD_ERROR_IDENTITY_FILE, "io.github.autosshd1.Error.IdentityFile" },
+  { ASD_ERROR_HOST_KEY_MISMATCH, "io.github.autosshd1.Error.HostKeyMismatch" },
 };
 
 /**

@@ -40,6 +40,10 @@ G_BEGIN_DECLS
  *   (io.github.autosshd1.Error.ShuttingDown)
  * @ASD_ERROR_FORWARD_FAILED: a forward could not be opened or closed
  *   through the control connection (io.github.autosshd1.Error.ForwardFailed)
+ * @ASD_ERROR_IDENTITY_FILE: the IdentityFile does not exist or cannot be
+ *   read (io.github.autosshd1.Error.IdentityFile)
+ * @ASD_ERROR_HOST_KEY_MISMATCH: the fingerprint is not the one the server
+ *   offered (io.github.autosshd1.Error.HostKeyMismatch)
  *
  * Every fallible call of the core reports one of these, with a message a
  * person can act on; over D-Bus they travel under the names above.
@@ -58,6 +62,8 @@ typedef enum {
   ASD_ERROR_BUSY,
   ASD_ERROR_SHUTTING_DOWN,
   ASD_ERROR_FORWARD_FAILED,
+  ASD_ERROR_IDENTITY_FILE,
+  ASD_ERROR_HOST_KEY_MISMATCH,
 } AsdError;
 
 GQuark asd_error_quark (void);

@@ -60,3 +60,28 @@ asd_fingerprint_find (const char *text)
       return g_strndup (p, ASD_FINGERPRINT_LENGTH);
   return NULL;
 }
+
+/**
+ * asd_fingerprint_find_algorithm:
+ * @text: ssh's host key question
+ *
+ * Returns: (transfer full) (nullable): the key type of ssh's line
+ *   "ED25519 key fingerprint is SHA256:..." (upper-case letters, digits
+ *   and "-", at most 32), or %NULL
+ */
+char *
+asd_fingerprint_find_algorithm (const char *text)
+{
+  static const char marker[] = " key fingerprint is " ASD_FINGERPRINT_PREFIX;
+  const char *found = strstr (text, marker);
+  const char *start = found;
+
+  if (found == NULL)
+    return NULL;
+  while (start > text && (g_ascii_isupper (start[-1]) || g_ascii_isdigit (start[-1]) ||
+                          start[-1] == '-') && found - start < 32)
+    start--;
+  if (start == found || (start > text && start[-1] != '\n'))
+    return NULL;
+  return g_strndup (start, found - start);
+}

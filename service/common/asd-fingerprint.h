@@ -15,5 +15,6 @@ G_BEGIN_DECLS
 
 gboolean asd_fingerprint_is_valid (const char *text);
 char    *asd_fingerprint_find     (const char *text);
+char    *asd_fingerprint_find_algorithm (const char *text);
 
 G_END_DECLS

@@ -140,10 +140,15 @@ static char *
 describe_network (AsdReasonCode code, GVariant *details)
 {
   const char *host = text_of (details, ASD_DETAIL_HOST);
+  const char *held_by = text_of (details, ASD_DETAIL_HELD_BY);
   g_autofree char *port = number_of (details, ASD_DETAIL_PORT);
 
   switch (code)
     {
+    case ASD_REASON_HOST_NOT_FOUND:
+      /* Translators: %s is a host name */
+      return either (host, _("host name “%s” not found: check the spelling"),
+                     _("the server's host name was not found: check the spelling"));
     case ASD_REASON_DNS_FAILED:
       /* Translators: %s is a host name */
       return either (host, _("cannot resolve host name “%s”; waiting for the network"),
@@ -165,6 +170,10 @@ describe_network (AsdReasonCode code, GVariant *details)
       return either (host, _("the connection to “%s” was closed or reset"),
                      _("the connection to the server was closed or reset"));
     case ASD_REASON_LOCAL_PORT_IN_USE:
+      if (port != NULL && held_by != NULL)
+        /* Translators: the first %s is a port number, the second a tunnel's name */
+        return g_strdup_printf (_("local port %s is in use by tunnel “%s”: stop that tunnel, or give one of the two another port"),
+                                port, held_by);
       /* Translators: %s is a port number */
       return either (port, _("local port %s is already in use by another program"),
                      _("a local forward's port is already in use by another program"));
@@ -246,6 +255,7 @@ asd_reason_describe (AsdReasonCode code, GVariant *details)
     case ASD_REASON_HOST_KEY_UNKNOWN:
     case ASD_REASON_HOST_KEY_CHANGED:
       return describe_host_key (code, details);
+    case ASD_REASON_HOST_NOT_FOUND:
     case ASD_REASON_DNS_FAILED:
     case ASD_REASON_CONNECTION_REFUSED:
     case ASD_REASON_HOST_UNREACHABLE:

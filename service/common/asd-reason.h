@@ -48,6 +48,7 @@ typedef enum {
   ASD_REASON_REMOTE_PORT_IN_USE,       /*< nick=remote-port-in-use >*/
   ASD_REASON_SSH_EXITED,               /*< nick=ssh-exited >*/
   ASD_REASON_SESSION_UNRESPONSIVE,     /*< nick=session-unresponsive >*/
+  ASD_REASON_HOST_NOT_FOUND,           /*< nick=host-not-found >*/
 } AsdReasonCode;
 
 /* The keys of a reason's details (a{sv}); which go with which code is
@@ -58,7 +59,9 @@ typedef enum {
 #define ASD_DETAIL_USER          "user"           /* s */
 #define ASD_DETAIL_IDENTITY_FILE "identity-file"  /* s: absolute key path */
 #define ASD_DETAIL_FINGERPRINT   "fingerprint"    /* s: SHA256:... */
+#define ASD_DETAIL_ALGORITHM     "algorithm"      /* s: a host key's type as ssh names it: ED25519 */
 #define ASD_DETAIL_TUNNEL        "tunnel"         /* s: the tunnel's name */
+#define ASD_DETAIL_HELD_BY       "held-by"        /* s: the other tunnel that holds a local port */
 #define ASD_DETAIL_EXIT_STATUS   "exit-status"    /* i */
 #define ASD_DETAIL_SIGNAL        "signal"         /* i */
 #define ASD_DETAIL_FILE          "file"           /* s */

@@ -208,6 +208,61 @@ asd_secret_store_sync (const AsdSecretRef *ref, const char *secret, GError **err
 }
 
 static void
+on_stored (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (secret_password_store_finish (result, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED,
+                             _("cannot store %s in the keyring: %s"),
+                             (const char *) g_task_get_task_data (task), error->message);
+}
+
+/**
+ * asd_secret_store_async:
+ * @ref: which secret
+ * @secret: its value (copied by libsecret at once)
+ * @remember: in the default (login) collection; else in the session
+ *   collection, forgotten at logout
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called with the result
+ * @user_data: for @callback
+ *
+ * Stores the secret, replacing an older one of the same collection.
+ */
+void
+asd_secret_store_async (const AsdSecretRef *ref, const char *secret, gboolean remember,
+                        GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  g_autoptr(GHashTable) attrs = NULL;
+  g_autofree char *label = NULL;
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, asd_secret_store_async);
+  g_task_set_task_data (task, describe (ref), g_free);
+  if (!check_utf8 (ref, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  attrs = attributes (ref);
+  label = g_strdup_printf ("autosshd: %s", (const char *) g_task_get_task_data (task));
+  secret_password_storev (schema (), attrs, remember ? SECRET_COLLECTION_DEFAULT : SECRET_COLLECTION_SESSION,
+                          label, secret, cancellable, on_stored, task);
+}
+
+gboolean
+asd_secret_store_finish (GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
 on_collection (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;

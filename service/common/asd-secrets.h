@@ -60,6 +60,18 @@ gboolean  asd_secret_store_sync    (const AsdSecretRef  *ref,
                                     const char          *secret,
                                     GError             **error);
 
+/* For the desktop: store in the login keyring (@remember), or in the
+ * session collection, which forgets it at logout; the service finds it in
+ * either. */
+void      asd_secret_store_async   (const AsdSecretRef  *ref,
+                                    const char          *secret,
+                                    gboolean             remember,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data);
+gboolean  asd_secret_store_finish  (GAsyncResult        *result,
+                                    GError             **error);
+
 /* Whether the default collection is locked (for retrying after unlock). */
 void      asd_secret_locked_async  (GCancellable        *cancellable,
                                     GAsyncReadyCallback  callback,

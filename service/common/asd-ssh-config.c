@@ -211,6 +211,36 @@ asd_ssh_config_value (const char *output, const char *key)
   return NULL;
 }
 
+/**
+ * asd_ssh_config_values:
+ * @output: what `ssh -G` printed
+ * @key: a key as ssh prints it ("identityfile")
+ *
+ * Returns: (transfer full): the values of every "@key value" line, in
+ *   order (an empty array when there is none)
+ */
+char **
+asd_ssh_config_values (const char *output, const char *key)
+{
+  g_autoptr(GStrvBuilder) values = g_strv_builder_new ();
+  gsize key_length = strlen (key);
+
+  for (const char *line = output; line != NULL && *line != '\0'; )
+    {
+      const char *end = strchr (line, '\n');
+
+      if (end == NULL)
+        end = line + strlen (line);
+      if (strncmp (line, key, key_length) == 0 && line[key_length] == ' ')
+        {
+          g_autofree char *value = g_strndup (line + key_length + 1, end - line - key_length - 1);
+          g_strv_builder_add (values, g_strstrip (value));
+        }
+      line = *end == '\n' ? end + 1 : NULL;
+    }
+  return g_strv_builder_end (values);
+}
+
 /* One end of a forward as `ssh -G` prints it ("8080", "[host]:80", a
  * socket path), as ssh's -L takes it: brackets only around an IPv6
  * address. */

@@ -24,6 +24,8 @@ G_BEGIN_DECLS
 char  **asd_ssh_config_argv  (const char * const *ssh_argv);
 char   *asd_ssh_config_value (const char         *output,
                               const char         *key);
+char  **asd_ssh_config_values (const char         *output,
+                               const char         *key);
 char  **asd_ssh_config_forwards (const char      *output);
 gboolean asd_ssh_config_files_may_forward   (const char          *user_config,
                                              const char          *system_config);

@@ -172,6 +172,46 @@ host_ok (const ForwardField *field)
   return !field->is_path && field->text[0] != '\0';
 }
 
+/* The local TCP port of an -L or -D spec (the forms of forward_ok() and
+ * dynamic_forward_ok() below), 0 for a socket or a bad spec. */
+static guint
+listen_port (const char *spec, char letter)
+{
+  g_autofree char *copy = g_strdup (spec);
+  ForwardField f[4];
+  int n = split_forward (copy, f);
+  int at = 0;
+  guint64 port = 0;
+
+  if (letter == 'D')
+    at = n == 2 ? 1 : 0;
+  else if (n == 4 || (n == 3 && f[2].is_path))
+    at = 1;                     /* bind:port:host:hostport, bind:port:/socket */
+  if (n < 1 || f[at].is_path)
+    return 0;
+  g_ascii_string_to_unsigned (f[at].text, 10, 1, 65535, &port, NULL);
+  return port;
+}
+
+/**
+ * asd_tunnel_settings_listens_on:
+ * @settings: a tunnel's settings
+ * @port: a local TCP port
+ *
+ * Returns: whether one of its LocalForward or DynamicForward listens on @port
+ */
+gboolean
+asd_tunnel_settings_listens_on (const AsdTunnelSettings *settings, guint port)
+{
+  for (guint i = 0; settings->local_forwards != NULL && settings->local_forwards[i] != NULL; i++)
+    if (listen_port (settings->local_forwards[i], 'L') == port)
+      return TRUE;
+  for (guint i = 0; settings->dynamic_forwards != NULL && settings->dynamic_forwards[i] != NULL; i++)
+    if (listen_port (settings->dynamic_forwards[i], 'D') == port)
+      return TRUE;
+  return FALSE;
+}
+
 /* [bind_address:]port */
 static gboolean
 dynamic_forward_ok (const ForwardField *f, int n, guint min_port)

@@ -57,6 +57,8 @@ GVariant          *asd_tunnel_settings_command_line_to_variant (const char * con
 gboolean           asd_tunnel_settings_apply_command_line (AsdTunnelSettings  *settings,
                                                            const char * const *autossh_args,
                                                            GError            **error);
+gboolean           asd_tunnel_settings_listens_on         (const AsdTunnelSettings *settings,
+                                                           guint                    port);
 gboolean           asd_tunnel_settings_validate           (const AsdTunnelSettings *settings,
                                                            GError            **error);
 

@@ -275,6 +275,32 @@ asd_keeper_set_pacer (AsdKeeper *self, AsdLoginPacer *pacer)
   g_set_object (&self->pacer, pacer);
 }
 
+/* See asd_tunnel_set_port_owner(). */
+void
+asd_keeper_set_port_owner (AsdKeeper *self, AsdPortOwnerFunc func, gpointer user_data)
+{
+  self->port_owner = func;
+  self->port_owner_data = user_data;
+}
+
+/* A local port in use: by another of our tunnels, named in the reason?
+ * @reason: transfer full; returns: transfer full */
+AsdReason *
+asd_keeper_name_port_owner (AsdKeeper *self, AsdReason *reason)
+{
+  g_autoptr(AsdReason) owned = reason;
+  g_autofree char *owner = NULL;
+  guint32 port = 0;
+
+  if (owned->code != ASD_REASON_LOCAL_PORT_IN_USE || self->port_owner == NULL ||
+      !g_variant_lookup (owned->details, ASD_DETAIL_PORT, "u", &port))
+    return g_steal_pointer (&owned);
+  owner = self->port_owner (port, self->name, self->port_owner_data);
+  if (owner == NULL)
+    return g_steal_pointer (&owned);
+  return asd_reason_with (owned, ASD_DETAIL_HELD_BY, g_variant_new_string (owner));
+}
+
 /* See asd_tunnel_set_askpass(). */
 void
 asd_keeper_set_askpass (AsdKeeper *self, AsdAskpassServer *server, const char *helper)

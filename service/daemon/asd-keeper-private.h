@@ -47,6 +47,8 @@ struct _AsdKeeper
   AsdAskpassServer *askpass_server;
   char *askpass_helper;
   AsdLoginPacer *pacer;          /* NULL: no limit on logins at once */
+  AsdPortOwnerFunc port_owner;   /* NULL: no other tunnels to ask */
+  gpointer port_owner_data;
   AsdLoginSlot *slot;            /* held while ssh logs in */
   GCancellable *slot_wait;       /* waiting for a slot */
 
@@ -61,6 +63,8 @@ void       asd_keeper_tell_state        (AsdKeeper      *self,
                                          AsdReason      *reason);
 AsdReason *asd_keeper_about_destination (AsdKeeper      *self,
                                          AsdReasonCode   code);
+AsdReason *asd_keeper_name_port_owner   (AsdKeeper      *self,
+                                         AsdReason      *reason);
 void       asd_keeper_give_up           (AsdKeeper      *self,
                                          AsdReason      *why);
 void       asd_keeper_spawn_ssh         (AsdKeeper      *self);

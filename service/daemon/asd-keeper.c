@@ -303,7 +303,7 @@ on_run_ended (AsdSshRun *run, gpointer user_data)
   AsdKeeper *self = user_data;
   gboolean was_connected = self->state == ASD_TUNNEL_STATE_CONNECTED;
   AsdRetry retry = ASD_RETRY_BACKOFF;
-  AsdReason *reason = asd_ssh_run_explain (run, &retry);
+  AsdReason *reason = asd_keeper_name_port_owner (self, asd_ssh_run_explain (run, &retry));
   g_autoptr(GVariant) how = g_variant_ref_sink (asd_ssh_run_exit_details (run));
   gboolean restart;
   gboolean replace = self->replace_pending;   /* its session was dead */

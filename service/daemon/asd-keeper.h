@@ -15,7 +15,14 @@ G_BEGIN_DECLS
 #define ASD_TYPE_KEEPER (asd_keeper_get_type ())
 G_DECLARE_FINAL_TYPE (AsdKeeper, asd_keeper, ASD, KEEPER, GObject)
 
+/* The name of another tunnel whose running ssh listens on local @port, or
+ * %NULL (asd-manager.c asks its tunnels). */
+typedef char *(*AsdPortOwnerFunc) (guint port, const char *asking, gpointer user_data);
+
 AsdKeeper *asd_keeper_new             (const char              *name);
+void       asd_keeper_set_port_owner  (AsdKeeper               *self,
+                                       AsdPortOwnerFunc         func,
+                                       gpointer                 user_data);
 void       asd_keeper_set_pacer       (AsdKeeper               *self,
                                        AsdLoginPacer           *pacer);
 void       asd_keeper_set_askpass     (AsdKeeper               *self,

@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "asd-error.h"
+#include "asd-key-file.h"
 #include "asd-manager-private.h"
 
 /* Every method refuses once the service is exiting. */
@@ -71,6 +72,11 @@ create_tunnel (AsdManager *self, const char *name, AsdTunnelSettings *settings,
   AsdTunnel *tunnel;
 
   if (!asd_tunnel_settings_validate (owned, error))
+    return NULL;
+  /* ssh would only skip a key that is not there, then ask for a secret
+   * that cannot help */
+  if (owned->identity_file != NULL && owned->identity_file[0] != '\0' &&
+      !asd_key_file_check_readable (owned->identity_file, error))
     return NULL;
   if (store != NULL && !asd_tunnel_store_save (store, name, owned, error))
     return NULL;

@@ -77,6 +77,29 @@ start_if_auto (AsdTunnel *tunnel)
     asd_tunnel_start (tunnel, NULL);
 }
 
+/* AsdPortOwnerFunc: another tunnel whose ssh runs with a local forward on
+ * @port (a local port "in use" is then ours, and named). */
+static char *
+port_owner (guint port, const char *asking, gpointer user_data)
+{
+  AsdManager *self = user_data;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->tunnels);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      AsdTunnel *other = value;
+      const AsdTunnelSettings *settings = asd_tunnel_get_settings (other);
+
+      if (g_strcmp0 (asd_tunnel_get_name (other), asking) != 0 && settings != NULL &&
+          asd_dbus_tunnel_get_pid (ASD_DBUS_TUNNEL (other)) != 0 &&
+          asd_tunnel_settings_listens_on (settings, port))
+        return g_strdup (asd_tunnel_get_name (other));
+    }
+  return NULL;
+}
+
 void
 asd_manager_add_tunnel_object (AsdManager *self, AsdTunnel *tunnel)
 {
@@ -86,6 +109,7 @@ asd_manager_add_tunnel_object (AsdManager *self, AsdTunnel *tunnel)
   asd_dbus_object_skeleton_set_tunnel (object, ASD_DBUS_TUNNEL (tunnel));
   asd_tunnel_set_askpass (tunnel, self->askpass, self->askpass_helper);
   asd_tunnel_set_pacer (tunnel, self->pacer);
+  asd_tunnel_set_port_owner (tunnel, port_owner, self);
   g_hash_table_insert (self->tunnels, g_strdup (asd_tunnel_get_name (tunnel)), g_object_ref (tunnel));
   g_signal_connect_swapped (tunnel, "ssh-ended", G_CALLBACK (on_ssh_ended), self);
   g_dbus_object_manager_server_export (self->objects, G_DBUS_OBJECT_SKELETON (object));

@@ -75,6 +75,13 @@ static const Rule rules[] = {
            HOST_KEY_CHANGED, NONE),
 
   /* Reaching the server. */
+  /* An answer that the name does not exist (glibc's gai_strerror of
+   * EAI_NONAME, EAI_NODATA) is a typo; no answer ("Temporary failure in
+   * name resolution") is the network. */
+  FAILURE (MATCH_FORMAT, "ssh: Could not resolve hostname %s: Name or service not known",
+           HOST_NOT_FOUND, FIELD),
+  FAILURE (MATCH_FORMAT, "ssh: Could not resolve hostname %s: No address associated with hostname",
+           HOST_NOT_FOUND, FIELD),
   FAILURE (MATCH_FORMAT, "ssh: Could not resolve hostname %s: %*", DNS, FIELD),
   FAILURE (MATCH_FORMAT, "ssh: connect to host %* port %s: Connection refused", REFUSED, FIELD),
   FAILURE (MATCH_FORMAT, "ssh: connect to host %s port %d: Connection timed out",
@@ -305,6 +312,7 @@ asd_ssh_failure_retry (AsdSshFailure failure)
     case ASD_SSH_FAILURE_REFUSED:
     case ASD_SSH_FAILURE_UNREACHABLE:
       return ASD_RETRY_WHEN_REACHABLE;
+    case ASD_SSH_FAILURE_HOST_NOT_FOUND:   /* slowly: until the name is fixed or exists */
     case ASD_SSH_FAILURE_NONE:
     case ASD_SSH_FAILURE_TIMEOUT:
     case ASD_SSH_FAILURE_CLOSED:
@@ -322,6 +330,7 @@ static const guint8 failure_rank[] = {
   [ASD_SSH_FAILURE_CLOSED] = 1,
   [ASD_SSH_FAILURE_TIMEOUT] = 2,
   [ASD_SSH_FAILURE_DNS] = 2,
+  [ASD_SSH_FAILURE_HOST_NOT_FOUND] = 2,
   [ASD_SSH_FAILURE_REFUSED] = 2,
   [ASD_SSH_FAILURE_UNREACHABLE] = 2,
   [ASD_SSH_FAILURE_LOCAL_PORT_IN_USE] = 2,
@@ -367,6 +376,7 @@ static const struct {
   { ASD_SSH_FAILURE_HOST_KEY_CHANGED, ASD_REASON_HOST_KEY_CHANGED, ASD_DETAIL_HOST },
   { ASD_SSH_FAILURE_BAD_CONFIG, ASD_REASON_SSH_CONFIG_REJECTED, ASD_DETAIL_SSH_LINE },
   { ASD_SSH_FAILURE_DNS, ASD_REASON_DNS_FAILED, ASD_DETAIL_HOST },
+  { ASD_SSH_FAILURE_HOST_NOT_FOUND, ASD_REASON_HOST_NOT_FOUND, ASD_DETAIL_HOST },
   { ASD_SSH_FAILURE_REFUSED, ASD_REASON_CONNECTION_REFUSED, ASD_DETAIL_PORT },
   { ASD_SSH_FAILURE_UNREACHABLE, ASD_REASON_HOST_UNREACHABLE, ASD_DETAIL_HOST },
   { ASD_SSH_FAILURE_TIMEOUT, ASD_REASON_SERVER_TIMEOUT, ASD_DETAIL_HOST },

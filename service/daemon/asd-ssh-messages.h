@@ -39,7 +39,8 @@ typedef enum {
  * @ASD_SSH_FAILURE_HOST_KEY_UNKNOWN: the server's host key is not known
  * @ASD_SSH_FAILURE_HOST_KEY_CHANGED: the server's host key changed
  * @ASD_SSH_FAILURE_BAD_CONFIG: ssh refused an option or its configuration
- * @ASD_SSH_FAILURE_DNS: the host name could not be resolved
+ * @ASD_SSH_FAILURE_DNS: the host name could not be resolved (no answer:
+ *   the network or the name servers are down)
  * @ASD_SSH_FAILURE_REFUSED: nothing listens on the server's ssh port
  * @ASD_SSH_FAILURE_UNREACHABLE: no route, network unreachable, or the
  *   connection attempt timed out
@@ -49,6 +50,9 @@ typedef enum {
  * @ASD_SSH_FAILURE_LOCAL_PORT_IN_USE: a local forward's port is taken
  * @ASD_SSH_FAILURE_REMOTE_PORT_IN_USE: the server refused a remote forward
  *   (its port is usually still held by an old session)
+ * @ASD_SSH_FAILURE_HOST_NOT_FOUND: the name servers answered that the
+ *   host name does not exist (getaddrinfo's EAI_NONAME or EAI_NODATA: a
+ *   typo, while other names resolve)
  */
 typedef enum {
   ASD_SSH_FAILURE_NONE,
@@ -63,6 +67,7 @@ typedef enum {
   ASD_SSH_FAILURE_CLOSED,
   ASD_SSH_FAILURE_LOCAL_PORT_IN_USE,
   ASD_SSH_FAILURE_REMOTE_PORT_IN_USE,
+  ASD_SSH_FAILURE_HOST_NOT_FOUND,
 } AsdSshFailure;
 
 /**

@@ -5,7 +5,13 @@
  * secrets come from the keyring (asd-secrets); a host key is trusted only
  * when ssh shows exactly the fingerprint the user approved.  What happened
  * is remembered for the run, so that a failed run gets a reason that says
- * what to do (store a passphrase, unlock the keyring, approve a key).
+ * what to do (store a passphrase, unlock the keyring, approve a key), and
+ * whose details name exactly the key file, user@host or host key (the
+ * tunnel's NeedsSecret and PendingHostKey, asd-tunnel-questions.c).
+ * Prompt text is hostile input (a server or a config chooses names): a key
+ * path must be a bounded, valid UTF-8, absolute path without control
+ * characters, a user and host bounded valid UTF-8 without them; any other
+ * such prompt is refused and nothing is recorded.
  *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -19,6 +25,12 @@
 #include "asd-secrets.h"
 #include "asd-ssh-config.h"
 #include "asd-tunnel-askpass.h"
+
+/* Bounds of what a prompt may name (ssh's PATH_MAX; user and host as
+ * the settings bound them). */
+#define MAX_PATH_BYTES 4096
+#define MAX_USER_BYTES 64
+#define MAX_HOST_BYTES 255
 
 /* What a run's questions came to; a later note replaces an earlier one
  * only if it says more (a larger value). */
@@ -150,14 +162,61 @@ look_up (AsdTunnelAskpass *self, AsdAskpassRequest *request, const AsdSecretRef 
   asd_secret_lookup_async (ref, self->cancellable, on_secret, lookup);
 }
 
+/* Prompt text is ssh's, but a server or a config can put anything in a
+ * host or user name: what is recorded is bounded valid UTF-8 without
+ * control characters, or nothing. */
+static gboolean
+is_clean (const char *text, gsize max)
+{
+  if (strlen (text) > max || !g_utf8_validate (text, -1, NULL))
+    return FALSE;
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    if (g_unichar_iscntrl (g_utf8_get_char (p)))
+      return FALSE;
+  return TRUE;
+}
+
 /* The keyring attribute of the key ssh names in its prompt: the same
- * rule as `autosshctl passphrase` (asd_ssh_expand_path()). */
+ * rule as `autosshctl passphrase` (asd_ssh_expand_path()); %NULL unless it
+ * is a clean absolute path (ssh names a key by the absolute path the
+ * service gave it, or that it expanded from its configuration). */
 static char *
 key_path (const char *shown)
 {
-  char *path = asd_ssh_expand_path (shown, NULL);
+  g_autofree char *path = NULL;
 
-  return path != NULL ? path : g_strdup (shown);
+  if (!is_clean (shown, MAX_PATH_BYTES) || !g_path_is_absolute (shown))
+    return NULL;
+  path = asd_ssh_expand_path (shown, NULL);
+  if (path == NULL || !g_path_is_absolute (path) || !is_clean (path, MAX_PATH_BYTES))
+    return NULL;
+  return g_steal_pointer (&path);
+}
+
+/* Refused, and nothing recorded: the prompt cannot be trusted to say what
+ * it is about. */
+static void
+refuse_unclean (AsdTunnelAskpass *self, AsdAskpassRequest *request)
+{
+  g_warning ("%s: ssh asked about a key or login whose name is not a clean path or user@host; not answered",
+             self->name);
+  asd_askpass_request_refuse (request, "autosshd does not answer for this name");
+}
+
+/* The fingerprint and, when ssh names it, the key's algorithm. */
+static GVariant *
+host_key_details (const char *prompt, const char *fingerprint)
+{
+  g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT (NULL);
+  g_autofree char *algorithm = asd_fingerprint_find_algorithm (prompt);
+
+  if (fingerprint != NULL)
+    {
+      g_variant_dict_insert (&dict, ASD_DETAIL_FINGERPRINT, "s", fingerprint);
+      if (algorithm != NULL)
+        g_variant_dict_insert (&dict, ASD_DETAIL_ALGORITHM, "s", algorithm);
+    }
+  return g_variant_dict_end (&dict);
 }
 
 static void
@@ -171,9 +230,7 @@ answer_host_key (AsdTunnelAskpass *self, AsdAskpassRequest *request, const char 
       asd_askpass_request_answer (request, "yes");
       return;
     }
-  note (self, NOTE_HOST_KEY_UNKNOWN,
-        fingerprint != NULL ? g_variant_new_parsed ("{%s: <%s>}", ASD_DETAIL_FINGERPRINT, fingerprint)
-                            : g_variant_new ("a{sv}", NULL));
+  note (self, NOTE_HOST_KEY_UNKNOWN, host_key_details (prompt, fingerprint));
   asd_askpass_request_answer (request, "no");
 }
 
@@ -187,6 +244,7 @@ void
 asd_tunnel_askpass_answer (AsdTunnelAskpass *self, AsdAskpassRequest *request, const char *prompt)
 {
   g_auto(GStrv) parts = NULL;
+  g_autofree char *shown = NULL;
 
   if (request == NULL)
     {
@@ -202,11 +260,14 @@ asd_tunnel_askpass_answer (AsdTunnelAskpass *self, AsdAskpassRequest *request, c
     }
   if (g_str_has_prefix (prompt, "Enter passphrase for key '") && strrchr (prompt, '\'') > prompt + 26)
     {
-      g_autofree char *shown = g_strndup (prompt + 26, strrchr (prompt, '\'') - (prompt + 26));
-      g_autofree char *path = key_path (shown);
+      g_autofree char *quoted = g_strndup (prompt + 26, strrchr (prompt, '\'') - (prompt + 26));
+      g_autofree char *path = key_path (quoted);
       AsdSecretRef ref = { ASD_SECRET_PASSPHRASE, path, NULL, NULL };
 
-      look_up (self, request, &ref);
+      if (path == NULL)
+        refuse_unclean (self, request);
+      else
+        look_up (self, request, &ref);
       return;
     }
   parts = g_regex_split_simple ("^\\(?([^@ ]+)@([^' )]+)(?:'s password: |\\) Password: )$", prompt, 0, 0);
@@ -214,10 +275,14 @@ asd_tunnel_askpass_answer (AsdTunnelAskpass *self, AsdAskpassRequest *request, c
     {
       AsdSecretRef ref = { ASD_SECRET_PASSWORD, NULL, parts[1], parts[2] };
 
-      look_up (self, request, &ref);
+      if (!is_clean (parts[1], MAX_USER_BYTES) || !is_clean (parts[2], MAX_HOST_BYTES))
+        refuse_unclean (self, request);
+      else
+        look_up (self, request, &ref);
       return;
     }
-  note (self, NOTE_UNANSWERABLE, g_variant_new_parsed ("{%s: <%s>}", ASD_DETAIL_SSH_LINE, prompt));
+  shown = g_utf8_make_valid (prompt, MIN (strlen (prompt), MAX_PATH_BYTES));
+  note (self, NOTE_UNANSWERABLE, g_variant_new_parsed ("{%s: <%s>}", ASD_DETAIL_SSH_LINE, shown));
   asd_askpass_request_refuse (request, "autosshd cannot answer this question");
 }
 

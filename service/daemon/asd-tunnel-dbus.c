@@ -11,10 +11,12 @@
  */
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "asd-error.h"
 #include "asd-fingerprint.h"
+#include "asd-key-file.h"
 #include "asd-tunnel-private.h"
 
 gboolean
@@ -146,6 +148,18 @@ keeps_transient (AsdTunnel *self, const AsdTunnelSettings *settings, GError **er
   return FALSE;
 }
 
+/* A new IdentityFile must be there, as for AddTunnel; one that is not
+ * changed is left to the tunnel's failures (it may come back). */
+static gboolean
+key_file_usable (AsdTunnel *self, const AsdTunnelSettings *settings, GError **error)
+{
+  const char *key = settings->identity_file;
+
+  if (key == NULL || key[0] == '\0' || g_strcmp0 (key, self->settings->identity_file) == 0)
+    return TRUE;
+  return asd_key_file_check_readable (key, error);
+}
+
 static gboolean
 handle_configure (AsdDbusTunnel *object, GDBusMethodInvocation *invocation, GVariant *changes)
 {
@@ -160,6 +174,7 @@ handle_configure (AsdDbusTunnel *object, GDBusMethodInvocation *invocation, GVar
   settings = asd_tunnel_settings_copy (self->settings);
   if (!asd_tunnel_settings_apply_variant (settings, changes, &error) ||
       !asd_tunnel_settings_validate (settings, &error) ||
+      !key_file_usable (self, settings, &error) ||
       !keeps_transient (self, settings, &error))
     {
       g_dbus_method_invocation_return_gerror (invocation, error);
@@ -168,6 +183,22 @@ handle_configure (AsdDbusTunnel *object, GDBusMethodInvocation *invocation, GVar
   /* only forwards of a connected tunnel: changed without a restart */
   asd_tunnel_change_settings (self, g_steal_pointer (&settings), invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* While ssh's offer is known, only its fingerprint is approved. */
+static gboolean
+matches_pending (AsdTunnel *self, const char *fingerprint, GError **error)
+{
+  const char *offered = asd_tunnel_pending_fingerprint (self);
+  g_autofree char *shown = NULL;
+
+  if (offered == NULL || g_strcmp0 (offered, fingerprint) == 0)
+    return TRUE;
+  shown = g_utf8_make_valid (fingerprint, MIN (strlen (fingerprint), 256));
+  g_set_error (error, ASD_ERROR, ASD_ERROR_HOST_KEY_MISMATCH,
+               _("the server of tunnel “%s” offered the host key %s, not %s: nothing was approved"),
+               self->name, offered, shown);
+  return FALSE;
 }
 
 static gboolean
@@ -183,6 +214,11 @@ handle_trust_host_key (AsdDbusTunnel *object, GDBusMethodInvocation *invocation,
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   if (self->settings == NULL)
     return asd_tunnel_refuse_broken (object, invocation, TRUE);
+  if (!matches_pending (self, fingerprint, &error))
+    {
+      g_dbus_method_invocation_return_gerror (invocation, error);
+      return G_DBUS_METHOD_INVOCATION_HANDLED;
+    }
   g_variant_dict_insert (change, "TrustedHostKey", "s", fingerprint);
   settings = asd_tunnel_settings_copy (self->settings);
   if (!asd_fingerprint_is_valid (fingerprint) ||

@@ -66,5 +66,9 @@ gboolean asd_tunnel_handle_remove_forward (AsdDbusTunnel *object,
                                            GDBusMethodInvocation *invocation,
                                            const char *kind,
                                            const char *spec);
+/* asd-tunnel-questions.c */
+void     asd_tunnel_publish_questions   (AsdTunnel       *self,
+                                         const AsdReason *why);
+const char *asd_tunnel_pending_fingerprint (AsdTunnel    *self);
 
 G_END_DECLS

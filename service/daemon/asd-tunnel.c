@@ -107,6 +107,7 @@ announce_state (AsdTunnel *self)
   self->announced = new_state;
   asd_dbus_tunnel_set_state_reason_code (iface (self), asd_reason_code_to_string (why->code));
   asd_dbus_tunnel_set_state_reason_details (iface (self), why->details);
+  asd_tunnel_publish_questions (self, why);
   g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (self));
   /* a drop is told once the properties say why */
   if (self->dropped != NULL)
@@ -285,6 +286,13 @@ asd_tunnel_set_pacer (AsdTunnel *self, AsdLoginPacer *pacer)
   asd_keeper_set_pacer (self->keeper, pacer);
 }
 
+/* See AsdPortOwnerFunc: the manager names the tunnel that holds a port. */
+void
+asd_tunnel_set_port_owner (AsdTunnel *self, AsdPortOwnerFunc func, gpointer user_data)
+{
+  asd_keeper_set_port_owner (self->keeper, func, user_data);
+}
+
 /**
  * asd_tunnel_sleep:
  * @self: a tunnel
@@ -416,6 +424,7 @@ asd_tunnel_reconfigure (AsdTunnel *self, AsdTunnelSettings *settings)
   self->settings = settings;
   asd_tunnel_record (self, ASD_LOG_KIND_CONFIG, g_variant_new ("a{sv}", NULL));
   publish_settings (self);
+  asd_tunnel_publish_questions (self, NULL);   /* asked of the old settings */
 }
 
 const char *
@@ -532,6 +541,7 @@ static void
 asd_tunnel_init (AsdTunnel *self)
 {
   self->stop_invocations = g_ptr_array_new_with_free_func (g_object_unref);
+  asd_tunnel_publish_questions (self, NULL);
   self->log = asd_tunnel_log_new (ASD_TUNNEL_LOG_MAX_ENTRIES, ASD_TUNNEL_LOG_MAX_BYTES);
 }
 

@@ -8,6 +8,7 @@
 #include "asd-dbus-generated.h"
 #include "asd-error.h"
 #include "asd-askpass-server.h"
+#include "asd-keeper.h"
 #include "asd-login-pacer.h"
 #include "asd-tunnel-settings.h"
 #include "asd-tunnel-store.h"
@@ -37,6 +38,9 @@ gboolean                 asd_tunnel_start           (AsdTunnel         *self,
 void                     asd_tunnel_stop            (AsdTunnel         *self);
 void                     asd_tunnel_network_changed (AsdTunnel         *self);
 void                     asd_tunnel_forget_server_address (AsdTunnel   *self);
+void                     asd_tunnel_set_port_owner  (AsdTunnel         *self,
+                                                     AsdPortOwnerFunc   func,
+                                                     gpointer           user_data);
 void                     asd_tunnel_set_pacer       (AsdTunnel         *self,
                                                      AsdLoginPacer     *pacer);
 void                     asd_tunnel_sleep           (AsdTunnel         *self);

@@ -6,6 +6,11 @@
  * service's answer (a secret from the keyring, or "yes"/"no" to a host key
  * question) comes back and is printed.  Nothing is logged or stored.
  *
+ * With AUTOSSHD_ASKPASS_STDIN=1 (asd-key-file.c checking a passphrase with
+ * ssh-keygen) it relays its own stdin instead: the first line, which the
+ * checking program writes into a pipe, so that the passphrase is never in
+ * an argv, the environment or a file.
+ *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -13,11 +18,14 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 #include <gio/gio.h>
 #include <gio/gunixsocketaddress.h>
 
 #include "asd-askpass-protocol.h"
+#include "asd-key-file.h"
 
 static int
 refuse (const char *message)
@@ -46,6 +54,31 @@ read_answer (GInputStream *input, GError **error)
   return n < 0 ? NULL : g_steal_pointer (&answer);
 }
 
+/* AUTOSSHD_ASKPASS_STDIN: the first line of stdin, at most
+ * ASD_KEY_FILE_MAX_PASSPHRASE bytes, to stdout; the buffer is wiped. */
+static int
+relay_stdin (void)
+{
+  char buffer[ASD_KEY_FILE_MAX_PASSPHRASE + 1];
+  gsize length = 0;
+
+  while (length < ASD_KEY_FILE_MAX_PASSPHRASE)
+    {
+      ssize_t n = read (STDIN_FILENO, buffer + length, 1);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0 || buffer[length] == '\n')
+        break;
+      length++;
+    }
+  fwrite (buffer, 1, length, stdout);
+  fputc ('\n', stdout);
+  fflush (stdout);
+  explicit_bzero (buffer, sizeof buffer);
+  return EXIT_SUCCESS;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -60,6 +93,8 @@ main (int argc, char **argv)
   g_autofree char *request = NULL;
   GOutputStream *output;
 
+  if (g_strcmp0 (g_getenv (ASD_ASKPASS_STDIN_ENV), "1") == 0)
+    return relay_stdin ();
   if (path == NULL || token == NULL)
     return refuse ("not started by autosshd (" ASD_ASKPASS_SOCKET_ENV " or " ASD_ASKPASS_TOKEN_ENV " unset)");
 

@@ -23,7 +23,7 @@ static void
 check_message (const AsdSshMessage *message)
 {
   FUZZ_CHECK ((guint) message->event <= ASD_SSH_EVENT_FAILURE);
-  FUZZ_CHECK ((guint) message->failure <= ASD_SSH_FAILURE_REMOTE_PORT_IN_USE);
+  FUZZ_CHECK ((guint) message->failure <= ASD_SSH_FAILURE_HOST_NOT_FOUND);
   FUZZ_CHECK ((message->event == ASD_SSH_EVENT_FAILURE) == (message->failure != ASD_SSH_FAILURE_NONE));
   FUZZ_CHECK (message->event == ASD_SSH_EVENT_FAILURE || message->detail == NULL);
 }

@@ -356,6 +356,80 @@ def type_on_terminal(w, args, secret, prompt):
     return shown
 
 
+def config_key_world(fx, pw):
+    """secret_world + a passphrase key named only in the service's
+    ~/.ssh/config (Host cfghost), and a wrapper `ssh` for the test's own
+    commands that reads the same file with -F (OpenSSH reads ~/.ssh/config
+    from the passwd home).  Returns (w, kr, key, env for autosshctl)."""
+    w, kr = secret_world(fx)
+    check(w.bus.wrap, "cannot give the service a private ~/.ssh/config (needs root and unshare)")
+    key = passphrase_key(w, pw)
+    conf = w.bus.write_ssh_config(
+        "Host cfghost\n  HostName 127.0.0.1\n  Port %d\n  User root\n  IdentityFile %s\n"
+        "  IdentitiesOnly yes\n  UserKnownHostsFile %s\n  StrictHostKeyChecking yes\n"
+        % (w.sshd.port, key, w.known_hosts))
+    wrap = os.path.join(w.bus.dir, "ssh-wrapper")
+    os.makedirs(wrap)
+    with open(os.path.join(wrap, "ssh"), "w") as f:
+        f.write('#!/bin/sh\nexec %s -F %s "$@"\n' % (shutil.which("ssh") or "/usr/bin/ssh", conf))
+    os.chmod(os.path.join(wrap, "ssh"), 0o755)
+    env = dict(w.bus.env)
+    env["PATH"] = wrap + os.pathsep + env.get("PATH", "/usr/bin:/bin")
+    return w, kr, key, env
+
+
+def add_config_tunnel(w, name, start=True):
+    """A tunnel to the alias as a user writes it: nothing but the alias."""
+    return w.add(name, start=start, Destination="cfghost", Port=None, User=None,
+                 IdentityFile=None, SshOptions=None)
+
+
+def ctl(env, args, input=None, timeout=60):
+    p = subprocess.run([autosshctl_bin()] + args, env=env, input=input, text=True,
+                       stdin=None if input is not None else subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
+    return p
+
+
+def keyring_has(kr, *attrs):
+    got = kr.tool("lookup", *attrs)
+    return got.stdout if got.returncode == 0 else None
+
+
+
+def password_user(fx, w):
+    """A new user asdtestNNN with a random password, removed at the end,
+    and the World's sshd restarted with password logins allowed (UsePAM
+    no: sshd reads /etc/shadow itself).  Returns (user, password)."""
+    user = None
+    for _ in range(20):
+        cand = "asdtest%03d" % secrets.randbelow(1000)
+        if subprocess.run(["getent", "passwd", cand], stdout=subprocess.DEVNULL).returncode != 0:
+            user = cand
+            break
+    check(user, "no free asdtestNNN user name")
+    p = subprocess.run(["useradd", "-M", "-s", "/bin/sh", user], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    check(p.returncode == 0, "useradd %s: %s" % (user, p.stdout))
+
+    def remove_user():
+        w.sshd.stop()           # userdel refuses while the user's sshd session runs
+        w.service.cleanup()
+        r = subprocess.run(["userdel", user], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True)
+        if r.returncode != 0:
+            print("WARNING: userdel %s: %s" % (user, r.stdout.strip()))
+    fx.defer(remove_user)
+    password = random_secret()
+    p = subprocess.run(["chpasswd"], input="%s:%s\n" % (user, password), text=True,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    check(p.returncode == 0, "chpasswd: %s" % p.stdout)
+    with open(w.sshd.config, "a") as f:
+        f.write("PasswordAuthentication yes\nKbdInteractiveAuthentication no\n")
+    w.sshd.restart()
+    return user, password
+
+
 def host_key_world(fx):
     w, kr = secret_world(fx)
     empty = os.path.join(w.bus.dir, "empty_known_hosts")
@@ -526,33 +600,7 @@ class SecretsTest(TestCase):
     def test_password_auth(self):
         fx = self.fx
         w, kr = secret_world(fx)
-        user = None
-        for _ in range(20):
-            cand = "asdtest%03d" % secrets.randbelow(1000)
-            if subprocess.run(["getent", "passwd", cand], stdout=subprocess.DEVNULL).returncode != 0:
-                user = cand
-                break
-        check(user, "no free asdtestNNN user name")
-        p = subprocess.run(["useradd", "-M", "-s", "/bin/sh", user], stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, text=True)
-        check(p.returncode == 0, "useradd %s: %s" % (user, p.stdout))
-        def remove_user():
-            w.sshd.stop()           # userdel refuses while the user's sshd session runs
-            w.service.cleanup()
-            r = subprocess.run(["userdel", user], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True)
-            if r.returncode != 0:
-                print("WARNING: userdel %s: %s" % (user, r.stdout.strip()))
-        fx.defer(remove_user)
-        password = random_secret()
-        p = subprocess.run(["chpasswd"], input="%s:%s\n" % (user, password), text=True,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        check(p.returncode == 0, "chpasswd: %s" % p.stdout)
-        # The same sshd, with password logins allowed explicitly (UsePAM no: sshd
-        # reads /etc/shadow itself).
-        with open(w.sshd.config, "a") as f:
-            f.write("PasswordAuthentication yes\nKbdInteractiveAuthentication no\n")
-        w.sshd.restart()
+        user, password = password_user(fx, w)
         # The tunnel has a key file, but logs in by password: --password
         # stores the password of user@host, typed on a terminal.
         lport = w.add("pwd", start=False, User=user,
@@ -610,16 +658,16 @@ class SecretsTest(TestCase):
         check("autosshctl trust" in reason, "StateReason lacks `autosshctl trust`: %r" % reason)
         check_reason(props, "host-key-unknown", "unknown host key", fingerprint=real,
                      tunnel="newhost", retry="never")
-        # well formed, not the server's: ssh is told no
+        # well formed, not the one the server offered: refused, nothing saved
         wrong = "SHA256:" + base64.b64encode(os.urandom(32)).decode().rstrip("=")
         check(len(wrong) == 50 and wrong != real, "made a bad fake fingerprint %r" % wrong)
-        mark = w.rec.mark()
-        trust(w, "newhost", wrong)
-        reason = wait_new_failure(w, "newhost", mark)
-        print("after trusting a wrong fingerprint: %r" % reason)
-        check(real in reason, "reason after a wrong approval lacks %s: %r" % (real, reason))
+        res = w.bus.tunnel("newhost", "TrustHostKey", wrong)
+        check(not res.ok and "io.github.autosshd1.Error.HostKeyMismatch" in res.stderr
+              and real in res.stderr and wrong in res.stderr,
+              "TrustHostKey(wrong): " + res.describe())
         check(os.path.getsize(kh) == 0, "known_hosts was written after a wrong approval: %r"
               % read_text(kh))
+        check(w.bus.tunnel_prop("newhost", "State") == "failed", "the tunnel left failed")
         # the right one
         trust(w, "newhost", real)
         w.connected("newhost", timeout=25)
@@ -659,6 +707,141 @@ class SecretsTest(TestCase):
         check(res.rc == 0, "autosshctl trust: " + res.describe())
         w.connected("cli", timeout=25)
         wait_forward(lport, w.target.payload, timeout=10, what="the forward after passphrase and trust")
+
+    @requires(sshd_root, keyring_tools)
+    def test_config_key_first_time(self):
+        """Issue 13's loop: a key named only in ~/.ssh/config.  The failure
+        names it in NeedsSecret; a wrong passphrase is refused before it is
+        stored; the right one is stored for exactly that key, the tunnel
+        starts again and connects, first time."""
+        fx = self.fx
+        pw = random_secret()
+        w, kr, key, env = config_key_world(fx, pw)
+        lport = add_config_tunnel(w, "cfg")
+        props = wait_state(w.bus, "cfg", "failed", 25)
+        print("reason: %r" % props["StateReason"])
+        check(props["NeedsSecret"] == ["passphrase", key],
+              "NeedsSecret %r, expected the key of ~/.ssh/config %s" % (props["NeedsSecret"], key))
+        check(props["PendingHostKey"] == ["", ""], "PendingHostKey %r" % props["PendingHostKey"])
+        check_reason(props, "secret-missing", "no passphrase stored", identity_file=key,
+                     tunnel="cfg", retry="never")
+        check("autosshctl passphrase cfg" in props["StateReason"], "reason %r" % props["StateReason"])
+        # a wrong passphrase: refused, nothing stored, the tunnel left alone
+        wrong = random_secret()
+        p = ctl(env, ["passphrase", "cfg"], input=wrong + "\n")
+        print("wrong: rc %d, stdout %r, stderr %r" % (p.returncode, p.stdout, p.stderr))
+        check(p.returncode != 0 and "not the passphrase of key %s" % key in p.stderr,
+              "a wrong passphrase was not refused: rc %d, stderr %r" % (p.returncode, p.stderr))
+        check(wrong not in p.stdout + p.stderr, "autosshctl printed the passphrase")
+        check(keyring_has(kr, "type", "passphrase", "identity-file", key) is None,
+              "the wrong passphrase was stored")
+        check(keyring_has(kr, "type", "password", "user", "root", "host", "127.0.0.1") is None,
+              "a password of root@127.0.0.1 was stored")
+        check(w.bus.tunnel_prop("cfg", "State") == "failed", "the tunnel left failed")
+        # the right one: stored for the key, the tunnel connects
+        mark = w.rec.mark()
+        c0 = connections(w.sshd)
+        p = ctl(env, ["passphrase", "cfg"], input=pw + "\n")
+        check(p.returncode == 0, "autosshctl passphrase: rc %d, stderr %r" % (p.returncode, p.stderr))
+        check("Stored the passphrase of key %s in the keyring." % key in p.stdout,
+              "autosshctl said %r" % p.stdout)
+        check(keyring_has(kr, "type", "passphrase", "identity-file", key) == pw,
+              "the keyring does not hold the passphrase for %s" % key)
+        props = w.connected("cfg", timeout=25)
+        wait_forward(lport, w.target.payload, timeout=10, what="the forward of the config key")
+        states = [st[1] for st in w.rec.states(tunnel_path("cfg"), mark)]
+        check("failed" not in states, "the tunnel failed again on its way up: %r" % states)
+        check(connections(w.sshd) - c0 == 1, "%d connections for one start"
+              % (connections(w.sshd) - c0))
+        check(props["NeedsSecret"] == ["", ""], "NeedsSecret %r once connected" % props["NeedsSecret"])
+
+    @requires(sshd_root, keyring_tools)
+    def test_config_key_resolved_by_ssh(self):
+        """Nothing pending (the tunnel never ran): `autosshctl passphrase`
+        finds the key as ssh does (`ssh -G`), says which it stored, and the
+        tunnel connects on its first start."""
+        fx = self.fx
+        pw = random_secret()
+        w, kr, key, env = config_key_world(fx, pw)
+        lport = add_config_tunnel(w, "cfg2", start=False)
+        p = ctl(env, ["passphrase", "cfg2"], input=pw + "\n")
+        check(p.returncode == 0, "autosshctl passphrase: rc %d, stderr %r" % (p.returncode, p.stderr))
+        check("Stored the passphrase of key %s in the keyring." % key in p.stdout,
+              "autosshctl said %r" % p.stdout)
+        check(keyring_has(kr, "type", "passphrase", "identity-file", key) == pw,
+              "the keyring does not hold the passphrase for %s" % key)
+        w.bus.tunnel("cfg2", "Start", check_ok=True)
+        w.connected("cfg2", timeout=25)
+        wait_forward(lport, w.target.payload, timeout=10, what="the forward of the config key")
+
+    @requires(sshd_root, keyring_tools)
+    def test_missing_identity_file(self):
+        """AddTunnel (and `autosshctl add -i`) with a key file that is not
+        there: a named error at once, no tunnel, no file."""
+        fx = self.fx
+        w, kr = secret_world(fx)
+        missing = os.path.join(w.bus.dir, "no-such-key")
+        res = w.bus.manager("AddTunnel", "nokey", w.settings(IdentityFile=missing), True)
+        check(not res.ok and "io.github.autosshd1.Error.IdentityFile" in res.stderr
+              and missing in res.stderr, "AddTunnel with a missing key: " + res.describe())
+        p = ctl(w.bus.env, ["add", "nokey2", "--", "-i", missing, "-p", str(w.sshd.port),
+                            "root@127.0.0.1"])
+        check(p.returncode != 0 and missing in p.stderr and "does not exist" in p.stderr,
+              "autosshctl add -i MISSING: rc %d, stderr %r" % (p.returncode, p.stderr))
+        unreadable = os.path.join(w.bus.dir, "dir-key")
+        os.mkdir(unreadable)
+        res = w.bus.manager("AddTunnel", "nokey3", w.settings(IdentityFile=unreadable), False)
+        check(not res.ok and "io.github.autosshd1.Error.IdentityFile" in res.stderr,
+              "AddTunnel with a directory as key: " + res.describe())
+        check(w.bus.tunnel_paths() == [], "tunnels exist: %r" % w.bus.tunnel_paths())
+        check(not os.path.exists(w.bus.conf_path("nokey")), "a tunnel file was written")
+        # Configure to a key that is not there: the same error, nothing changed
+        w.add("haskey", start=False)
+        before = read_text(w.bus.conf_path("haskey"))
+        res = w.bus.tunnel("haskey", "Configure", {"IdentityFile": missing})
+        check(not res.ok and "io.github.autosshd1.Error.IdentityFile" in res.stderr,
+              "Configure to a missing key: " + res.describe())
+        check(read_text(w.bus.conf_path("haskey")) == before, "Configure changed the file")
+
+    @requires(sshd_root, keyring_tools)
+    def test_trust_wrong_show_forget(self):
+        """PendingHostKey holds the offered key; `trust` with another
+        fingerprint fails with both shown; --show lists, --forget drops."""
+        fx = self.fx
+        w, kr, kh = host_key_world(fx)
+        real = fingerprint(w.sshd.host_key + ".pub")
+        w.add("hk", SshOptions=["IdentitiesOnly=yes", "UserKnownHostsFile=%s" % kh])
+        props = wait_state(w.bus, "hk", "failed", 25)
+        check(props["PendingHostKey"] == ["ED25519", real],
+              "PendingHostKey %r, expected ED25519 %s" % (props["PendingHostKey"], real))
+        check(props["NeedsSecret"] == ["", ""], "NeedsSecret %r" % props["NeedsSecret"])
+        p = ctl(w.bus.env, ["trust", "hk", "--show"])
+        check(p.returncode == 0 and "No host key is approved" in p.stdout
+              and "ED25519 %s" % real in p.stdout, "trust --show: %r %r" % (p.stdout, p.stderr))
+        wrong = "SHA256:" + base64.b64encode(os.urandom(32)).decode().rstrip("=")
+        p = ctl(w.bus.env, ["trust", "hk", wrong])
+        print("trust WRONG: rc %d stderr %r" % (p.returncode, p.stderr))
+        check(p.returncode != 0 and real in p.stderr and wrong in p.stderr,
+              "trust with a wrong fingerprint: rc %d, stdout %r, stderr %r"
+              % (p.returncode, p.stdout, p.stderr))
+        check(os.path.getsize(kh) == 0, "known_hosts written after a wrong approval")
+        check("TrustedHostKey" not in read_text(w.bus.conf_path("hk")), "a wrong approval was saved")
+        check(w.bus.tunnel_prop("hk", "State") == "failed", "the tunnel left failed")
+        p = ctl(w.bus.env, ["trust", "hk", real])
+        check(p.returncode == 0 and real in p.stdout, "trust: rc %d %r %r"
+              % (p.returncode, p.stdout, p.stderr))
+        props = w.connected("hk", timeout=25)
+        check(props["PendingHostKey"] == ["", ""], "PendingHostKey %r once connected"
+              % props["PendingHostKey"])
+        p = ctl(w.bus.env, ["trust", "hk", "--show"])
+        check(p.returncode == 0 and "Approved host key of tunnel “hk”: %s" % real in p.stdout,
+              "trust --show after approval: %r" % p.stdout)
+        p = ctl(w.bus.env, ["trust", "hk", "--forget"])
+        check(p.returncode == 0 and real in p.stdout, "trust --forget: %r %r" % (p.stdout, p.stderr))
+        check("TrustedHostKey=SHA" not in read_text(w.bus.conf_path("hk")),
+              "the approval is still in the tunnel's file")
+        p = ctl(w.bus.env, ["trust", "hk", "--show"])
+        check("No host key is approved" in p.stdout, "trust --show after --forget: %r" % p.stdout)
 
     @requires(sshd_root, keyring_tools)
     def test_changed_host_key(self):
@@ -921,6 +1104,24 @@ class SecretsTest(TestCase):
                                                             p.stdout == (root_pw + "\n").encode(),
                                                             p.stderr))
         refused(run_askpass(good, wprompt), "the password prompt a second time")
+        # hostile prompt text: a key path that is not a clean absolute path, a
+        # login with control characters: refused, and nothing recorded
+        hostile = [("Enter passphrase for key 'relative/key': ", "a relative key path"),
+                   ("Enter passphrase for key '/tmp/a\x01b': ", "a key path with a control character"),
+                   ("Enter passphrase for key '/%s': " % ("k" * 5000), "a key path of 5000 bytes"),
+                   ("ro\x1bot@127.0.0.1's password: ", "a user with an escape character")]
+        for prompt, what in hostile:
+            refused(run_askpass(good, prompt), what)
+        # not UTF-8: the askpass protocol refuses it before the tunnel sees it
+        p = run_askpass(good, b"Enter passphrase for key '/tmp/\xff\xfe': ")
+        refused(p, "a key path that is not UTF-8")
+        if b"malformed request" not in p.stderr:
+            errs.append("a key path that is not UTF-8: stderr %r" % p.stderr)
+        wait_until(lambda: w.service.log().count("is not a clean path or user@host") == len(hostile),
+                   5, "the service to refuse %d prompts as not clean (it logged %d)"
+                   % (len(hostile), w.service.log().count("is not a clean path or user@host")))
+        check(w.bus.tunnel_prop("ap", "NeedsSecret") == ["", ""],
+              "NeedsSecret %r after hostile prompts" % w.bus.tunnel_prop("ap", "NeedsSecret"))
         # the token dies with its ssh
         ssh = ProcRef(props["Pid"])
         res = w.bus.tunnel("ap", "Stop")

@@ -47,11 +47,36 @@ test_find (void)
   g_assert_null (none);
 }
 
+/* The key type of ssh's "ED25519 key fingerprint is" line, at a line's
+ * start only, upper case, digits and "-". */
+static void
+test_find_algorithm (void)
+{
+  const char *cases[][2] = {
+    { "can't be established.\nED25519 key fingerprint is " GOOD ".\nAre you sure", "ED25519" },
+    { "ECDSA-SK key fingerprint is " GOOD ".", "ECDSA-SK" },
+    { "RSA key fingerprint is " GOOD, "RSA" },
+    { "an evil ED25519 key fingerprint is " GOOD, NULL },
+    { "\nrsa key fingerprint is " GOOD, NULL },
+    { " key fingerprint is " GOOD, NULL },
+    { "ED25519 key fingerprint is MD5:aa:bb", NULL },
+    { "no question at all", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *found = asd_fingerprint_find_algorithm (cases[i][0]);
+
+      g_assert_cmpstr (found, ==, cases[i][1]);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/fingerprint/valid", test_valid);
   g_test_add_func ("/fingerprint/find", test_find);
+  g_test_add_func ("/fingerprint/find-algorithm", test_find_algorithm);
   return g_test_run ();
 }

@@ -22,6 +22,7 @@ static const char *vocabulary[] = {
   "dns-failed", "connection-refused", "host-unreachable", "connect-timeout",
   "server-timeout", "connection-closed", "monitor-failed", "local-port-in-use",
   "remote-port-in-use", "ssh-exited", "session-unresponsive",
+  "remote-port-in-use", "ssh-exited", "host-not-found",
 };
 
 static void
@@ -58,6 +59,8 @@ test_describe (void)
     { "host-key-changed", "{'host': <'[h]:2222'>}", "ssh-keygen -R \"[h]:2222\"" },
     { "connection-refused", "{'port': <uint32 2222>}", "2222" },
     { "local-port-in-use", "{'port': <uint32 8080>}", "8080" },
+    { "local-port-in-use", "{'port': <uint32 8080>, 'held-by': <'web'>}", "in use by tunnel “web”" },
+    { "host-not-found", "{'host': <'exmaple.com'>}", "host name “exmaple.com” not found: check the spelling" },
     { "remote-port-in-use", "{'port': <uint32 9090>}", "9090" },
     { "dns-failed", "{'host': <'nowhere.example'>}", "nowhere.example" },
     { "connect-timeout", "{'seconds': <uint32 30>}", "30" },

@@ -1008,6 +1008,32 @@ add_cases (const char *prefix, gconstpointer cases, gsize size, guint n, GTestDa
 #define ADD_CASES(prefix, cases, func) \
   add_cases (prefix, cases, sizeof cases[0], G_N_ELEMENTS (cases), func)
 
+/* The local ports a tunnel listens on: -L and -D, never sockets or -R. */
+static void
+test_listens_on (void)
+{
+  g_autoptr(AsdTunnelSettings) settings = asd_tunnel_settings_new ();
+  const char *local[] = { "8080:localhost:80", "127.0.0.1:8081:h:81", "[::1]:8082:h:82",
+                          "8083:/run/s.sock", "/tmp/l.sock:h:84", "localhost:8085:/run/t", NULL };
+  const char *dynamic[] = { "1080", "127.0.0.1:1081", NULL };
+  const char *remote[] = { "9090:localhost:90", NULL };
+
+  g_strfreev (settings->local_forwards);
+  g_strfreev (settings->dynamic_forwards);
+  g_strfreev (settings->remote_forwards);
+  settings->local_forwards = g_strdupv ((char **) local);
+  settings->dynamic_forwards = g_strdupv ((char **) dynamic);
+  settings->remote_forwards = g_strdupv ((char **) remote);
+  for (guint port = 8080; port <= 8083; port++)
+    g_assert_true (asd_tunnel_settings_listens_on (settings, port));
+  g_assert_false (asd_tunnel_settings_listens_on (settings, 84));
+  g_assert_true (asd_tunnel_settings_listens_on (settings, 8085));
+  g_assert_true (asd_tunnel_settings_listens_on (settings, 1080));
+  g_assert_true (asd_tunnel_settings_listens_on (settings, 1081));
+  g_assert_false (asd_tunnel_settings_listens_on (settings, 9090));
+  g_assert_false (asd_tunnel_settings_listens_on (settings, 80));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1033,5 +1059,6 @@ main (int argc, char **argv)
   g_test_add_func ("/tunnel-settings/forwards", test_forwards);
   g_test_add_func ("/tunnel-settings/forward-listener", test_forward_listener);
   g_test_add_func ("/tunnel-settings/parse-file-value", test_parse_file_value);
+  g_test_add_func ("/tunnel-settings/listens-on", test_listens_on);
   return g_test_run ();
 }

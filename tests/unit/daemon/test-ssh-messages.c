@@ -64,7 +64,10 @@ static const LineCase line_cases[] = {
   /* Reaching the server. */
   { "dns-unknown",
     "ssh: Could not resolve hostname no-such-host.invalid: Name or service not known",
-    FAIL, F (DNS), "no-such-host.invalid" },
+    FAIL, F (HOST_NOT_FOUND), "no-such-host.invalid" },
+  { "dns-no-address",
+    "ssh: Could not resolve hostname mail-only.example: No address associated with hostname",
+    FAIL, F (HOST_NOT_FOUND), "mail-only.example" },
   { "dns-temporary",
     "ssh: Could not resolve hostname example.com: Temporary failure in name resolution",
     FAIL, F (DNS), "example.com" },
@@ -206,6 +209,7 @@ static const RetryCase retry_cases[] = {
   { F (BAD_CONFIG), ASD_RETRY_NEVER },
   { F (REMOTE_PORT_IN_USE), ASD_RETRY_SHORT },
   { F (DNS), ASD_RETRY_WHEN_REACHABLE },
+  { F (HOST_NOT_FOUND), ASD_RETRY_BACKOFF },
   { F (REFUSED), ASD_RETRY_WHEN_REACHABLE },
   { F (UNREACHABLE), ASD_RETRY_WHEN_REACHABLE },
   { F (TIMEOUT), ASD_RETRY_BACKOFF },
@@ -220,7 +224,7 @@ test_retry (void)
     g_assert_cmpint (asd_ssh_failure_retry (retry_cases[i].failure), ==, retry_cases[i].retry);
 }
 
-#define N_FAILURES (ASD_SSH_FAILURE_REMOTE_PORT_IN_USE + 1)
+#define N_FAILURES (ASD_SSH_FAILURE_HOST_NOT_FOUND + 1)
 
 static void
 test_outranks (void)
