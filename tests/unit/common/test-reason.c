@@ -21,8 +21,7 @@ static const char *vocabulary[] = {
   "config-broken", "ssh-config-rejected", "ssh-spawn-failed", "monitor-port-unavailable",
   "dns-failed", "connection-refused", "host-unreachable", "connect-timeout",
   "server-timeout", "connection-closed", "monitor-failed", "local-port-in-use",
-  "remote-port-in-use", "ssh-exited", "session-unresponsive",
-  "remote-port-in-use", "ssh-exited", "host-not-found",
+  "remote-port-in-use", "ssh-exited", "session-unresponsive", "host-not-found",
 };
 
 static void
