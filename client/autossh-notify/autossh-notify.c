@@ -18,6 +18,7 @@
 
 #include "asd-names.h"
 #include "asd-program.h"
+#include "asd-service-mode.h"
 #include "notify-activation.h"
 #include "notify-config.h"
 #include "notify-tracker.h"
@@ -70,7 +71,7 @@ on_hangup (gpointer user_data)
 static void
 start_service_if_wanted (GDBusConnection *bus)
 {
-  g_autofree char *dir = asd_tunnels_dir ();
+  g_autofree char *dir = asd_tunnels_dir (ASD_SERVICE_MODE_SESSION);
 
   if (asd_notify_activation_wanted (dir))
     asd_notify_activation_start (bus);

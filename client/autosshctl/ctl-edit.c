@@ -50,7 +50,7 @@ static char *
 file_text (AsdDbusTunnel *tunnel, const AsdTunnelSettings *settings)
 {
   g_autofree char *base = g_strdup_printf ("%s.conf", asd_dbus_tunnel_get_name (tunnel));
-  g_autofree char *dir = asd_tunnels_dir ();
+  g_autofree char *dir = asd_tunnels_dir (ASD_SERVICE_MODE_SESSION);
   g_autofree char *path = g_build_filename (dir, base, NULL);
   g_autoptr(AsdTunnelSettings) on_disk = NULL;
   char *text = NULL;

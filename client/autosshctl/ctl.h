@@ -9,6 +9,7 @@
 
 #include "asd-dbus-generated.h"
 #include "asd-names.h"
+#include "asd-service-mode.h"
 #include "asd-tunnel-settings.h"
 
 G_BEGIN_DECLS

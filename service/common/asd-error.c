@@ -20,6 +20,7 @@ static const GDBusErrorEntry asd_error_entries[] = {
   { ASD_ERROR_NOT_SUPPORTED, "io.github.autosshd1.Error.NotSupported" },
   { ASD_ERROR_BUSY, "io.github.autosshd1.Error.Busy" },
   { ASD_ERROR_SHUTTING_DOWN, "io.github.autosshd1.Error.ShuttingDown" },
+  { ASD_ERROR_NOT_AUTHORIZED, "io.github.autosshd1.Error.NotAuthorized" },
 };
 
 /**

@@ -38,6 +38,8 @@ G_BEGIN_DECLS
  *   (io.github.autosshd1.Error.Busy)
  * @ASD_ERROR_SHUTTING_DOWN: the service is exiting
  *   (io.github.autosshd1.Error.ShuttingDown)
+ * @ASD_ERROR_NOT_AUTHORIZED: polkit does not allow the caller this call
+ *   (the system service; io.github.autosshd1.Error.NotAuthorized)
  *
  * Every fallible call of the core reports one of these, with a message a
  * person can act on; over D-Bus they travel under the names above.
@@ -55,6 +57,7 @@ typedef enum {
   ASD_ERROR_NOT_SUPPORTED,
   ASD_ERROR_BUSY,
   ASD_ERROR_SHUTTING_DOWN,
+  ASD_ERROR_NOT_AUTHORIZED,
 } AsdError;
 
 GQuark asd_error_quark (void);

@@ -21,6 +21,7 @@
 
 #include <glib/gi18n.h>
 
+#include "asd-authorized-skeleton.h"
 #include "asd-error.h"
 #include "asd-manager.h"
 #include "asd-manager-private.h"
@@ -38,6 +39,7 @@ static guint signals[N_SIGNALS];
 
 enum {
   PROP_0,
+  PROP_MODE,
   PROP_TUNNELS_DIR,
   PROP_REPLACE,
 };
@@ -86,6 +88,7 @@ asd_manager_add_tunnel_object (AsdManager *self, AsdTunnel *tunnel)
   asd_dbus_object_skeleton_set_tunnel (object, ASD_DBUS_TUNNEL (tunnel));
   asd_tunnel_set_askpass (tunnel, self->askpass, self->askpass_helper);
   asd_tunnel_set_pacer (tunnel, self->pacer);
+  asd_authorized_skeleton_set_authorizer (G_DBUS_INTERFACE_SKELETON (tunnel), self->authorizer);
   g_hash_table_insert (self->tunnels, g_strdup (asd_tunnel_get_name (tunnel)), g_object_ref (tunnel));
   g_signal_connect_swapped (tunnel, "ssh-ended", G_CALLBACK (on_ssh_ended), self);
   g_dbus_object_manager_server_export (self->objects, G_DBUS_OBJECT_SKELETON (object));
@@ -280,6 +283,8 @@ asd_manager_shutdown (AsdManager *self)
 {
   self->shutting_down = TRUE;
   self->exiting = TRUE;
+  if (self->authorizer != NULL)
+    asd_authorizer_cancel (self->authorizer);
   asd_manager_for_each_tunnel (self, refuse_shutting_down);
   asd_manager_for_each_tunnel (self, asd_tunnel_stop);
   check_shut_down (self);
@@ -348,6 +353,7 @@ asd_manager_dispose (GObject *object)
   g_clear_object (&self->askpass);
   g_clear_object (&self->pacer);
   g_clear_object (&self->store);
+  g_clear_object (&self->authorizer);
 
   G_OBJECT_CLASS (asd_manager_parent_class)->dispose (object);
 }
@@ -360,8 +366,9 @@ asd_manager_finalize (GObject *object)
   G_OBJECT_CLASS (asd_manager_parent_class)->finalize (object);
 }
 
-/* "tunnels-dir": construct-only, the store's directory; "replace": take
- * over from a running instance (autosshd --replace). */
+/* "mode": construct-only, session or system service; "tunnels-dir":
+ * construct-only, the store's directory; "replace": take over from a
+ * running instance (autosshd --replace). */
 static void
 asd_manager_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
@@ -369,6 +376,9 @@ asd_manager_set_property (GObject *object, guint prop_id, const GValue *value, G
 
   switch (prop_id)
     {
+    case PROP_MODE:
+      self->mode = g_value_get_int (value);
+      break;
     case PROP_TUNNELS_DIR:
       if (g_value_get_string (value) != NULL)
         self->store = asd_tunnel_store_new (g_value_get_string (value));
@@ -381,6 +391,15 @@ asd_manager_set_property (GObject *object, guint prop_id, const GValue *value, G
     }
 }
 
+/* Every call waits for its authorization (asd-authorized-skeleton). */
+static GDBusInterfaceVTable *
+asd_manager_get_vtable (GDBusInterfaceSkeleton *skeleton)
+{
+  GDBusInterfaceSkeletonClass *parent = G_DBUS_INTERFACE_SKELETON_CLASS (asd_manager_parent_class);
+
+  return asd_authorized_vtable (skeleton, parent->get_vtable (skeleton));
+}
+
 static void
 asd_manager_class_init (AsdManagerClass *klass)
 {
@@ -389,7 +408,12 @@ asd_manager_class_init (AsdManagerClass *klass)
   object_class->dispose = asd_manager_dispose;
   object_class->finalize = asd_manager_finalize;
   object_class->set_property = asd_manager_set_property;
+  G_DBUS_INTERFACE_SKELETON_CLASS (klass)->get_vtable = asd_manager_get_vtable;
 
+  g_object_class_install_property (object_class, PROP_MODE,
+    g_param_spec_int ("mode", NULL, NULL, ASD_SERVICE_MODE_SESSION, ASD_SERVICE_MODE_SYSTEM,
+                      ASD_SERVICE_MODE_SESSION,
+                      G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
   g_object_class_install_property (object_class, PROP_TUNNELS_DIR,
     g_param_spec_string ("tunnels-dir", NULL, NULL, NULL,
                          G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
@@ -423,7 +447,8 @@ asd_manager_init (AsdManager *self)
 static gboolean
 start_askpass (AsdManager *self, GError **error)
 {
-  g_autofree char *socket = g_build_filename (g_get_user_runtime_dir (), "autosshd", "askpass", NULL);
+  g_autofree char *runtime_dir = asd_runtime_dir (self->mode);
+  g_autofree char *socket = g_build_filename (runtime_dir, "askpass", NULL);
   const char *helper = g_getenv ("AUTOSSHD_ASKPASS");
 
   self->askpass_helper = g_strdup (helper != NULL ? helper : LIBEXECDIR "/autosshd-askpass");
@@ -433,6 +458,8 @@ start_askpass (AsdManager *self, GError **error)
       g_prefix_error (error, _("ssh's questions (passphrases, host keys) cannot be answered: "));
       return FALSE;
     }
+  /* the system service has no keyring: credentials only */
+  asd_askpass_server_set_keyring (self->askpass, self->mode == ASD_SERVICE_MODE_SESSION);
   return TRUE;
 }
 
@@ -450,6 +477,11 @@ asd_manager_initable_init (GInitable *initable, GCancellable *cancellable, GErro
 
   if (!start_askpass (self, error))
     return FALSE;
+  if (self->mode == ASD_SERVICE_MODE_SYSTEM)
+    {
+      self->authorizer = asd_authorizer_new ();
+      asd_authorized_skeleton_set_authorizer (G_DBUS_INTERFACE_SKELETON (self), self->authorizer);
+    }
   self->pacer = asd_login_pacer_new (ASD_LOGIN_PACER_DEFAULT_SLOTS);
   asd_dbus_manager_set_version (ASD_DBUS_MANAGER (self), VERSION);
   asd_dbus_manager_set_features (ASD_DBUS_MANAGER (self), features);
@@ -469,6 +501,8 @@ asd_manager_initable_iface_init (GInitableIface *iface)
 
 /**
  * asd_manager_new:
+ * @mode: the session or the system service (which asks polkit who may
+ *   change what, and has no keyring)
  * @tunnels_dir: the directory of the tunnels' files
  * @replace: take over from a running instance (its askpass socket)
  * @error: return location for an error
@@ -480,8 +514,8 @@ asd_manager_initable_iface_init (GInitableIface *iface)
  *   runs and @replace is not set)
  */
 AsdManager *
-asd_manager_new (const char *tunnels_dir, gboolean replace, GError **error)
+asd_manager_new (AsdServiceMode mode, const char *tunnels_dir, gboolean replace, GError **error)
 {
-  return g_initable_new (ASD_TYPE_MANAGER, NULL, error, "tunnels-dir", tunnels_dir,
+  return g_initable_new (ASD_TYPE_MANAGER, NULL, error, "mode", mode, "tunnels-dir", tunnels_dir,
                          "replace", replace, NULL);
 }
