@@ -78,3 +78,36 @@ asd_runtime_dir (AsdServiceMode mode)
     return g_build_filename (g_get_user_runtime_dir (), "autosshd", NULL);
   return systemd_dir ("RUNTIME_DIRECTORY", RUNSTATEDIR "/autosshd");
 }
+
+/* Sets the flag on every method call @bus sends (a copy of the message:
+ * GDBus locks the one it was given). */
+static GDBusMessage *
+allow_interactive (GDBusConnection *bus, GDBusMessage *message, gboolean incoming, gpointer user_data)
+{
+  GDBusMessage *copy;
+
+  if (incoming || g_dbus_message_get_message_type (message) != G_DBUS_MESSAGE_TYPE_METHOD_CALL)
+    return message;
+  copy = g_dbus_message_copy (message, NULL);
+  g_object_unref (message);
+  if (copy == NULL)
+    return NULL;
+  g_dbus_message_set_flags (copy, g_dbus_message_get_flags (copy) |
+                                  G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION);
+  return copy;
+}
+
+/**
+ * asd_bus_allow_interactive_authorization:
+ * @bus: a client's connection to the system bus
+ *
+ * From now on every method call on @bus tells the system service that
+ * polkit may ask the caller for a password (an authentication agent of the
+ * caller's session shows the prompt): for a person at a terminal or a
+ * desktop, never for a script.
+ */
+void
+asd_bus_allow_interactive_authorization (GDBusConnection *bus)
+{
+  g_dbus_connection_add_filter (bus, allow_interactive, NULL, NULL);
+}

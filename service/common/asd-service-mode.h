@@ -29,4 +29,6 @@ GBusType  asd_service_mode_bus_type (AsdServiceMode mode);
 char     *asd_tunnels_dir           (AsdServiceMode mode);
 char     *asd_runtime_dir           (AsdServiceMode mode);
 
+void      asd_bus_allow_interactive_authorization (GDBusConnection *bus);
+
 G_END_DECLS

@@ -129,6 +129,7 @@ on_authority (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(PolkitAuthority) authority = polkit_authority_get_finish (result, &error);
   g_autoptr(PolkitSubject) subject = NULL;
   GDBusMessage *message = g_dbus_method_invocation_get_message (check->invocation);
+  GCancellable *cancellable = g_task_get_cancellable (task);
   PolkitCheckAuthorizationFlags flags = POLKIT_CHECK_AUTHORIZATION_FLAGS_NONE;
 
   if (authority == NULL)
@@ -140,8 +141,7 @@ on_authority (GObject *source, GAsyncResult *result, gpointer user_data)
     flags |= POLKIT_CHECK_AUTHORIZATION_FLAGS_ALLOW_USER_INTERACTION;
   subject = polkit_system_bus_name_new (g_dbus_method_invocation_get_sender (check->invocation));
   polkit_authority_check_authorization (authority, subject, check->action_id, NULL, flags,
-                                        g_task_get_cancellable (task), on_checked,
-                                        g_steal_pointer (&task));
+                                        cancellable, on_checked, g_steal_pointer (&task));
 }
 
 static void
@@ -150,6 +150,7 @@ on_uid (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  GCancellable *cancellable;
   guint32 uid = G_MAXUINT32;
 
   if (reply != NULL)
@@ -159,7 +160,8 @@ on_uid (GObject *source, GAsyncResult *result, gpointer user_data)
       g_task_return_boolean (task, TRUE);
       return;
     }
-  polkit_authority_get_async (g_task_get_cancellable (task), on_authority, g_steal_pointer (&task));
+  cancellable = g_task_get_cancellable (task);
+  polkit_authority_get_async (cancellable, on_authority, g_steal_pointer (&task));
 }
 
 /**
