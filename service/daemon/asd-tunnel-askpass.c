@@ -28,13 +28,15 @@
 typedef enum {
   NOTE_NONE,
   NOTE_SECRET_MISSING,
-  NOTE_CREDENTIAL_MISSING, /* no keyring, no credential (or an unreadable one) */
   NOTE_SECRET_GIVEN,       /* a secret was handed to ssh */
   NOTE_SECRET_REJECTED,    /* ssh asked again after getting it: wrong */
   NOTE_KEYRING_LOCKED,
   NOTE_KEYRING_FAILED,
   NOTE_HOST_KEY_UNKNOWN,
   NOTE_UNANSWERABLE,
+  /* no keyring, no credential (or an unreadable one): the cause, even
+   * when ssh then asks for a password it cannot have either */
+  NOTE_CREDENTIAL_MISSING,
 } Note;
 
 struct _AsdTunnelAskpass
