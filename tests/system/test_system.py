@@ -16,7 +16,10 @@ from asdtest.busfixture import (
     BUS_NAME, ERROR_PREFIX, MANAGER_IFACE, MANAGER_PATH, TUNNEL_IFACE, Raw, tunnel_path,
     wait_state)
 from asdtest.sshfixture import check, free_port, sshd_skip_reason, wait_forward, wait_until
-from asdtest.systemfixture import CONTROL, MANAGE, SystemWorld
+from asdtest.busfixture import Bus
+from asdtest.notifyfixture import MockNotifications, Notifier, write_notify_conf
+from asdtest.systemfixture import (
+    ALLOW_INTERACTIVE, CONTROL, MANAGE, MethodCalls, PolkitCalls, SystemWorld)
 
 NOT_AUTHORIZED = ERROR_PREFIX + "NotAuthorized"
 
@@ -173,7 +176,6 @@ class SystemTest(asdtest.TestCase):
     def test_interactive_flag_reaches_polkit(self):
         """The caller's allow-interactive-authorization flag is polkit's
         AllowUserInteraction (flags 1); without it, 0."""
-        from asdtest.systemfixture import PolkitCalls
         w = self.world()
         calls = PolkitCalls(w.bus)
         uid = w.bus.caller_uid
@@ -228,6 +230,33 @@ class SystemTest(asdtest.TestCase):
               % (props["StateReasonCode"], props["StateReason"]))
         check("PassphraseCredential" in props["StateReason"] and key in props["StateReason"],
               "StateReason %r" % props["StateReason"])
+
+
+    @asdtest.requires(need_root, sshd_skip_reason)
+    def test_notifier_follows_system_tunnels(self):
+        """autossh-notify, on a session bus of its own, also follows the
+        system service: a drop says "system tunnel web", and its
+        "Reconnect now" is a Restart that allows interactive authorization."""
+        w = self.world()
+        session = Bus(self.fx, activatable=False)
+        session.env["DBUS_SYSTEM_BUS_ADDRESS"] = w.bus.address
+        write_notify_conf(session, "[Notify]\nThreshold=1\n")
+        mock = MockNotifications(session, caps="body actions")
+        restarts = MethodCalls(w.bus, "Restart")
+        n = Notifier(session)
+        n.wait_log("io.github.autosshd1 on the system bus is running")
+        n.wait_log("following tunnel web ")
+        w.sshd.stop()
+        note = mock.wait_count(1, what="the drop notification")[0]
+        check(note.summary == "system tunnel web dropped — reconnecting", "drop notification %r"
+              % note)
+        mock.invoke_action(1, "reconnect")
+        n.wait_log("web: action reconnect")
+        wait_until(lambda: restarts.calls(), 10, "the notifier's Restart call")
+        check(all(flags & ALLOW_INTERACTIVE for flags in restarts.calls()),
+              "Restart without the interactive flag: %r" % restarts.calls())
+        w.sshd.start()
+        wait_state(w.bus, "web", "connected", 30)
 
 
 if __name__ == "__main__":

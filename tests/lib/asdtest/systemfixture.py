@@ -14,6 +14,7 @@ the test: the service exits 0 with no sanitizer report (busfixture's
 Service), dbus-daemon and the polkit mock end by the SIGTERM sent them.
 """
 
+import json
 import os
 import pwd
 import re
@@ -303,6 +304,51 @@ class PolkitCalls:
             flags = re.search(r"^   uint32 (\d+)$", block, re.M)
             if action and flags:
                 out.append((action.group(1), int(flags.group(1))))
+        return out
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(5)
+        self._file.close()
+
+
+ALLOW_INTERACTIVE = 0x4      # the D-Bus header flag ALLOW_INTERACTIVE_AUTHORIZATION
+
+
+class MethodCalls:
+    """`busctl monitor --json=short` (as root) recording the calls of one
+    method of the service: calls() gives each call's header flags."""
+
+    def __init__(self, bus, member):
+        self.bus = bus
+        self.member = member
+        self.path = os.path.join(bus.dir, "calls-%s.log" % member)
+        self._file = open(self.path, "w")
+        self.proc = subprocess.Popen([BUSCTL, "--address=" + bus.address, "monitor",
+                                      "--json=short", BUS_NAME],
+                                     stdin=subprocess.DEVNULL, stdout=self._file,
+                                     stderr=subprocess.STDOUT)
+        bus.fx.defer(self.stop)
+        bus.fx.dump_on_failure("%s calls" % member, self.path)
+        wait_until(lambda: os.path.getsize(self.path) > 0 or self.poke(), 10,
+                   "busctl monitor to start", interval=0.2)
+
+    def poke(self):
+        self.bus.busctl("call", "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                        "org.freedesktop.DBus", "GetNameOwner", "s", BUS_NAME)
+        return False
+
+    def calls(self):
+        out = []
+        with open(self.path, errors="replace") as f:
+            for line in f:
+                try:
+                    m = json.loads(line)
+                except ValueError:
+                    continue
+                if m.get("type") == "method_call" and m.get("member") == self.member:
+                    out.append(m.get("flags", 0))
         return out
 
     def stop(self):
