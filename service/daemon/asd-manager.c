@@ -465,8 +465,10 @@ start_askpass (AsdManager *self, GError **error)
 
 /* Reads every tunnel file (none is started yet); fails if the askpass
  * server cannot listen. */
-/* The Features property: what this service can do beyond the base API. */
-static const char * const features[] = { "reason-codes", "monotonic-timestamps", "tunnel-log", NULL };
+/* The Features property: what this service can do beyond the base API;
+ * the system service says "system-mode" too. */
+static const char * const features[] = { "reason-codes", "monotonic-timestamps", "tunnel-log",
+                                         "passphrase-credential", "system-mode", NULL };
 
 static gboolean
 asd_manager_initable_init (GInitable *initable, GCancellable *cancellable, GError **error)
@@ -484,7 +486,13 @@ asd_manager_initable_init (GInitable *initable, GCancellable *cancellable, GErro
     }
   self->pacer = asd_login_pacer_new (ASD_LOGIN_PACER_DEFAULT_SLOTS);
   asd_dbus_manager_set_version (ASD_DBUS_MANAGER (self), VERSION);
-  asd_dbus_manager_set_features (ASD_DBUS_MANAGER (self), features);
+  {
+    g_auto(GStrv) mine = g_strdupv ((char **) features);
+
+    if (self->mode != ASD_SERVICE_MODE_SYSTEM)
+      g_clear_pointer (&mine[g_strv_length (mine) - 1], g_free);
+    asd_dbus_manager_set_features (ASD_DBUS_MANAGER (self), (const char * const *) mine);
+  }
   asd_manager_reload (self, FALSE);
   self->network = g_object_ref (g_network_monitor_get_default ());
   g_signal_connect (self->network, "network-changed", G_CALLBACK (on_network_changed), self);

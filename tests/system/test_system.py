@@ -114,6 +114,9 @@ class SystemTest(asdtest.TestCase):
         w.bus.busctl("introspect", BUS_NAME, WEB, uid=uid, check_ok=True)
         w.bus.gdbus_call(MANAGER_PATH, "org.freedesktop.DBus.Properties.GetAll", MANAGER_IFACE,
                          uid=uid, check_ok=True)
+        features = w.bus.get_property(MANAGER_PATH, MANAGER_IFACE, "Features")
+        check("system-mode" in features and "passphrase-credential" in features,
+              "Features %r" % features)
         ctl = w.bus.run([os.environ["AUTOSSHCTL_BIN"], "--system", "list"], uid=uid,
                         check_ok=True)
         check("web" in ctl.stdout and "connected" in ctl.stdout, "autosshctl --system list: %r"
