@@ -19,6 +19,7 @@
  */
 #include "config.h"
 
+#include <unistd.h>
 #include <glib/gi18n.h>
 
 #include "asd-authorized-skeleton.h"
@@ -477,6 +478,14 @@ asd_manager_initable_init (GInitable *initable, GCancellable *cancellable, GErro
 
   g_return_val_if_fail (self->store != NULL, FALSE);
 
+  /* ssh of the system service never runs as root (a tunnel's settings
+   * may run commands): the unit runs it as the user autosshd */
+  if (self->mode == ASD_SERVICE_MODE_SYSTEM && geteuid () == 0)
+    {
+      g_set_error (error, ASD_ERROR, ASD_ERROR_FAILED,
+                   _("the system service does not run as root: start it as the user autosshd (systemctl start autosshd)"));
+      return FALSE;
+    }
   if (!start_askpass (self, error))
     return FALSE;
   if (self->mode == ASD_SERVICE_MODE_SYSTEM)

@@ -9,13 +9,15 @@ Needs root (users, setpriv, sshd); CI runs as root.
 """
 
 import os
+import subprocess
 import sys
 
 import asdtest
 from asdtest.busfixture import (
     BUS_NAME, ERROR_PREFIX, MANAGER_IFACE, MANAGER_PATH, TUNNEL_IFACE, Raw, tunnel_path,
     wait_state)
-from asdtest.sshfixture import check, free_port, sshd_skip_reason, wait_forward, wait_until
+from asdtest.sshfixture import (
+    SANITIZER_RE, check, free_port, sshd_skip_reason, wait_forward, wait_until)
 from asdtest.busfixture import Bus
 from asdtest.notifyfixture import MockNotifications, Notifier, write_notify_conf
 from asdtest.systemfixture import (
@@ -188,6 +190,17 @@ class SystemTest(asdtest.TestCase):
         wait_until(lambda: len(calls.calls()) >= 2, 10, "two CheckAuthorization calls")
         check(calls.calls() == [(CONTROL, 1), (MANAGE, 0)], "polkit was asked %r"
               % calls.calls())
+
+    @asdtest.requires(need_root)
+    def test_never_as_root(self):
+        """autosshd --system refuses to run as root (ssh would)."""
+        w = SystemWorld(self.fx, start=False)
+        env = dict(w.bus.service_env)
+        p = subprocess.run([w.bus.bin, "--system"], env=env, stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=30)
+        check(p.returncode == 1 and "does not run as root" in p.stdout,
+              "autosshd --system as root: status %d, %r" % (p.returncode, p.stdout))
+        check(not SANITIZER_RE.search(p.stdout), "sanitizer report: %s" % p.stdout)
 
     @asdtest.requires(need_root)
     def test_only_service_user_owns_name(self):

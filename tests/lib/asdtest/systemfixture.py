@@ -14,6 +14,8 @@ the test: the service exits 0 with no sanitizer report (busfixture's
 Service), dbus-daemon and the polkit mock end by the SIGTERM sent them.
 """
 
+import fcntl
+import glob
 import json
 import os
 import pwd
@@ -21,6 +23,7 @@ import re
 import shutil
 import signal
 import subprocess
+import tempfile
 
 from .busfixture import BUS_NAME, GDBUS, BUSCTL, DBUS_DAEMON, Bus, Raw, Service, gvariant_text
 from .sshfixture import ProcRef, Sshd, check, hello_server, kill_refs, run, wait_until
@@ -109,6 +112,61 @@ class ServiceUser:
         return path
 
 
+class Coverage:
+    """In a coverage build (-Db_coverage=true) the service, running as its
+    own user, cannot write the build tree's .gcda files: it writes them
+    under a directory of its own (GCOV_PREFIX), and at the end of the test
+    they are merged into the build tree with gcov-tool, each file under the
+    same lock (fcntl) that gcov's runtime takes, so services of other tests
+    ending at the same time lose nothing.  Outside coverage builds: nothing."""
+
+    def __init__(self, fx, bus):
+        self.fx = fx
+        build = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(bus.bin))))
+        self.enabled = bool(glob.glob(os.path.join(build, "service", "*", "*.p", "*.gcno")))
+        self.prefix = os.path.join(bus.dir, "gcov")
+        self.env = {}
+        if self.enabled:
+            bus.user.mkdir(self.prefix)
+            self.env = {"GCOV_PREFIX": self.prefix, "GCOV_PREFIX_STRIP": "0"}
+            fx.defer(self.merge)
+
+    def merge(self):
+        for root, _, files in os.walk(self.prefix):
+            for name in files:
+                if name.endswith(".gcda"):
+                    ours = os.path.join(root, name)
+                    self._merge_one(ours, ours[len(self.prefix):])
+
+    def _merge_one(self, ours, target):
+        tool = shutil.which("gcov-tool") or "/usr/bin/gcov-tool"
+        fd = os.open(target, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX)
+            with tempfile.TemporaryDirectory() as tmp:
+                a, b, out = (os.path.join(tmp, d) for d in ("a", "b", "out"))
+                os.makedirs(a)
+                os.makedirs(b)
+                shutil.copy(ours, os.path.join(a, "f.gcda"))
+                if os.fstat(fd).st_size == 0:
+                    merged = os.path.join(a, "f.gcda")
+                else:
+                    shutil.copy(target, os.path.join(b, "f.gcda"))
+                    res = subprocess.run([tool, "merge", "-o", out, a, b],
+                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                    merged = os.path.join(out, "f.gcda")
+                    if res.returncode != 0 or not os.path.exists(merged):
+                        self.fx.problem("gcov-tool merge of %s failed: %s" % (target, res.stdout))
+                        return
+                with open(merged, "rb") as f:
+                    data = f.read()
+                os.lseek(fd, 0, os.SEEK_SET)
+                os.ftruncate(fd, 0)
+                os.write(fd, data)
+        finally:
+            os.close(fd)
+
+
 class SystemBus(Bus):
     """The system-like bus and the service's environment and directories.
     Attributes as Bus (dir, tunnels_dir, address, env, service_env, wrap),
@@ -172,6 +230,7 @@ class SystemBus(Bus):
         })
         if os.environ.get("AUTOSSHD_ASKPASS"):
             self.service_env["AUTOSSHD_ASKPASS"] = os.environ["AUTOSSHD_ASKPASS"]
+        self.service_env.update(Coverage(fx, self).env)
         self.wrap = as_uid(self.user.uid, self.user.gid)
 
     def _start_system_daemon(self):
