@@ -62,10 +62,14 @@ def call(bus, entry, uid=None, timeout=30):
 class SystemTest(asdtest.TestCase):
 
     def world(self, start=True):
-        """A world with the AutoStart tunnel "web" up."""
+        """A world with the AutoStart tunnel "web" up: a local forward to the
+        target (self.lport) and, as the README's sidedoor, a reverse one
+        (self.rport, on the server's side)."""
         w = SystemWorld(self.fx, start=False)
         self.lport = free_port()
-        w.bus.write_tunnel_file("web", w.tunnel_text(self.lport))
+        self.rport = free_port()
+        w.bus.write_tunnel_file("web", w.tunnel_text(
+            self.lport, extra="RemoteForward=%d:127.0.0.1:%d;\n" % (self.rport, w.target.port)))
         if start:
             w.start_service()
             wait_state(w.bus, "web", "connected", 30)
@@ -83,6 +87,7 @@ class SystemTest(asdtest.TestCase):
         check(os.stat("/proc/%d" % w.service.pid).st_uid == w.bus.user.uid,
               "the service does not run as its user")
         wait_forward(self.lport, w.target.payload)
+        wait_forward(self.rport, w.target.payload, what="the reverse forward")
         for pid in w.service.ssh_children():
             check(os.stat("/proc/%d" % pid).st_uid == w.bus.user.uid,
                   "ssh %d does not run as the service's user" % pid)
