@@ -266,6 +266,13 @@ ctl_cmd_passphrase (Ctl *ctl, int argc, char **argv, GError **error)
       "standard input when that is not a terminal. It goes to the keyring only."));
   if (!ctl_parse_command (context, &argc, &argv, 1, 1, error))
     return FALSE;
+  if (ctl->system)
+    {
+      g_set_error (error, CTL_ERROR, CTL_ERROR_USAGE,
+                   _("the system service has no keyring: give the passphrase as a systemd credential "
+                     "and name it in the tunnel’s PassphraseCredential (see autosshd(8))"));
+      return FALSE;
+    }
   tunnel = ctl_tunnel (ctl, argv[1], error);
   if (tunnel == NULL)
     return FALSE;

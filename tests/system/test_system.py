@@ -195,6 +195,20 @@ class SystemTest(asdtest.TestCase):
         wait_until(lambda: len(calls.calls()) >= 2, 10, "two CheckAuthorization calls")
         check(calls.calls() == [(CONTROL, 1), (MANAGE, 0)], "polkit was asked %r"
               % calls.calls())
+        # autosshctl --system: interactive at a terminal (script gives it
+        # one), not in a script
+        ctl = os.environ["AUTOSSHCTL_BIN"]
+        home = os.path.join(w.bus.dir, "caller")
+        os.makedirs(home)
+        os.chown(home, uid, uid)
+        typescript = os.path.join(home, "typescript")
+        w.bus.run(["script", "-qec", "%s --system restart web" % ctl, typescript], uid=uid)
+        w.bus.run([ctl, "--system", "stop", "web"], uid=uid)
+        wait_until(lambda: len(calls.calls()) >= 4, 10, "two more CheckAuthorization calls")
+        check(calls.calls()[2:] == [(CONTROL, 1), (CONTROL, 0)],
+              "autosshctl at a terminal, then not: polkit was asked %r" % calls.calls())
+        with open(typescript, errors="replace") as f:
+            check(CONTROL in f.read(), "autosshctl did not say which action was refused")
 
     @asdtest.requires(need_root)
     def test_never_as_root(self):
@@ -249,6 +263,10 @@ class SystemTest(asdtest.TestCase):
         props = wait_state(w.bus, "web", "failed", 30)
         check(props["StateReasonCode"] == "credential-missing", "reason %r: %r"
               % (props["StateReasonCode"], props["StateReason"]))
+        ctl = w.bus.run([os.environ["AUTOSSHCTL_BIN"], "--system", "passphrase", "web"],
+                        input="x\n")
+        check(ctl.rc == 2 and "PassphraseCredential" in ctl.stderr,
+              "autosshctl --system passphrase: %s" % ctl.describe())
         check("PassphraseCredential" in props["StateReason"] and key in props["StateReason"],
               "StateReason %r" % props["StateReason"])
 
