@@ -468,8 +468,9 @@ start_askpass (AsdManager *self, GError **error)
  * server cannot listen. */
 /* The Features property: what this service can do beyond the base API;
  * the system service says "system-mode" too. */
-static const char * const features[] = { "reason-codes", "monotonic-timestamps", "tunnel-log",
-                                         "passphrase-credential", "system-mode", NULL };
+#define FEATURES "reason-codes", "monotonic-timestamps", "tunnel-log", "passphrase-credential"
+static const char * const session_features[] = { FEATURES, NULL };
+static const char * const system_features[] = { FEATURES, "system-mode", NULL };
 
 static gboolean
 asd_manager_initable_init (GInitable *initable, GCancellable *cancellable, GError **error)
@@ -495,13 +496,8 @@ asd_manager_initable_init (GInitable *initable, GCancellable *cancellable, GErro
     }
   self->pacer = asd_login_pacer_new (ASD_LOGIN_PACER_DEFAULT_SLOTS);
   asd_dbus_manager_set_version (ASD_DBUS_MANAGER (self), VERSION);
-  {
-    g_auto(GStrv) mine = g_strdupv ((char **) features);
-
-    if (self->mode != ASD_SERVICE_MODE_SYSTEM)
-      g_clear_pointer (&mine[g_strv_length (mine) - 1], g_free);
-    asd_dbus_manager_set_features (ASD_DBUS_MANAGER (self), (const char * const *) mine);
-  }
+  asd_dbus_manager_set_features (ASD_DBUS_MANAGER (self), self->mode == ASD_SERVICE_MODE_SYSTEM
+                                 ? system_features : session_features);
   asd_manager_reload (self, FALSE);
   self->network = g_object_ref (g_network_monitor_get_default ());
   g_signal_connect (self->network, "network-changed", G_CALLBACK (on_network_changed), self);
