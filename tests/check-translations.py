@@ -30,7 +30,8 @@ def make_pot(source_root, package, tmp):
     """The template, from a copy of POTFILES.in in tmp (run_potgen writes
     its output next to the list)."""
     shutil.copy(os.path.join(source_root, "po", "POTFILES.in"), tmp)
-    status = run_potgen(tmp, "xgettext", package, "", PRESET_ARGS[PRESET], source_root)
+    status = run_potgen(tmp, "xgettext", package, os.path.join(source_root, "po"),  # po/its
+                        PRESET_ARGS[PRESET], source_root)
     pot = os.path.join(tmp, package + ".pot")
     if status != 0 or not os.path.isfile(pot):
         sys.exit("xgettext failed (exit %d)" % status)

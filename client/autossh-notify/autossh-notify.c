@@ -18,6 +18,7 @@
 
 #include "asd-names.h"
 #include "asd-program.h"
+#include "asd-service-mode.h"
 #include "notify-activation.h"
 #include "notify-config.h"
 #include "notify-tracker.h"
@@ -25,6 +26,7 @@
 typedef struct {
   GMainLoop *loop;
   AsdNotifyTracker *tracker;
+  AsdNotifyTracker *system_tracker;     /* the system service's tunnels */
   char *config_path;
 } Context;
 
@@ -60,6 +62,8 @@ on_hangup (gpointer user_data)
     {
       g_message ("read %s again", ctx->config_path);
       asd_notify_tracker_set_config (ctx->tracker, config);
+      if (ctx->system_tracker != NULL)
+        asd_notify_tracker_set_config (ctx->system_tracker, config);
     }
   else
     g_message ("keeping the previous settings");
@@ -70,12 +74,27 @@ on_hangup (gpointer user_data)
 static void
 start_service_if_wanted (GDBusConnection *bus)
 {
-  g_autofree char *dir = asd_tunnels_dir ();
+  g_autofree char *dir = asd_tunnels_dir (ASD_SERVICE_MODE_SESSION);
 
   if (asd_notify_activation_wanted (dir))
     asd_notify_activation_start (bus);
   else
     g_debug ("no tunnel in %s starts by itself: not starting the service", dir);
+}
+
+/* The system service's tunnels too, when there is a system bus. */
+static AsdNotifyTracker *
+follow_system_service (GDBusConnection *session, const AsdNotifyConfig *config)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDBusConnection) system = g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, &error);
+
+  if (system == NULL)
+    {
+      g_message ("no system bus (%s): following the session's tunnels only", error->message);
+      return NULL;
+    }
+  return asd_notify_tracker_new_system (session, system, config);
 }
 
 static char *
@@ -98,7 +117,7 @@ main (int argc, char **argv)
   g_autoptr(GDBusConnection) bus = NULL;
   g_autoptr(AsdNotifyConfig) config = NULL;
   g_autofree char *description = NULL;
-  Context ctx = { NULL, NULL, NULL };
+  Context ctx = { NULL, NULL, NULL, NULL };
   int exit_code;
 
   asd_program_init ("autossh-notify", G_LOG_DOMAIN);
@@ -124,6 +143,7 @@ main (int argc, char **argv)
   ctx.loop = g_main_loop_new (NULL, FALSE);
   start_service_if_wanted (bus);
   ctx.tracker = asd_notify_tracker_new (bus, config);
+  ctx.system_tracker = follow_system_service (bus, config);
   g_unix_signal_add (SIGTERM, on_quit_signal, &ctx);
   g_unix_signal_add (SIGINT, on_quit_signal, &ctx);
   g_unix_signal_add (SIGHUP, on_hangup, &ctx);
@@ -131,6 +151,7 @@ main (int argc, char **argv)
   g_main_loop_run (ctx.loop);
 
   g_clear_object (&ctx.tracker);
+  g_clear_object (&ctx.system_tracker);
   g_main_loop_unref (ctx.loop);
   g_free (ctx.config_path);
   notify_uninit ();

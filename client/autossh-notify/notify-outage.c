@@ -227,7 +227,7 @@ show_dropped (Outage *outage)
     {
       Member *member = g_ptr_array_index (outage->members, 0);
 
-      asd_notify_text_dropped (&text, asd_notify_tunnel_get_name (member->tunnel),
+      asd_notify_text_dropped (&text, asd_notify_tunnel_get_title (member->tunnel),
                                member->reason);
     }
   else
@@ -250,7 +250,7 @@ show_back (Outage *outage)
     {
       Member *member = g_ptr_array_index (outage->members, 0);
 
-      asd_notify_text_back (&text, asd_notify_tunnel_get_name (member->tunnel),
+      asd_notify_text_back (&text, asd_notify_tunnel_get_title (member->tunnel),
                             member->downtime_us, member->reason);
     }
   else

@@ -1,4 +1,5 @@
-/* notify-tracker.c: follows autosshd's tunnels on the session bus
+/* notify-tracker.c: follows autosshd's tunnels on the session bus, or the
+ * system service's on the system bus
  *
  * A GDBusObjectManagerClient on io.github.autosshd1 with
  * DO_NOT_AUTO_START: following never starts the service (only
@@ -7,6 +8,9 @@
  * restarts, is picked up: its tunnels arrive as object-added (GLib asks
  * the new owner for its managed objects), and leave as object-removed
  * when it goes.  Each tunnel gets an AsdNotifyTunnel, keyed by object path.
+ * The system service's tunnels are followed by a tracker of their own
+ * (reading them needs no authorization); its notifications still go to
+ * the session's notification server.
  *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -67,13 +71,15 @@ on_object_removed (GDBusObjectManager *manager, GDBusObject *object, gpointer us
 static void
 on_name_owner (GObject *manager, GParamSpec *pspec, gpointer user_data)
 {
+  AsdNotifyTracker *self = user_data;
+  const char *bus = self->context.system ? " on the system bus" : "";
   g_autofree char *owner = g_dbus_object_manager_client_get_name_owner (
       G_DBUS_OBJECT_MANAGER_CLIENT (manager));
 
   if (owner != NULL)
-    g_message ("%s is running (%s)", ASD_BUS_NAME, owner);
+    g_message ("%s%s is running (%s)", ASD_BUS_NAME, bus, owner);
   else
-    g_message ("%s is not running; waiting for it", ASD_BUS_NAME);
+    g_message ("%s%s is not running; waiting for it", ASD_BUS_NAME, bus);
 }
 
 static void
@@ -101,21 +107,15 @@ on_manager_ready (GObject *source, GAsyncResult *result, gpointer user_data)
   g_list_free_full (objects, g_object_unref);
 }
 
-/**
- * asd_notify_tracker_new:
- * @connection: the session bus
- * @config: the settings (copied)
- *
- * Returns: (transfer full): a tracker; it follows the service from the
- *   main loop on
- */
-AsdNotifyTracker *
-asd_notify_tracker_new (GDBusConnection *connection, const AsdNotifyConfig *config)
+static AsdNotifyTracker *
+tracker_new (GDBusConnection *session, GDBusConnection *connection, const AsdNotifyConfig *config,
+             gboolean system)
 {
   AsdNotifyTracker *self = g_object_new (ASD_TYPE_NOTIFY_TRACKER, NULL);
 
   self->connection = g_object_ref (connection);
-  self->context.server = asd_notify_server_new (connection);
+  self->context.system = system;
+  self->context.server = asd_notify_server_new (session);
   self->context.outages = asd_notify_outages_new (self->context.server, self->tunnels);
   asd_notify_tracker_set_config (self, config);
   asd_dbus_object_manager_client_new (connection,
@@ -123,6 +123,36 @@ asd_notify_tracker_new (GDBusConnection *connection, const AsdNotifyConfig *conf
                                       ASD_BUS_NAME, ASD_MANAGER_PATH, self->cancellable,
                                       on_manager_ready, g_object_ref (self));
   return self;
+}
+
+/**
+ * asd_notify_tracker_new:
+ * @connection: the session bus
+ * @config: the settings (copied)
+ *
+ * Returns: (transfer full): a tracker of the session service's tunnels;
+ *   it follows the service from the main loop on
+ */
+AsdNotifyTracker *
+asd_notify_tracker_new (GDBusConnection *connection, const AsdNotifyConfig *config)
+{
+  return tracker_new (connection, connection, config, FALSE);
+}
+
+/**
+ * asd_notify_tracker_new_system:
+ * @session: the session bus, where the notifications go
+ * @system: the system bus
+ * @config: the settings (copied)
+ *
+ * Returns: (transfer full): a tracker of the system service's tunnels
+ *   (autosshd --system), whenever it runs
+ */
+AsdNotifyTracker *
+asd_notify_tracker_new_system (GDBusConnection *session, GDBusConnection *system,
+                               const AsdNotifyConfig *config)
+{
+  return tracker_new (session, system, config, TRUE);
 }
 
 /**

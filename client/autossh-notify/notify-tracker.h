@@ -1,4 +1,4 @@
-/* notify-tracker.h: follows autosshd's tunnels on the session bus
+/* notify-tracker.h: follows autosshd's tunnels on the session or the system bus
  *
  * Copyright 2026 The autosshd developers
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -15,6 +15,9 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (AsdNotifyTracker, asd_notify_tracker, ASD, NOTIFY_TRACKER, GObject)
 
 AsdNotifyTracker *asd_notify_tracker_new        (GDBusConnection       *connection,
+                                                 const AsdNotifyConfig *config);
+AsdNotifyTracker *asd_notify_tracker_new_system (GDBusConnection       *session,
+                                                 GDBusConnection       *system,
                                                  const AsdNotifyConfig *config);
 void              asd_notify_tracker_set_config (AsdNotifyTracker      *self,
                                                  const AsdNotifyConfig *config);

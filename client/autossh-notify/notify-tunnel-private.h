@@ -22,6 +22,7 @@ struct _AsdNotifyTunnel
   AsdDbusTunnel *proxy;
   const AsdNotifyContext *context;
   char *name;
+  char *title;                        /* the name as the texts show it */
   gboolean muted;                     /* named in the context's mute lists */
 
   NotifyNotification *notification;   /* NULL until first shown, or lent */

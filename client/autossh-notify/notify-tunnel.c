@@ -36,6 +36,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include <libnotify/notify.h>
 
 #include "asd-log.h"
@@ -183,8 +185,11 @@ announce_failed (AsdNotifyTunnel *self, const char *fallback)
     return;
   g_free (self->failed_reason);
   self->failed_reason = g_strdup (reason);
-  asd_notify_text_failed (&text, self->name, reason, needs_user_now (self));
-  text.prompt_label = asd_notify_prompt_action_label (asd_notify_prompt_what (self->proxy));
+  asd_notify_text_failed (&text, self->title, reason, needs_user_now (self));
+  /* a system tunnel's secrets are the admin's credentials, not the
+   * user's keyring: no prompt for those */
+  if (!self->context->system)
+    text.prompt_label = asd_notify_prompt_action_label (asd_notify_prompt_what (self->proxy));
   asd_notify_tunnel_show (self, ASD_NOTIFY_KIND_FAILED, &text);
   asd_notify_text_clear (&text);
 }
@@ -230,7 +235,7 @@ announce_back (AsdNotifyTunnel *self, gint64 downtime_us)
       asd_notify_outages_back (self->context->outages, self, downtime_us, reason);
       return;
     }
-  asd_notify_text_back (&text, self->name, downtime_us, reason);
+  asd_notify_text_back (&text, self->title, downtime_us, reason);
   asd_notify_tunnel_show (self, ASD_NOTIFY_KIND_BACK, &text);
   asd_notify_text_clear (&text);
 }
@@ -387,6 +392,10 @@ asd_notify_tunnel_new (AsdDbusTunnel *proxy, const AsdNotifyContext *context)
     self->name = g_path_get_basename (g_dbus_proxy_get_object_path (G_DBUS_PROXY (proxy)));
   else
     self->name = g_strdup (name);
+  /* Translators: how notifications name a tunnel of the system service
+   * (autosshd --system), e.g. "system tunnel web" */
+  self->title = context->system ? g_strdup_printf (_("system tunnel %s"), self->name)
+                                : g_strdup (self->name);
   self->muted = is_muted (self);
   g_signal_connect (proxy, "dropped", G_CALLBACK (on_dropped), self);
   g_signal_connect (proxy, "reconnected", G_CALLBACK (on_reconnected), self);
@@ -400,6 +409,19 @@ const char *
 asd_notify_tunnel_get_name (AsdNotifyTunnel *self)
 {
   return self->name;
+}
+
+/**
+ * asd_notify_tunnel_get_title:
+ * @self: the tunnel
+ *
+ * Returns: its name as the notifications show it: "system tunnel web"
+ *   for one of the system service, else the name
+ */
+const char *
+asd_notify_tunnel_get_title (AsdNotifyTunnel *self)
+{
+  return self->title;
 }
 
 /**
@@ -441,7 +463,7 @@ asd_notify_tunnel_make_label (AsdNotifyTunnel *self)
         g_ptr_array_add (listeners, listener);
     }
   g_ptr_array_add (listeners, NULL);
-  return asd_notify_tunnel_label (self->name, (const char * const *) listeners->pdata);
+  return asd_notify_tunnel_label (self->title, (const char * const *) listeners->pdata);
 }
 
 /**
@@ -482,15 +504,17 @@ asd_notify_tunnel_get_down_since (AsdNotifyTunnel *self)
 void
 asd_notify_tunnel_act (AsdNotifyTunnel *self, const char *action)
 {
+  /* a person clicked: polkit may ask them (the system service) */
+  GDBusCallFlags flags = G_DBUS_CALL_FLAGS_NO_AUTO_START |
+    (self->context->system ? G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION : 0);
+
   tunnel_log (self, G_LOG_LEVEL_MESSAGE, "%s: action %s", self->name, action);
   if (g_strcmp0 (action, "prompt") == 0)
     asd_notify_tunnel_prompt (self);
   else if (g_strcmp0 (action, "reconnect") == 0)
-    asd_dbus_tunnel_call_restart (self->proxy, G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL,
-                                  on_call_done, (gpointer) "restart");
+    asd_dbus_tunnel_call_restart (self->proxy, flags, -1, NULL, on_call_done, (gpointer) "restart");
   else if (g_strcmp0 (action, "stop") == 0)
-    asd_dbus_tunnel_call_stop (self->proxy, G_DBUS_CALL_FLAGS_NO_AUTO_START, -1, NULL,
-                               on_call_done, (gpointer) "stop");
+    asd_dbus_tunnel_call_stop (self->proxy, flags, -1, NULL, on_call_done, (gpointer) "stop");
 }
 
 /**
@@ -569,5 +593,6 @@ asd_notify_tunnel_free (AsdNotifyTunnel *self)
   g_clear_object (&self->notification);
   g_clear_object (&self->proxy);
   g_free (self->name);
+  g_free (self->title);
   g_free (self);
 }

@@ -20,6 +20,8 @@ typedef struct _AsdNotifyOutages AsdNotifyOutages;
  * @mute_servers: (array zero-terminated=1): servers (as Destination
  *   writes them) whose tunnels say nothing
  * @outages: the drops being told, per server
+ * @system: the tunnels are the system service's (their texts say "system
+ *   tunnel"; acting on one may need polkit's permission)
  *
  * What every tunnel's notification shares; owned by the tracker, which
  * outlives the tunnels.
@@ -30,6 +32,7 @@ typedef struct {
   char **mute;
   char **mute_servers;
   AsdNotifyOutages *outages;
+  gboolean system;
 } AsdNotifyContext;
 
 typedef struct _AsdNotifyTunnel AsdNotifyTunnel;
@@ -37,6 +40,7 @@ typedef struct _AsdNotifyTunnel AsdNotifyTunnel;
 AsdNotifyTunnel *asd_notify_tunnel_new           (AsdDbusTunnel          *proxy,
                                                   const AsdNotifyContext *context);
 const char      *asd_notify_tunnel_get_name      (AsdNotifyTunnel        *self);
+const char      *asd_notify_tunnel_get_title     (AsdNotifyTunnel        *self);
 const char      *asd_notify_tunnel_get_server    (AsdNotifyTunnel        *self);
 char            *asd_notify_tunnel_make_label    (AsdNotifyTunnel        *self);
 gboolean         asd_notify_tunnel_drop_waiting  (AsdNotifyTunnel        *self);

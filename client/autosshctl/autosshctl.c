@@ -214,10 +214,14 @@ int
 main (int argc, char **argv)
 {
   gboolean version = FALSE;
-  Ctl ctl = { FALSE, NULL, NULL };
+  Ctl ctl = { FALSE, NULL, NULL, FALSE };
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &ctl.json,
       N_("Print JSON (list, status, monitor, logs)"), NULL },
+    { "system", 0, 0, G_OPTION_ARG_NONE, &ctl.system,
+      N_("Talk to the system service (boot-time tunnels; changes need polkit’s permission)"), NULL },
+    { "user", 0, G_OPTION_FLAG_REVERSE, G_OPTION_ARG_NONE, &ctl.system,
+      N_("Talk to your own service on the session bus (the default)"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
     { NULL }
   };

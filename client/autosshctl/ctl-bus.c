@@ -11,6 +11,8 @@
  */
 #include "config.h"
 
+#include <unistd.h>
+
 #include <string.h>
 #include <glib/gi18n.h>
 
@@ -138,7 +140,11 @@ no_bus_advice (void)
  * @ctl: the context
  * @error: return location for an error (%CTL_ERROR_UNAVAILABLE)
  *
- * Returns: (transfer none): the session bus, connected on first use
+ * With --system, a person at a terminal may be asked by polkit for a
+ * password: the calls then allow interactive authorization.
+ *
+ * Returns: (transfer none): the session bus (or with --system the system
+ *   bus), connected on first use
  */
 GDBusConnection *
 ctl_bus (Ctl *ctl, GError **error)
@@ -148,7 +154,13 @@ ctl_bus (Ctl *ctl, GError **error)
   if (ctl->bus != NULL)
     return ctl->bus;
   asd_error_quark ();   /* registers the service's error names */
-  ctl->bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &local_error);
+  ctl->bus = g_bus_get_sync (asd_service_mode_bus_type (ctl_mode (ctl)), NULL, &local_error);
+  if (ctl->bus == NULL && ctl->system)
+    {
+      g_set_error (error, CTL_ERROR, CTL_ERROR_UNAVAILABLE, _("cannot connect to the system bus: %s"),
+                   local_error->message);
+      return NULL;
+    }
   if (ctl->bus == NULL)
     {
       g_autofree char *why = g_strdup_printf (_("cannot connect to the session bus: %s"), local_error->message);
@@ -158,6 +170,8 @@ ctl_bus (Ctl *ctl, GError **error)
     }
   /* A closed bus ends a command with an error, not with SIGTERM. */
   g_dbus_connection_set_exit_on_close (ctl->bus, FALSE);
+  if (ctl->system && isatty (STDIN_FILENO))
+    asd_bus_allow_interactive_authorization (ctl->bus);
   return ctl->bus;
 }
 

@@ -47,10 +47,10 @@ make_private_dir (GError **error)
 /* The tunnel's file when it holds @settings (the service reads the same
  * directory), so its comments and order show; else NULL. */
 static char *
-file_text (AsdDbusTunnel *tunnel, const AsdTunnelSettings *settings)
+file_text (AsdServiceMode mode, AsdDbusTunnel *tunnel, const AsdTunnelSettings *settings)
 {
   g_autofree char *base = g_strdup_printf ("%s.conf", asd_dbus_tunnel_get_name (tunnel));
-  g_autofree char *dir = asd_tunnels_dir ();
+  g_autofree char *dir = asd_tunnels_dir (mode);
   g_autofree char *path = g_build_filename (dir, base, NULL);
   g_autoptr(AsdTunnelSettings) on_disk = NULL;
   char *text = NULL;
@@ -65,9 +65,10 @@ file_text (AsdDbusTunnel *tunnel, const AsdTunnelSettings *settings)
 }
 
 static gboolean
-write_copy (AsdDbusTunnel *tunnel, const AsdTunnelSettings *settings, const char *path, GError **error)
+write_copy (AsdServiceMode mode, AsdDbusTunnel *tunnel, const AsdTunnelSettings *settings,
+            const char *path, GError **error)
 {
-  g_autofree char *text = file_text (tunnel, settings);
+  g_autofree char *text = file_text (mode, tunnel, settings);
 
   if (text == NULL)
     return asd_tunnel_settings_save (settings, path, error);
@@ -241,7 +242,7 @@ ctl_cmd_edit (Ctl *ctl, int argc, char **argv, GError **error)
       (dir = make_private_dir (error)) == NULL)
     return FALSE;
   path = g_strdup_printf ("%s/%s.conf", dir, argv[1]);
-  ok = write_copy (tunnel, original, path, error) && edit_loop (tunnel, original, path, &edited, error);
+  ok = write_copy (ctl_mode (ctl), tunnel, original, path, error) && edit_loop (tunnel, original, path, &edited, error);
   if (!ok && edited)
     {
       /* the user's work is not thrown away */

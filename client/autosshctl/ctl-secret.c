@@ -237,6 +237,13 @@ ctl_cmd_passphrase (Ctl *ctl, int argc, char **argv, GError **error)
       "passphrase is checked before it is stored.  It goes to the keyring only."));
   if (!ctl_parse_command (context, &argc, &argv, 1, 1, error))
     return FALSE;
+  if (ctl->system)
+    {
+      g_set_error (error, CTL_ERROR, CTL_ERROR_USAGE,
+                   _("the system service has no keyring: give the passphrase as a systemd credential "
+                     "and name it in the tunnel’s PassphraseCredential (see autosshd(8))"));
+      return FALSE;
+    }
   tunnel = ctl_tunnel (ctl, argv[1], error);
   if (tunnel == NULL || !ctl_secret_subject_find (tunnel, password, &subject, error))
     return FALSE;

@@ -9,6 +9,7 @@
 
 #include "asd-dbus-generated.h"
 #include "asd-names.h"
+#include "asd-service-mode.h"
 #include "asd-tunnel-settings.h"
 
 G_BEGIN_DECLS
@@ -54,14 +55,23 @@ typedef enum {
 /**
  * Ctl:
  * @json: print JSON instead of text (--json)
- * @bus: the session bus, once connected
+ * @bus: the service's bus, once connected
  * @manager: the Manager proxy, once connected
+ * @system: talk to the system service (--system), not the user's (--user)
  */
 typedef struct {
   gboolean json;
   GDBusConnection *bus;
   AsdDbusManager *manager;
+  gboolean system;
 } Ctl;
+
+/* The service the command talks to. */
+static inline AsdServiceMode
+ctl_mode (const Ctl *ctl)
+{
+  return ctl->system ? ASD_SERVICE_MODE_SYSTEM : ASD_SERVICE_MODE_SESSION;
+}
 
 /**
  * CtlWait:

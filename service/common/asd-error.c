@@ -23,6 +23,7 @@ static const GDBusErrorEntry asd_error_entries[] = {
   { ASD_ERROR_FORWARD_FAILED, "io.github.autosshd1.Error.ForwardFailed" },
   { ASD_ERROR_IDENTITY_FILE, "io.github.autosshd1.Error.IdentityFile" },
   { ASD_ERROR_HOST_KEY_MISMATCH, "io.github.autosshd1.Error.HostKeyMismatch" },
+  { ASD_ERROR_NOT_AUTHORIZED, "io.github.autosshd1.Error.NotAuthorized" },
 };
 
 /**

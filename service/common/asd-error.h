@@ -44,6 +44,8 @@ G_BEGIN_DECLS
  *   read (io.github.autosshd1.Error.IdentityFile)
  * @ASD_ERROR_HOST_KEY_MISMATCH: the fingerprint is not the one the server
  *   offered (io.github.autosshd1.Error.HostKeyMismatch)
+ * @ASD_ERROR_NOT_AUTHORIZED: polkit does not allow the caller this call
+ *   (the system service; io.github.autosshd1.Error.NotAuthorized)
  *
  * Every fallible call of the core reports one of these, with a message a
  * person can act on; over D-Bus they travel under the names above.
@@ -64,6 +66,7 @@ typedef enum {
   ASD_ERROR_FORWARD_FAILED,
   ASD_ERROR_IDENTITY_FILE,
   ASD_ERROR_HOST_KEY_MISMATCH,
+  ASD_ERROR_NOT_AUTHORIZED,
 } AsdError;
 
 GQuark asd_error_quark (void);

@@ -180,16 +180,3 @@ asd_tunnel_object_path (const char *name)
 
   return g_strconcat (ASD_TUNNEL_PATH_PREFIX, element, NULL);
 }
-
-/**
- * asd_tunnels_dir:
- *
- * Where the session service keeps the tunnels' files.
- *
- * Returns: (transfer full): $XDG_CONFIG_HOME/autosshd/tunnels
- */
-char *
-asd_tunnels_dir (void)
-{
-  return g_build_filename (g_get_user_config_dir (), "autosshd", "tunnels", NULL);
-}

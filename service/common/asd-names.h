@@ -58,6 +58,5 @@ gboolean        asd_tunnel_name_is_valid     (const char     *name);
 gboolean        asd_tunnel_name_check        (const char     *name,
                                               GError        **error);
 char           *asd_tunnel_object_path       (const char     *name);
-char           *asd_tunnels_dir              (void);
 
 G_END_DECLS

@@ -32,21 +32,25 @@ asd_program_init (const char *prgname, const char *log_domain)
 }
 
 /**
- * asd_program_start_session:
+ * asd_program_start:
  * @context: the program's options; -v/--verbose and --version are added
  * @argc: (inout): from main()
  * @argv: (inout): from main()
+ * @system: (nullable): where one of @context's options stores whether
+ *   the system bus is wanted (autosshd --system), read once the options
+ *   are parsed; %NULL: the session bus
  * @exit_code: (out): with %NULL returned, what main() returns
  *
  * The common start of the session programs (autosshd, autossh-notify):
  * parses the options, answers --version, turns on debug messages with -v,
- * and connects to the session bus; problems are reported on stderr.
+ * and connects to the mode's bus; problems are reported on stderr.
  *
- * Returns: (transfer full) (nullable): the session bus, or %NULL when the
+ * Returns: (transfer full) (nullable): the bus, or %NULL when the
  *   program is to exit with *@exit_code
  */
 GDBusConnection *
-asd_program_start_session (GOptionContext *context, int *argc, char ***argv, int *exit_code)
+asd_program_start (GOptionContext *context, int *argc, char ***argv,
+                   const gboolean *system, int *exit_code)
 {
   gboolean verbose = FALSE, version = FALSE;
   const GOptionEntry entries[] = {
@@ -73,10 +77,28 @@ asd_program_start_session (GOptionContext *context, int *argc, char ***argv, int
   if (verbose)
     g_log_set_debug_enabled (TRUE);
 
-  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  bus = g_bus_get_sync (system != NULL && *system ? G_BUS_TYPE_SYSTEM : G_BUS_TYPE_SESSION,
+                        NULL, &error);
   if (bus == NULL)
     g_printerr ("%s: %s\n", g_get_prgname (), error->message);
   else
     *exit_code = EXIT_SUCCESS;   /* unless the program fails later */
   return bus;
+}
+
+/**
+ * asd_program_start_session:
+ * @context: the program's options
+ * @argc: (inout): from main()
+ * @argv: (inout): from main()
+ * @exit_code: (out): with %NULL returned, what main() returns
+ *
+ * asd_program_start() for a program of the session bus.
+ *
+ * Returns: (transfer full) (nullable): the session bus, or %NULL
+ */
+GDBusConnection *
+asd_program_start_session (GOptionContext *context, int *argc, char ***argv, int *exit_code)
+{
+  return asd_program_start (context, argc, argv, NULL, exit_code);
 }

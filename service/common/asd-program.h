@@ -11,6 +11,11 @@ G_BEGIN_DECLS
 
 void             asd_program_init          (const char      *prgname,
                                             const char      *log_domain);
+GDBusConnection *asd_program_start         (GOptionContext  *context,
+                                            int             *argc,
+                                            char          ***argv,
+                                            const gboolean  *system,
+                                            int             *exit_code);
 GDBusConnection *asd_program_start_session (GOptionContext  *context,
                                             int             *argc,
                                             char          ***argv,

@@ -103,6 +103,12 @@ describe_secret (AsdReasonCode code, GVariant *details)
     case ASD_REASON_SECRET_REJECTED:
       return g_strdup_printf (_("the secret stored for %s was not accepted (or the server refused the key): store the right one with “autosshctl passphrase %s”"),
                               subject, tunnel != NULL ? tunnel : "NAME");
+    case ASD_REASON_CREDENTIAL_MISSING:
+      if (text_of (details, ASD_DETAIL_CREDENTIAL) != NULL)
+        return g_strdup_printf (_("the passphrase of %s cannot be read from the systemd credential “%s”: %s"),
+                                subject, text_of (details, ASD_DETAIL_CREDENTIAL), message != NULL ? message : "");
+      return g_strdup_printf (_("%s asks for a passphrase, but the system service has no keyring and tunnel “%s” names no PassphraseCredential: give the passphrase as a systemd credential"),
+                              subject, tunnel != NULL ? tunnel : "NAME");
     case ASD_REASON_KEYRING_LOCKED:
       first = g_strdup_printf (_("the keyring holding %s is locked: unlock it (log in to the desktop, or run gnome-keyring-daemon --unlock)"),
                                subject);
@@ -249,6 +255,7 @@ asd_reason_describe (AsdReasonCode code, GVariant *details)
                      _("the server refused the key or password (Permission denied); check IdentityFile and the server's authorized_keys"));
     case ASD_REASON_SECRET_MISSING:
     case ASD_REASON_SECRET_REJECTED:
+    case ASD_REASON_CREDENTIAL_MISSING:
     case ASD_REASON_KEYRING_LOCKED:
     case ASD_REASON_KEYRING_UNAVAILABLE:
       return describe_secret (code, details);

@@ -49,6 +49,7 @@ typedef enum {
   ASD_REASON_SSH_EXITED,               /*< nick=ssh-exited >*/
   ASD_REASON_SESSION_UNRESPONSIVE,     /*< nick=session-unresponsive >*/
   ASD_REASON_HOST_NOT_FOUND,           /*< nick=host-not-found >*/
+  ASD_REASON_CREDENTIAL_MISSING,       /*< nick=credential-missing >*/
 } AsdReasonCode;
 
 /* The keys of a reason's details (a{sv}); which go with which code is
@@ -67,6 +68,7 @@ typedef enum {
 #define ASD_DETAIL_FILE          "file"           /* s */
 #define ASD_DETAIL_LINE          "line"           /* u: 0 for the whole file */
 #define ASD_DETAIL_SSH_LINE      "ssh-line"       /* s: ssh's own words (English) */
+#define ASD_DETAIL_CREDENTIAL    "credential"     /* s: a systemd credential's name */
 #define ASD_DETAIL_MESSAGE       "message"        /* s: a system's or library's message */
 #define ASD_DETAIL_SECONDS       "seconds"        /* u */
 #define ASD_DETAIL_RETRY         "retry"          /* s: never, short, when-reachable, backoff, when-unlocked */

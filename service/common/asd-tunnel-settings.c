@@ -35,6 +35,8 @@ const Key asd_settings_keys[] = {
   { "TrustedHostKey", "s", AT (trusted_host_key), asd_settings_check_fingerprint, 0, 0, 0, NULL },
   { "AutoStart", "b", AT (auto_start), NULL, 0, 0, 0, NULL },
   { "Transient", "b", AT (transient), NULL, 0, 0, 0, NULL },
+  /* a credential's name: the characters of a login name */
+  { "PassphraseCredential", "s", AT (passphrase_credential), asd_settings_check_user, 0, 0, 0, NULL },
 };
 
 const guint asd_settings_n_keys = G_N_ELEMENTS (asd_settings_keys);
@@ -232,6 +234,7 @@ asd_tunnel_settings_copy (const AsdTunnelSettings *settings)
   copy->user = g_strdup (settings->user);
   copy->identity_file = g_strdup (settings->identity_file);
   copy->trusted_host_key = g_strdup (settings->trusted_host_key);
+  copy->passphrase_credential = g_strdup (settings->passphrase_credential);
   copy->local_forwards = g_strdupv (settings->local_forwards);
   copy->remote_forwards = g_strdupv (settings->remote_forwards);
   copy->dynamic_forwards = g_strdupv (settings->dynamic_forwards);
@@ -248,6 +251,7 @@ asd_tunnel_settings_free (AsdTunnelSettings *settings)
   g_free (settings->user);
   g_free (settings->identity_file);
   g_free (settings->trusted_host_key);
+  g_free (settings->passphrase_credential);
   g_strfreev (settings->local_forwards);
   g_strfreev (settings->remote_forwards);
   g_strfreev (settings->dynamic_forwards);

@@ -40,6 +40,7 @@ typedef struct {
   char *trusted_host_key;      /* "SHA256:..." approved by the user */
   gboolean auto_start;         /* default TRUE */
   gboolean transient;
+  char *passphrase_credential; /* the systemd credential holding the key's passphrase */
 } AsdTunnelSettings;
 
 AsdTunnelSettings *asd_tunnel_settings_new    (void);

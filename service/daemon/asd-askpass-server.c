@@ -64,6 +64,7 @@ struct _AsdAskpassServer
 
   char *path;
   gboolean take_over;            /* --replace: another instance's socket is ours */
+  gboolean no_keyring;           /* the system service: no Secret Service */
   GStatBuf bound;                /* the socket file we made */
   GSocketListener *listener;
   GCancellable *cancellable;     /* the accept under way */
@@ -452,6 +453,24 @@ const char *
 asd_askpass_server_get_path (AsdAskpassServer *self)
 {
   return self->path;
+}
+
+/**
+ * asd_askpass_server_set_keyring:
+ * @self: a server
+ * @keyring: whether the answers may come from the Secret Service (the
+ *   session service: yes, the default; the system service: no)
+ */
+void
+asd_askpass_server_set_keyring (AsdAskpassServer *self, gboolean keyring)
+{
+  self->no_keyring = !keyring;
+}
+
+gboolean
+asd_askpass_server_get_keyring (AsdAskpassServer *self)
+{
+  return !self->no_keyring;
 }
 
 /**

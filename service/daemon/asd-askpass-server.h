@@ -33,6 +33,9 @@ AsdAskpassServer *asd_askpass_server_new        (const char        *socket_path,
                                                  GError           **error);
 const char       *asd_askpass_server_get_path   (AsdAskpassServer  *self);
 char             *asd_askpass_server_get_dir    (AsdAskpassServer  *self);
+void              asd_askpass_server_set_keyring (AsdAskpassServer *self,
+                                                 gboolean           keyring);
+gboolean          asd_askpass_server_get_keyring (AsdAskpassServer *self);
 char             *asd_askpass_server_register   (AsdAskpassServer  *self,
                                                  AsdAskpassHandler  handler,
                                                  gpointer           user_data);

@@ -404,6 +404,7 @@ start_run (AsdKeeper *self)
            (self->settings->monitor_port != 0 && self->settings->echo_port == 0);
   self->run = asd_ssh_run_new (self->name, (const char * const *) self->argv, remote,
                                self->settings->trusted_host_key,
+                               self->settings->passphrase_credential,
                                self->askpass_server, self->askpass_helper);
   g_signal_connect (self->run, "connected", G_CALLBACK (on_run_connected), self);
   g_signal_connect (self->run, "ended", G_CALLBACK (on_run_ended), self);

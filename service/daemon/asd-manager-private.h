@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include "asd-authorizer.h"
 #include "asd-manager.h"
 #include "asd-sleep-monitor.h"
 #include "asd-tunnel.h"
@@ -16,6 +17,8 @@ struct _AsdManager
 {
   AsdDbusManagerSkeleton parent_instance;
 
+  AsdServiceMode mode;
+  AsdAuthorizer *authorizer;            /* the system service's; NULL: everyone may */
   AsdTunnelStore *store;
   gboolean replace;                     /* --replace: take over the askpass socket */
   GHashTable *tunnels;                  /* name → AsdTunnel */

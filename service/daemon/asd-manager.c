@@ -19,8 +19,10 @@
  */
 #include "config.h"
 
+#include <unistd.h>
 #include <glib/gi18n.h>
 
+#include "asd-authorized-skeleton.h"
 #include "asd-error.h"
 #include "asd-manager.h"
 #include "asd-manager-private.h"
@@ -38,6 +40,7 @@ static guint signals[N_SIGNALS];
 
 enum {
   PROP_0,
+  PROP_MODE,
   PROP_TUNNELS_DIR,
   PROP_REPLACE,
 };
@@ -110,6 +113,7 @@ asd_manager_add_tunnel_object (AsdManager *self, AsdTunnel *tunnel)
   asd_tunnel_set_askpass (tunnel, self->askpass, self->askpass_helper);
   asd_tunnel_set_pacer (tunnel, self->pacer);
   asd_tunnel_set_port_owner (tunnel, port_owner, self);
+  asd_authorized_skeleton_set_authorizer (G_DBUS_INTERFACE_SKELETON (tunnel), self->authorizer);
   g_hash_table_insert (self->tunnels, g_strdup (asd_tunnel_get_name (tunnel)), g_object_ref (tunnel));
   g_signal_connect_swapped (tunnel, "ssh-ended", G_CALLBACK (on_ssh_ended), self);
   g_dbus_object_manager_server_export (self->objects, G_DBUS_OBJECT_SKELETON (object));
@@ -304,6 +308,8 @@ asd_manager_shutdown (AsdManager *self)
 {
   self->shutting_down = TRUE;
   self->exiting = TRUE;
+  if (self->authorizer != NULL)
+    asd_authorizer_cancel (self->authorizer);
   asd_manager_for_each_tunnel (self, refuse_shutting_down);
   asd_manager_for_each_tunnel (self, asd_tunnel_stop);
   check_shut_down (self);
@@ -372,6 +378,7 @@ asd_manager_dispose (GObject *object)
   g_clear_object (&self->askpass);
   g_clear_object (&self->pacer);
   g_clear_object (&self->store);
+  g_clear_object (&self->authorizer);
 
   G_OBJECT_CLASS (asd_manager_parent_class)->dispose (object);
 }
@@ -384,8 +391,9 @@ asd_manager_finalize (GObject *object)
   G_OBJECT_CLASS (asd_manager_parent_class)->finalize (object);
 }
 
-/* "tunnels-dir": construct-only, the store's directory; "replace": take
- * over from a running instance (autosshd --replace). */
+/* "mode": construct-only, session or system service; "tunnels-dir":
+ * construct-only, the store's directory; "replace": take over from a
+ * running instance (autosshd --replace). */
 static void
 asd_manager_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
@@ -393,6 +401,9 @@ asd_manager_set_property (GObject *object, guint prop_id, const GValue *value, G
 
   switch (prop_id)
     {
+    case PROP_MODE:
+      self->mode = g_value_get_int (value);
+      break;
     case PROP_TUNNELS_DIR:
       if (g_value_get_string (value) != NULL)
         self->store = asd_tunnel_store_new (g_value_get_string (value));
@@ -405,6 +416,15 @@ asd_manager_set_property (GObject *object, guint prop_id, const GValue *value, G
     }
 }
 
+/* Every call waits for its authorization (asd-authorized-skeleton). */
+static GDBusInterfaceVTable *
+asd_manager_get_vtable (GDBusInterfaceSkeleton *skeleton)
+{
+  GDBusInterfaceSkeletonClass *parent = G_DBUS_INTERFACE_SKELETON_CLASS (asd_manager_parent_class);
+
+  return asd_authorized_vtable (skeleton, parent->get_vtable (skeleton));
+}
+
 static void
 asd_manager_class_init (AsdManagerClass *klass)
 {
@@ -413,7 +433,12 @@ asd_manager_class_init (AsdManagerClass *klass)
   object_class->dispose = asd_manager_dispose;
   object_class->finalize = asd_manager_finalize;
   object_class->set_property = asd_manager_set_property;
+  G_DBUS_INTERFACE_SKELETON_CLASS (klass)->get_vtable = asd_manager_get_vtable;
 
+  g_object_class_install_property (object_class, PROP_MODE,
+    g_param_spec_int ("mode", NULL, NULL, ASD_SERVICE_MODE_SESSION, ASD_SERVICE_MODE_SYSTEM,
+                      ASD_SERVICE_MODE_SESSION,
+                      G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
   g_object_class_install_property (object_class, PROP_TUNNELS_DIR,
     g_param_spec_string ("tunnels-dir", NULL, NULL, NULL,
                          G_PARAM_WRITABLE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS));
@@ -447,7 +472,8 @@ asd_manager_init (AsdManager *self)
 static gboolean
 start_askpass (AsdManager *self, GError **error)
 {
-  g_autofree char *socket = g_build_filename (g_get_user_runtime_dir (), "autosshd", "askpass", NULL);
+  g_autofree char *runtime_dir = asd_runtime_dir (self->mode);
+  g_autofree char *socket = g_build_filename (runtime_dir, "askpass", NULL);
   const char *helper = g_getenv ("AUTOSSHD_ASKPASS");
 
   self->askpass_helper = g_strdup (helper != NULL ? helper : LIBEXECDIR "/autosshd-askpass");
@@ -457,14 +483,19 @@ start_askpass (AsdManager *self, GError **error)
       g_prefix_error (error, _("ssh's questions (passphrases, host keys) cannot be answered: "));
       return FALSE;
     }
+  /* the system service has no keyring: credentials only */
+  asd_askpass_server_set_keyring (self->askpass, self->mode == ASD_SERVICE_MODE_SESSION);
   return TRUE;
 }
 
 /* Reads every tunnel file (none is started yet); fails if the askpass
  * server cannot listen. */
-/* The Features property: what this service can do beyond the base API. */
-static const char * const features[] = { "reason-codes", "monotonic-timestamps", "tunnel-log",
-                                         "control-master", NULL };
+/* The Features property: what this service can do beyond the base API;
+ * the system service says "system-mode" too. */
+#define FEATURES "reason-codes", "monotonic-timestamps", "tunnel-log", "control-master", \
+                 "passphrase-credential"
+static const char * const session_features[] = { FEATURES, NULL };
+static const char * const system_features[] = { FEATURES, "system-mode", NULL };
 
 static gboolean
 asd_manager_initable_init (GInitable *initable, GCancellable *cancellable, GError **error)
@@ -473,11 +504,25 @@ asd_manager_initable_init (GInitable *initable, GCancellable *cancellable, GErro
 
   g_return_val_if_fail (self->store != NULL, FALSE);
 
+  /* ssh of the system service never runs as root (a tunnel's settings
+   * may run commands): the unit runs it as the user autosshd */
+  if (self->mode == ASD_SERVICE_MODE_SYSTEM && geteuid () == 0)
+    {
+      g_set_error (error, ASD_ERROR, ASD_ERROR_FAILED,
+                   _("the system service does not run as root: start it as the user autosshd (systemctl start autosshd)"));
+      return FALSE;
+    }
   if (!start_askpass (self, error))
     return FALSE;
+  if (self->mode == ASD_SERVICE_MODE_SYSTEM)
+    {
+      self->authorizer = asd_authorizer_new ();
+      asd_authorized_skeleton_set_authorizer (G_DBUS_INTERFACE_SKELETON (self), self->authorizer);
+    }
   self->pacer = asd_login_pacer_new (ASD_LOGIN_PACER_DEFAULT_SLOTS);
   asd_dbus_manager_set_version (ASD_DBUS_MANAGER (self), VERSION);
-  asd_dbus_manager_set_features (ASD_DBUS_MANAGER (self), features);
+  asd_dbus_manager_set_features (ASD_DBUS_MANAGER (self), self->mode == ASD_SERVICE_MODE_SYSTEM
+                                 ? system_features : session_features);
   asd_manager_reload (self, FALSE);
   self->network = g_object_ref (g_network_monitor_get_default ());
   g_signal_connect (self->network, "network-changed", G_CALLBACK (on_network_changed), self);
@@ -494,6 +539,8 @@ asd_manager_initable_iface_init (GInitableIface *iface)
 
 /**
  * asd_manager_new:
+ * @mode: the session or the system service (which asks polkit who may
+ *   change what, and has no keyring)
  * @tunnels_dir: the directory of the tunnels' files
  * @replace: take over from a running instance (its askpass socket)
  * @error: return location for an error
@@ -505,8 +552,8 @@ asd_manager_initable_iface_init (GInitableIface *iface)
  *   runs and @replace is not set)
  */
 AsdManager *
-asd_manager_new (const char *tunnels_dir, gboolean replace, GError **error)
+asd_manager_new (AsdServiceMode mode, const char *tunnels_dir, gboolean replace, GError **error)
 {
-  return g_initable_new (ASD_TYPE_MANAGER, NULL, error, "tunnels-dir", tunnels_dir,
+  return g_initable_new (ASD_TYPE_MANAGER, NULL, error, "mode", mode, "tunnels-dir", tunnels_dir,
                          "replace", replace, NULL);
 }

@@ -7,13 +7,15 @@
 
 #include "asd-dbus-generated.h"
 #include "asd-names.h"
+#include "asd-service-mode.h"
 
 G_BEGIN_DECLS
 
 #define ASD_TYPE_MANAGER (asd_manager_get_type ())
 G_DECLARE_FINAL_TYPE (AsdManager, asd_manager, ASD, MANAGER, AsdDbusManagerSkeleton)
 
-AsdManager *asd_manager_new              (const char      *tunnels_dir,
+AsdManager *asd_manager_new              (AsdServiceMode   mode,
+                                          const char      *tunnels_dir,
                                           gboolean         replace,
                                           GError         **error);
 gboolean    asd_manager_export           (AsdManager      *self,

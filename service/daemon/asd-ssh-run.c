@@ -444,6 +444,8 @@ asd_ssh_run_init (AsdSshRun *self)
  * @argv: ssh's argv
  * @remote_forwards: the tunnel has remote forwards (connected waits for them)
  * @trusted_host_key: (nullable): the fingerprint the user approved
+ * @passphrase_credential: (nullable): the systemd credential with the
+ *   key's passphrase
  * @askpass: the service's askpass server (needed to start: its directory
  *   holds ssh's log FIFO too)
  * @askpass_helper: the helper program ssh runs as SSH_ASKPASS
@@ -455,6 +457,7 @@ asd_ssh_run_new (const char         *tunnel_name,
                  const char * const *argv,
                  gboolean            remote_forwards,
                  const char         *trusted_host_key,
+                 const char         *passphrase_credential,
                  AsdAskpassServer   *askpass,
                  const char         *askpass_helper)
 {
@@ -464,7 +467,8 @@ asd_ssh_run_new (const char         *tunnel_name,
   self->remote_forwards = remote_forwards;
   self->askpass = askpass != NULL ? g_object_ref (askpass) : NULL;
   self->askpass_helper = g_strdup (askpass_helper);
-  self->answers = asd_tunnel_askpass_new (tunnel_name, trusted_host_key);
+  self->answers = asd_tunnel_askpass_new (tunnel_name, trusted_host_key, passphrase_credential,
+                                          askpass == NULL || asd_askpass_server_get_keyring (askpass));
   self->ssh = asd_ssh_process_new (argv, ASD_SSH_PROCESS_NEW_SESSION | ASD_SSH_PROCESS_READ_STDERR);
   asd_ssh_process_set_tunnel_name (self->ssh, tunnel_name);
   g_signal_connect (self->ssh, "log-line", G_CALLBACK (on_ssh_line), self);

@@ -18,6 +18,7 @@ AsdSshRun *asd_ssh_run_new     (const char         *tunnel_name,
                                 const char * const *argv,
                                 gboolean            remote_forwards,
                                 const char         *trusted_host_key,
+                                const char         *passphrase_credential,
                                 AsdAskpassServer   *askpass,
                                 const char         *askpass_helper);
 void       asd_ssh_run_watch_with (AsdSshRun       *self,

@@ -1,8 +1,10 @@
 /* asd-tunnel-askpass.c: what a tunnel answers when ssh asks
  *
  * ssh asks through the askpass helper (asd-askpass-server) for a key's
- * passphrase, a password, or whether to trust an unknown host key.  The
- * secrets come from the keyring (asd-secrets); a host key is trusted only
+ * passphrase, a password, or whether to trust an unknown host key.  A
+ * key's passphrase comes from the systemd credential the tunnel names
+ * (PassphraseCredential, asd-credential), else from the keyring
+ * (asd-secrets), which the system service does not have; a host key is trusted only
  * when ssh shows exactly the fingerprint the user approved.  What happened
  * is remembered for the run, so that a failed run gets a reason that says
  * what to do (store a passphrase, unlock the keyring, approve a key), and
@@ -21,6 +23,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "asd-credential.h"
 #include "asd-fingerprint.h"
 #include "asd-secrets.h"
 #include "asd-ssh-config.h"
@@ -43,12 +46,17 @@ typedef enum {
   NOTE_KEYRING_FAILED,
   NOTE_HOST_KEY_UNKNOWN,
   NOTE_UNANSWERABLE,
+  /* no keyring, no credential (or an unreadable one): the cause, even
+   * when ssh then asks for a password it cannot have either */
+  NOTE_CREDENTIAL_MISSING,
 } Note;
 
 struct _AsdTunnelAskpass
 {
   char *name;
   char *trusted_host_key;
+  char *credential;        /* PassphraseCredential, or NULL */
+  gboolean keyring;        /* secrets may come from the Secret Service */
   Note note;
   GVariant *details;       /* what the note is about (an a{sv} of reason details) */
   GCancellable *cancellable;
@@ -86,13 +94,26 @@ secret_details (const AsdSecretRef *ref, const char *message)
   return g_variant_dict_end (&dict);
 }
 
+/**
+ * asd_tunnel_askpass_new:
+ * @tunnel_name: the tunnel's name
+ * @trusted_host_key: (nullable): the fingerprint the user approved
+ * @credential: (nullable): the credential with the key's passphrase
+ * @keyring: whether secrets may come from the Secret Service (the session
+ *   service; the system service has none)
+ *
+ * Returns: (transfer full): the answers of one run of ssh
+ */
 AsdTunnelAskpass *
-asd_tunnel_askpass_new (const char *tunnel_name, const char *trusted_host_key)
+asd_tunnel_askpass_new (const char *tunnel_name, const char *trusted_host_key,
+                        const char *credential, gboolean keyring)
 {
   AsdTunnelAskpass *self = g_new0 (AsdTunnelAskpass, 1);
 
   self->name = g_strdup (tunnel_name);
   self->trusted_host_key = g_strdup (trusted_host_key);
+  self->credential = g_strdup (credential);
+  self->keyring = keyring;
   self->cancellable = g_cancellable_new ();
   return self;
 }
@@ -106,6 +127,7 @@ asd_tunnel_askpass_free (AsdTunnelAskpass *self)
   g_object_unref (self->cancellable);
   g_free (self->name);
   g_free (self->trusted_host_key);
+  g_free (self->credential);
   g_clear_pointer (&self->details, g_variant_unref);
   g_free (self);
 }
@@ -174,6 +196,61 @@ is_clean (const char *text, gsize max)
     if (g_unichar_iscntrl (g_utf8_get_char (p)))
       return FALSE;
   return TRUE;
+}
+
+static void
+on_credential (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Lookup *lookup = user_data;
+  g_autoptr(GError) error = NULL;
+  char *secret = asd_credential_read_finish (result, &error);
+  AsdSecretRef ref = { ASD_SECRET_PASSPHRASE, lookup->identity_file, NULL, NULL };
+
+  if (secret != NULL)
+    {
+      if (!g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))))
+        note (lookup->self, NOTE_SECRET_GIVEN, secret_details (&ref, NULL));
+      asd_askpass_request_answer (lookup->request, secret);
+      asd_secret_free (secret);
+    }
+  else
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_autoptr(GVariant) base = g_variant_ref_sink (secret_details (&ref, error->message));
+          g_auto(GVariantDict) dict = G_VARIANT_DICT_INIT (base);
+
+          g_variant_dict_insert (&dict, ASD_DETAIL_CREDENTIAL, "s", lookup->self->credential);
+          note (lookup->self, NOTE_CREDENTIAL_MISSING, g_variant_dict_end (&dict));
+        }
+      asd_askpass_request_refuse (lookup->request, error->message);
+    }
+  g_free (lookup->identity_file);
+  g_free (lookup);
+}
+
+/* A key's passphrase: from the credential, the keyring, or nowhere. */
+static void
+answer_passphrase (AsdTunnelAskpass *self, AsdAskpassRequest *request, const AsdSecretRef *ref)
+{
+  Lookup *lookup;
+
+  if (self->credential == NULL && self->keyring)
+    {
+      look_up (self, request, ref);
+      return;
+    }
+  if (self->credential == NULL)
+    {
+      note (self, NOTE_CREDENTIAL_MISSING, secret_details (ref, NULL));
+      asd_askpass_request_refuse (request, "no PassphraseCredential");
+      return;
+    }
+  lookup = g_new0 (Lookup, 1);
+  lookup->self = self;
+  lookup->request = request;
+  lookup->identity_file = g_strdup (ref->identity_file);
+  asd_credential_read_async (self->credential, self->cancellable, on_credential, lookup);
 }
 
 /* The keyring attribute of the key ssh names in its prompt: the same
@@ -267,11 +344,11 @@ asd_tunnel_askpass_answer (AsdTunnelAskpass *self, AsdAskpassRequest *request, c
       if (path == NULL)
         refuse_unclean (self, request);
       else
-        look_up (self, request, &ref);
+        answer_passphrase (self, request, &ref);
       return;
     }
   parts = g_regex_split_simple ("^\\(?([^@ ]+)@([^' )]+)(?:'s password: |\\) Password: )$", prompt, 0, 0);
-  if (g_strv_length (parts) >= 3)
+  if (g_strv_length (parts) >= 3 && self->keyring)
     {
       AsdSecretRef ref = { ASD_SECRET_PASSWORD, NULL, parts[1], parts[2] };
 
@@ -301,6 +378,7 @@ asd_tunnel_askpass_outcome (AsdTunnelAskpass *self, AsdSshFailure failure,
 {
   static const AsdReasonCode codes[] = {
     [NOTE_SECRET_MISSING] = ASD_REASON_SECRET_MISSING,
+    [NOTE_CREDENTIAL_MISSING] = ASD_REASON_CREDENTIAL_MISSING,
     [NOTE_SECRET_GIVEN] = ASD_REASON_SECRET_REJECTED,
     [NOTE_SECRET_REJECTED] = ASD_REASON_SECRET_REJECTED,
     [NOTE_KEYRING_LOCKED] = ASD_REASON_KEYRING_LOCKED,

@@ -13,7 +13,9 @@ G_BEGIN_DECLS
 typedef struct _AsdTunnelAskpass AsdTunnelAskpass;
 
 AsdTunnelAskpass *asd_tunnel_askpass_new      (const char       *tunnel_name,
-                                               const char       *trusted_host_key);
+                                               const char       *trusted_host_key,
+                                               const char       *credential,
+                                               gboolean          keyring);
 void              asd_tunnel_askpass_free     (AsdTunnelAskpass *self);
 void              asd_tunnel_askpass_answer   (AsdTunnelAskpass *self,
                                                AsdAskpassRequest *request,

@@ -29,6 +29,7 @@
 #include "asd-tunnel.h"
 #include "asd-tunnel-private.h"
 #include "asd-tunnel-askpass.h"
+#include "asd-authorized-skeleton.h"
 
 enum {
   SIGNAL_SSH_ENDED,
@@ -484,7 +485,7 @@ asd_tunnel_get_vtable (GDBusInterfaceSkeleton *skeleton)
       vtable = parent_vtable;
       vtable.set_property = set_dbus_property;
     }
-  return &vtable;
+  return asd_authorized_vtable (skeleton, &vtable);
 }
 
 static void

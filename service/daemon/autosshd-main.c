@@ -1,4 +1,5 @@
-/* autosshd-main.c: `autosshd`, the session service
+/* autosshd-main.c: `autosshd`, the session service, or with --system the
+ * system service
  *
  * Options, logging, signals, the bus name; everything else is AsdManager.
  * The objects are built before the name is owned, so a client that
@@ -19,6 +20,7 @@
 #include "asd-manager.h"
 #include "asd-names.h"
 #include "asd-program.h"
+#include "asd-service-mode.h"
 
 #define SHUTDOWN_GRACE_S 8   /* ssh gets SIGKILL after 5 s: this is a safety net */
 
@@ -84,7 +86,7 @@ on_name_lost (GDBusConnection *connection, const char *name, gpointer user_data)
   else
     {
       if (connection == NULL)
-        g_warning ("lost the connection to the session bus");
+        g_warning ("lost the connection to the bus");
       else
         g_warning ("%s is owned by another instance; use --replace to take over", name);
       ctx->exit_code = EXIT_FAILURE;
@@ -129,9 +131,11 @@ use_malloc_for_slices (char **argv)
 int
 main (int argc, char **argv)
 {
-  gboolean replace = FALSE;
+  gboolean replace = FALSE, system = FALSE;
   const GOptionEntry entries[] = {
     { "replace", 'r', 0, G_OPTION_ARG_NONE, &replace, N_("Replace a running instance"), NULL },
+    { "system", 0, 0, G_OPTION_ARG_NONE, &system,
+      N_("Be the system service, on the system bus (as the unit autosshd.service runs it)"), NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) options = NULL;
@@ -139,20 +143,23 @@ main (int argc, char **argv)
   g_autoptr(GDBusConnection) bus = NULL;
   g_autofree char *tunnels_dir = NULL;
   Context ctx = { NULL, NULL, EXIT_SUCCESS, FALSE, FALSE };
+  AsdServiceMode mode;
   guint owner_id;
 
   use_malloc_for_slices (argv);
   asd_program_init ("autosshd", G_LOG_DOMAIN);
 
   options = g_option_context_new (NULL);
-  g_option_context_set_summary (options, _("Keeps SSH tunnels alive for the session, on D-Bus."));
+  g_option_context_set_summary (options, _("Keeps SSH tunnels alive for the session, or with --system for the machine, on D-Bus."));
   g_option_context_add_main_entries (options, entries, GETTEXT_PACKAGE);
-  bus = asd_program_start_session (options, &argc, &argv, &ctx.exit_code);
+  bus = asd_program_start (options, &argc, &argv, &system, &ctx.exit_code);
   if (bus == NULL)
     return ctx.exit_code;
 
-  tunnels_dir = asd_tunnels_dir ();
-  ctx.manager = asd_manager_new (tunnels_dir, replace, &error);
+  mode = system ? ASD_SERVICE_MODE_SYSTEM : ASD_SERVICE_MODE_SESSION;
+  tunnels_dir = asd_tunnels_dir (mode);
+  g_message ("tunnels in %s", tunnels_dir);
+  ctx.manager = asd_manager_new (mode, tunnels_dir, replace, &error);
   if (ctx.manager == NULL || !asd_manager_export (ctx.manager, bus, &error))
     {
       g_printerr ("%s: %s\n", g_get_prgname (), error->message);

@@ -1602,13 +1602,13 @@ class ServiceTest(TestCase):
         bus.write_tunnel_file("bad", "[Tunnel]\nDestination=127.0.0.1\nPort=abc\n")
         w.start_service()
         features = bus.get_property(MANAGER_PATH, MANAGER_IFACE, "Features")
-        check(features == ["reason-codes", "monotonic-timestamps", "tunnel-log", "control-master"],
-              "Features %r" % features)
+        check(features == ["reason-codes", "monotonic-timestamps", "tunnel-log", "control-master",
+                           "passphrase-credential"], "Features %r" % features)
         w.add("file", start=False)
         w.add("tmp", start=False, Transient=True)
         keys = {"Destination", "User", "Port", "IdentityFile", "LocalForward", "RemoteForward",
                 "DynamicForward", "SshOptions", "MonitorPort", "EchoPort", "PollInterval",
-                "FirstPoll", "TrustedHostKey", "AutoStart", "Transient"}
+                "FirstPoll", "TrustedHostKey", "AutoStart", "Transient", "PassphraseCredential"}
         for name, state in (("file", "loaded"), ("tmp", "transient")):
             props = bus.tunnel_props(name)
             st = props["Settings"]

@@ -11,6 +11,7 @@
 
 #include "asd-error.h"
 #include "asd-names.h"
+#include "asd-service-mode.h"
 
 static void
 test_names (void)
@@ -110,11 +111,34 @@ test_state_display_names (void)
 static void
 test_tunnels_dir (void)
 {
-  g_autofree char *dir = asd_tunnels_dir ();
+  g_autofree char *dir = asd_tunnels_dir (ASD_SERVICE_MODE_SESSION);
   g_autofree char *want = g_build_filename (g_get_user_config_dir (), "autosshd", "tunnels", NULL);
 
   g_assert_cmpstr (dir, ==, want);
   g_assert_true (g_str_has_suffix (dir, "/autosshd/tunnels"));
+}
+
+/* The system service's directories: systemd's variables (the first of a
+ * list), else the installed defaults. */
+static void
+test_system_dirs (void)
+{
+  g_autofree char *tunnels = NULL, *runtime = NULL, *fallback = NULL, *fallback_runtime = NULL;
+
+  g_setenv ("CONFIGURATION_DIRECTORY", "/etc/autosshd:/etc/other", TRUE);
+  g_setenv ("RUNTIME_DIRECTORY", "/run/autosshd", TRUE);
+  tunnels = asd_tunnels_dir (ASD_SERVICE_MODE_SYSTEM);
+  runtime = asd_runtime_dir (ASD_SERVICE_MODE_SYSTEM);
+  g_assert_cmpstr (tunnels, ==, "/etc/autosshd/tunnels");
+  g_assert_cmpstr (runtime, ==, "/run/autosshd");
+  g_unsetenv ("CONFIGURATION_DIRECTORY");
+  g_unsetenv ("RUNTIME_DIRECTORY");
+  fallback = asd_tunnels_dir (ASD_SERVICE_MODE_SYSTEM);
+  fallback_runtime = asd_runtime_dir (ASD_SERVICE_MODE_SYSTEM);
+  g_assert_cmpstr (fallback, ==, SYSCONFDIR "/autosshd/tunnels");
+  g_assert_cmpstr (fallback_runtime, ==, RUNSTATEDIR "/autosshd");
+  g_assert_cmpint (asd_service_mode_bus_type (ASD_SERVICE_MODE_SYSTEM), ==, G_BUS_TYPE_SYSTEM);
+  g_assert_cmpint (asd_service_mode_bus_type (ASD_SERVICE_MODE_SESSION), ==, G_BUS_TYPE_SESSION);
 }
 
 int
@@ -126,5 +150,6 @@ main (int argc, char **argv)
   g_test_add_func ("/names/states", test_states);
   g_test_add_func ("/names/state-display-names", test_state_display_names);
   g_test_add_func ("/names/tunnels-dir", test_tunnels_dir);
+  g_test_add_func ("/names/system-dirs", test_system_dirs);
   return g_test_run ();
 }

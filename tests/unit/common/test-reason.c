@@ -22,6 +22,7 @@ static const char *vocabulary[] = {
   "dns-failed", "connection-refused", "host-unreachable", "connect-timeout",
   "server-timeout", "connection-closed", "monitor-failed", "local-port-in-use",
   "remote-port-in-use", "ssh-exited", "session-unresponsive", "host-not-found",
+  "credential-missing",
 };
 
 static void
@@ -53,6 +54,8 @@ test_describe (void)
     { "secret-missing", "{'identity-file': <'/k/id'>, 'tunnel': <'web'>}", "autosshctl passphrase web" },
     { "secret-rejected", "{'user': <'bob'>, 'host': <'h'>, 'tunnel': <'web'>}", "bob@h" },
     { "keyring-locked", "{'identity-file': <'/k/id'>}", "/k/id" },
+    { "credential-missing", "{'identity-file': <'/k/id'>, 'tunnel': <'web'>}", "PassphraseCredential" },
+    { "credential-missing", "{'identity-file': <'/k/id'>, 'credential': <'web-key'>, 'message': <'gone'>}", "web-key" },
     { "keyring-unavailable", "{'identity-file': <'/k/id'>, 'message': <'no daemon'>}", "no daemon" },
     { "host-key-unknown", "{'fingerprint': <'SHA256:x'>, 'tunnel': <'web'>}", "autosshctl trust web SHA256:x" },
     { "host-key-changed", "{'host': <'[h]:2222'>}", "ssh-keygen -R \"[h]:2222\"" },

@@ -13,7 +13,7 @@
 #include "asd-tunnel-settings.h"
 
 #define KEYS "Destination, User, Port, IdentityFile, LocalForward, RemoteForward, " \
-  "DynamicForward, SshOptions, MonitorPort, EchoPort, PollInterval, FirstPoll, TrustedHostKey, AutoStart, Transient"
+  "DynamicForward, SshOptions, MonitorPort, EchoPort, PollInterval, FirstPoll, TrustedHostKey, AutoStart, Transient, PassphraseCredential"
 
 static void
 assert_settings_equal (const AsdTunnelSettings *a, const AsdTunnelSettings *b)
@@ -382,6 +382,7 @@ test_equal (void)
     "{'TrustedHostKey': <'SHA256:abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ'>}",
     "{'AutoStart': <true>}",
     "{'Transient': <false>}",
+    "{'PassphraseCredential': <'other-key'>}",
   };
 
   g_assert_true (asd_tunnel_settings_equal (settings, copy));
@@ -614,7 +615,7 @@ test_to_variant (void)
       "'SshOptions': <['Compression=yes']>, 'MonitorPort': <uint16 20000>, "
       "'EchoPort': <uint16 7>, 'PollInterval': <uint32 60>, 'FirstPoll': <uint32 5>, "
       "'TrustedHostKey': <'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'>, "
-      "'AutoStart': <false>, 'Transient': <true>}");
+      "'AutoStart': <false>, 'Transient': <true>, 'PassphraseCredential': <'web-key'>}");
   g_autoptr(AsdTunnelSettings) minimal = settings_from_text ("{'Destination': <'h'>}");
   const AsdTunnelSettings *cases[] = { full, minimal };
 
@@ -625,11 +626,12 @@ test_to_variant (void)
       g_autoptr(GError) error = NULL;
 
       g_assert_true (g_variant_is_of_type (asv, G_VARIANT_TYPE_VARDICT));
-      g_assert_cmpuint (g_variant_n_children (asv), ==, 15);
+      g_assert_cmpuint (g_variant_n_children (asv), ==, 16);
       g_assert_true (asd_tunnel_settings_apply_variant (back, asv, &error));
       g_assert_no_error (error);
       assert_settings_equal (back, cases[i]);
       g_assert_cmpstr (back->trusted_host_key, ==, cases[i]->trusted_host_key);
+      g_assert_cmpstr (back->passphrase_credential, ==, cases[i]->passphrase_credential);
     }
   {
     g_autoptr(GVariant) asv = g_variant_ref_sink (asd_tunnel_settings_to_variant (minimal));

@@ -87,7 +87,7 @@ fixture_init (Fixture *f, const char *script)
   g_assert_no_error (error);
 
   argv[0] = f->script;
-  f->run = asd_ssh_run_new ("test", argv, FALSE, NULL, f->askpass, g_getenv ("ASD_TEST_ASKPASS"));
+  f->run = asd_ssh_run_new ("test", argv, FALSE, NULL, NULL, f->askpass, g_getenv ("ASD_TEST_ASKPASS"));
   g_signal_connect (f->run, "ended", G_CALLBACK (on_ended), f);
   asd_ssh_run_start (f->run, &error);
   g_assert_no_error (error);
