@@ -85,6 +85,24 @@ check_utf8 (const AsdSecretRef *ref, GError **error)
   return TRUE;
 }
 
+/* A task for a call about @ref, or %NULL when @ref cannot be asked for
+ * (the task has then returned its error). */
+static GTask *
+task_for (const AsdSecretRef *ref, gpointer source_tag, GCancellable *cancellable,
+          GAsyncReadyCallback callback, gpointer user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  GError *error = NULL;
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, describe (ref), g_free);
+  if (check_utf8 (ref, &error))
+    return task;
+  g_task_return_error (task, error);
+  g_object_unref (task);
+  return NULL;
+}
+
 static void locked_async (GTask *task);
 
 /* After a lookup that found nothing (@user_data NULL) or failed: is the
@@ -151,18 +169,11 @@ asd_secret_lookup_async (const AsdSecretRef  *ref,
                          GAsyncReadyCallback  callback,
                          gpointer             user_data)
 {
-  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  GTask *task = task_for (ref, asd_secret_lookup_async, cancellable, callback, user_data);
   g_autoptr(GHashTable) attrs = NULL;
-  GError *error = NULL;
 
-  g_task_set_source_tag (task, asd_secret_lookup_async);
-  g_task_set_task_data (task, describe (ref), g_free);
-  if (!check_utf8 (ref, &error))
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
+  if (task == NULL)
+    return;
   attrs = attributes (ref);
   secret_password_lookupv (schema (), attrs, cancellable, on_lookup, task);
 }
@@ -237,19 +248,12 @@ void
 asd_secret_store_async (const AsdSecretRef *ref, const char *secret, gboolean remember,
                         GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
-  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  GTask *task = task_for (ref, asd_secret_store_async, cancellable, callback, user_data);
   g_autoptr(GHashTable) attrs = NULL;
   g_autofree char *label = NULL;
-  GError *error = NULL;
 
-  g_task_set_source_tag (task, asd_secret_store_async);
-  g_task_set_task_data (task, describe (ref), g_free);
-  if (!check_utf8 (ref, &error))
-    {
-      g_task_return_error (task, error);
-      g_object_unref (task);
-      return;
-    }
+  if (task == NULL)
+    return;
   attrs = attributes (ref);
   label = g_strdup_printf ("autosshd: %s", (const char *) g_task_get_task_data (task));
   secret_password_storev (schema (), attrs, remember ? SECRET_COLLECTION_DEFAULT : SECRET_COLLECTION_SESSION,

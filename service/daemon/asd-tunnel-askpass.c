@@ -140,6 +140,26 @@ typedef struct {
   char *host;
 } Lookup;
 
+/* Answers ssh with @secret (freed), noting that it was given unless the
+ * tunnel is going away. */
+static void
+give (Lookup *lookup, GAsyncResult *result, const AsdSecretRef *ref, char *secret)
+{
+  if (!g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))))
+    note (lookup->self, NOTE_SECRET_GIVEN, secret_details (ref, NULL));
+  asd_askpass_request_answer (lookup->request, secret);
+  asd_secret_free (secret);
+}
+
+static void
+lookup_free (Lookup *lookup)
+{
+  g_free (lookup->identity_file);
+  g_free (lookup->user);
+  g_free (lookup->host);
+  g_free (lookup);
+}
+
 static void
 on_secret (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -151,12 +171,7 @@ on_secret (GObject *source, GAsyncResult *result, gpointer user_data)
   gboolean locked = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
 
   if (secret != NULL)
-    {
-      if (!g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))))
-        note (lookup->self, NOTE_SECRET_GIVEN, secret_details (&ref, NULL));
-      asd_askpass_request_answer (lookup->request, secret);
-      asd_secret_free (secret);
-    }
+    give (lookup, result, &ref, secret);
   else
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -165,10 +180,7 @@ on_secret (GObject *source, GAsyncResult *result, gpointer user_data)
               secret_details (&ref, missing || locked ? NULL : error->message));
       asd_askpass_request_refuse (lookup->request, error->message);
     }
-  g_free (lookup->identity_file);
-  g_free (lookup->user);
-  g_free (lookup->host);
-  g_free (lookup);
+  lookup_free (lookup);
 }
 
 static void
@@ -207,12 +219,7 @@ on_credential (GObject *source, GAsyncResult *result, gpointer user_data)
   AsdSecretRef ref = { ASD_SECRET_PASSPHRASE, lookup->identity_file, NULL, NULL };
 
   if (secret != NULL)
-    {
-      if (!g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))))
-        note (lookup->self, NOTE_SECRET_GIVEN, secret_details (&ref, NULL));
-      asd_askpass_request_answer (lookup->request, secret);
-      asd_secret_free (secret);
-    }
+    give (lookup, result, &ref, secret);
   else
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -225,8 +232,7 @@ on_credential (GObject *source, GAsyncResult *result, gpointer user_data)
         }
       asd_askpass_request_refuse (lookup->request, error->message);
     }
-  g_free (lookup->identity_file);
-  g_free (lookup);
+  lookup_free (lookup);
 }
 
 /* A key's passphrase: from the credential, the keyring, or nowhere. */
