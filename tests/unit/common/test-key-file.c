@@ -82,6 +82,12 @@ test_readable (Keys *keys, gconstpointer data)
   g_assert_nonnull (strstr (error->message, "does not exist"));
   g_clear_error (&error);
 
+  /* a user with no home: the path says what was asked for */
+  g_assert_false (asd_key_file_check_readable ("~no-such-user-asd/.ssh/id", &error));
+  g_assert_error (error, ASD_ERROR, ASD_ERROR_IDENTITY_FILE);
+  g_assert_nonnull (strstr (error->message, "~no-such-user-asd/.ssh/id"));
+  g_clear_error (&error);
+
   /* a directory is no key file */
   g_assert_false (asd_key_file_check_readable (keys->dir, &error));
   g_assert_error (error, ASD_ERROR, ASD_ERROR_IDENTITY_FILE);

@@ -137,6 +137,12 @@ test_system_dirs (void)
   fallback_runtime = asd_runtime_dir (ASD_SERVICE_MODE_SYSTEM);
   g_assert_cmpstr (fallback, ==, SYSCONFDIR "/autosshd/tunnels");
   g_assert_cmpstr (fallback_runtime, ==, RUNSTATEDIR "/autosshd");
+  /* set but empty: as if unset */
+  g_setenv ("RUNTIME_DIRECTORY", "", TRUE);
+  g_clear_pointer (&fallback_runtime, g_free);
+  fallback_runtime = asd_runtime_dir (ASD_SERVICE_MODE_SYSTEM);
+  g_assert_cmpstr (fallback_runtime, ==, RUNSTATEDIR "/autosshd");
+  g_unsetenv ("RUNTIME_DIRECTORY");
   g_assert_cmpint (asd_service_mode_bus_type (ASD_SERVICE_MODE_SYSTEM), ==, G_BUS_TYPE_SYSTEM);
   g_assert_cmpint (asd_service_mode_bus_type (ASD_SERVICE_MODE_SESSION), ==, G_BUS_TYPE_SESSION);
 }
