@@ -164,6 +164,56 @@ test_helper_missing (Keys *keys, gconstpointer data)
   g_setenv ("AUTOSSHD_ASKPASS", saved, TRUE);
 }
 
+/* The helper's stdin mode (what ssh-keygen runs): the first line of its
+ * stdin, bounded, to its stdout; outside it, without the service's
+ * socket and token, it refuses. */
+static char *
+run_helper (const char *input, gboolean stdin_mode, int *status)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                               G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autoptr(GSubprocess) helper = NULL;
+  g_autoptr(GError) error = NULL;
+  char *out = NULL;
+
+  if (stdin_mode)
+    g_subprocess_launcher_setenv (launcher, ASD_ASKPASS_STDIN_ENV, "1", TRUE);
+  else
+    g_subprocess_launcher_unsetenv (launcher, ASD_ASKPASS_STDIN_ENV);
+  g_subprocess_launcher_unsetenv (launcher, "AUTOSSHD_ASKPASS_SOCKET");
+  g_subprocess_launcher_unsetenv (launcher, "AUTOSSHD_ASKPASS_TOKEN");
+  helper = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("AUTOSSHD_ASKPASS"),
+                                        "Enter passphrase:", NULL);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (helper, input, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  *status = g_subprocess_get_exit_status (helper);
+  return out;
+}
+
+static void
+test_helper_stdin (void)
+{
+  g_autofree char *line = NULL, *no_newline = NULL, *empty = NULL, *longest = NULL;
+  g_autofree char *too_long = g_strnfill (ASD_KEY_FILE_MAX_PASSPHRASE + 10, 'x');
+  g_autofree char *refused = NULL;
+  int status = -1;
+
+  line = run_helper ("first\nsecond\n", TRUE, &status);
+  g_assert_cmpstr (line, ==, "first\n");
+  g_assert_cmpint (status, ==, 0);
+  no_newline = run_helper ("only", TRUE, &status);
+  g_assert_cmpstr (no_newline, ==, "only\n");
+  empty = run_helper ("", TRUE, &status);
+  g_assert_cmpstr (empty, ==, "\n");
+  longest = run_helper (too_long, TRUE, &status);
+  g_assert_cmpuint (strlen (longest), ==, ASD_KEY_FILE_MAX_PASSPHRASE + 1);
+  refused = run_helper ("secret\n", FALSE, &status);
+  g_assert_cmpstr (refused, ==, "");
+  g_assert_cmpint (status, !=, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -179,5 +229,6 @@ main (int argc, char **argv)
               keys_tear_down);
   g_test_add ("/key-file/helper-missing", Keys, NULL, keys_set_up, test_helper_missing,
               keys_tear_down);
+  g_test_add_func ("/key-file/helper-stdin", test_helper_stdin);
   return g_test_run ();
 }
