@@ -15,7 +15,12 @@ G_BEGIN_DECLS
 #define ASD_TYPE_KEEPER (asd_keeper_get_type ())
 G_DECLARE_FINAL_TYPE (AsdKeeper, asd_keeper, ASD, KEEPER, GObject)
 
+struct _AsdConnections;
+
 AsdKeeper *asd_keeper_new             (const char              *name);
+const char *asd_keeper_get_name       (AsdKeeper               *self);
+void       asd_keeper_set_connections (AsdKeeper               *self,
+                                       struct _AsdConnections  *connections);
 void       asd_keeper_set_pacer       (AsdKeeper               *self,
                                        AsdLoginPacer           *pacer);
 void       asd_keeper_set_askpass     (AsdKeeper               *self,

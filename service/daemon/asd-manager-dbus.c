@@ -201,6 +201,7 @@ handle_stop_all (AsdDbusManager *object, GDBusMethodInvocation *invocation)
   if (refuse_exiting (self, invocation))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   asd_manager_for_each_tunnel (self, asd_tunnel_stop);
+  asd_connections_end_idle (self->connections);   /* no grace: all are stopped */
   g_ptr_array_add (self->stop_all_invocations, g_object_ref (invocation));
   if (!asd_manager_any_ssh (self))
     asd_manager_complete_stop_alls (self);

@@ -224,7 +224,7 @@ static void
 mirror_keeper (AsdTunnel *self)
 {
   static const char * const same[] = {
-    "state-reason", "pid", "restarts", "next-retry", "connected-since",
+    "state-reason", "pid", "restarts", "next-retry", "connected-since", "shared-with",
   };
 
   g_object_bind_property_full (self->keeper, "state", self, "state", G_BINDING_SYNC_CREATE,
@@ -283,6 +283,17 @@ void
 asd_tunnel_set_pacer (AsdTunnel *self, AsdLoginPacer *pacer)
 {
   asd_keeper_set_pacer (self->keeper, pacer);
+}
+
+/**
+ * asd_tunnel_set_connections:
+ * @self: a tunnel
+ * @connections: (nullable): the service's shared connections
+ */
+void
+asd_tunnel_set_connections (AsdTunnel *self, AsdConnections *connections)
+{
+  asd_keeper_set_connections (self->keeper, connections);
 }
 
 /**

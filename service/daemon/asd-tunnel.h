@@ -8,6 +8,7 @@
 #include "asd-dbus-generated.h"
 #include "asd-error.h"
 #include "asd-askpass-server.h"
+#include "asd-connections.h"
 #include "asd-login-pacer.h"
 #include "asd-tunnel-settings.h"
 #include "asd-tunnel-store.h"
@@ -39,6 +40,8 @@ void                     asd_tunnel_network_changed (AsdTunnel         *self);
 void                     asd_tunnel_forget_server_address (AsdTunnel   *self);
 void                     asd_tunnel_set_pacer       (AsdTunnel         *self,
                                                      AsdLoginPacer     *pacer);
+void                     asd_tunnel_set_connections (AsdTunnel         *self,
+                                                     AsdConnections    *connections);
 void                     asd_tunnel_sleep           (AsdTunnel         *self);
 void                     asd_tunnel_wake            (AsdTunnel         *self);
 void                     asd_tunnel_set_askpass     (AsdTunnel         *self,
