@@ -7,7 +7,8 @@
  * from the user's ssh config, all resolved), plus the ssh program and the
  * host key the user approved.  A tunnel whose ssh config gives it a
  * remote command gets a key of its own.  When `ssh -G` cannot answer, the
- * command line itself is the key.
+ * command line itself is the key.  Answers are kept (see
+ * asd_connections_key_async()) until Reload.
  *
  * The table holds one connection per key; a connection that stays without
  * tunnels for its grace time leaves the table and is ended; it is kept
@@ -20,6 +21,7 @@
 #include "config.h"
 
 #include "asd-connections.h"
+#include "asd-server-address.h"
 #include "asd-ssh-config.h"
 
 struct _AsdConnections
@@ -27,6 +29,8 @@ struct _AsdConnections
   GObject parent_instance;
 
   GHashTable *table;             /* key → AsdConnection */
+  GHashTable *keys;              /* query → Known: answers of ssh -G */
+  GHashTable *asking;            /* query → GPtrArray of GTasks waiting for ssh -G */
   GPtrArray *ending;             /* AsdConnections out of the table whose ssh runs */
   AsdLoginPacer *pacer;
   AsdAskpassServer *askpass;
@@ -44,19 +48,35 @@ G_DEFINE_TYPE (AsdConnections, asd_connections, G_TYPE_OBJECT)
 
 /* ---- the key ---- */
 
+/* An answer of `ssh -G` is kept this long (as asd-server-address.c does),
+ * and until Reload. */
+#define KEY_LIFETIME_US ((gint64) ASD_SERVER_ADDRESS_LIFETIME_S * G_USEC_PER_SEC)
+
 typedef struct {
-  char *name;
+  char *key;                     /* NULL: a remote command, a key per tunnel */
+  gint64 until;                  /* monotonic */
+} Known;
+
+typedef struct {
+  AsdConnections *self;
+  char *query;                   /* ssh, the approved host key, the command line */
   char *prefix;                  /* ssh and the approved host key */
-  char *fallback;                /* the command line */
-} KeyQuery;
+} Asking;
 
 static void
-key_query_free (KeyQuery *query)
+known_free (Known *known)
 {
-  g_free (query->name);
-  g_free (query->prefix);
-  g_free (query->fallback);
-  g_free (query);
+  g_free (known->key);
+  g_free (known);
+}
+
+static void
+asking_free (Asking *asking)
+{
+  g_object_unref (asking->self);
+  g_free (asking->query);
+  g_free (asking->prefix);
+  g_free (asking);
 }
 
 /* @settings without its forwards: those of the shared master (transfer full). */
@@ -74,35 +94,56 @@ asd_connections_settings_of (const AsdTunnelSettings *settings)
   return master;
 }
 
+/* @task asked for a key: @known's, or one of its own. */
+static void
+answer (GTask *task, const Known *known)
+{
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  if (known->key == NULL)
+    g_task_return_pointer (task, g_strconcat ("own\n", g_task_get_task_data (task), NULL), g_free);
+  else
+    g_task_return_pointer (task, g_strdup (known->key), g_free);
+}
+
 static void
 on_key_queried (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(GTask) task = user_data;
-  KeyQuery *query = g_task_get_task_data (task);
+  Asking *asking = user_data;
+  AsdConnections *self = asking->self;
   g_autoptr(GError) error = NULL;
   g_autofree char *output = asd_ssh_config_query_finish (result, &error);
   g_autofree char *command = NULL;
+  g_autoptr(GPtrArray) waiting = NULL;
+  Known *known;
 
-  if (g_task_return_error_if_cancelled (task))
-    return;
+  if (self->asking == NULL)
+    {
+      asking_free (asking);   /* the service is going */
+      return;
+    }
+  known = g_new0 (Known, 1);
   if (output == NULL)
     {
-      g_debug ("%s: ssh -G failed (%s): its command line decides what it shares",
-               query->name, error->message);
-      g_task_return_pointer (task, g_strconcat (query->prefix, query->fallback, NULL), g_free);
-      return;
+      g_debug ("ssh -G failed (%s): the command line decides what it shares", error->message);
+      known->key = g_strdup (asking->query);
     }
-  command = asd_ssh_config_value (output, "remotecommand");
-  if (command != NULL && g_strcmp0 (command, "none") != 0)
-    {
-      g_task_return_pointer (task, g_strconcat ("own\n", query->name, NULL), g_free);
-      return;
-    }
-  g_task_return_pointer (task, g_strconcat (query->prefix, output, NULL), g_free);
+  else if ((command = asd_ssh_config_value (output, "remotecommand")) != NULL &&
+           g_strcmp0 (command, "none") != 0)
+    known->key = NULL;
+  else
+    known->key = g_strconcat (asking->prefix, output, NULL);
+  known->until = g_get_monotonic_time () + KEY_LIFETIME_US;
+  g_hash_table_steal_extended (self->asking, asking->query, NULL, (gpointer *) &waiting);
+  for (guint i = 0; waiting != NULL && i < waiting->len; i++)
+    answer (g_ptr_array_index (waiting, i), known);
+  g_hash_table_replace (self->keys, g_strdup (asking->query), known);
+  asking_free (asking);
 }
 
 /**
  * asd_connections_key_async:
+ * @self: the connections
  * @name: the tunnel's name
  * @settings: its settings, without forwards (asd_connections_settings_of())
  * @argv: ssh's command for them
@@ -110,24 +151,46 @@ on_key_queried (GObject *source, GAsyncResult *result, gpointer user_data)
  * @callback: called with the key
  * @user_data: for @callback
  *
- * Works out the connection key (see the top of the file).
+ * Works out the connection key (see the top of the file); tunnels that
+ * ask at once for the same command share one `ssh -G`, and its answer is
+ * kept for a while (a Restart, 200 tunnels at start).
  */
 void
-asd_connections_key_async (const char *name, const AsdTunnelSettings *settings,
-                           const char * const *argv, GCancellable *cancellable,
-                           GAsyncReadyCallback callback, gpointer user_data)
+asd_connections_key_async (AsdConnections *self, const char *name,
+                           const AsdTunnelSettings *settings, const char * const *argv,
+                           GCancellable *cancellable, GAsyncReadyCallback callback,
+                           gpointer user_data)
 {
-  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-  KeyQuery *query = g_new0 (KeyQuery, 1);
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
   g_autofree char *joined = g_strjoinv ("\n", (char **) argv);
+  g_autofree char *prefix = g_strdup_printf ("%s\n%s\n", argv[0],
+                                             settings->trusted_host_key != NULL ? settings->trusted_host_key : "");
+  g_autofree char *query = g_strconcat (prefix, "argv\n", joined, NULL);
+  Known *known = g_hash_table_lookup (self->keys, query);
+  GPtrArray *waiting = g_hash_table_lookup (self->asking, query);
+  Asking *asking;
 
   g_task_set_source_tag (task, asd_connections_key_async);
-  g_task_set_task_data (task, query, (GDestroyNotify) key_query_free);
-  query->name = g_strdup (name);
-  query->prefix = g_strdup_printf ("%s\n%s\n", argv[0],
-                                   settings->trusted_host_key != NULL ? settings->trusted_host_key : "");
-  query->fallback = g_strconcat ("argv\n", joined, NULL);
-  asd_ssh_config_query_async (argv, cancellable, on_key_queried, g_steal_pointer (&task));
+  g_task_set_task_data (task, g_strdup (name), g_free);
+  if (known != NULL && known->until > g_get_monotonic_time ())
+    {
+      answer (task, known);
+      g_object_unref (task);
+      return;
+    }
+  if (waiting != NULL)
+    {
+      g_ptr_array_add (waiting, task);
+      return;
+    }
+  waiting = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (waiting, task);
+  g_hash_table_insert (self->asking, g_strdup (query), waiting);
+  asking = g_new0 (Asking, 1);
+  asking->self = g_object_ref (self);
+  asking->query = g_steal_pointer (&query);
+  asking->prefix = g_steal_pointer (&prefix);
+  asd_ssh_config_query_async (argv, NULL, on_key_queried, asking);
 }
 
 /* Returns: (transfer full): the key, or %NULL when cancelled */
@@ -135,6 +198,13 @@ char *
 asd_connections_key_finish (GAsyncResult *result)
 {
   return g_task_propagate_pointer (G_TASK (result), NULL);
+}
+
+/* Reload: ~/.ssh/config may have changed, so may the keys. */
+void
+asd_connections_forget_keys (AsdConnections *self)
+{
+  g_hash_table_remove_all (self->keys);
 }
 
 /* ---- the table ---- */
@@ -282,6 +352,8 @@ asd_connections_dispose (GObject *object)
   for (guint i = 0; self->ending != NULL && i < self->ending->len; i++)
     g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->ending, i), self);
   g_clear_pointer (&self->table, g_hash_table_unref);
+  g_clear_pointer (&self->keys, g_hash_table_unref);
+  g_clear_pointer (&self->asking, g_hash_table_unref);
   g_clear_pointer (&self->ending, g_ptr_array_unref);
   g_clear_object (&self->pacer);
   g_clear_object (&self->askpass);
@@ -315,6 +387,9 @@ asd_connections_init (AsdConnections *self)
 {
   self->table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->ending = g_ptr_array_new_with_free_func (g_object_unref);
+  self->keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) known_free);
+  self->asking = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify) g_ptr_array_unref);
 }
 
 /**

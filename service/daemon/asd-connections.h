@@ -16,13 +16,15 @@ AsdConnections *asd_connections_new          (AsdLoginPacer           *pacer,
                                               AsdAskpassServer        *askpass,
                                               const char              *askpass_helper);
 AsdTunnelSettings *asd_connections_settings_of (const AsdTunnelSettings *settings);
-void            asd_connections_key_async    (const char              *name,
+void            asd_connections_key_async    (AsdConnections          *self,
+                                              const char              *name,
                                               const AsdTunnelSettings *settings,
                                               const char * const      *argv,
                                               GCancellable            *cancellable,
                                               GAsyncReadyCallback      callback,
                                               gpointer                 user_data);
 char           *asd_connections_key_finish   (GAsyncResult            *result);
+void            asd_connections_forget_keys  (AsdConnections          *self);
 AsdConnection  *asd_connections_get          (AsdConnections          *self,
                                               const char              *key,
                                               const char              *name,

@@ -424,7 +424,7 @@ asd_keeper_ride (AsdKeeper *self)
   self->keying = g_cancellable_new ();
   asd_keeper_tell_state (self, ASD_TUNNEL_STATE_CONNECTING,
                          asd_keeper_about_destination (self, ASD_REASON_CONNECTING));
-  asd_connections_key_async (self->name, settings, (const char * const *) argv, self->keying,
+  asd_connections_key_async (self->connections, self->name, settings, (const char * const *) argv, self->keying,
                              on_keyed, self);
 }
 

@@ -215,6 +215,7 @@ handle_reload (AsdDbusManager *object, GDBusMethodInvocation *invocation)
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   asd_manager_reload (ASD_MANAGER (object), TRUE);
   asd_manager_for_each_tunnel (ASD_MANAGER (object), asd_tunnel_forget_server_address);
+  asd_connections_forget_keys (ASD_MANAGER (object)->connections);
   asd_dbus_manager_complete_reload (object, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
