@@ -266,6 +266,7 @@ asd_keeper_reconfigure (AsdKeeper *self, const AsdTunnelSettings *settings,
   /* off its connection with the old forwards; the new settings may ride
    * another one (or none) */
   asd_keeper_leave_connection (self, FALSE);
+  self->cannot_share = FALSE;
   g_clear_pointer (&self->settings, asd_tunnel_settings_free);
   g_clear_pointer (&self->argv, g_strfreev);
   if (settings != NULL)

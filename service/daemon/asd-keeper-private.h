@@ -68,6 +68,7 @@ struct _AsdKeeper
   guint round;                   /* answers of an older round are late */
   AsdMuxForward *failed_forward; /* of this round, the first refused */
   gboolean own_retry;            /* retrying for its own forwards, not the master */
+  gboolean cannot_share;         /* a master had no control connection */
 };
 
 void       asd_keeper_tell_state        (AsdKeeper      *self,

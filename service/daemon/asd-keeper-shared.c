@@ -102,7 +102,8 @@ asd_keeper_rides (AsdKeeper *self)
 {
   GPtrArray *forwards;
 
-  if (self->connections == NULL || self->settings == NULL || !self->settings->share_connection ||
+  if (self->connections == NULL || self->cannot_share || self->settings == NULL ||
+      !self->settings->share_connection ||
       self->settings->monitor_port != 0 || has_remote_command (self->settings))
     return FALSE;
   forwards = forwards_of (self->settings);
@@ -260,11 +261,15 @@ open_forwards (AsdKeeper *self)
     asd_keeper_set_restarts (self, self->restarts + 1);
   if (session == NULL || forwards == NULL)
     {
-      /* the master made no control socket: nothing can ride it */
+      /* the master has no usable control connection (asd-keeper-liveness.c
+       * says why): nothing can ride it, the tunnel runs an ssh of its own */
       g_clear_pointer (&forwards, forwards_free);
-      asd_keeper_give_up (self, asd_reason_new (ASD_REASON_SSH_SPAWN_FAILED, ASD_DETAIL_MESSAGE,
-                                                g_variant_new_string ("no control connection"), NULL));
+      asd_log_tunnel (self->name, G_LOG_LEVEL_MESSAGE, "%s: cannot share the connection of "
+                      "%s without its control connection: running an ssh of its own",
+                      self->name, master_of (self)->name);
+      self->cannot_share = TRUE;
       asd_keeper_leave_connection (self, FALSE);
+      asd_keeper_spawn_ssh (self);
       return;
     }
   self->round++;
@@ -296,6 +301,16 @@ open_forwards (AsdKeeper *self)
 
 /* ---- following the master ---- */
 
+/* The master's reason, as this tunnel's: one that names a tunnel (what
+ * to run to fix it) names this one (transfer full). */
+static AsdReason *
+reason_of_master (AsdKeeper *self, AsdKeeper *master)
+{
+  if (!g_variant_lookup (master->reason->details, ASD_DETAIL_TUNNEL, "&s", NULL))
+    return asd_reason_copy (master->reason);
+  return asd_reason_with (master->reason, ASD_DETAIL_TUNNEL, g_variant_new_string (self->name));
+}
+
 /* The master is not connected: neither is the tunnel, for the same reason. */
 static void
 follow_down (AsdKeeper *self, AsdKeeper *master)
@@ -316,14 +331,14 @@ follow_down (AsdKeeper *self, AsdKeeper *master)
     }
   if (master->state == ASD_TUNNEL_STATE_FAILED)
     {
-      asd_keeper_give_up (self, asd_reason_copy (master->reason));
+      asd_keeper_give_up (self, reason_of_master (self, master));
       asd_keeper_leave_connection (self, FALSE);
       return;
     }
   if (master->state == ASD_TUNNEL_STATE_STOPPED)
     return;
   asd_keeper_set_next_retry (self, (gint64) master->next_retry);
-  asd_keeper_tell_state (self, master->state, asd_reason_copy (master->reason));
+  asd_keeper_tell_state (self, master->state, reason_of_master (self, master));
 }
 
 static void
@@ -438,6 +453,9 @@ asd_keeper_ride_again (AsdKeeper *self)
   close_forwards (self, TRUE);
   self->own_retry = FALSE;
   asd_retry_wait_cancel (self->wait);
+  /* connecting from now on, as a Restart of an ssh of its own */
+  asd_keeper_tell_state (self, ASD_TUNNEL_STATE_CONNECTING,
+                         asd_keeper_about_destination (self, ASD_REASON_CONNECTING));
   if (master->state == ASD_TUNNEL_STATE_RETRYING)
     asd_keeper_restart (master);
   else
