@@ -4,8 +4,9 @@
  * would connect them alike: the connection key is what `ssh -G` prints
  * for the tunnel's ssh command without its forwards (host name, port,
  * user, identity files, proxy and jump hosts, every option given or read
- * from the user's ssh config, all resolved), plus the ssh program and the
- * host key the user approved.  A tunnel whose ssh config gives it a
+ * from the user's ssh config, all resolved; not the name as given, so two
+ * aliases of one server are equal), plus the ssh program and the host key
+ * the user approved.  A tunnel whose ssh config gives it a
  * remote command gets a key of its own.  When `ssh -G` cannot answer, the
  * command line itself is the key.  Answers are kept (see
  * asd_connections_key_async()) until Reload.
@@ -19,6 +20,8 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "config.h"
+
+#include <string.h>
 
 #include "asd-connections.h"
 #include "asd-server-address.h"
@@ -94,6 +97,18 @@ asd_connections_settings_of (const AsdTunnelSettings *settings)
   return master;
 }
 
+/* What `ssh -G` printed but its first line, "host" and the name as given
+ * (an alias): two aliases of one server are one connection. */
+static const char *
+resolved (const char *output)
+{
+  const char *rest;
+
+  if (!g_str_has_prefix (output, "host ") || (rest = strchr (output, '\n')) == NULL)
+    return output;
+  return rest + 1;
+}
+
 /* @task asked for a key: @known's, or one of its own. */
 static void
 answer (GTask *task, const Known *known)
@@ -132,7 +147,7 @@ on_key_queried (GObject *source, GAsyncResult *result, gpointer user_data)
            g_strcmp0 (command, "none") != 0)
     known->key = NULL;
   else
-    known->key = g_strconcat (asking->prefix, output, NULL);
+    known->key = g_strconcat (asking->prefix, resolved (output), NULL);
   known->until = g_get_monotonic_time () + KEY_LIFETIME_US;
   g_hash_table_steal_extended (self->asking, asking->query, NULL, (gpointer *) &waiting);
   for (guint i = 0; waiting != NULL && i < waiting->len; i++)
