@@ -28,7 +28,19 @@ struct _AsdConnection
   AsdKeeper *master;
   GPtrArray *tunnels;            /* the AsdKeepers on it (not owned: they detach) */
   guint grace_id;
+  GQueue requests;               /* of Queued: forwards to open or close */
+  guint in_flight;               /* sent, not answered */
 };
+
+/* A forward request waiting for its turn. */
+typedef struct {
+  AsdConnection *self;           /* a reference while it is sent */
+  AsdMuxClient *session;
+  gboolean open;
+  const AsdMuxForward *forward;  /* the asker's, valid until it is answered */
+  GAsyncReadyCallback callback;
+  gpointer user_data;
+} Queued;
 
 enum {
   SIGNAL_TUNNELS_CHANGED,
@@ -40,6 +52,68 @@ enum {
 static guint signals[N_SIGNALS];
 
 G_DEFINE_TYPE (AsdConnection, asd_connection, G_TYPE_OBJECT)
+
+static void send_next (AsdConnection *self);
+
+static void
+on_answered (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Queued *queued = user_data;
+  g_autoptr(AsdConnection) self = queued->self;
+
+  queued->callback (source, result, queued->user_data);
+  g_object_unref (queued->session);
+  g_free (queued);
+  self->in_flight--;
+  send_next (self);
+}
+
+static void
+send (AsdConnection *self, Queued *queued)
+{
+  queued->self = g_object_ref (self);
+  self->in_flight++;
+  asd_mux_client_forward_async (queued->session, queued->open, queued->forward, NULL,
+                                on_answered, queued);
+}
+
+static void
+send_next (AsdConnection *self)
+{
+  while (self->in_flight < ASD_CONNECTION_REQUESTS_AT_ONCE && !g_queue_is_empty (&self->requests))
+    send (self, g_queue_pop_head (&self->requests));
+}
+
+/**
+ * asd_connection_forward_async:
+ * @self: a connection
+ * @session: its master's control connection
+ * @open: open @forward, or close it
+ * @forward: (not nullable): valid until @callback runs
+ * @callback: called with asd_mux_client_forward_finish()'s result (its
+ *   source object is @session)
+ * @user_data: for @callback
+ *
+ * Asks the master for a forward, at most ASD_CONNECTION_REQUESTS_AT_ONCE
+ * at a time: a master accepts only so many connections to its control
+ * socket at once (its listen backlog), and 200 tunnels that come back
+ * together would find it full.
+ */
+void
+asd_connection_forward_async (AsdConnection *self, AsdMuxClient *session, gboolean open,
+                              const AsdMuxForward *forward, GAsyncReadyCallback callback,
+                              gpointer user_data)
+{
+  Queued *queued = g_new0 (Queued, 1);
+
+  queued->session = g_object_ref (session);
+  queued->open = open;
+  queued->forward = forward;
+  queued->callback = callback;
+  queued->user_data = user_data;
+  g_queue_push_tail (&self->requests, queued);
+  send_next (self);
+}
 
 static gboolean
 on_grace_over (gpointer user_data)
@@ -145,6 +219,16 @@ asd_connection_dispose (GObject *object)
   AsdConnection *self = ASD_CONNECTION (object);
 
   g_clear_handle_id (&self->grace_id, g_source_remove);
+  /* nothing waits any more: what is left goes at once */
+  while (!g_queue_is_empty (&self->requests))
+    {
+      Queued *queued = g_queue_pop_head (&self->requests);
+
+      asd_mux_client_forward_async (queued->session, queued->open, queued->forward, NULL,
+                                    queued->callback, queued->user_data);
+      g_object_unref (queued->session);
+      g_free (queued);
+    }
   if (self->master != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->master, self);
@@ -190,6 +274,7 @@ static void
 asd_connection_init (AsdConnection *self)
 {
   self->tunnels = g_ptr_array_new ();
+  g_queue_init (&self->requests);
 }
 
 /**

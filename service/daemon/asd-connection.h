@@ -6,11 +6,16 @@
 #pragma once
 
 #include "asd-keeper.h"
+#include "asd-mux-client.h"
 
 G_BEGIN_DECLS
 
 /* How long a master with no tunnel left lives on (a Restart costs no login). */
 #define ASD_CONNECTION_GRACE_MS 3000
+
+/* How many forward requests go to a master at once (its control socket's
+ * listen backlog is 64). */
+#define ASD_CONNECTION_REQUESTS_AT_ONCE 16
 
 #define ASD_TYPE_CONNECTION (asd_connection_get_type ())
 G_DECLARE_FINAL_TYPE (AsdConnection, asd_connection, ASD, CONNECTION, GObject)
@@ -30,6 +35,12 @@ void           asd_connection_detach       (AsdConnection           *self,
                                             AsdKeeper               *tunnel);
 char         **asd_connection_shared_with  (AsdConnection           *self,
                                             AsdKeeper               *tunnel);
+void           asd_connection_forward_async (AsdConnection       *self,
+                                            AsdMuxClient            *session,
+                                            gboolean                 open,
+                                            const AsdMuxForward     *forward,
+                                            GAsyncReadyCallback      callback,
+                                            gpointer                 user_data);
 void           asd_connection_end          (AsdConnection           *self);
 gboolean       asd_connection_has_ssh      (AsdConnection           *self);
 gboolean       asd_connection_is_idle      (AsdConnection           *self);

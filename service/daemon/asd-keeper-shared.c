@@ -160,7 +160,11 @@ send_close (AsdKeeper *self, AsdMuxClient *session, AsdMuxForward *forward, gboo
       request->keeper = g_object_ref (self);
       self->closing++;
     }
-  asd_mux_client_forward_async (session, FALSE, &request->forward, NULL, on_closed, request);
+  if (self->connection != NULL)
+    asd_connection_forward_async (self->connection, session, FALSE, &request->forward,
+                                  on_closed, request);
+  else
+    asd_mux_client_forward_async (session, FALSE, &request->forward, NULL, on_closed, request);
 }
 
 /* Closes every forward of the tunnel that the master has open. */
@@ -294,7 +298,8 @@ open_forwards (AsdKeeper *self)
       request->session = g_object_ref (session);
       request->forward = *forward;
       *forward = (AsdMuxForward) { 0, };
-      asd_mux_client_forward_async (session, TRUE, &request->forward, NULL, on_opened, request);
+      asd_connection_forward_async (self->connection, session, TRUE, &request->forward,
+                                    on_opened, request);
     }
   forwards_free (forwards);
 }
