@@ -35,6 +35,7 @@ struct _AsdConnections
   GHashTable *keys;              /* query → Known: answers of ssh -G */
   GHashTable *asking;            /* query → GPtrArray of GTasks waiting for ssh -G */
   GPtrArray *ending;             /* AsdConnections out of the table whose ssh runs */
+  guint reap_id;                 /* drops those whose ssh has ended */
   AsdLoginPacer *pacer;
   AsdAskpassServer *askpass;
   char *askpass_helper;
@@ -224,9 +225,13 @@ asd_connections_forget_keys (AsdConnections *self)
 
 /* ---- the table ---- */
 
-static void
-on_ssh_ended (AsdConnections *self)
+/* Drops the ended connections whose ssh is gone. */
+static gboolean
+reap_ending (gpointer user_data)
 {
+  AsdConnections *self = user_data;
+
+  self->reap_id = 0;
   for (guint i = 0; i < self->ending->len; )
     {
       AsdConnection *connection = g_ptr_array_index (self->ending, i);
@@ -239,6 +244,16 @@ on_ssh_ended (AsdConnections *self)
           g_ptr_array_remove_index_fast (self->ending, i);
         }
     }
+  return G_SOURCE_REMOVE;
+}
+
+/* A master's ssh ended; an ended connection is dropped from an idle: its
+ * master is still telling what happened. */
+static void
+on_ssh_ended (AsdConnections *self)
+{
+  if (self->ending->len > 0 && self->reap_id == 0)
+    self->reap_id = g_idle_add (reap_ending, self);
   g_signal_emit (self, signals[SIGNAL_SSH_ENDED], 0);
 }
 
@@ -291,8 +306,9 @@ asd_connections_any_ssh (AsdConnections *self)
   GHashTableIter iter;
   AsdConnection *connection;
 
-  if (self->ending->len > 0)
-    return TRUE;
+  for (guint i = 0; i < self->ending->len; i++)
+    if (asd_connection_has_ssh (g_ptr_array_index (self->ending, i)))
+      return TRUE;
   g_hash_table_iter_init (&iter, self->table);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &connection))
     if (asd_connection_has_ssh (connection))
@@ -364,6 +380,7 @@ asd_connections_dispose (GObject *object)
       while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &connection))
         g_signal_handlers_disconnect_by_data (connection, self);
     }
+  g_clear_handle_id (&self->reap_id, g_source_remove);
   for (guint i = 0; self->ending != NULL && i < self->ending->len; i++)
     g_signal_handlers_disconnect_by_data (g_ptr_array_index (self->ending, i), self);
   g_clear_pointer (&self->table, g_hash_table_unref);
