@@ -131,6 +131,7 @@ on_key_queried (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autofree char *output = asd_ssh_config_query_finish (result, &error);
   g_autofree char *command = NULL;
   g_autoptr(GPtrArray) waiting = NULL;
+  g_autofree char *query = NULL;
   Known *known;
 
   if (self->asking == NULL)
@@ -150,7 +151,8 @@ on_key_queried (GObject *source, GAsyncResult *result, gpointer user_data)
   else
     known->key = g_strconcat (asking->prefix, resolved (output), NULL);
   known->until = g_get_monotonic_time () + KEY_LIFETIME_US;
-  g_hash_table_steal_extended (self->asking, asking->query, NULL, (gpointer *) &waiting);
+  g_hash_table_steal_extended (self->asking, asking->query, (gpointer *) &query,
+                               (gpointer *) &waiting);
   for (guint i = 0; waiting != NULL && i < waiting->len; i++)
     answer (g_ptr_array_index (waiting, i), known);
   g_hash_table_replace (self->keys, g_strdup (asking->query), known);

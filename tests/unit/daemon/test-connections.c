@@ -148,6 +148,7 @@ test_what_differs (Fixture *fx, gconstpointer data)
   s[2]->user = g_strdup ("nobody");
   s[3]->trusted_host_key = g_strdup ("SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
   /* another name of the same server: resolved, it is the same */
+  g_strfreev (s[4]->ssh_options);
   s[4]->ssh_options = g_strsplit ("HostName=127.0.0.1", ";", -1);
   keys_of (fx, s, keys, 5);
   for (guint i = 1; i < 4; i++)
@@ -170,7 +171,10 @@ test_remote_command_alone (Fixture *fx, gconstpointer data)
   char *keys[2];
 
   for (guint i = 0; i < 2; i++)
-    s[i]->ssh_options = g_strsplit ("RemoteCommand=uptime", ";", -1);
+    {
+      g_strfreev (s[i]->ssh_options);
+      s[i]->ssh_options = g_strsplit ("RemoteCommand=uptime", ";", -1);
+    }
   keys_of (fx, s, keys, 2);
   g_assert_cmpstr (keys[0], !=, keys[1]);
   g_assert_true (g_str_has_prefix (keys[0], "own\n"));
