@@ -328,6 +328,7 @@ follow_down (AsdKeeper *self, AsdKeeper *master)
   self->requests = 0;
   self->own_retry = FALSE;
   asd_retry_wait_cancel (self->wait);
+  g_clear_handle_id (&self->stable_id, g_source_remove);
   if (self->state == ASD_TUNNEL_STATE_CONNECTED)
     {
       self->down_since = g_get_monotonic_time ();
@@ -477,6 +478,7 @@ asd_keeper_leave_connection (AsdKeeper *self, gboolean disposing)
   close_forwards (self, !disposing);
   self->own_retry = FALSE;
   self->requests = 0;
+  g_clear_handle_id (&self->stable_id, g_source_remove);
   if (self->connection == NULL)
     return;
   g_signal_handlers_disconnect_by_data (master_of (self), self);

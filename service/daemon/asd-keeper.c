@@ -362,6 +362,8 @@ asd_keeper_become_connected (AsdKeeper *self)
       self->down_since = 0;
     }
   asd_keeper_tell_state (self, ASD_TUNNEL_STATE_CONNECTED, asd_keeper_about_destination (self, ASD_REASON_CONNECTED));
+  /* a tunnel on a shared connection connects again without a new run */
+  g_clear_handle_id (&self->stable_id, g_source_remove);
   self->stable_id = g_timeout_add_seconds (STABLE_AFTER_S, on_stable, self);
 }
 
