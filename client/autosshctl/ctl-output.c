@@ -331,6 +331,7 @@ status_rows (AsdDbusTunnel *tunnel)
   const char *identity = asd_dbus_tunnel_get_identity_file (tunnel);
   guint64 probe = asd_dbus_tunnel_get_last_probe_timestamp (tunnel);
   const char *config = asd_dbus_tunnel_get_config_state (tunnel);
+  const char * const *shared;
 
   add_row (rows, _("Name:"), g_strdup (asd_dbus_tunnel_get_name (tunnel)));
   add_row (rows, _("State:"), g_strdup (asd_tunnel_state_display_name_from_string (asd_dbus_tunnel_get_state (tunnel))));
@@ -345,6 +346,10 @@ status_rows (AsdDbusTunnel *tunnel)
                                             C_("no next retry", "none")));
   add_row (rows, _("ssh process:"), pid > 0 ? g_strdup_printf ("%u", pid) :
            g_strdup (C_("no ssh process", "none")));
+  shared = asd_dbus_tunnel_get_shared_with (tunnel);
+  /* TRANSLATORS: status: the other tunnels on the same ssh connection */
+  add_row (rows, _("Shared with:"), shared != NULL && shared[0] != NULL ?
+           g_strjoinv (", ", (char **) shared) : g_strdup (C_("shared with nobody", "none")));
   add_row (rows, _("Restarts:"), g_strdup_printf ("%u", asd_dbus_tunnel_get_restarts (tunnel)));
   add_row (rows, _("Last probe:"), time_or (probe, now, _("never")));
   add_row (rows, _("Probe latency:"), probe > 0 ?

@@ -102,7 +102,8 @@ ctl_cmd_set (Ctl *ctl, int argc, char **argv, GError **error)
   g_option_context_set_description (context,
     _("KEY is a key of the tunnel’s file: Destination, User, Port, IdentityFile,\n"
       "LocalForward, RemoteForward, DynamicForward, SshOptions, MonitorPort,\n"
-      "EchoPort, PollInterval, FirstPoll, TrustedHostKey, AutoStart.  VALUE is\n"
+      "EchoPort, PollInterval, FirstPoll, TrustedHostKey, AutoStart,\n"
+      "ShareConnection.  VALUE is\n"
       "written as in the file: lists with “;” between entries, true or false,\n"
       "and an empty value unsets an optional key.  Keys not given keep their\n"
       "values; a running tunnel whose ssh command changes reconnects."));

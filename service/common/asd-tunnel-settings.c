@@ -34,6 +34,7 @@ const Key asd_settings_keys[] = {
   { "FirstPoll", "u", AT (first_poll), NULL, 0, 0, 86400, NULL },
   { "TrustedHostKey", "s", AT (trusted_host_key), asd_settings_check_fingerprint, 0, 0, 0, NULL },
   { "AutoStart", "b", AT (auto_start), NULL, 0, 0, 0, NULL },
+  { "ShareConnection", "b", AT (share_connection), NULL, 0, 0, 0, NULL },
   { "Transient", "b", AT (transient), NULL, 0, 0, 0, NULL },
   /* a credential's name: the characters of a login name */
   { "PassphraseCredential", "s", AT (passphrase_credential), asd_settings_check_user, 0, 0, 0, NULL },
@@ -209,7 +210,7 @@ asd_settings_check_whole (const AsdTunnelSettings *settings, const char **culpri
  * asd_tunnel_settings_new:
  *
  * Returns: (transfer full): settings with the defaults: nothing set,
- *   PollInterval 30, AutoStart true
+ *   PollInterval 30, AutoStart true, ShareConnection true
  */
 AsdTunnelSettings *
 asd_tunnel_settings_new (void)
@@ -222,6 +223,7 @@ asd_tunnel_settings_new (void)
   settings->ssh_options = g_new0 (char *, 1);
   settings->poll_interval = ASD_TUNNEL_DEFAULT_POLL;
   settings->auto_start = TRUE;
+  settings->share_connection = TRUE;
   return settings;
 }
 

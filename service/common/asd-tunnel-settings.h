@@ -39,6 +39,7 @@ typedef struct {
   guint first_poll;            /* 0: same as poll_interval */
   char *trusted_host_key;      /* "SHA256:..." approved by the user */
   gboolean auto_start;         /* default TRUE */
+  gboolean share_connection;   /* default TRUE: one ssh for equal connections */
   gboolean transient;
   char *passphrase_credential; /* the systemd credential holding the key's passphrase */
 } AsdTunnelSettings;

@@ -40,6 +40,7 @@ asd_keeper_stop (AsdKeeper *self)
   self->restart_pending = FALSE;
   self->asleep = FALSE;
   self->down_since = 0;
+  asd_keeper_leave_connection (self, FALSE);
   asd_retry_wait_cancel (self->wait);
   asd_keeper_cancel_slot (self);
   if (self->run != NULL)
@@ -56,7 +57,9 @@ asd_keeper_restart (AsdKeeper *self)
   g_return_if_fail (ASD_IS_KEEPER (self));
   g_return_if_fail (self->settings != NULL);
 
-  if (self->run != NULL)
+  if (self->connection != NULL && self->want_up)
+    asd_keeper_ride_again (self);
+  else if (self->run != NULL)
     {
       self->want_up = TRUE;
       self->restart_pending = TRUE;
@@ -83,6 +86,21 @@ on_probe_done (GObject *source, GAsyncResult *result, gpointer user_data)
   guint64 latency = 0;
 
   if (!asd_probe_run_finish (ASD_PROBE (source), result, &latency, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_pointer (task, g_memdup2 (&latency, sizeof latency), g_free);
+}
+
+static void
+on_shared_probe_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  guint64 latency = 0;
+
+  if (!asd_keeper_probe_finish (ASD_KEEPER (source), result, &latency, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -127,6 +145,13 @@ asd_keeper_probe_async (AsdKeeper *self, GCancellable *cancellable,
                                _("the tunnel is stopped: start it first"));
       return;
     }
+  if (self->connection != NULL)
+    {
+      /* the master's session is the tunnel's */
+      asd_keeper_probe_async (asd_connection_get_master (self->connection), cancellable,
+                              on_shared_probe_done, g_steal_pointer (&task));
+      return;
+    }
   monitored = self->monitor != NULL && self->run != NULL && self->state == ASD_TUNNEL_STATE_CONNECTED;
   asd_probe_run_async (self->probe, monitored ? self->monitor : NULL,
                        monitored ? NULL : asd_keeper_session_to_check (self), self->server,
@@ -155,7 +180,8 @@ asd_keeper_probe_finish (AsdKeeper *self, GAsyncResult *result, guint64 *latency
 void
 asd_keeper_sleep (AsdKeeper *self)
 {
-  if (!self->want_up || self->settings == NULL)
+  /* a shared master sleeps once, for all its tunnels (asd-connections.c) */
+  if (!self->want_up || self->settings == NULL || self->connection != NULL)
     return;
   self->asleep = TRUE;
   self->restart_pending = FALSE;
@@ -171,6 +197,8 @@ asd_keeper_sleep (AsdKeeper *self)
 void
 asd_keeper_wake (AsdKeeper *self)
 {
+  if (self->connection != NULL)
+    return;
   if (!self->asleep)
     {
       asd_keeper_check_session (self);   /* ssh survived the sleep: is its session alive? */
@@ -194,6 +222,8 @@ void
 asd_keeper_network_changed (AsdKeeper *self)
 {
   asd_server_address_forget (self->server);
+  if (self->connection != NULL)
+    return;   /* its master is checked, once for all its tunnels */
   asd_keeper_check_session (self);   /* connected: does the session still answer? */
   /* asleep: ssh was closed for the sleep, and waits for the wake */
   if (self->settings == NULL || self->run != NULL || !self->want_up || self->asleep ||
@@ -204,7 +234,7 @@ asd_keeper_network_changed (AsdKeeper *self)
 
 
 /* Whether ssh would run the same with @settings and @argv: the same
- * command, monitor and approved host key. */
+ * command, monitor, approved host key and sharing. */
 static gboolean
 runs_alike (AsdKeeper *self, const AsdTunnelSettings *settings, const char * const *argv)
 {
@@ -213,7 +243,8 @@ runs_alike (AsdKeeper *self, const AsdTunnelSettings *settings, const char * con
   return g_strv_equal ((const char * const *) self->argv, argv) &&
          old->monitor_port == settings->monitor_port && old->echo_port == settings->echo_port &&
          old->poll_interval == settings->poll_interval && old->first_poll == settings->first_poll &&
-         g_strcmp0 (old->trusted_host_key, settings->trusted_host_key) == 0;
+         g_strcmp0 (old->trusted_host_key, settings->trusted_host_key) == 0 &&
+         old->share_connection == settings->share_connection;
 }
 
 /* New @settings and the ssh @argv built from them (both copied; %NULL
@@ -223,6 +254,7 @@ asd_keeper_reconfigure (AsdKeeper *self, const AsdTunnelSettings *settings,
                         const char * const *argv)
 {
   gboolean was_broken = self->settings == NULL;
+  gboolean was_riding = self->connection != NULL || self->keying != NULL;
 
   /* Settings that do not change how ssh runs (AutoStart) restart nothing. */
   if (!was_broken && settings != NULL && runs_alike (self, settings, argv))
@@ -231,6 +263,10 @@ asd_keeper_reconfigure (AsdKeeper *self, const AsdTunnelSettings *settings,
       self->settings = asd_tunnel_settings_copy (settings);
       return;
     }
+  /* off its connection with the old forwards; the new settings may ride
+   * another one (or none) */
+  asd_keeper_leave_connection (self, FALSE);
+  self->cannot_share = FALSE;
   g_clear_pointer (&self->settings, asd_tunnel_settings_free);
   g_clear_pointer (&self->argv, g_strfreev);
   if (settings != NULL)
@@ -251,6 +287,8 @@ asd_keeper_reconfigure (AsdKeeper *self, const AsdTunnelSettings *settings,
       asd_keeper_tell_state (self, ASD_TUNNEL_STATE_CONNECTING,
                              asd_keeper_about_destination (self, ASD_REASON_CONNECTING));
     }
+  else if (was_riding && self->settings != NULL && self->want_up)
+    asd_keeper_spawn_ssh (self);
   else if (was_broken && self->settings != NULL)
     asd_keeper_tell_state (self, ASD_TUNNEL_STATE_STOPPED, asd_reason_new (ASD_REASON_STOPPED, NULL));
 }

@@ -168,7 +168,7 @@ finish (GTask *task)
       g_task_return_error (task, g_steal_pointer (&change->error));
       return;
     }
-  if (self->run != change->run)
+  if (asd_keeper_master_run (self) != change->run)
     {
       g_task_return_new_error (task, ASD_ERROR, ASD_ERROR_FORWARD_FAILED,
                                _("ssh was restarted while its forwards changed: try again"));
@@ -236,7 +236,7 @@ asd_keeper_change_forwards_async (AsdKeeper *self, const AsdTunnelSettings *sett
   g_task_set_task_data (task, change, (GDestroyNotify) change_free);
   change->settings = asd_tunnel_settings_copy (settings);
   change->argv = g_strdupv ((char **) argv);
-  change->run = g_object_ref (self->run);
+  change->run = g_object_ref (asd_keeper_master_run (self));
   change->session = g_object_ref (session);
   change->steps = steps_between (self->settings, settings, &error);
   if (change->steps == NULL)

@@ -48,6 +48,9 @@ asd_keeper_session_down (AsdKeeper *self)
 AsdMuxClient *
 asd_keeper_session_to_check (AsdKeeper *self)
 {
+  if (self->connection != NULL)
+    return self->state == ASD_TUNNEL_STATE_CONNECTED ?
+           asd_keeper_session_to_check (asd_connection_get_master (self->connection)) : NULL;
   if (self->run == NULL || self->asleep || self->state != ASD_TUNNEL_STATE_CONNECTED)
     return NULL;
   return self->session;

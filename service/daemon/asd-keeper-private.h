@@ -11,6 +11,7 @@
 #include "asd-retry-wait.h"
 #include "asd-server-address.h"
 #include "asd-ssh-run.h"
+#include "asd-connections.h"
 
 G_BEGIN_DECLS
 
@@ -56,6 +57,20 @@ struct _AsdKeeper
   AsdMuxClient *session;         /* the connected ssh's control connection, or NULL */
   gboolean replace_pending;      /* ssh is stopped because its session is dead */
   gboolean told_no_control;      /* the log said the control connection is unusable */
+
+  /* a shared connection (asd-keeper-shared.c) */
+  AsdConnections *connections;   /* the service's; NULL: always an ssh of its own */
+  AsdConnection *connection;     /* the one it rides, or NULL */
+  GCancellable *keying;          /* working out its key */
+  char **shared_with;            /* the other tunnels on it */
+  gboolean forwards_open;        /* the master has the tunnel's forwards open */
+  AsdMuxClient *forwards_via;    /* on this control connection */
+  guint requests;                /* opens on their way */
+  guint closing;                 /* closes on their way (opened again after) */
+  guint round;                   /* answers of an older round are late */
+  AsdMuxForward *failed_forward; /* of this round, the first refused */
+  gboolean own_retry;            /* retrying for its own forwards, not the master */
+  gboolean cannot_share;         /* a master had no control connection */
 };
 
 void       asd_keeper_tell_state        (AsdKeeper      *self,
@@ -74,6 +89,31 @@ void       asd_keeper_set_restarts      (AsdKeeper      *self,
                                          guint           restarts);
 void       asd_keeper_tell_probed       (AsdKeeper      *self,
                                          guint64         latency);
+
+void       asd_keeper_after_failed_run  (AsdKeeper      *self,
+                                         gboolean        was_connected,
+                                         AsdReason      *reason,
+                                         AsdRetry        retry);
+void       asd_keeper_become_connected  (AsdKeeper      *self);
+void       asd_keeper_emit_dropped      (AsdKeeper      *self,
+                                         const char     *text);
+void       asd_keeper_emit_event        (AsdKeeper      *self,
+                                         const char     *kind,
+                                         GVariant       *details);
+void       asd_keeper_set_pid           (AsdKeeper      *self,
+                                         guint           pid);
+void       asd_keeper_set_next_retry    (AsdKeeper      *self,
+                                         gint64          real);
+void       asd_keeper_set_shared_with   (AsdKeeper      *self,
+                                         const char * const *names);
+
+/* asd-keeper-shared.c */
+gboolean   asd_keeper_rides             (AsdKeeper      *self);
+void       asd_keeper_ride              (AsdKeeper      *self);
+void       asd_keeper_ride_again        (AsdKeeper      *self);
+void       asd_keeper_leave_connection  (AsdKeeper      *self,
+                                         gboolean        disposing);
+AsdSshRun *asd_keeper_master_run        (AsdKeeper      *self);
 
 /* asd-keeper-liveness.c */
 void          asd_keeper_liveness_init     (AsdKeeper *self);

@@ -47,6 +47,7 @@ enum {
   PROP_NEXT_RETRY_MONOTONIC,
   PROP_CONNECTED_SINCE,
   PROP_CONNECTED_SINCE_MONOTONIC,
+  PROP_SHARED_WITH,
   N_PROPS
 };
 
@@ -192,8 +193,8 @@ setup_monitor (AsdKeeper *self, GError **error)
 /* ---- what follows a failed run ---- */
 
 /* @reason: transfer full */
-static void
-after_failed_run (AsdKeeper *self, gboolean was_connected, AsdReason *reason, AsdRetry retry)
+void
+asd_keeper_after_failed_run (AsdKeeper *self, gboolean was_connected, AsdReason *reason, AsdRetry retry)
 {
   if (was_connected)
     {
@@ -201,7 +202,7 @@ after_failed_run (AsdKeeper *self, gboolean was_connected, AsdReason *reason, As
 
       self->down_since = g_get_monotonic_time ();
       self->attempts = 0;
-      g_signal_emit (self, signals[SIGNAL_DROPPED], 0, text);
+      asd_keeper_emit_dropped (self, text);
     }
 
   if (retry == ASD_RETRY_NEVER)
@@ -280,11 +281,17 @@ on_slot_acquired (GObject *source, GAsyncResult *result, gpointer user_data)
     }
 }
 
-/* Starts ssh, once a login slot is free: a mass reconnect is paced. */
+/* Starts ssh, once a login slot is free: a mass reconnect is paced; a
+ * tunnel that shares rides its connection instead. */
 void
 asd_keeper_spawn_ssh (AsdKeeper *self)
 {
   asd_retry_wait_cancel (self->wait);
+  if (asd_keeper_rides (self))
+    {
+      asd_keeper_ride (self);
+      return;
+    }
   if (self->run != NULL || self->slot_wait != NULL)
     return;
   if (self->pacer == NULL || (self->slot = asd_login_pacer_try_acquire (self->pacer)) != NULL)
@@ -324,7 +331,7 @@ on_run_ended (AsdSshRun *run, gpointer user_data)
     }
   else
     {
-      after_failed_run (self, was_connected, reason, retry);
+      asd_keeper_after_failed_run (self, was_connected, reason, retry);
       reason = NULL;
       if (replace && self->want_up)
         asd_keeper_spawn_ssh (self);   /* at once: the network has changed */
@@ -343,8 +350,8 @@ on_stable (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static void
-become_connected (AsdKeeper *self)
+void
+asd_keeper_become_connected (AsdKeeper *self)
 {
   /* Reconnected comes before the state: a client that reacts to the
    * state knows by then that it was a reconnection. */
@@ -355,6 +362,8 @@ become_connected (AsdKeeper *self)
       self->down_since = 0;
     }
   asd_keeper_tell_state (self, ASD_TUNNEL_STATE_CONNECTED, asd_keeper_about_destination (self, ASD_REASON_CONNECTED));
+  /* a tunnel on a shared connection connects again without a new run */
+  g_clear_handle_id (&self->stable_id, g_source_remove);
   self->stable_id = g_timeout_add_seconds (STABLE_AFTER_S, on_stable, self);
 }
 
@@ -365,7 +374,46 @@ on_run_connected (AsdSshRun *run, gpointer user_data)
 
   g_clear_pointer (&self->slot, asd_login_slot_release);
   asd_keeper_session_up (self);
-  become_connected (self);
+  asd_keeper_become_connected (self);
+}
+
+void
+asd_keeper_emit_dropped (AsdKeeper *self, const char *text)
+{
+  g_signal_emit (self, signals[SIGNAL_DROPPED], 0, text);
+}
+
+void
+asd_keeper_emit_event (AsdKeeper *self, const char *kind, GVariant *details)
+{
+  g_signal_emit (self, signals[SIGNAL_EVENT], 0, kind, details);
+}
+
+void
+asd_keeper_set_pid (AsdKeeper *self, guint pid)
+{
+  set_uint (self, &self->pid, pid, PROP_PID);
+}
+
+void
+asd_keeper_set_next_retry (AsdKeeper *self, gint64 real)
+{
+  set_times (self, &self->next_retry, &self->next_retry_monotonic, real,
+             PROP_NEXT_RETRY, PROP_NEXT_RETRY_MONOTONIC);
+}
+
+void
+asd_keeper_set_shared_with (AsdKeeper *self, const char * const *names)
+{
+  const char * const none[] = { NULL };
+
+  if (names == NULL)
+    names = none;
+  if (g_strv_equal ((const char * const *) self->shared_with, names))
+    return;
+  g_strfreev (self->shared_with);
+  self->shared_with = g_strdupv ((char **) names);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_SHARED_WITH]);
 }
 
 /* A test succeeded: LastProbe and ProbeLatency. */
@@ -422,7 +470,7 @@ start_run (AsdKeeper *self)
       if (asd_ssh_process_error_is_lasting (error))
         asd_keeper_give_up (self, why);
       else
-        after_failed_run (self, FALSE, why, ASD_RETRY_BACKOFF);
+        asd_keeper_after_failed_run (self, FALSE, why, ASD_RETRY_BACKOFF);
       return;
     }
   if (self->attempts++ > 0 || self->down_since > 0)
@@ -456,6 +504,8 @@ asd_keeper_dispose (GObject *object)
 {
   AsdKeeper *self = ASD_KEEPER (object);
 
+  asd_keeper_leave_connection (self, TRUE);
+  g_clear_object (&self->connections);
   if (self->wait != NULL)
     {
       asd_retry_wait_cancel (self->wait);
@@ -488,6 +538,7 @@ asd_keeper_finalize (GObject *object)
   g_strfreev (self->argv);
   g_free (self->destination);
   g_free (self->askpass_helper);
+  g_strfreev (self->shared_with);
   asd_reason_free (self->reason);
 
   G_OBJECT_CLASS (asd_keeper_parent_class)->finalize (object);
@@ -527,6 +578,9 @@ asd_keeper_get_property (GObject *object, guint prop_id, GValue *value, GParamSp
     case PROP_CONNECTED_SINCE_MONOTONIC:
       g_value_set_uint64 (value, self->connected_since_monotonic);
       break;
+    case PROP_SHARED_WITH:
+      g_value_set_boxed (value, self->shared_with);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -565,6 +619,8 @@ install_properties (GObjectClass *object_class)
   /* AsdKeeper:connected-since-monotonic: the same on the monotonic clock. */
   props[PROP_CONNECTED_SINCE_MONOTONIC] =
     g_param_spec_uint64 ("connected-since-monotonic", NULL, NULL, 0, G_MAXUINT64, 0, flags);
+  /* AsdKeeper:shared-with: the other tunnels on its shared connection. */
+  props[PROP_SHARED_WITH] = g_param_spec_boxed ("shared-with", NULL, NULL, G_TYPE_STRV, flags);
   g_object_class_install_properties (object_class, N_PROPS, props);
 }
 
@@ -603,6 +659,7 @@ asd_keeper_init (AsdKeeper *self)
 {
   self->state = ASD_TUNNEL_STATE_STOPPED;
   self->reason = asd_reason_new (ASD_REASON_STOPPED, NULL);
+  self->shared_with = g_new0 (char *, 1);
   self->probe = asd_probe_new ();
   g_signal_connect (self->probe, "server-answered", G_CALLBACK (on_server_answered), self);
   asd_keeper_liveness_init (self);
@@ -622,4 +679,18 @@ asd_keeper_new (const char *name)
 
   self->name = g_strdup (name);
   return self;
+}
+
+const char *
+asd_keeper_get_name (AsdKeeper *self)
+{
+  return self->name;
+}
+
+/* The service's shared connections: the keeper's tunnel rides one when it
+ * may (asd-keeper-shared.c); without, it always runs an ssh of its own. */
+void
+asd_keeper_set_connections (AsdKeeper *self, AsdConnections *connections)
+{
+  g_set_object (&self->connections, connections);
 }

@@ -23,6 +23,11 @@ AsdKeeper *asd_keeper_new             (const char              *name);
 void       asd_keeper_set_port_owner  (AsdKeeper               *self,
                                        AsdPortOwnerFunc         func,
                                        gpointer                 user_data);
+struct _AsdConnections;
+
+const char *asd_keeper_get_name       (AsdKeeper               *self);
+void       asd_keeper_set_connections (AsdKeeper               *self,
+                                       struct _AsdConnections  *connections);
 void       asd_keeper_set_pacer       (AsdKeeper               *self,
                                        AsdLoginPacer           *pacer);
 void       asd_keeper_set_askpass     (AsdKeeper               *self,

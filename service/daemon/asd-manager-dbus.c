@@ -207,6 +207,7 @@ handle_stop_all (AsdDbusManager *object, GDBusMethodInvocation *invocation)
   if (refuse_exiting (self, invocation))
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   asd_manager_for_each_tunnel (self, asd_tunnel_stop);
+  asd_connections_end_idle (self->connections);   /* no grace: all are stopped */
   g_ptr_array_add (self->stop_all_invocations, g_object_ref (invocation));
   if (!asd_manager_any_ssh (self))
     asd_manager_complete_stop_alls (self);
@@ -220,6 +221,7 @@ handle_reload (AsdDbusManager *object, GDBusMethodInvocation *invocation)
     return G_DBUS_METHOD_INVOCATION_HANDLED;
   asd_manager_reload (ASD_MANAGER (object), TRUE);
   asd_manager_for_each_tunnel (ASD_MANAGER (object), asd_tunnel_forget_server_address);
+  asd_connections_forget_keys (ASD_MANAGER (object)->connections);
   asd_dbus_manager_complete_reload (object, invocation);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }

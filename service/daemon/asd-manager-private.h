@@ -28,6 +28,7 @@ struct _AsdManager
   GNetworkMonitor *network;
   AsdSleepMonitor *sleep;
   AsdLoginPacer *pacer;
+  AsdConnections *connections;          /* the shared ssh connections */
   gboolean going_to_sleep;
   AsdAskpassServer *askpass;
   char *askpass_helper;

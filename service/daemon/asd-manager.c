@@ -114,6 +114,7 @@ asd_manager_add_tunnel_object (AsdManager *self, AsdTunnel *tunnel)
   asd_tunnel_set_pacer (tunnel, self->pacer);
   asd_tunnel_set_port_owner (tunnel, port_owner, self);
   asd_authorized_skeleton_set_authorizer (G_DBUS_INTERFACE_SKELETON (tunnel), self->authorizer);
+  asd_tunnel_set_connections (tunnel, self->connections);
   g_hash_table_insert (self->tunnels, g_strdup (asd_tunnel_get_name (tunnel)), g_object_ref (tunnel));
   g_signal_connect_swapped (tunnel, "ssh-ended", G_CALLBACK (on_ssh_ended), self);
   g_dbus_object_manager_server_export (self->objects, G_DBUS_OBJECT_SKELETON (object));
@@ -211,7 +212,10 @@ on_network_changed (GNetworkMonitor *monitor, gboolean available, gpointer user_
 
   g_debug ("network changed (available: %d)", available);
   if (available)
-    asd_manager_for_each_tunnel (self, asd_tunnel_network_changed);
+    {
+      asd_connections_network_changed (self->connections);
+      asd_manager_for_each_tunnel (self, asd_tunnel_network_changed);
+    }
 }
 
 gboolean
@@ -227,7 +231,7 @@ asd_manager_any_ssh (AsdManager *self)
   for (guint i = 0; i < self->leaving->len; i++)
     if (asd_tunnel_has_ssh (g_ptr_array_index (self->leaving, i)))
       return TRUE;
-  return FALSE;
+  return asd_connections_any_ssh (self->connections);
 }
 
 /* Drops the removed tunnels whose ssh has ended. */
@@ -287,6 +291,10 @@ on_prepare_for_sleep (AsdSleepMonitor *monitor, gboolean start, gpointer user_da
 
   self->going_to_sleep = start;
   asd_manager_for_each_tunnel (self, start ? asd_tunnel_sleep : asd_tunnel_wake);
+  if (start)
+    asd_connections_sleep (self->connections);
+  else
+    asd_connections_wake (self->connections);
   check_shut_down (self);
 }
 
@@ -312,6 +320,7 @@ asd_manager_shutdown (AsdManager *self)
     asd_authorizer_cancel (self->authorizer);
   asd_manager_for_each_tunnel (self, refuse_shutting_down);
   asd_manager_for_each_tunnel (self, asd_tunnel_stop);
+  asd_connections_end_idle (self->connections);
   check_shut_down (self);
 }
 
@@ -376,6 +385,9 @@ asd_manager_dispose (GObject *object)
   g_clear_pointer (&self->stop_all_invocations, g_ptr_array_unref);
   g_clear_object (&self->objects);
   g_clear_object (&self->askpass);
+  if (self->connections != NULL)
+    g_signal_handlers_disconnect_by_data (self->connections, self);
+  g_clear_object (&self->connections);
   g_clear_object (&self->pacer);
   g_clear_object (&self->store);
   g_clear_object (&self->authorizer);
@@ -493,7 +505,7 @@ start_askpass (AsdManager *self, GError **error)
 /* The Features property: what this service can do beyond the base API;
  * the system service says "system-mode" too. */
 #define FEATURES "reason-codes", "monotonic-timestamps", "tunnel-log", "control-master", \
-                 "passphrase-credential"
+                 "passphrase-credential", "shared-connections"
 static const char * const session_features[] = { FEATURES, NULL };
 static const char * const system_features[] = { FEATURES, "system-mode", NULL };
 
@@ -520,6 +532,8 @@ asd_manager_initable_init (GInitable *initable, GCancellable *cancellable, GErro
       asd_authorized_skeleton_set_authorizer (G_DBUS_INTERFACE_SKELETON (self), self->authorizer);
     }
   self->pacer = asd_login_pacer_new (ASD_LOGIN_PACER_DEFAULT_SLOTS);
+  self->connections = asd_connections_new (self->pacer, self->askpass, self->askpass_helper);
+  g_signal_connect_swapped (self->connections, "ssh-ended", G_CALLBACK (on_ssh_ended), self);
   asd_dbus_manager_set_version (ASD_DBUS_MANAGER (self), VERSION);
   asd_dbus_manager_set_features (ASD_DBUS_MANAGER (self), self->mode == ASD_SERVICE_MODE_SYSTEM
                                  ? system_features : session_features);

@@ -226,7 +226,7 @@ static void
 mirror_keeper (AsdTunnel *self)
 {
   static const char * const same[] = {
-    "state-reason", "pid", "restarts", "next-retry", "connected-since",
+    "state-reason", "pid", "restarts", "next-retry", "connected-since", "shared-with",
   };
 
   g_object_bind_property_full (self->keeper, "state", self, "state", G_BINDING_SYNC_CREATE,
@@ -292,6 +292,17 @@ void
 asd_tunnel_set_port_owner (AsdTunnel *self, AsdPortOwnerFunc func, gpointer user_data)
 {
   asd_keeper_set_port_owner (self->keeper, func, user_data);
+}
+
+/**
+ * asd_tunnel_set_connections:
+ * @self: a tunnel
+ * @connections: (nullable): the service's shared connections
+ */
+void
+asd_tunnel_set_connections (AsdTunnel *self, AsdConnections *connections)
+{
+  asd_keeper_set_connections (self->keeper, connections);
 }
 
 /**

@@ -9,6 +9,7 @@
 #include "asd-error.h"
 #include "asd-askpass-server.h"
 #include "asd-keeper.h"
+#include "asd-connections.h"
 #include "asd-login-pacer.h"
 #include "asd-tunnel-settings.h"
 #include "asd-tunnel-store.h"
@@ -43,6 +44,8 @@ void                     asd_tunnel_set_port_owner  (AsdTunnel         *self,
                                                      gpointer           user_data);
 void                     asd_tunnel_set_pacer       (AsdTunnel         *self,
                                                      AsdLoginPacer     *pacer);
+void                     asd_tunnel_set_connections (AsdTunnel         *self,
+                                                     AsdConnections    *connections);
 void                     asd_tunnel_sleep           (AsdTunnel         *self);
 void                     asd_tunnel_wake            (AsdTunnel         *self);
 void                     asd_tunnel_set_askpass     (AsdTunnel         *self,

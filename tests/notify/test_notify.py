@@ -49,8 +49,9 @@ def setup(fx, conf=None, caps=None, start=True):
 
 
 def up(w, n, name):
-    """Add a tunnel, wait until it is connected and the notifier follows it."""
-    w.add(name)
+    """Add a tunnel, wait until it is connected and the notifier follows it;
+    an ssh of its own, so that kill_ssh drops this tunnel alone."""
+    w.add(name, ShareConnection=False)
     w.connected(name)
     n.wait_log("following tunnel %s " % name)
 

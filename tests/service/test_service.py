@@ -36,6 +36,10 @@ from asdtest.sshfixture import (  # noqa: E402
     IP, free_port, kill_refs, port_accepts, read_expected, run, stays_true,
     wait_forward, wait_until, write_script)
 
+# a shared connection's ssh lives on this long after its last tunnel left
+# (ASD_CONNECTION_GRACE_MS, asd-connection.h)
+SHARED_GRACE = 3.0
+
 SRCDIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                        "..", ".."))
 
@@ -325,7 +329,12 @@ class ServiceTest(TestCase):
               and os.path.dirname(control_path) == os.path.dirname(fifo)
               and os.path.basename(control_path).startswith("ssh-ctl-"),
               "ssh's argv %r lacks the control master's options after -E" % argv)
-        check(argv[9:] == cmd[1:], "Command %r differs from ssh's argv %r" % (cmd, argv))
+        # a shared connection's ssh runs the tunnel's Command without its
+        # forwards: they are opened through the master
+        fwd_args = ["-L", "%d:127.0.0.1:%d" % (lport, w.target.port)]
+        i = next((k for k in range(len(cmd)) if cmd[k:k + 2] == fwd_args), -1)
+        check(i > 0 and argv[9:] == cmd[1:i] + cmd[i + 2:],
+              "Command %r without its forward differs from ssh's argv %r" % (cmd, argv))
         check(props["Name"] == "web-1", "Name %r" % props["Name"])
         check(props["Destination"] == "root@127.0.0.1", "Destination %r" % props["Destination"])
         fwd = "-L %d:127.0.0.1:%d" % (lport, w.target.port)
@@ -520,10 +529,13 @@ class ServiceTest(TestCase):
         os.kill(props["Pid"], signal.SIGKILL)
         w.rec.wait("Reconnected", path, since=mark, timeout=15)
         wait_state(w.bus, "pc", "connected", 10)
+        restart = w.rec.mark()
         res = w.bus.tunnel("pc", "Restart")
         check(res.ok, "Restart: " + res.describe())
-        check(w.bus.tunnel_prop("pc", "State") == "connecting",
-              "State right after Restart replied: %r" % w.bus.tunnel_prop("pc", "State"))
+        # connecting from the Restart on; on a shared connection the forwards
+        # are open again one round trip later, so it may be connected already
+        w.rec.wait("StateChanged", path, since=restart, timeout=5,
+                   pred=lambda s: s.args[1] == "connecting", what="StateChanged to connecting")
         wait_state(w.bus, "pc", "connected", 15)
         w.bus.tunnel("pc", "Stop", check_ok=True)
 
@@ -662,7 +674,7 @@ class ServiceTest(TestCase):
         w = World(fx)
         bus = w.bus
         w.add("same")
-        w.add("edited")
+        w.add("edited", ShareConnection=False)   # its own ssh, which restarts
         same_pid = w.connected("same")["Pid"]
         edited_pid = w.connected("edited")["Pid"]
         path = bus.conf_path("edited")
@@ -760,8 +772,10 @@ class ServiceTest(TestCase):
             wait_until(lambda: len(probes(mark)) >= 2, 15, "two probes " + what)
 
         first, second = free_port(), free_port()
+        # an ssh of its own: a shared one also asks `ssh -G` for its
+        # connection key, once per Start (asd-connections.c)
         settings = {"Destination": "127.0.0.1", "Port": GV("q", first), "User": "root",
-                    "Transient": True, "SshOptions": ["BatchMode=yes"]}
+                    "Transient": True, "SshOptions": ["BatchMode=yes"], "ShareConnection": False}
         mark = w.rec.mark()
         w.bus.manager("AddTunnel", "away", settings, True, check_ok=True)
         wait_until(lambda: len(probes(mark)) >= 4, 30, "four probes of the closed port")
@@ -1122,14 +1136,16 @@ class ServiceTest(TestCase):
         check(ref.alive(), "the relay %r is not running" % ref)
         w.bus.tunnel("px", "Stop", check_ok=True)
         wait_state(w.bus, "px", "stopped", 2)
-        # measured: gone at the first look (< 0.05 s)
-        wait_until(lambda: not ref.alive(), 1, "Stop to end the ProxyCommand's relay %r" % ref)
+        # the tunnel's connection is shared: its ssh ends SHARED_GRACE after
+        # its last tunnel left; measured: then gone at the first look (< 0.05 s)
+        wait_until(lambda: not ref.alive(), SHARED_GRACE + 1,
+                   "Stop to end the ProxyCommand's relay %r" % ref)
 
         w.bus.tunnel("px", "Start", check_ok=True)
         w.connected("px")
         ref = wait_until(relay_of_this_start, 5, "the relay's pid file")
         w.bus.manager("RemoveTunnel", "px", check_ok=True)
-        wait_until(lambda: not ref.alive(), 1,
+        wait_until(lambda: not ref.alive(), SHARED_GRACE + 1,
                    "RemoveTunnel to end the ProxyCommand's relay %r" % ref)
 
     @requires(sshd_skip_reason)
@@ -1299,7 +1315,8 @@ class ServiceTest(TestCase):
     def test_sigterm_stops_ssh(self):
         fx = self.fx
         w = World(fx)
-        ports = [w.add("a"), w.add("b")]
+        # a shared connection and an ssh of its own
+        ports = [w.add("a"), w.add("b", ShareConnection=False)]
         for n in ("a", "b"):
             w.connected(n)
         sshs = [ProcRef(p) for p in w.service.ssh_children()]
@@ -1318,7 +1335,7 @@ class ServiceTest(TestCase):
         fx = self.fx
         w = World(fx)
         for n in ("a", "b"):
-            w.add(n)
+            w.add(n, ShareConnection=(n == "a"))
         for n in ("a", "b"):
             w.connected(n)
         sshs = [ProcRef(p) for p in w.service.ssh_children()]
@@ -1603,12 +1620,14 @@ class ServiceTest(TestCase):
         w.start_service()
         features = bus.get_property(MANAGER_PATH, MANAGER_IFACE, "Features")
         check(features == ["reason-codes", "monotonic-timestamps", "tunnel-log", "control-master",
-                           "passphrase-credential"], "Features %r" % features)
+                           "passphrase-credential", "shared-connections"],
+              "Features %r" % features)
         w.add("file", start=False)
         w.add("tmp", start=False, Transient=True)
         keys = {"Destination", "User", "Port", "IdentityFile", "LocalForward", "RemoteForward",
                 "DynamicForward", "SshOptions", "MonitorPort", "EchoPort", "PollInterval",
-                "FirstPoll", "TrustedHostKey", "AutoStart", "Transient", "PassphraseCredential"}
+                "FirstPoll", "TrustedHostKey", "AutoStart", "ShareConnection", "Transient",
+                "PassphraseCredential"}
         for name, state in (("file", "loaded"), ("tmp", "transient")):
             props = bus.tunnel_props(name)
             st = props["Settings"]
@@ -1616,6 +1635,7 @@ class ServiceTest(TestCase):
             values = {k: v["data"] for k, v in st.items()}
             check(values["Destination"] == "127.0.0.1" and values["Port"] == w.sshd.port
                   and values["PollInterval"] == 30 and values["AutoStart"] is True
+                  and values["ShareConnection"] is True
                   and values["User"] == "root" and values["Transient"] is (name == "tmp"),
                   "%s's Settings %r" % (name, values))
             check(props["ConfigState"] == state, "%s's ConfigState %r" % (name, props["ConfigState"]))

@@ -13,7 +13,7 @@
 #include "asd-tunnel-settings.h"
 
 #define KEYS "Destination, User, Port, IdentityFile, LocalForward, RemoteForward, " \
-  "DynamicForward, SshOptions, MonitorPort, EchoPort, PollInterval, FirstPoll, TrustedHostKey, AutoStart, Transient, PassphraseCredential"
+  "DynamicForward, SshOptions, MonitorPort, EchoPort, PollInterval, FirstPoll, TrustedHostKey, AutoStart, ShareConnection, Transient, PassphraseCredential"
 
 static void
 assert_settings_equal (const AsdTunnelSettings *a, const AsdTunnelSettings *b)
@@ -31,6 +31,7 @@ assert_settings_equal (const AsdTunnelSettings *a, const AsdTunnelSettings *b)
   g_assert_cmpuint (a->poll_interval, ==, b->poll_interval);
   g_assert_cmpuint (a->first_poll, ==, b->first_poll);
   g_assert_cmpint (a->auto_start, ==, b->auto_start);
+  g_assert_cmpint (a->share_connection, ==, b->share_connection);
   g_assert_cmpint (a->transient, ==, b->transient);
   g_assert_true (asd_tunnel_settings_equal (a, b));
 }
@@ -57,6 +58,7 @@ test_defaults (void)
   g_assert_cmpuint (settings->poll_interval, ==, ASD_TUNNEL_DEFAULT_POLL);
   g_assert_cmpuint (settings->first_poll, ==, 0);
   g_assert_true (settings->auto_start);
+  g_assert_true (settings->share_connection);
   g_assert_false (settings->transient);
   g_assert_cmpstrv (settings->local_forwards, (const char *[]) { NULL });
   g_assert_cmpstrv (settings->ssh_options, (const char *[]) { NULL });
@@ -350,7 +352,7 @@ test_unchanged_on_error (void)
   "'RemoteForward': <['0:localhost:22']>, 'DynamicForward': <['1080']>, " \
   "'SshOptions': <['Compression=yes', 'ConnectTimeout=5']>, 'MonitorPort': <uint16 20000>, " \
   "'EchoPort': <uint16 7>, 'PollInterval': <uint32 60>, 'FirstPoll': <uint32 5>, " \
-  "'AutoStart': <false>, 'Transient': <true>}"
+  "'AutoStart': <false>, 'ShareConnection': <false>, 'Transient': <true>}"
 
 /* equal() compares every key, lists entry by entry. */
 static void
@@ -381,6 +383,7 @@ test_equal (void)
     "{'FirstPoll': <uint32 0>}",
     "{'TrustedHostKey': <'SHA256:abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ'>}",
     "{'AutoStart': <true>}",
+    "{'ShareConnection': <true>}",
     "{'Transient': <false>}",
     "{'PassphraseCredential': <'other-key'>}",
   };
@@ -615,7 +618,7 @@ test_to_variant (void)
       "'SshOptions': <['Compression=yes']>, 'MonitorPort': <uint16 20000>, "
       "'EchoPort': <uint16 7>, 'PollInterval': <uint32 60>, 'FirstPoll': <uint32 5>, "
       "'TrustedHostKey': <'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'>, "
-      "'AutoStart': <false>, 'Transient': <true>, 'PassphraseCredential': <'web-key'>}");
+      "'AutoStart': <false>, 'ShareConnection': <false>, 'Transient': <true>, 'PassphraseCredential': <'web-key'>}");
   g_autoptr(AsdTunnelSettings) minimal = settings_from_text ("{'Destination': <'h'>}");
   const AsdTunnelSettings *cases[] = { full, minimal };
 
