@@ -186,6 +186,12 @@ class SharedTest(TestCase):
                 check(n == 1, "%s: %d %s signals, expected one" % (name, n, member))
         check(logins(w) == 2, "%d logins in all, expected one more after the kill" % logins(w))
         check(len(w.sshd.sessions()) == 1, "server sessions %r" % w.sshd.sessions())
+        # A tunnel removed after it connected twice leaves no timer behind:
+        # its first connection's stable-time timer (10 s) once fired on the
+        # freed tunnel and crashed the service.
+        w.bus.manager("RemoveTunnel", "c", check_ok=True)
+        check(stays_true(lambda: w.bus.tunnel_prop("a", "State") == "connected", 11),
+              "the service did not live on after the removal of c")
 
     @requires(sshd_skip_reason)
     def test_shared_stop_one(self):
