@@ -173,6 +173,18 @@ asd_connection_shared_with (AsdConnection *self, AsdKeeper *tunnel)
   return (char **) g_ptr_array_free (g_steal_pointer (&names), FALSE);
 }
 
+/**
+ * asd_connection_get_tunnels:
+ * @self: a connection
+ *
+ * Returns: (transfer none) (element-type AsdKeeper): the tunnels on it
+ */
+GPtrArray *
+asd_connection_get_tunnels (AsdConnection *self)
+{
+  return self->tunnels;
+}
+
 /* Stops the master now (its ssh ends; #AsdConnection::ssh-ended tells). */
 void
 asd_connection_end (AsdConnection *self)

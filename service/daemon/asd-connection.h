@@ -42,6 +42,7 @@ void           asd_connection_forward_async (AsdConnection       *self,
                                             GAsyncReadyCallback      callback,
                                             gpointer                 user_data);
 void           asd_connection_end          (AsdConnection           *self);
+GPtrArray     *asd_connection_get_tunnels  (AsdConnection           *self);
 gboolean       asd_connection_has_ssh      (AsdConnection           *self);
 gboolean       asd_connection_is_idle      (AsdConnection           *self);
 

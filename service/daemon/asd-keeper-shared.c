@@ -213,7 +213,8 @@ round_done (AsdKeeper *self)
       asd_keeper_become_connected (self);
       return;
     }
-  why = refused (self->failed_forward, &retry);
+  /* a local port in use: by another of our tunnels, named */
+  why = asd_keeper_name_port_owner (self, refused (self->failed_forward, &retry));
   asd_mux_forward_clear (self->failed_forward);
   g_clear_pointer (&self->failed_forward, g_free);
   self->forwards_open = TRUE;    /* the ones that did open */
@@ -254,6 +255,73 @@ on_opened (GObject *source, GAsyncResult *result, gpointer user_data)
   request_free (request);
 }
 
+static gboolean
+is_remote (AsdMuxForwardKind kind)
+{
+  return kind == ASD_MUX_FORWARD_REMOTE;
+}
+
+/* Another tunnel on the connection with a forward that listens where
+ * @forward would: OpenSSH's master answers "done" to a forward it has
+ * already (it does not open it twice), and the two tunnels would then
+ * lose it together when one of them leaves.  NULL when there is none. */
+static AsdKeeper *
+holder_on_connection (AsdKeeper *self, const AsdMuxForward *forward)
+{
+  GPtrArray *tunnels = asd_connection_get_tunnels (self->connection);
+
+  for (guint i = 0; i < tunnels->len; i++)
+    {
+      AsdKeeper *other = g_ptr_array_index (tunnels, i);
+      g_autoptr(GPtrArray) theirs = NULL;
+      gboolean same = FALSE;
+
+      if (other == self || !other->forwards_open || other->settings == NULL)
+        continue;
+      theirs = forwards_of (other->settings);
+      for (guint j = 0; theirs != NULL && j < theirs->len && !same; j++)
+        {
+          const AsdMuxForward *f = g_ptr_array_index (theirs, j);
+
+          same = is_remote (f->kind) == is_remote (forward->kind) &&
+                 f->listen_port == forward->listen_port &&
+                 g_strcmp0 (f->listen_host, forward->listen_host) == 0;
+        }
+      if (theirs != NULL)
+        forwards_free (g_steal_pointer (&theirs));
+      if (same)
+        return other;
+    }
+  return NULL;
+}
+
+/* Gives up this round before asking anything when another tunnel on the
+ * connection holds where one of @forwards listens.  Returns: whether it
+ * did (@forwards is then freed). */
+static gboolean
+refuse_held (AsdKeeper *self, GPtrArray *forwards)
+{
+  for (guint i = 0; i < forwards->len; i++)
+    {
+      const AsdMuxForward *forward = g_ptr_array_index (forwards, i);
+      AsdKeeper *holder = holder_on_connection (self, forward);
+      AsdRetry retry = ASD_RETRY_BACKOFF;
+      g_autoptr(AsdReason) port = NULL;
+
+      if (holder == NULL)
+        continue;
+      port = refused (forward, &retry);
+      forwards_free (forwards);
+      self->own_retry = TRUE;
+      asd_keeper_after_failed_run (self, FALSE,
+                                   asd_reason_with (port, ASD_DETAIL_HELD_BY,
+                                                    g_variant_new_string (holder->name)),
+                                   retry);
+      return TRUE;
+    }
+  return FALSE;
+}
+
 /* The master is connected: every forward of the tunnel, at once. */
 static void
 open_forwards (AsdKeeper *self)
@@ -280,6 +348,8 @@ open_forwards (AsdKeeper *self)
   g_set_object (&self->forwards_via, session);
   asd_keeper_tell_state (self, ASD_TUNNEL_STATE_CONNECTING,
                          asd_keeper_about_destination (self, ASD_REASON_CONNECTING));
+  if (refuse_held (self, forwards))
+    return;
   if (forwards->len == 0)
     {
       forwards_free (forwards);

@@ -356,7 +356,11 @@ class PromptTest(TestCase):
         w.connected("cli", timeout=25)
         # 2. the desktop's way, the same key again (its secret cleared first)
         kr.tool("clear", "type", "passphrase", "identity-file", key)
+        master = ProcRef(w.bus.tunnel_prop("cli", "Pid"))
         w.bus.tunnel("cli", "Stop", check_ok=True)
+        # its shared ssh lives on a few seconds for a Restart: "desk" must
+        # log in anew, so that the question is asked again
+        wait_until(lambda: not master.alive(), 10, "cli's ssh to end")
         mp = MockPrompter(fx, w.bus, ["password", "password"], secrets=[wrong, pw])
         w.bus.env["AUTOSSHD_ASKPASS"] = wrapper
         mock, n = desktop(fx, w, mp.name)

@@ -629,7 +629,7 @@ test_to_variant (void)
       g_autoptr(GError) error = NULL;
 
       g_assert_true (g_variant_is_of_type (asv, G_VARIANT_TYPE_VARDICT));
-      g_assert_cmpuint (g_variant_n_children (asv), ==, 16);
+      g_assert_cmpuint (g_variant_n_children (asv), ==, 17);
       g_assert_true (asd_tunnel_settings_apply_variant (back, asv, &error));
       g_assert_no_error (error);
       assert_settings_equal (back, cases[i]);
