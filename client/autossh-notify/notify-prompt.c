@@ -215,6 +215,16 @@ on_checked (GObject *source, GAsyncResult *result, gpointer user_data)
   g_object_unref (task);
 }
 
+/* Cancel (no @error) or a failure of the prompt: the task ends with it. */
+static void
+give_up (GTask *task, GError *error)
+{
+  if (error == NULL)
+    error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("cancelled"));
+  g_task_return_error (task, error);
+  g_object_unref (task);
+}
+
 static void
 on_secret (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -225,10 +235,7 @@ on_secret (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (secret == NULL)
     {
-      if (error == NULL)
-        error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("cancelled"));
-      g_task_return_error (task, error);
-      g_object_unref (task);
+      give_up (task, error);
       return;
     }
   p->secret = g_strdup (secret);
@@ -284,10 +291,7 @@ on_confirmed (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (reply != GCR_PROMPT_REPLY_CONTINUE)
     {
-      if (error == NULL)
-        error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("cancelled"));
-      g_task_return_error (task, error);
-      g_object_unref (task);
+      give_up (task, error);
       return;
     }
   close_prompt (p);

@@ -192,23 +192,9 @@ asd_ssh_config_query_finish (GAsyncResult *result, GError **error)
 char *
 asd_ssh_config_value (const char *output, const char *key)
 {
-  gsize key_length = strlen (key);
+  g_auto(GStrv) values = asd_ssh_config_values (output, key);
 
-  for (const char *line = output; line != NULL && *line != '\0'; )
-    {
-      const char *end = strchr (line, '\n');
-
-      if (end == NULL)
-        end = line + strlen (line);
-
-      if (strncmp (line, key, key_length) == 0 && line[key_length] == ' ')
-        {
-          g_autofree char *value = g_strndup (line + key_length + 1, end - line - key_length - 1);
-          return g_strdup (g_strstrip (value));
-        }
-      line = *end == '\n' ? end + 1 : NULL;
-    }
-  return NULL;
+  return g_strdup (values[0]);
 }
 
 /**

@@ -266,7 +266,9 @@ on_header (GObject *source, GAsyncResult *result, gpointer user_data)
 
   if (!g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &got, &error))
     {
-      fail_io (task, error, ASD_MUX_ERROR_PROTOCOL);
+      /* reset before its hello: not a master (or one that is going) */
+      fail_io (task, error, op->stage == STAGE_HELLO ? ASD_MUX_ERROR_NO_MASTER
+                                                     : ASD_MUX_ERROR_PROTOCOL);
       g_object_unref (task);
       return;
     }
