@@ -51,6 +51,35 @@ on_loaded (GObject *source, GAsyncResult *result, gpointer user_data)
   wipe_and_free (contents, length);
 }
 
+/* A credential is one line, a passphrase: a regular file of at most
+ * this size (a FIFO or a device there would keep the read waiting). */
+#define MAX_CREDENTIAL_BYTES 4096
+
+static void
+on_info (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFileInfo) info = g_file_query_info_finish (G_FILE (source), result, &error);
+  GCancellable *cancellable;
+
+  if (info == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (g_file_info_get_file_type (info) != G_FILE_TYPE_REGULAR ||
+      g_file_info_get_size (info) > MAX_CREDENTIAL_BYTES)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                               _("the credential is not a file of at most %d bytes"),
+                               MAX_CREDENTIAL_BYTES);
+      return;
+    }
+  cancellable = g_task_get_cancellable (task);
+  g_file_load_contents_async (G_FILE (source), cancellable, on_loaded, g_steal_pointer (&task));
+}
+
 /**
  * asd_credential_read_async:
  * @name: the credential's name (a file name: no "/")
@@ -84,7 +113,9 @@ asd_credential_read_async (const char *name, GCancellable *cancellable,
     }
   path = g_build_filename (dir, name, NULL);
   file = g_file_new_for_path (path);
-  g_file_load_contents_async (file, cancellable, on_loaded, g_steal_pointer (&task));
+  g_file_query_info_async (file, G_FILE_ATTRIBUTE_STANDARD_TYPE "," G_FILE_ATTRIBUTE_STANDARD_SIZE,
+                           G_FILE_QUERY_INFO_NONE, G_PRIORITY_DEFAULT, cancellable, on_info,
+                           g_steal_pointer (&task));
 }
 
 /**

@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <string.h>
 #include <glib/gstdio.h>
 
@@ -87,6 +89,25 @@ test_read (void)
       g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
       g_clear_error (&error);
     }
+
+  /* a FIFO (that would keep the read waiting) or a huge file: refused */
+  {
+    g_autofree char *fifo = g_build_filename (dir, "fifo", NULL);
+    g_autofree char *huge = g_strnfill (100000, 'x');
+
+    g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+    write_file (dir, "huge", huge);
+    for (guint i = 0; i < 2; i++)
+      {
+        g_assert_null (read_credential ((const char *[]) { "fifo", "huge" }[i], &error));
+        g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+        g_clear_error (&error);
+      }
+    g_unlink (fifo);
+    g_free (huge);
+    huge = g_build_filename (dir, "huge", NULL);
+    g_unlink (huge);
+  }
 
   /* a service given no credentials says so */
   g_unsetenv ("CREDENTIALS_DIRECTORY");
